@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Tests start real servers and child processes; a hang must fail, not stall CI.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
