@@ -1,0 +1,146 @@
+// Renders the deployed folder: the policy file, the human page (Vite) and the SWA config.
+// Everything is written to a sibling temp dir and swapped in by rename, so a failed build
+// never leaves a half-written `home/` behind.
+import { chmod, mkdtemp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build as viteBuild, type Plugin } from 'vite';
+import type { Config } from '../config/config.ts';
+import { MAX_POLICY_BYTES, parsePolicy } from '../rfc/policy.ts';
+import { effectiveId, policyText } from './policy.ts';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SITE_DIR = join(PROJECT_ROOT, 'site');
+export const SWA_CONFIG_SOURCE = join(PROJECT_ROOT, 'staticwebapp.config.json');
+export const POLICY_PATH = '.well-known/mta-sts.txt';
+
+const MODE_MEANING = {
+  testing: 'senders deliver as before and report TLS problems to the domain (RFC 8460), so nothing bounces yet.',
+  enforce: 'senders refuse to deliver unless the connection to a listed MX host is encrypted and its certificate is valid.',
+  none: 'the policy is being withdrawn; senders treat these domains as having no MTA-STS policy.',
+} as const;
+
+/** Thrown for problems the user can fix (e.g. an unreadable staticwebapp.config.json); no stack trace. */
+export class SiteError extends Error {}
+
+export async function buildSite(config: Config, outDir: string): Promise<void> {
+  const out = resolve(outDir);
+  const staging = await renderToTemp(config, out);
+  await swapIn(staging, out);
+}
+
+/** Lists the files whose bytes differ between a fresh build and `outDir` (empty when up to date). */
+export async function staleFiles(config: Config, outDir: string): Promise<string[]> {
+  const out = resolve(outDir);
+  const staging = await renderToTemp(config, out);
+  try {
+    const [fresh, current] = await Promise.all([readTree(staging), readTree(out)]);
+    const names = new Set([...fresh.keys(), ...current.keys()]);
+    const same = (n: string) => {
+      const [a, b] = [fresh.get(n), current.get(n)];
+      return a !== undefined && b !== undefined && a.equals(b);
+    };
+    return [...names].filter((n) => !same(n)).sort();
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function renderToTemp(config: Config, out: string): Promise<string> {
+  await mkdir(dirname(out), { recursive: true });
+  // Same parent as the output, so the final rename never crosses a file system.
+  const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.build-`));
+  try {
+    await chmod(staging, 0o755); // mkdtemp makes it private; the result is a normal, world-readable folder
+    const policy = policyText(config);
+    assertServable(policy);
+    await viteBuild({
+      root: SITE_DIR,
+      configFile: false,
+      logLevel: 'silent',
+      base: '/',
+      publicDir: false,
+      plugins: [pageData(config, policy)],
+      build: { outDir: staging, emptyOutDir: false, assetsInlineLimit: 0 },
+    });
+    await mkdir(join(staging, '.well-known'));
+    await writeFile(join(staging, POLICY_PATH), policy, 'ascii');
+    await writeFile(join(staging, 'staticwebapp.config.json'), await readSwaConfig());
+    return staging;
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+// RFC 8461 §3.2: ASCII policy, parseable, at most 64 KiB. The config validation should make this
+// impossible to break; the guard stops a renderer bug from ever reaching senders.
+function assertServable(policy: string): void {
+  const result = parsePolicy(policy);
+  if (!result.ok || !/^[\x00-\x7f]*$/.test(policy) || Buffer.byteLength(policy) > MAX_POLICY_BYTES) {
+    throw new Error(`internal error: rendered policy is not servable: ${result.errors.map((e) => e.message).join('; ')}`);
+  }
+}
+
+async function readSwaConfig(): Promise<string> {
+  const text = await readFile(SWA_CONFIG_SOURCE, 'utf8');
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    throw new SiteError(`${relative(process.cwd(), SWA_CONFIG_SOURCE)}: not valid JSON: ${(e as Error).message}`);
+  }
+  return text;
+}
+
+function pageData(config: Config, policy: string): Plugin {
+  const values: Record<string, string> = {
+    DOMAINS: config.domains.join(', '),
+    MODE: config.policy.mode,
+    MODE_MEANING: MODE_MEANING[config.policy.mode],
+    POLICY: policy.replace(/\r\n/g, '\n').trimEnd(),
+    POLICY_ID: effectiveId(config),
+  };
+  return {
+    name: 'mta-sts-page-data',
+    // `{{KEY}}`, not Vite's own `%KEY%`, which Vite would fill from its env (`%MODE%` is "production").
+    transformIndexHtml: {
+      order: 'pre',
+      handler: (html) => html.replace(/\{\{([A-Z_]+)\}\}/g, (whole, key: string) => (key in values ? escapeHtml(values[key]) : whole)),
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+// Replace `out` with `staging`; the old tree is moved aside first and removed only after the swap.
+async function swapIn(staging: string, out: string): Promise<void> {
+  const old = `${staging}.old`;
+  let hadOld = true;
+  try {
+    await rename(out, old);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    hadOld = false;
+  }
+  await rename(staging, out);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+async function readTree(dir: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return files;
+    throw e;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(dir, path), await readFile(path));
+  }
+  return files;
+}

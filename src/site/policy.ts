@@ -1,0 +1,25 @@
+// The policy exactly as senders will download it, and the TXT id that names it.
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/config.ts';
+import { serializePolicy } from '../rfc/policy.ts';
+
+export function policyText(config: Config): string {
+  return serializePolicy({
+    version: 'STSv1',
+    mode: config.policy.mode,
+    mx: config.policy.mx,
+    maxAge: config.policy.max_age,
+    extensions: {},
+  });
+}
+
+// RFC 8461 §3.1: id is 1*32(ALPHA / DIGIT) and must change whenever the policy does.
+// Hashing the served bytes makes that automatic: same bytes, same id; any edit, a new id.
+export function policyId(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+}
+
+/** The id to publish: the config's explicit `policy.id` when set, else the one derived from the bytes. */
+export function effectiveId(config: Config): string {
+  return config.policy.id ?? policyId(policyText(config));
+}

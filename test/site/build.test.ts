@@ -1,0 +1,83 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { buildSite, staleFiles, SWA_CONFIG_SOURCE } from '../../src/site/build.ts';
+import { effectiveId, policyText } from '../../src/site/policy.ts';
+import { defaultConfig } from './fixtures.ts';
+
+let work: string;
+let out: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mta-sts-build-'));
+  out = join(work, 'home');
+  await buildSite(defaultConfig(), out);
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe('buildSite', () => {
+  it('writes the policy bytes under the dot-folder', async () => {
+    expect(await readFile(join(out, '.well-known/mta-sts.txt'), 'latin1')).toBe(policyText(defaultConfig()));
+  });
+
+  it('copies staticwebapp.config.json byte for byte into the deployed folder', async () => {
+    expect(await readFile(join(out, 'staticwebapp.config.json'))).toEqual(await readFile(SWA_CONFIG_SOURCE));
+  });
+
+  it('builds a page that names the domains, mode and id and loads nothing from elsewhere', async () => {
+    const html = await readFile(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('contoso.com');
+    expect(html).toContain('data-testid="mode">testing<');
+    expect(html).toContain('class="mode mode-testing"');
+    expect(html).toContain(effectiveId(defaultConfig()));
+    expect(html).not.toMatch(/\{\{|%[A-Z_]+%/); // every placeholder was filled
+    expect(html).not.toMatch(/<script/i); // the CSP allows no scripts
+    const resources = [...html.matchAll(/<(?:link|img|script)[^>]+(?:href|src)="([^"]+)"/g)].map((m) => m[1]);
+    expect(resources.length).toBeGreaterThan(0);
+    expect(resources.every((url) => url.startsWith('/'))).toBe(true);
+  });
+
+  it('escapes config values in the page', async () => {
+    const dir = join(work, 'escaped');
+    await buildSite({ ...defaultConfig(), domains: ['<b>contoso.com'] }, dir);
+    expect(await readFile(join(dir, 'index.html'), 'utf8')).toContain('&#60;b&#62;contoso.com');
+  });
+
+  it('leaves no temp folders next to the output', async () => {
+    expect((await readdir(work)).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('gives identical bytes for the same config, so home/ can be checked for staleness', async () => {
+    expect(await staleFiles(defaultConfig(), out)).toEqual([]);
+  });
+
+  it('reports the files a config change would alter', async () => {
+    expect(await staleFiles(defaultConfig({ mode: 'enforce' }), out)).toEqual(['.well-known/mta-sts.txt', 'index.html']);
+  });
+
+  it('reports hand edits and extra files', async () => {
+    const dir = join(work, 'edited');
+    await buildSite(defaultConfig(), dir);
+    await writeFile(join(dir, '.well-known/mta-sts.txt'), policyText(defaultConfig()).replace(/\r\n/g, '\n'));
+    await writeFile(join(dir, 'extra.txt'), 'x');
+    expect(await staleFiles(defaultConfig(), dir)).toEqual(['.well-known/mta-sts.txt', 'extra.txt']);
+  });
+
+  it('replaces a previous build completely', async () => {
+    const dir = join(work, 'rebuilt');
+    await buildSite(defaultConfig(), dir);
+    await writeFile(join(dir, 'leftover.txt'), 'x');
+    await buildSite(defaultConfig(), dir);
+    expect(await staleFiles(defaultConfig(), dir)).toEqual([]);
+  });
+});
+
+describe('the committed home/', () => {
+  it('is what `npm run build` makes from mta-sts.config.yaml (else: run npm run build and commit)', async () => {
+    const result = await loadConfig('mta-sts.config.yaml');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(await staleFiles(result.config, 'home')).toEqual([]);
+  });
+});

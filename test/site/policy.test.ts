@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/rfc/policy.ts';
+import { effectiveId, policyId, policyText } from '../../src/site/policy.ts';
+import { dnsRecords, zoneFileLines } from '../../src/site/records.ts';
+import { defaultConfig } from './fixtures.ts';
+
+describe('policyText', () => {
+  it('renders the exact RFC 8461 §3.2 bytes: fixed field order, CRLF after every line', () => {
+    expect(policyText(defaultConfig())).toBe(
+      'version: STSv1\r\nmode: testing\r\nmx: *.mail.protection.outlook.com\r\nmax_age: 604800\r\n',
+    );
+  });
+
+  it('writes one mx line per pattern, in config order', () => {
+    const text = policyText(defaultConfig({ mode: 'enforce', mx: ['*.mail.protection.outlook.com', '*.contoso-com.h-v1.mx.microsoft'] }));
+    expect(text.split('\r\n').filter((l) => l.startsWith('mx: '))).toEqual([
+      'mx: *.mail.protection.outlook.com',
+      'mx: *.contoso-com.h-v1.mx.microsoft',
+    ]);
+    expect(parsePolicy(text)).toMatchObject({ ok: true, policy: { mode: 'enforce', maxAge: 604800 } });
+  });
+
+  it('is pure ASCII with no BOM', () => {
+    const bytes = Buffer.from(policyText(defaultConfig()), 'utf8');
+    expect(bytes.every((b) => b < 0x80)).toBe(true);
+    expect(bytes[0]).toBe('v'.charCodeAt(0));
+  });
+});
+
+describe('policy id', () => {
+  it('is 1-32 letters or digits (RFC 8461 §3.1) and the same for the same config', () => {
+    const id = effectiveId(defaultConfig());
+    expect(id).toMatch(/^[A-Za-z0-9]{1,32}$/);
+    expect(effectiveId(defaultConfig())).toBe(id);
+    expect(id).toBe(policyId(policyText(defaultConfig())));
+  });
+
+  it.each([
+    ['mode', { mode: 'enforce' as const }],
+    ['mx', { mx: ['*.mail.protection.outlook.com', 'backup.contoso.com'] }],
+    ['max_age', { max_age: 604801 }],
+  ])('changes when %s changes', (_field, change) => {
+    expect(effectiveId(defaultConfig(change))).not.toBe(effectiveId(defaultConfig()));
+  });
+
+  it('does not depend on the domain list, which is not part of the policy', () => {
+    const more = { ...defaultConfig(), domains: ['contoso.com', 'fabrikam.com'] };
+    expect(effectiveId(more)).toBe(effectiveId(defaultConfig()));
+  });
+
+  it('uses policy.id from the config when given', () => {
+    expect(effectiveId(defaultConfig({ id: '20261128T1' }))).toBe('20261128T1');
+  });
+});
+
+describe('dnsRecords', () => {
+  it('gives only the _mta-sts TXT record by default', () => {
+    const id = effectiveId(defaultConfig());
+    expect(dnsRecords(defaultConfig())).toEqual([
+      { domain: 'contoso.com', name: '_mta-sts.contoso.com', type: 'TXT', ttl: 3600, value: `v=STSv1; id=${id};` },
+    ]);
+  });
+
+  it('adds the CNAME when the app host name is known and TLS-RPT when rua is set, per domain', () => {
+    const config = {
+      ...defaultConfig(),
+      domains: ['contoso.com', 'fabrikam.com'],
+      tlsrpt: { rua: ['mailto:tlsrpt@contoso.com', 'https://reports.contoso.com/tlsrpt'] },
+      hosting: { plan: 'standard' as const, default_hostname: 'happy-rock-0a1b2c3d4.azurestaticapps.net' },
+    };
+    const records = dnsRecords(config);
+    expect(records.map((r) => `${r.type} ${r.name}`)).toEqual([
+      'TXT _mta-sts.contoso.com',
+      'CNAME mta-sts.contoso.com',
+      'TXT _smtp._tls.contoso.com',
+      'TXT _mta-sts.fabrikam.com',
+      'CNAME mta-sts.fabrikam.com',
+      'TXT _smtp._tls.fabrikam.com',
+    ]);
+    expect(records[1].value).toBe('happy-rock-0a1b2c3d4.azurestaticapps.net');
+    expect(records[2].value).toBe('v=TLSRPTv1; rua=mailto:tlsrpt@contoso.com,https://reports.contoso.com/tlsrpt');
+    expect(zoneFileLines(records.slice(0, 2))).toBe(
+      `_mta-sts.contoso.com. 3600 IN TXT "${records[0].value}"\n` +
+        'mta-sts.contoso.com. 3600 IN CNAME happy-rock-0a1b2c3d4.azurestaticapps.net.',
+    );
+  });
+
+  it('splits TXT values over 255 bytes into several strings in zone-file output (RFC 1035 §3.3.14)', () => {
+    const rua = Array.from({ length: 12 }, (_, i) => `mailto:tls-reports-${i}@reports.contoso.com`);
+    const [, tlsrpt] = dnsRecords({ ...defaultConfig(), tlsrpt: { rua } });
+    const line = zoneFileLines([tlsrpt]);
+    const strings = [...line.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+    expect(strings.length).toBeGreaterThan(1);
+    expect(strings.every((s) => s.length <= 255)).toBe(true);
+    expect(strings.join('')).toBe(tlsrpt.value);
+  });
+});
