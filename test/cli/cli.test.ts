@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.ts';
+
+const GOOD = `domains:\n  - contoso.com\npolicy:\n  mode: testing\n  mx:\n    - "*.mail.protection.outlook.com"\n  max_age: 604800\n`;
+const BAD = `domains:\n  - contoso.com\npolicy:\n  mode: enforced\n  mx:\n    - "*.mail.protection.outlook.com"\n  max_age: 604800\nhostng:\n  plan: free\n`;
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'mta-sts-cli-'));
+  await writeFile(join(cwd, 'mta-sts.config.yaml'), GOOD);
+  await writeFile(join(cwd, 'bad.yaml'), BAD);
+});
+afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+async function run(args: string[], stdin = '') {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false, stdin: async () => stdin });
+  return { code, out, err };
+}
+
+describe('build', () => {
+  it('writes home/, prints the records and the RFC 8461 §8.1 order', async () => {
+    const r = await run(['build']);
+    expect(r.code).toBe(0);
+    expect(await readFile(join(cwd, 'home/.well-known/mta-sts.txt'), 'latin1')).toMatch(/^version: STSv1\r\nmode: testing\r\n/);
+    expect(r.out).toMatch(/^_mta-sts\.contoso\.com\. 3600 IN TXT "v=STSv1; id=[0-9a-f]{32};"$/m);
+    expect(r.out).toContain('RFC 8461 §8.1');
+  });
+
+  it('on a config error: exit 1, every error with line:column, and the output left untouched', async () => {
+    await run(['build', '--out', 'kept']);
+    const before = await readFile(join(cwd, 'kept/.well-known/mta-sts.txt'));
+    const r = await run(['build', '--config', 'bad.yaml', '--out', 'kept']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('bad.yaml:4:9: policy.mode must be one of testing, enforce, none (got "enforced")');
+    expect(r.err).toMatch(/bad\.yaml:8:1: .*unknown key "hostng"; did you mean "hosting"\?/);
+    expect(r.err).toContain('nothing was written');
+    expect(await readFile(join(cwd, 'kept/.well-known/mta-sts.txt'))).toEqual(before);
+  });
+
+  it('--check passes on a fresh build and fails with the fix when the config changed', async () => {
+    await run(['build', '--out', 'checked']);
+    expect((await run(['build', '--check', '--out', 'checked'])).code).toBe(0);
+    await writeFile(join(cwd, 'changed.yaml'), GOOD.replace('mode: testing', 'mode: enforce'));
+    const r = await run(['build', '--check', '--config', 'changed.yaml', '--out', 'checked']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('run npm run build');
+    expect(r.err).toContain('.well-known/mta-sts.txt');
+  });
+
+  it('rejects unknown options as a usage error', async () => {
+    const r = await run(['build', '--outdir', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('usage: mta-sts build');
+  });
+});
+
+describe('records', () => {
+  it('prints zone-file lines, or JSON with --json', async () => {
+    const text = await run(['records']);
+    expect(text.code).toBe(0);
+    expect(text.out.trim().split('\n')).toHaveLength(1);
+    const json = await run(['records', '--json']);
+    expect(JSON.parse(json.out)).toEqual([
+      { domain: 'contoso.com', name: '_mta-sts.contoso.com', type: 'TXT', ttl: 3600, value: expect.stringMatching(/^v=STSv1; id=[0-9a-f]{32};$/) },
+    ]);
+  });
+
+  it('exits 1 with the config errors', async () => {
+    const r = await run(['records', '--config', 'bad.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('policy.mode');
+  });
+});
+
+describe('lint', () => {
+  it('accepts a valid policy file', async () => {
+    await writeFile(join(cwd, 'good.txt'), 'version: STSv1\r\nmode: enforce\r\nmx: *.mail.protection.outlook.com\r\nmax_age: 86400\r\n');
+    const r = await run(['lint', 'good.txt']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('good.txt: valid MTA-STS policy (mode enforce)');
+  });
+
+  it('names line and column of each problem and exits 1', async () => {
+    await writeFile(join(cwd, 'bad.txt'), 'version: STSv1\nmode: enforced\nmx: *.mail.protection.outlook.com\nmax_age: 86400\n');
+    const r = await run(['lint', 'bad.txt']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^bad\.txt:2:\d+: error: .*\[[a-z-]+\]$/m);
+  });
+
+  it('reads standard input for - and reports JSON with --json', async () => {
+    const r = await run(['lint', '-', '--json'], 'version: STSv1\nmode: none\nmax_age: 86400\n');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ file: '<stdin>', ok: true, policy: { mode: 'none', maxAge: 86400 } });
+  });
+
+  it('treats a missing file as a usage error', async () => {
+    const r = await run(['lint', 'missing.txt']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('cannot read missing.txt: ENOENT');
+  });
+});
+
+describe('dispatch', () => {
+  it('exits 2 for no command or an unknown one, listing the commands', async () => {
+    expect((await run([])).code).toBe(2);
+    const r = await run(['deploy']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown command "deploy"');
+    expect(r.err).toContain('mta-sts records');
+  });
+
+  it('runs from the installed bin without a stack trace for a user mistake', async () => {
+    const bin = join(process.cwd(), 'bin/mta-sts.js');
+    const result = await promisify(execFile)(process.execPath, [bin, 'build', '--config', 'bad.yaml'], { cwd }).catch((e) => e);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('policy.mode must be one of');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
