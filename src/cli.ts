@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type Config } from './config/config.ts';
 import { parsePolicy } from './rfc/policy.ts';
-import { buildSite, SiteError, staleFiles } from './site/build.ts';
 import { dnsRecords, zoneFileLines } from './site/records.ts';
 
 export interface CommandIO {
@@ -70,10 +69,6 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
       io.err(`mta-sts ${name}: ${e.message}\nusage: mta-sts ${command.usage}\n`);
       return 2;
     }
-    if (e instanceof SiteError) {
-      io.err(`mta-sts ${name}: ${e.message}\n`);
-      return 1;
-    }
     throw e;
   }
 }
@@ -107,16 +102,24 @@ async function build(args: string[], io: CommandIO): Promise<number> {
   const config = await readConfig(values.config, io);
   if (!config) return 1;
   const out = resolve(io.cwd, values.out);
-  if (values.check) {
-    const stale = await staleFiles(config, out);
-    if (stale.length > 0) {
-      io.err(`${values.out}/ is stale against the config (${stale.join(', ')}): run npm run build and commit the result.\n`);
-      return 1;
+  // Loaded here, not at the top: Vite is heavy and only the build needs it.
+  const site = await import('./site/build.ts');
+  try {
+    if (values.check) {
+      const stale = await site.staleFiles(config, out);
+      if (stale.length > 0) {
+        io.err(`${values.out}/ is stale against the config (${stale.join(', ')}): run npm run build and commit the result.\n`);
+        return 1;
+      }
+      io.out(`${values.out}/ is up to date.\n`);
+      return 0;
     }
-    io.out(`${values.out}/ is up to date.\n`);
-    return 0;
+    await site.buildSite(config, out);
+  } catch (e) {
+    if (!(e instanceof site.SiteError)) throw e;
+    io.err(`mta-sts build: ${e.message}\n`);
+    return 1;
   }
-  await buildSite(config, out);
   io.out(`Wrote ${values.out}/ (.well-known/mta-sts.txt, index.html, staticwebapp.config.json).\n\n`);
   io.out(`DNS records to publish:\n${zoneFileLines(dnsRecords(config))}\n\n`);
   io.out(
