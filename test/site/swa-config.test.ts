@@ -1,11 +1,13 @@
 // staticwebapp.config.json is the one part of the deploy that the emulator and Azure may read differently,
 // so its shape is pinned here against the schema the SWA CLI ships (an invalid file is silently ignored).
 import { readFileSync } from 'node:fs';
-import AjvDraft04 from 'ajv-draft-04';
+import ajvDraft04 from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 
 const schema = JSON.parse(readFileSync('node_modules/@azure/static-web-apps-cli/schema/staticwebapp.config.json', 'utf8'));
 const config = JSON.parse(readFileSync('staticwebapp.config.json', 'utf8'));
+// A CommonJS module whose class is both module.exports and its `.default`; TypeScript types only the latter.
+const AjvDraft04 = ajvDraft04.default;
 
 interface Route { route: string; redirect?: string; rewrite?: string; statusCode?: number; allowedRoles?: string[]; headers?: Record<string, string> }
 

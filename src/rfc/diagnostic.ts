@@ -1,0 +1,21 @@
+// One shape for every finding, so the CLI, the checker and the config loader can print them alike.
+export interface Diagnostic {
+  /** Stable kebab-case identifier, e.g. `missing-version`; safe to match on. */
+  code: string;
+  /** Says what is wrong and what would be right. */
+  message: string;
+  /** 1-based line, when the finding belongs to one. */
+  line?: number;
+  /** 1-based column (UTF-16 code units), when known. */
+  column?: number;
+}
+
+/** Renders a character for a message so invisible ones (CR, TAB, NBSP) are visible. */
+export function describeChar(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  const names: Record<number, string> = { 0x09: 'TAB', 0x0b: 'VT', 0x0c: 'FF', 0x0d: 'CR', 0x00: 'NUL', 0x7f: 'DEL' };
+  if (names[cp]) return `${names[cp]} (${hex})`;
+  if (cp < 0x20 || cp > 0x7e) return hex;
+  return `"${ch}" (${hex})`;
+}

@@ -1,0 +1,245 @@
+// The MTA-STS policy body served at https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.2).
+import { describeChar, type Diagnostic } from './diagnostic.ts';
+import { checkMxPattern } from './hostname.ts';
+
+export type PolicyMode = 'testing' | 'enforce' | 'none';
+
+export interface Policy {
+  version: 'STSv1';
+  mode: PolicyMode;
+  mx: string[];
+  maxAge: number;
+  /** Fields other than version, mode, mx and max_age, first occurrence only, in source order. */
+  extensions: Record<string, string>;
+}
+
+export interface PolicyParseResult {
+  ok: boolean;
+  /** Present exactly when `ok`. */
+  policy?: Policy;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** RFC 8461 §3.3 suggests senders cap the body at 64 KiB. */
+export const MAX_POLICY_BYTES = 65536;
+/** RFC 8461 §3.2: max_age is at most 31557600 seconds (about one year). */
+export const MAX_MAX_AGE = 31557600;
+
+const MODES: readonly PolicyMode[] = ['testing', 'enforce', 'none'];
+const KNOWN_FIELDS = ['version', 'mode', 'mx', 'max_age'] as const;
+// RFC 8461 §3.2: sts-policy-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
+const FIELD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+// RFC 8461 §3.2: sts-policy-max-age-value = 1*10(DIGIT)
+const MAX_AGE = /^[0-9]{1,10}$/;
+
+/**
+ * Parses a policy body strictly per RFC 8461 §3.2. Never throws. `ok` is false when any error is found;
+ * warnings (duplicates, unknown fields) never make it false.
+ */
+export function parsePolicy(text: string): PolicyParseResult {
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const fail = (): PolicyParseResult => ({ ok: false, errors, warnings });
+  if (typeof text !== 'string') {
+    errors.push({ code: 'not-text', message: 'the policy must be a string of text' });
+    return fail();
+  }
+
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > MAX_POLICY_BYTES) {
+    // RFC 8461 §3.3: senders may refuse bodies over 64 KiB, so the policy would be ignored.
+    errors.push({ code: 'policy-too-large', message: `the policy is ${bytes} bytes; it must be at most ${MAX_POLICY_BYTES} bytes (RFC 8461 §3.3)` });
+    return fail();
+  }
+  let body = text;
+  if (body.startsWith('\uFEFF')) {
+    // The ABNF has no room for a BOM: "\uFEFFversion" is not the field "version".
+    errors.push({ code: 'bom', line: 1, column: 1, message: 'the policy starts with a byte order mark (U+FEFF); save it as plain ASCII without a BOM so the first field reads "version: STSv1"' });
+    body = body.slice(1);
+  }
+  if (/^\s*</.test(body)) {
+    // A web server's fallback page (e.g. an SPA's index.html) served instead of the policy file.
+    const at = body.search(/</);
+    const { line, column } = position(body, at);
+    const shift = line === 1 && body !== text ? 1 : 0;
+    errors.push({ code: 'policy-is-html', line, column: column + shift, message: 'the policy looks like an HTML page, not a policy; serve the plain-text policy file ("version: STSv1" …) at /.well-known/mta-sts.txt' });
+    return fail();
+  }
+  if (body.trim() === '') {
+    errors.push({ code: 'empty-policy', line: 1, column: 1, message: 'the policy is empty; it needs version, mode, mx and max_age lines (RFC 8461 §3.2)' });
+    return fail();
+  }
+
+  // RFC 8461 §3.2: sts-policy-term = LF / CRLF; one optional terminator after the last field.
+  const lines = body.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  if (body.endsWith('\n')) lines.pop();
+
+  const seen = new Map<string, number>(); // field name -> line of its first occurrence
+  const attempted = new Set<string>(); // field names on lines that had errors
+  const values: { version?: string; mode?: PolicyMode; maxAge?: number } = {};
+  const mx: string[] = [];
+  const extensions: Record<string, string> = {};
+
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    const err = (code: string, column: number, message: string) => {
+      errors.push({ code, line, column, message });
+      // A broken line that names a field already explains why that field is absent; don't say it twice.
+      const named = /^[\t ]*([A-Za-z0-9_.-]+)/.exec(raw)?.[1];
+      if (named) attempted.add(named);
+    };
+
+    if (raw.trim() === '') {
+      err('empty-line', 1, 'empty line; every line must be a "name: value" field, with no blank lines between them (RFC 8461 §3.2)');
+      return;
+    }
+    // CTLs other than TAB are never part of a field; a lone CR or VT is not a line terminator either.
+    const ctl = raw.search(/[\x00-\x08\x0a-\x1f\x7f]/);
+    if (ctl >= 0) {
+      const ch = raw[ctl]!;
+      const hint = ch === '\r' ? '; lines must end with LF or CRLF, a lone CR is not a line end' : '';
+      err('control-character', ctl + 1, `control character ${describeChar(ch)} is not allowed${hint} (RFC 8461 §3.2)`);
+      return;
+    }
+    const colon = raw.indexOf(':');
+    if (colon < 0) {
+      err('missing-colon', 1, `line ${JSON.stringify(raw)} is not a field; write "name: value" (RFC 8461 §3.2)`);
+      return;
+    }
+    const name = raw.slice(0, colon);
+    if (/[\t ]$/.test(name) && FIELD_NAME.test(name.trimEnd())) {
+      // RFC 8461 §3.2: sts-policy-field-delim = ":" *WSP — whitespace is allowed only after the colon.
+      err('whitespace-before-colon', name.trimEnd().length + 1, `remove the whitespace before ":" in "${name.trimEnd()}:" (RFC 8461 §3.2)`);
+      return;
+    }
+    if (!FIELD_NAME.test(name)) {
+      const why = /^[\t ]/.test(name)
+        ? 'a line must not start with whitespace'
+        : name.length > 32
+          ? 'field names are at most 32 characters'
+          : 'field names are a letter or digit followed by letters, digits, "_", "-" or "."';
+      err('invalid-field-name', 1, `invalid field name ${JSON.stringify(name)}: ${why} (RFC 8461 §3.2)`);
+      return;
+    }
+    // Value: after ":" *WSP, up to the trailing *WSP before the line end (RFC 8461 §3.2).
+    const afterDelim = raw.slice(colon + 1);
+    const lead = afterDelim.length - afterDelim.replace(/^[\t ]+/, '').length;
+    const value = afterDelim.slice(lead).replace(/[\t ]+$/, '');
+    const valueColumn = colon + 2 + lead;
+    const isKnown = (KNOWN_FIELDS as readonly string[]).includes(name);
+
+    const nonAscii = value.search(/[^\x00-\x7f]/);
+    if (nonAscii >= 0 && isKnown) {
+      err('non-ascii', valueColumn + nonAscii, `non-ASCII character ${describeChar(value[nonAscii]!)} in ${name}; write it in plain ASCII (RFC 8461 §3.2)`);
+      return;
+    }
+
+    // RFC 8461 §3.2: "If a field is duplicated, all but the first occurrence MUST be ignored" (mx repeats).
+    if (name !== 'mx' && seen.has(name)) {
+      warnings.push({ code: 'duplicate-field', line, column: 1, message: `duplicate field "${name}" is ignored; the first one, on line ${seen.get(name)}, is used (RFC 8461 §3.2)` });
+      return;
+    }
+    seen.set(name, line);
+
+    switch (name) {
+      case 'version': // RFC 8461 §3.2: sts-policy-version-value = %s"STSv1"
+        if (value !== 'STSv1') err('invalid-version', valueColumn, `version must be "STSv1" (case-sensitive), got ${JSON.stringify(value)} (RFC 8461 §3.2)`);
+        else values.version = value;
+        return;
+      case 'mode': // RFC 8461 §3.2: "testing" / "enforce" / "none", case-sensitive
+        if ((MODES as readonly string[]).includes(value)) values.mode = value as PolicyMode;
+        else err('invalid-mode', valueColumn, `mode must be one of testing, enforce, none (case-sensitive), got ${JSON.stringify(value)} (RFC 8461 §3.2)`);
+        return;
+      case 'max_age': // RFC 8461 §3.2: 1*10(DIGIT), at most 31557600
+        if (!MAX_AGE.test(value)) {
+          const why = /^[0-9]{11,}$/.test(value) ? 'at most 10 digits' : 'digits only (no sign, decimal point, unit or inner spaces)';
+          err('invalid-max-age', valueColumn, `max_age must be a whole number of seconds written as ${why}, got ${JSON.stringify(value)} (RFC 8461 §3.2)`);
+        } else if (Number(value) > MAX_MAX_AGE) {
+          err('max-age-out-of-range', valueColumn, `max_age ${value} is too large; it must be at most ${MAX_MAX_AGE} seconds (about one year) (RFC 8461 §3.2)`);
+        } else values.maxAge = Number(value);
+        return;
+      case 'mx': {
+        // RFC 8461 §3.2: sts-policy-mx-value = ["*."] Domain; one pattern per line
+        const problems = checkMxPattern(value);
+        for (const d of problems) err(d.code, valueColumn, d.message);
+        if (problems.length === 0) mx.push(value);
+        return;
+      }
+      default: {
+        // RFC 8461 §3.2: sts-policy-ext-value = vchar [*(SP / vchar) vchar], vchar incl. UTF-8; no CTLs or TABs.
+        if (value === '') {
+          err('empty-value', valueColumn, `field "${name}" has no value; write "${name}: value" or remove the line (RFC 8461 §3.2)`);
+          return;
+        }
+        const tab = value.indexOf('\t');
+        if (tab >= 0) {
+          err('invalid-extension-value', valueColumn + tab, `the value of "${name}" contains a TAB; only spaces may appear inside a value (RFC 8461 §3.2)`);
+          return;
+        }
+        const known = KNOWN_FIELDS.find((k) => k.toLowerCase() === name.toLowerCase().replace('-', '_'));
+        const hint = known ? `; field names are case-sensitive — did you mean "${known}"?` : '';
+        warnings.push({ code: 'unknown-field', line, column: 1, message: `unknown field "${name}" is ignored by senders${hint} (RFC 8461 §3.2)` });
+        if (nonAscii >= 0) {
+          warnings.push({ code: 'non-ascii', line, column: valueColumn + nonAscii, message: `the value of "${name}" contains non-ASCII text; RFC 8461 §3.2 allows UTF-8 here, but plain ASCII is safest` });
+        }
+        extensions[name] = value;
+      }
+    }
+  });
+
+  // RFC 8461 §3.2: version, mode and max_age are required; mx at least once unless mode is none.
+  const missing = (field: string, code: string, example: string) => {
+    if (!seen.has(field) && !attempted.has(field)) errors.push({ code, message: `the policy has no "${field}" field; add a line "${example}" (RFC 8461 §3.2)` });
+  };
+  missing('version', 'missing-version', 'version: STSv1');
+  missing('mode', 'missing-mode', 'mode: testing');
+  missing('max_age', 'missing-max-age', 'max_age: 604800');
+  if (!seen.has('mx') && !attempted.has('mx') && (values.mode === 'testing' || values.mode === 'enforce')) {
+    errors.push({ code: 'missing-mx', message: `mode ${values.mode} needs at least one "mx" line naming your MX hosts, e.g. "mx: *.mail.protection.outlook.com" (RFC 8461 §3.2)` });
+  }
+
+  if (body !== text) {
+    // Columns were counted after the BOM; report them as positions in the text as given.
+    for (const d of [...errors, ...warnings]) if (d.line === 1 && d.code !== 'bom' && d.column !== undefined) d.column += 1;
+  }
+  if (errors.length > 0 || values.version === undefined || values.mode === undefined || values.maxAge === undefined) return fail();
+  return { ok: true, policy: { version: 'STSv1', mode: values.mode, mx, maxAge: values.maxAge, extensions }, errors, warnings };
+}
+
+/**
+ * The policy's exact bytes: version, mode, one mx line per pattern, max_age, then extensions, each line
+ * ending CRLF (RFC 8461 §3.2). Throws only for a malformed `Policy` built by code (a programmer error):
+ * the output is always re-parsed and must give back the same policy, so invalid bytes are never returned.
+ */
+export function serializePolicy(policy: Policy): string {
+  const lines = [`version: ${policy.version}`, `mode: ${policy.mode}`, ...policy.mx.map((p) => `mx: ${p}`), `max_age: ${policy.maxAge}`];
+  for (const [name, value] of Object.entries(policy.extensions)) lines.push(`${name}: ${value}`);
+  const text = lines.map((l) => `${l}\r\n`).join('');
+  const parsed = parsePolicy(text);
+  if (!parsed.ok || !samePolicy(parsed.policy!, policy) || parsed.warnings.some((w) => w.code === 'duplicate-field')) {
+    const why = parsed.errors.map((e) => e.message).join('; ') || 'an extension repeats a field or the values do not round-trip';
+    throw new TypeError(`serializePolicy: invalid Policy object: ${why}`);
+  }
+  return text;
+}
+
+function samePolicy(a: Policy, b: Policy): boolean {
+  const ea = Object.entries(a.extensions);
+  const eb = Object.entries(b.extensions);
+  return (
+    a.version === b.version &&
+    a.mode === b.mode &&
+    a.maxAge === b.maxAge &&
+    a.mx.length === b.mx.length &&
+    a.mx.every((m, i) => m === b.mx[i]) &&
+    ea.length === eb.length &&
+    ea.every(([k, v]) => Object.hasOwn(b.extensions, k) && b.extensions[k] === v)
+  );
+}
+
+function position(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}

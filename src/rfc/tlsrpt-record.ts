@@ -1,0 +1,107 @@
+// The `_smtp._tls.<domain>` TLS-RPT TXT record (RFC 8460 §3).
+import { describeChar, type Diagnostic } from './diagnostic.ts';
+import { checkExtValue, selectRecord, splitTagList, unknownField, type TagField } from './tag-list.ts';
+
+const VERSION = 'v=TLSRPTv1'; // RFC 8460 §3: tlsrpt-version = %s"v=TLSRPTv1"
+const RFC = 'RFC 8460 §3';
+const SCHEMES = ['mailto', 'https']; // RFC 8460 §3: "mailto" and "https" are the defined schemes
+
+export interface TlsRptRecordParseResult {
+  ok: boolean;
+  rua?: string[];
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** Parses one (already concatenated) TLS-RPT TXT record strictly per RFC 8460 §3. Never throws. */
+export function parseTlsRptRecord(text: string): TlsRptRecordParseResult {
+  if (typeof text !== 'string') return { ok: false, errors: [{ code: 'not-text', message: 'the record must be a string' }], warnings: [] };
+  const { fields, errors, warnings } = splitTagList(text, VERSION, RFC);
+  let rua: string[] | undefined;
+  for (const f of fields) {
+    if (f.name === 'rua') {
+      const uris = parseRua(f, errors);
+      if (uris) rua = uris;
+      continue;
+    }
+    const bad = checkExtValue(f, RFC);
+    if (bad) errors.push(bad);
+    else warnings.push(unknownField(f, ['rua'], RFC)); // RFC 8460 §3: unknown fields are ignored
+  }
+  if (!fields.some((f) => f.name === 'rua') && !errors.some((e) => e.code === 'invalid-version')) {
+    errors.push({ code: 'missing-rua', message: `the record has no rua; publish "v=TLSRPTv1; rua=mailto:tlsrpt@example.com" (${RFC})` });
+  }
+  const ok = errors.length === 0 && rua !== undefined;
+  return ok ? { ok, rua, errors, warnings } : { ok, errors, warnings };
+}
+
+// RFC 8460 §3: tlsrpt-rua = %s"rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)
+function parseRua(f: TagField, errors: Diagnostic[]): string[] | undefined {
+  const uris: string[] = [];
+  const before = errors.length;
+  const re = /[\t ]*,[\t ]*/g;
+  let start = 0;
+  for (;;) {
+    const m = re.exec(f.value);
+    const end = m ? m.index : f.value.length;
+    const uri = f.value.slice(start, end);
+    const problem = checkReportUri(uri);
+    if (problem) errors.push({ code: problem.code, column: f.valueColumn + start + (problem.offset ?? 0), message: `${problem.message} (${RFC})` });
+    else uris.push(uri);
+    if (!m) break;
+    start = m.index + m[0].length;
+  }
+  return errors.length === before ? uris : undefined;
+}
+
+/** A reporting URI: an RFC 3986 URI using mailto: or https:, with ",", "!" and ";" percent-encoded. */
+function checkReportUri(uri: string): { code: string; message: string; offset?: number } | undefined {
+  if (uri === '') return { code: 'invalid-rua-uri', message: 'empty reporting URI in rua (check for a stray ",")' };
+  const bad = uri.search(/[^\x21-\x7e]/);
+  if (bad >= 0) return { code: 'invalid-rua-uri', offset: bad, message: `reporting URI ${JSON.stringify(uri)} contains ${describeChar(uri[bad]!)}; percent-encode it (RFC 3986)` };
+  const bang = uri.indexOf('!');
+  if (bang >= 0) return { code: 'invalid-rua-uri', offset: bang, message: `reporting URI ${JSON.stringify(uri)} contains "!", which must be percent-encoded as %21` };
+  const pct = uri.search(/%(?![0-9A-Fa-f]{2})/);
+  if (pct >= 0) return { code: 'invalid-rua-uri', offset: pct, message: `reporting URI ${JSON.stringify(uri)} has a "%" not followed by two hex digits (RFC 3986 §2.1)` };
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1];
+  if (!scheme) return { code: 'invalid-rua-uri', message: `reporting URI ${JSON.stringify(uri)} has no scheme; write "mailto:tlsrpt@example.com" or "https://reports.example.com/tlsrpt"` };
+  if (!SCHEMES.includes(scheme.toLowerCase())) {
+    return { code: 'invalid-rua-scheme', message: `reporting URI ${JSON.stringify(uri)} uses "${scheme}:"; only mailto: and https: are allowed` };
+  }
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return { code: 'invalid-rua-uri', message: `reporting URI ${JSON.stringify(uri)} is not a valid URI` };
+  }
+  if (url.protocol === 'mailto:' && !/^[^@]+@[^@]+$/.test(decodeSafely(url.pathname))) {
+    return { code: 'invalid-rua-uri', message: `reporting URI ${JSON.stringify(uri)} has no mailbox; write "mailto:tlsrpt@example.com"` };
+  }
+  if (url.protocol === 'https:' && url.hostname === '') {
+    return { code: 'invalid-rua-uri', message: `reporting URI ${JSON.stringify(uri)} has no host; write "https://reports.example.com/tlsrpt"` };
+  }
+  return undefined;
+}
+
+function decodeSafely(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Picks the TLS-RPT record from a TXT RRset (one string array per RR) per RFC 8460 §3: strings are
+ * concatenated, RRs not beginning with v=TLSRPTv1 discarded, and only exactly one survivor counts.
+ */
+export function selectTlsRptRecord(rrset: string[][]): TlsRptRecordParseResult {
+  const { record, errors, warnings, all } = selectRecord(rrset, VERSION, 'tlsrpt');
+  if (all.some((r) => /^v=spf1(?:[\t ]|$)/i.test(r))) {
+    warnings.push({ code: 'spf-at-tlsrpt', message: 'an SPF record (v=spf1) answers at _smtp._tls; a wildcard TXT record is probably answering — publish an explicit _smtp._tls TXT record' });
+  }
+  if (record === undefined) return { ok: false, errors, warnings };
+  const parsed = parseTlsRptRecord(record);
+  const result = { ok: parsed.ok, errors: [...errors, ...parsed.errors], warnings: [...warnings, ...parsed.warnings] };
+  return parsed.ok ? { ...result, rua: parsed.rua } : result;
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseTlsRptRecord, selectTlsRptRecord } from '../../src/rfc/tlsrpt-record.ts';
+import { fmt } from './format.ts';
+
+describe('parseTlsRptRecord (RFC 8460 §3)', () => {
+  it.each<{ name: string; text: string; rua?: string[]; errors?: string[]; warnings?: string[] }>([
+    { name: 'RFC 8460 §3 mailto example', text: 'v=TLSRPTv1;rua=mailto:reports@example.com', rua: ['mailto:reports@example.com'] },
+    { name: 'RFC 8460 §3 https example', text: 'v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt', rua: ['https://reporting.example.com/v1/tlsrpt'] },
+    { name: 'two URIs', text: 'v=TLSRPTv1; rua=mailto:a@example.com,https://r.example.com/x', rua: ['mailto:a@example.com', 'https://r.example.com/x'] },
+    { name: 'WSP around the comma', text: 'v=TLSRPTv1; rua=mailto:a@example.com \t, https://r.example.com', rua: ['mailto:a@example.com', 'https://r.example.com'] },
+    { name: 'trailing delimiter', text: 'v=TLSRPTv1; rua=mailto:a@example.com;', rua: ['mailto:a@example.com'] },
+    { name: 'scheme is case-insensitive', text: 'v=TLSRPTv1; rua=MAILTO:a@example.com,HTTPS://r.example.com', rua: ['MAILTO:a@example.com', 'HTTPS://r.example.com'] },
+    { name: 'URI with query and "="', text: 'v=TLSRPTv1; rua=https://r.example.com/in?k=v&x=1', rua: ['https://r.example.com/in?k=v&x=1'] },
+    { name: 'percent-encoded comma', text: 'v=TLSRPTv1; rua=mailto:a%2Cb@example.com', rua: ['mailto:a%2Cb@example.com'] },
+    { name: 'unknown field ignored with a warning', text: 'v=TLSRPTv1; rua=mailto:a@example.com; ruf=x', rua: ['mailto:a@example.com'], warnings: ['unknown-field@39'] },
+    { name: 'duplicate rua: first wins', text: 'v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com', rua: ['mailto:a@example.com'], warnings: ['duplicate-field@39'] },
+    { name: 'missing rua', text: 'v=TLSRPTv1;', errors: ['missing-rua'] },
+    { name: 'RUA (case) is not rua', text: 'v=TLSRPTv1; RUA=mailto:a@example.com', errors: ['missing-rua'], warnings: ['unknown-field@13'] },
+    { name: 'http scheme', text: 'v=TLSRPTv1; rua=http://r.example.com', errors: ['invalid-rua-scheme@17'] },
+    { name: 'second URI with a bad scheme', text: 'v=TLSRPTv1; rua=mailto:a@example.com,ftp://x.example', errors: ['invalid-rua-scheme@38'] },
+    { name: 'no scheme', text: 'v=TLSRPTv1; rua=reports@example.com', errors: ['invalid-rua-uri@17'] },
+    { name: 'mailto without mailbox', text: 'v=TLSRPTv1; rua=mailto:', errors: ['invalid-rua-uri@17'] },
+    { name: 'https without host', text: 'v=TLSRPTv1; rua=https://', errors: ['invalid-rua-uri@17'] },
+    { name: 'empty rua', text: 'v=TLSRPTv1; rua=', errors: ['invalid-rua-uri@17'] },
+    { name: 'stray comma', text: 'v=TLSRPTv1; rua=mailto:a@example.com,', errors: ['invalid-rua-uri@38'] },
+    { name: 'unencoded "!"', text: 'v=TLSRPTv1; rua=mailto:a!b@example.com', errors: ['invalid-rua-uri@25'] },
+    { name: 'bad percent escape', text: 'v=TLSRPTv1; rua=mailto:a%zz@example.com', errors: ['invalid-rua-uri@25'] },
+    { name: 'non-ASCII in URI', text: 'v=TLSRPTv1; rua=mailto:ä@example.com', errors: ['invalid-rua-uri@24'] },
+    { name: 'version not first', text: 'rua=mailto:a@example.com; v=TLSRPTv1', errors: ['invalid-version@1'] },
+    { name: 'wrong version', text: 'v=TLSRPTv2; rua=mailto:a@example.com', errors: ['invalid-version@1'] },
+    { name: 'lower-case version', text: 'v=tlsrptv1; rua=mailto:a@example.com', errors: ['invalid-version@1'] },
+    { name: 'extension with bad value', text: 'v=TLSRPTv1; rua=mailto:a@example.com; x=a=b', errors: ['invalid-extension-value@42'] },
+  ])('$name', ({ text, rua, errors = [], warnings = [] }) => {
+    const r = parseTlsRptRecord(text);
+    expect(fmt(r.errors)).toEqual(errors);
+    expect(fmt(r.warnings)).toEqual(warnings);
+    expect(r.ok).toBe(errors.length === 0);
+    expect(r.rua).toEqual(errors.length === 0 ? rua : undefined);
+  });
+});
+
+describe('selectTlsRptRecord (RFC 8460 §3)', () => {
+  it.each<{ name: string; rrset: string[][]; rua?: string[]; errors?: string[]; warnings?: string[] }>([
+    { name: 'one record', rrset: [['v=TLSRPTv1; rua=mailto:a@example.com']], rua: ['mailto:a@example.com'] },
+    { name: 'concatenated strings', rrset: [['v=TLSRPTv1; rua=mailto:a@exa', 'mple.com']], rua: ['mailto:a@example.com'] },
+    { name: 'others discarded', rrset: [['foo'], ['v=TLSRPTv1; rua=mailto:a@example.com']], rua: ['mailto:a@example.com'] },
+    { name: 'none', rrset: [['foo']], errors: ['no-tlsrpt-record'] },
+    { name: 'two records', rrset: [['v=TLSRPTv1; rua=mailto:a@example.com'], ['v=TLSRPTv1; rua=mailto:b@example.com']], errors: ['multiple-tlsrpt-records'] },
+    { name: 'SPF from a wildcard TXT', rrset: [['v=spf1 -all']], errors: ['no-tlsrpt-record'], warnings: ['spf-at-tlsrpt'] },
+    { name: 'one invalid candidate', rrset: [['v=TLSRPTv1; rua=http://x.example']], errors: ['invalid-rua-scheme@17'] },
+  ])('$name', ({ rrset, rua, errors = [], warnings = [] }) => {
+    const r = selectTlsRptRecord(rrset);
+    expect(fmt(r.errors)).toEqual(errors);
+    expect(fmt(r.warnings)).toEqual(warnings);
+    expect(r.ok).toBe(errors.length === 0);
+    expect(r.rua).toEqual(rua);
+  });
+});
