@@ -114,13 +114,13 @@ async function build(args: string[], io: CommandIO): Promise<number> {
       io.out(`${values.out}/ is up to date.\n`);
       return 0;
     }
-    await site.buildSite(config, out);
+    const changed = await site.buildSite(config, out);
+    io.out(changed ? `Wrote ${values.out}/ (.well-known/mta-sts.txt, index.html, staticwebapp.config.json).\n\n` : `${values.out}/ is already up to date.\n\n`);
   } catch (e) {
     if (!(e instanceof site.SiteError)) throw e;
     io.err(`mta-sts build: ${e.message}\n`);
     return 1;
   }
-  io.out(`Wrote ${values.out}/ (.well-known/mta-sts.txt, index.html, staticwebapp.config.json).\n\n`);
   io.out(`DNS records to publish:\n${zoneFileLines(dnsRecords(config))}\n\n`);
   io.out(
     'Publish the new _mta-sts TXT id only after the new policy is live on every mta-sts host:\n' +

@@ -23,10 +23,17 @@ const MODE_MEANING = {
 /** Thrown for problems the user can fix (e.g. an unreadable staticwebapp.config.json); no stack trace. */
 export class SiteError extends Error {}
 
-export async function buildSite(config: Config, outDir: string): Promise<void> {
+/** Writes the site to `outDir`; returns false when it was already up to date (then nothing is touched). */
+export async function buildSite(config: Config, outDir: string): Promise<boolean> {
   const out = resolve(outDir);
   const staging = await renderToTemp(config, out);
+  // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
+  if ((await differences(staging, out)).length === 0) {
+    await rm(staging, { recursive: true, force: true });
+    return false;
+  }
   await swapIn(staging, out);
+  return true;
 }
 
 /** Lists the files whose bytes differ between a fresh build and `outDir` (empty when up to date). */
@@ -34,16 +41,20 @@ export async function staleFiles(config: Config, outDir: string): Promise<string
   const out = resolve(outDir);
   const staging = await renderToTemp(config, out);
   try {
-    const [fresh, current] = await Promise.all([readTree(staging), readTree(out)]);
-    const names = new Set([...fresh.keys(), ...current.keys()]);
-    const same = (n: string) => {
-      const [a, b] = [fresh.get(n), current.get(n)];
-      return a !== undefined && b !== undefined && a.equals(b);
-    };
-    return [...names].filter((n) => !same(n)).sort();
+    return await differences(staging, out);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+async function differences(fresh: string, current: string): Promise<string[]> {
+  const [a, b] = await Promise.all([readTree(fresh), readTree(current)]);
+  const names = new Set([...a.keys(), ...b.keys()]);
+  const same = (n: string) => {
+    const [x, y] = [a.get(n), b.get(n)];
+    return x !== undefined && y !== undefined && x.equals(y);
+  };
+  return [...names].filter((n) => !same(n)).sort();
 }
 
 async function renderToTemp(config: Config, out: string): Promise<string> {

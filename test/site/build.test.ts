@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,14 @@ describe('buildSite', () => {
     await writeFile(join(dir, '.well-known/mta-sts.txt'), policyText(defaultConfig()).replace(/\r\n/g, '\n'));
     await writeFile(join(dir, 'extra.txt'), 'x');
     expect(await staleFiles(defaultConfig(), dir)).toEqual(['.well-known/mta-sts.txt', 'extra.txt']);
+  });
+
+  it('leaves an up-to-date folder untouched, so a running server never sees it vanish', async () => {
+    const dir = join(work, 'same');
+    expect(await buildSite(defaultConfig(), dir)).toBe(true);
+    const before = (await stat(join(dir, 'index.html'))).ino;
+    expect(await buildSite(defaultConfig(), dir)).toBe(false);
+    expect((await stat(join(dir, 'index.html'))).ino).toBe(before);
   });
 
   it('replaces a previous build completely', async () => {
