@@ -86,12 +86,11 @@ const configOption = { config: { type: 'string' } } as const;
 /** Loads and validates the config, printing every diagnostic; undefined means "exit 1". */
 async function readConfig(file: string | undefined, io: CommandIO): Promise<Config | undefined> {
   const path = file ?? DEFAULT_CONFIG_FILE;
-  const result = await loadConfig(resolve(io.cwd, path));
-  const display = (d: Parameters<typeof formatDiagnostic>[0]) => ({ ...d, file: path });
-  for (const w of result.warnings) io.err(`${formatDiagnostic(display(w), 'warning')}\n`);
+  const result = await loadConfig(resolve(io.cwd, path), path);
+  for (const w of result.warnings) io.err(`${formatDiagnostic(w, 'warning')}\n`);
   if (!result.ok) {
-    for (const e of result.errors) io.err(`${formatDiagnostic(display(e), 'error')}\n`);
-    io.err(`${path}: ${result.errors.length} error(s); nothing was written.\n`);
+    for (const e of result.errors) io.err(`${formatDiagnostic(e, 'error')}\n`);
+    io.err(`${path}: ${result.errors.length} error(s).\n`);
     return undefined;
   }
   return result.config;
@@ -100,7 +99,10 @@ async function readConfig(file: string | undefined, io: CommandIO): Promise<Conf
 async function build(args: string[], io: CommandIO): Promise<number> {
   const { values } = options(args, { ...configOption, out: { type: 'string', default: 'home' }, check: { type: 'boolean' } });
   const config = await readConfig(values.config, io);
-  if (!config) return 1;
+  if (!config) {
+    io.err(`Nothing was written; ${values.out}/ is unchanged.\n`);
+    return 1;
+  }
   const out = resolve(io.cwd, values.out);
   // Loaded here, not at the top: Vite is heavy and only the build needs it.
   const site = await import('./site/build.ts');

@@ -40,7 +40,7 @@ describe('build', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('bad.yaml:4:9: policy.mode must be one of testing, enforce, none (got "enforced")');
     expect(r.err).toMatch(/bad\.yaml:8:1: .*unknown key "hostng"; did you mean "hosting"\?/);
-    expect(r.err).toContain('nothing was written');
+    expect(r.err).toContain('Nothing was written; kept/ is unchanged.');
     expect(await readFile(join(cwd, 'kept/.well-known/mta-sts.txt'))).toEqual(before);
   });
 

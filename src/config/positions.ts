@@ -1,0 +1,60 @@
+// Maps a path in the parsed config (as ajv and the rules see it) back to a line:column in the YAML text.
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+
+export type ConfigPath = readonly (string | number)[];
+export interface Position { line: number; column: number }
+
+export class SourcePositions {
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** 1-based line and column of a character offset in the text. */
+  at(offset: number): Position {
+    const { line, col } = this.lines.linePos(offset);
+    // LineCounter reports line 0 before its first recorded line start.
+    return line === 0 ? { line: 1, column: offset + 1 } : { line, column: col };
+  }
+
+  /**
+   * Where the value at `path` is written. An empty value (`id:` with nothing after it) is located at
+   * its key; a path that does not exist at the deepest part of it that does.
+   */
+  value(path: ConfigPath): Position {
+    const found = this.walk(path);
+    const node = found.value;
+    const empty = !node || (isScalar(node) && node.value === null && !node.source);
+    return this.of((empty ? found.key : node) ?? found.value ?? this.doc.contents);
+  }
+
+  /** Where the key of the last segment of `path` is written (the value's, for list items). */
+  key(path: ConfigPath): Position {
+    const found = this.walk(path);
+    return this.of(found.key ?? found.value ?? this.doc.contents);
+  }
+
+  private walk(path: ConfigPath): { key?: Node; value?: Node } {
+    let value: unknown = this.doc.contents;
+    let key: Node | undefined;
+    for (const segment of path) {
+      if (isMap(value)) {
+        const pair = value.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        key = pair.key as Node;
+        value = pair.value;
+      } else if (isSeq(value) && typeof segment === 'number' && segment < value.items.length) {
+        value = value.items[segment];
+        key = value as Node;
+      } else {
+        break;
+      }
+    }
+    return { key, value: (value ?? undefined) as Node | undefined };
+  }
+
+  private of(node: unknown): Position {
+    const range = (node as Node | null | undefined)?.range;
+    return range ? this.at(range[0]) : { line: 1, column: 1 };
+  }
+}

@@ -1,0 +1,115 @@
+// Rules the schema cannot express: host name grammar, Azure and Exchange Online limits, risky settings.
+import { checkMxPattern, isValidDomainName } from '../rfc/hostname.ts';
+import { MAX_MAX_AGE } from '../rfc/policy.ts';
+import { parseTlsRptRecord } from '../rfc/tlsrpt-record.ts';
+import type { Config, ConfigDiagnostic } from './config.ts';
+import { durationSeconds } from './duration.ts';
+import type { ConfigPath, SourcePositions } from './positions.ts';
+import type { HostingPlan, RawConfig } from './raw-config.ts';
+import { shown } from './schema-errors.ts';
+
+// Azure Static Web Apps quota: custom domains per app (each mail domain needs mta-sts.<domain>).
+export const CUSTOM_DOMAIN_QUOTA: Record<HostingPlan, number> = { free: 2, standard: 5 };
+const ONE_DAY = 86400;
+
+export interface RuleResult { config: Config; errors: ConfigDiagnostic[]; warnings: ConfigDiagnostic[] }
+
+/** Checks a config that already matches the schema and normalizes it (seconds, lower-case names, defaults). */
+export function applyRules(raw: RawConfig, positions: SourcePositions, file: string): RuleResult {
+  const errors: ConfigDiagnostic[] = [];
+  const warnings: ConfigDiagnostic[] = [];
+  const report = (list: ConfigDiagnostic[], path: ConfigPath, field: string, code: string, message: string) =>
+    list.push({ file, ...positions.value(path), code, field, message });
+
+  const plan = raw.hosting?.plan ?? 'standard';
+  const domains = checkDomains(raw.domains, plan, positions, (path, code, message) => report(errors, path, 'domains', code, message));
+
+  const mode = raw.policy.mode;
+  const mx = (raw.policy.mx ?? []).map((p) => p.toLowerCase());
+  raw.policy.mx?.forEach((pattern, i) => {
+    const path = ['policy', 'mx', i];
+    for (const d of checkMxPattern(pattern)) report(errors, path, 'policy.mx', d.code, d.message);
+    const lower = pattern.toLowerCase();
+    if (lower === 'mail.protection.outlook.com') {
+      report(warnings, path, 'policy.mx', 'mx-exo-no-wildcard',
+        'policy.mx "mail.protection.outlook.com" never matches Exchange Online MX hosts; use *.mail.protection.outlook.com');
+    } else if (lower === '*.mx.microsoft') {
+      report(warnings, path, 'policy.mx', 'mx-exo-dane',
+        'policy.mx "*.mx.microsoft" does not match Exchange Online DANE MX names like x.<zone>-v1.mx.microsoft; use *.<zone>-v1.mx.microsoft');
+    }
+  });
+  if (mx.length === 0 && mode !== 'none') {
+    report(errors, ['policy', 'mx'], 'policy.mx', 'mx-missing',
+      `policy.mx must list at least one MX host pattern when policy.mode is ${mode} (Exchange Online: *.mail.protection.outlook.com)`);
+  }
+
+  const written = raw.policy.max_age;
+  // The schema admits only whole seconds in range or a duration string, so only durations can overflow.
+  const maxAge = typeof written === 'number' ? written : durationSeconds(written)!;
+  if (maxAge > MAX_MAX_AGE) { // RFC 8461 §3.2: max_age is at most 31557600
+    report(errors, ['policy', 'max_age'], 'policy.max_age', 'max-age-range',
+      `policy.max_age must come out between 0 and ${MAX_MAX_AGE} seconds (one year), but ${written} is ${maxAge} seconds (got ${shown(written)})`);
+  } else if (mode === 'enforce' && maxAge < ONE_DAY) {
+    report(warnings, ['policy', 'max_age'], 'policy.max_age', 'max-age-short',
+      `policy.max_age is ${maxAge} seconds, under one day, with mode enforce; senders would forget the policy quickly — use at least 1d, usually 1w or more`);
+  }
+
+  // The rua URIs are published as-is in the TLS-RPT record, so they must pass its grammar (RFC 8460 §3).
+  raw.tlsrpt?.rua.forEach((uri, i) => {
+    for (const d of parseTlsRptRecord(`v=TLSRPTv1; rua=${uri}`).errors) {
+      report(errors, ['tlsrpt', 'rua', i], 'tlsrpt.rua', d.code, `tlsrpt.rua: ${d.message}`);
+    }
+  });
+
+  const config: Config = {
+    domains,
+    policy: { mode, mx, max_age: maxAge, ...(raw.policy.id ? { id: raw.policy.id } : {}) },
+    ...(raw.tlsrpt ? { tlsrpt: { rua: raw.tlsrpt.rua } } : {}),
+    hosting: {
+      plan,
+      ...(raw.hosting?.default_hostname ? { default_hostname: raw.hosting.default_hostname.toLowerCase() } : {}),
+    },
+  };
+  return { config, errors, warnings };
+}
+
+function checkDomains(
+  written: string[],
+  plan: HostingPlan,
+  positions: SourcePositions,
+  error: (path: ConfigPath, code: string, message: string) => void,
+): string[] {
+  const firstIndex = new Map<string, number>();
+  written.forEach((name, i) => {
+    const path = ['domains', i];
+    const domain = name.toLowerCase();
+    const got = `(got ${shown(name)})`;
+    // Checked first: a non-ASCII name would otherwise get the less helpful "not a valid domain name".
+    if (/[^\x00-\x7f]/.test(domain) || domain.split('.').some((label) => label.startsWith('xn--'))) {
+      error(path, 'domain-idn', `domains: Azure Static Web Apps custom domains do not support internationalized names ${got}`);
+    } else if (!isValidDomainName(domain)) {
+      error(path, 'domain-invalid',
+        `domains: each entry must be a domain name like contoso.com: letters, digits and hyphens, at least two labels, no trailing dot ${got}`);
+    } else if (domain === 'onmicrosoft.com' || domain.endsWith('.onmicrosoft.com')) {
+      error(path, 'domain-onmicrosoft', `domains: MTA-STS cannot be used on onmicrosoft.com domains; Microsoft manages them ${got}`);
+    }
+    const first = firstIndex.get(domain);
+    if (first === undefined) {
+      firstIndex.set(domain, i);
+    } else {
+      const at = positions.value(['domains', first]);
+      error(path, 'domain-duplicate', `domains lists ${shown(domain)} twice (first at ${at.line}:${at.column}); remove one ${got}`);
+    }
+  });
+
+  const unique = [...firstIndex.keys()];
+  const quota = CUSTOM_DOMAIN_QUOTA[plan];
+  if (unique.length > quota) {
+    const wayOut = plan === 'free'
+      ? `use the Standard plan (${CUSTOM_DOMAIN_QUOTA.standard} domains) or split the domains across a second Static Web App`
+      : 'split the domains across a second Static Web App';
+    error(['domains', firstIndex.get(unique[quota]!)!], 'domain-quota',
+      `domains lists ${unique.length} domains but the ${plan === 'free' ? 'Free' : 'Standard'} plan allows ${quota} custom domains per Static Web App; ${wayOut}`);
+  }
+  return unique;
+}

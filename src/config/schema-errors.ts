@@ -1,0 +1,136 @@
+// Turns ajv's schema errors into kind, positioned messages: what is wrong, where, and what would be right.
+import type { ErrorObject } from 'ajv';
+import { MAX_MAX_AGE } from '../rfc/policy.ts';
+import { nearest } from './nearest.ts';
+import type { SourcePositions } from './positions.ts';
+import type { ConfigDiagnostic } from './config.ts';
+
+/** Any JSON Schema node; only the keywords this module reads. */
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  enum?: readonly unknown[];
+  type?: string;
+}
+
+/** What a valid value looks like, by path with `*` for list items. Object values are described from the schema. */
+export const EXPECTED: Record<string, string> = {
+  domains: 'a list of domain names, one "- contoso.com" line each',
+  'domains.*': 'a domain name such as contoso.com',
+  'policy.mx': 'a list of MX host patterns, one "- \'*.mail.protection.outlook.com\'" line each',
+  'policy.mx.*': 'a host name pattern such as *.mail.protection.outlook.com',
+  'policy.max_age': 'a whole number of seconds or a duration like 7d',
+  'policy.id': '1 to 32 letters or digits',
+  'tlsrpt.rua': 'a list of mailto: or https: URIs, one "- mailto:tlsrpt@contoso.com" line each',
+  'tlsrpt.rua.*': 'a mailto: or https: URI such as mailto:tlsrpt@contoso.com, without spaces, commas or semicolons',
+  'hosting.default_hostname': "the app's default host name, like example-name-0123456789.azurestaticapps.net",
+};
+
+/** How the value itself reads in a message: `"enforced"`, `5`, `a list`, `nothing`. */
+export function shown(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return value.length ? 'a list' : 'an empty list';
+  if (typeof value === 'object') return 'a map';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 56)}…"` : text;
+}
+
+/** `policy.mx` for ['policy', 'mx']; list items are named by their list, the position says which. */
+export function fieldName(path: readonly (string | number)[]): string {
+  return path.filter((s) => typeof s === 'string').join('.');
+}
+
+function subject(path: readonly (string | number)[]): string {
+  const field = fieldName(path);
+  if (path.length === 0) return 'the config';
+  return typeof path[path.length - 1] === 'number' ? `each ${field} entry` : field;
+}
+
+function pointerPath(pointer: string, data: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const path: (string | number)[] = [];
+  let node = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const step = Array.isArray(node) ? Number(segment) : segment;
+    path.push(step);
+    node = (node as Record<string | number, unknown> | undefined)?.[step];
+  }
+  return path;
+}
+
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((node, step) => (node as Record<string | number, unknown> | null | undefined)?.[step], data);
+}
+
+function schemaAt(schema: SchemaNode, path: readonly (string | number)[]): SchemaNode | undefined {
+  let node: SchemaNode | undefined = schema;
+  for (const step of path) node = typeof step === 'number' ? node?.items : node?.properties?.[step];
+  return node;
+}
+
+function expected(schema: SchemaNode, path: readonly (string | number)[]): string {
+  const generic = path.map((s) => (typeof s === 'number' ? '*' : s)).join('.');
+  if (EXPECTED[generic]) return EXPECTED[generic];
+  const keys = Object.keys(schemaAt(schema, path)?.properties ?? {});
+  return `a map with the keys ${keys.join(', ')}`;
+}
+
+/** The first-listed error kind decides the message when one value breaks several keywords. */
+const VALUE_KEYWORDS = ['enum', 'minItems', 'minimum', 'maximum'];
+
+export function schemaDiagnostics(
+  errors: readonly ErrorObject[],
+  data: unknown,
+  jsonSchema: object,
+  positions: SourcePositions,
+  file: string,
+): ConfigDiagnostic[] {
+  const schema = jsonSchema as SchemaNode;
+  const diagnostics: ConfigDiagnostic[] = [];
+  const valueErrors = new Map<string, ErrorObject[]>();
+  for (const error of errors) {
+    const path = pointerPath(error.instancePath, data);
+    if (error.keyword === 'required') {
+      const missing = [...path, (error.params as { missingProperty: string }).missingProperty];
+      diagnostics.push({
+        file, ...positions.key(path), code: 'missing-key', field: fieldName(missing),
+        message: `${fieldName(missing)} is required`,
+      });
+    } else if (error.keyword === 'additionalProperties') {
+      const unknown = (error.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys(schemaAt(schema, path)?.properties ?? {});
+      const prefix = path.length ? `${fieldName(path)}.` : '';
+      const suggestion = nearest(unknown, known);
+      const hint = suggestion ? `did you mean "${prefix}${suggestion}"?` : `the keys here are ${known.join(', ')}`;
+      diagnostics.push({
+        file, ...positions.key([...path, unknown]), code: 'unknown-key', field: `${prefix}${unknown}`,
+        message: `unknown key "${prefix}${unknown}"; ${hint}`,
+      });
+    } else {
+      valueErrors.set(error.instancePath, [...(valueErrors.get(error.instancePath) ?? []), error]);
+    }
+  }
+  for (const [pointer, group] of valueErrors) {
+    const path = pointerPath(pointer, data);
+    const value = valueAt(data, path);
+    const main = VALUE_KEYWORDS.map((k) => group.find((e) => e.keyword === k)).find(Boolean);
+    let requirement: string;
+    if (main?.keyword === 'enum') {
+      requirement = `must be one of ${(schemaAt(schema, path)?.enum ?? []).join(', ')}`;
+    } else if (main?.keyword === 'minItems') {
+      requirement = `must not be empty; it must be ${expected(schema, path)}`;
+    } else if (main && typeof value === 'number' && Number.isInteger(value)) {
+      requirement = `must be between 0 and ${MAX_MAX_AGE} seconds (one year)`;
+    } else {
+      requirement = `must be ${expected(schema, path)}`;
+      // YAML reads an all-digit value such as an id as a number.
+      if (typeof value === 'number' && schemaAt(schema, path)?.type === 'string') requirement += `, written in quotes like "${value}"`;
+    }
+    diagnostics.push({
+      file, ...positions.value(path), code: 'invalid-value', field: fieldName(path),
+      message: `${subject(path)} ${requirement} (got ${shown(value)})`,
+    });
+  }
+  return diagnostics;
+}

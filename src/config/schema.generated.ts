@@ -1,0 +1,153 @@
+// GENERATED from mta-sts.schema.json by `npm run schema`; edit the JSON file, not this one.
+import type { JSONSchemaType } from 'ajv';
+import type { RawConfig } from './raw-config.ts';
+
+export const configSchema: JSONSchemaType<RawConfig> = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "urn:mta-sts-swa:config:v1",
+  "title": "MTA-STS for Exchange Online on Azure Static Web Apps",
+  "description": "mta-sts.config.yaml: the mail domains to protect with MTA-STS (RFC 8461), the policy to publish and where it is hosted.",
+  "type": "object",
+  "properties": {
+    "domains": {
+      "title": "Mail domains",
+      "description": "The mail domains to protect, e.g. contoso.com. Each gets https://mta-sts.<domain>/.well-known/mta-sts.txt as a custom domain of the Static Web App.",
+      "type": "array",
+      "minItems": 1,
+      "items": {
+        "title": "Mail domain",
+        "description": "A domain that receives mail through Exchange Online, e.g. contoso.com (not *.onmicrosoft.com, no internationalized names).",
+        "type": "string"
+      },
+      "examples": [
+        [
+          "contoso.com"
+        ]
+      ]
+    },
+    "policy": {
+      "title": "MTA-STS policy",
+      "description": "What sending servers are told: the mode, the MX hosts they may deliver to, and how long to remember it.",
+      "type": "object",
+      "properties": {
+        "mode": {
+          "title": "Policy mode",
+          "description": "testing: only report TLS failures; enforce: refuse delivery without valid TLS to a listed MX; none: withdraw the policy.",
+          "type": "string",
+          "enum": [
+            "testing",
+            "enforce",
+            "none"
+          ]
+        },
+        "mx": {
+          "title": "MX host patterns",
+          "description": "Host names your MX records point to; a leading *. matches exactly one label. Exchange Online: *.mail.protection.outlook.com.",
+          "type": "array",
+          "nullable": true,
+          "default": [
+            "*.mail.protection.outlook.com"
+          ],
+          "items": {
+            "title": "MX host pattern",
+            "description": "A host name, optionally starting with *. to match any one label, e.g. *.mail.protection.outlook.com.",
+            "type": "string"
+          }
+        },
+        "max_age": {
+          "title": "Policy lifetime",
+          "description": "How long senders cache the policy: whole seconds or a duration like 7d or 2w (s, m, h, d, w); at most 31557600 (one year).",
+          "anyOf": [
+            {
+              "title": "Seconds",
+              "description": "Whole seconds, 0 to 31557600.",
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 31557600
+            },
+            {
+              "title": "Duration",
+              "description": "A number followed by s, m, h, d or w, e.g. 7d or 2w.",
+              "type": "string",
+              "pattern": "^[0-9]+[smhdw]$"
+            }
+          ],
+          "examples": [
+            604800,
+            "7d",
+            "2w"
+          ]
+        },
+        "id": {
+          "title": "Policy id",
+          "description": "Optional: 1 to 32 letters or digits. Leave it out so the id is derived from the policy and changes whenever the policy does.",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[A-Za-z0-9]{1,32}$"
+        }
+      },
+      "required": [
+        "mode",
+        "max_age"
+      ],
+      "additionalProperties": false
+    },
+    "tlsrpt": {
+      "title": "TLS reporting (RFC 8460)",
+      "description": "Optional: where sending servers send daily TLS-RPT reports; published as _smtp._tls.<domain>.",
+      "type": "object",
+      "nullable": true,
+      "properties": {
+        "rua": {
+          "title": "Report addresses",
+          "description": "mailto: or https: URIs that receive the reports, e.g. mailto:tlsrpt@contoso.com.",
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "title": "Report address",
+            "description": "A mailto: or https: URI without spaces, commas or semicolons.",
+            "type": "string",
+            "pattern": "^(mailto:[^\\s,;!@]+@[^\\s,;!@]+|https://[^\\s,;]+)$"
+          }
+        }
+      },
+      "required": [
+        "rua"
+      ],
+      "additionalProperties": false
+    },
+    "hosting": {
+      "title": "Azure Static Web Apps hosting",
+      "description": "The Static Web App that serves the policy.",
+      "type": "object",
+      "nullable": true,
+      "default": {},
+      "properties": {
+        "plan": {
+          "title": "Static Web Apps plan",
+          "description": "free allows 2 custom domains per app, standard allows 5; every mail domain needs one (mta-sts.<domain>).",
+          "type": "string",
+          "nullable": true,
+          "enum": [
+            "free",
+            "standard"
+          ],
+          "default": "standard"
+        },
+        "default_hostname": {
+          "title": "Default host name",
+          "description": "Optional: the app's *.azurestaticapps.net name, used as the target of the mta-sts.<domain> CNAME records.",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+azurestaticapps\\.net$"
+        }
+      },
+      "additionalProperties": false
+    }
+  },
+  "required": [
+    "domains",
+    "policy"
+  ],
+  "additionalProperties": false
+};

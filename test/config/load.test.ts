@@ -1,0 +1,89 @@
+// Reading the file from disk and printing diagnostics.
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDiagnostic, loadConfig } from '../../src/config/config.ts';
+import { config } from './helpers.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mta-sts-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('loadConfig', () => {
+  it('loads a file and names it in diagnostics as the caller gave it', async () => {
+    const path = join(dir, 'good.yaml');
+    await writeFile(path, config());
+    expect((await loadConfig(path)).ok).toBe(true);
+
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, config({ mode: 'enforced' }));
+    const result = await loadConfig(bad);
+    expect(result.ok ? [] : result.errors.map((d) => formatDiagnostic(d))).toEqual([
+      `${bad}:3:9: policy.mode must be one of testing, enforce, none (got "enforced")`,
+    ]);
+  });
+
+  it('reports a missing file without throwing, pointing at the template', async () => {
+    const path = join(dir, 'missing.yaml');
+    const result = await loadConfig(path);
+    expect(result).toEqual({
+      ok: false,
+      errors: [{ file: path, code: 'config-unreadable', message: `cannot read ${path}: no such file (create it from the template, see README)` }],
+      warnings: [],
+    });
+    expect(formatDiagnostic(result.ok ? ({} as never) : result.errors[0]!)).toBe(
+      `cannot read ${path}: no such file (create it from the template, see README)`,
+    );
+  });
+
+  it('names the file by its display path when one is given', async () => {
+    const missing = await loadConfig(join(dir, 'missing.yaml'), 'mta-sts.config.yaml');
+    expect(missing.ok ? [] : missing.errors.map((d) => formatDiagnostic(d))).toEqual([
+      'cannot read mta-sts.config.yaml: no such file (create it from the template, see README)',
+    ]);
+    const bad = join(dir, 'bad-display.yaml');
+    await writeFile(bad, config({ domains: '[contoso]' }));
+    const result = await loadConfig(bad, 'mta-sts.config.yaml');
+    expect(result.ok ? [] : result.errors.map((d) => formatDiagnostic(d))).toEqual([
+      expect.stringMatching(/^mta-sts\.config\.yaml:1:11: domains: each entry must be a domain name/),
+    ]);
+  });
+
+  it('reports a directory given as the config file', async () => {
+    const path = join(dir, 'a-directory');
+    await mkdir(path);
+    const result = await loadConfig(path);
+    expect(result.ok ? '' : result.errors[0]!.message).toBe(`cannot read ${path}: it is a directory`);
+  });
+});
+
+describe('formatDiagnostic', () => {
+  const d = { file: 'mta-sts.config.yaml', line: 3, column: 9, code: 'x', message: 'policy.mode must be one of testing' };
+
+  it('prints FILE:LINE:COL: MESSAGE for errors', () => {
+    expect(formatDiagnostic(d)).toBe('mta-sts.config.yaml:3:9: policy.mode must be one of testing');
+    expect(formatDiagnostic(d, 'error')).toBe('mta-sts.config.yaml:3:9: policy.mode must be one of testing');
+  });
+
+  it('marks warnings after the position', () => {
+    expect(formatDiagnostic(d, 'warning')).toBe('mta-sts.config.yaml:3:9: warning: policy.mode must be one of testing');
+  });
+});
+
+describe('npm run schema -- --check', () => {
+  it('passes while schema.generated.ts matches mta-sts.schema.json', async () => {
+    const run = promisify(execFile);
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/config/generate-schema.ts', '--check'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      timeout: 20_000,
+    });
+    expect(stdout + stderr).toBe('');
+  });
+});
