@@ -6,5 +6,8 @@ export default defineConfig({
     // Tests start real servers and child processes; a hang must fail, not stall CI.
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // JUnit always, so the pipelines publish results from plain `npm test` (browser tests: playwright.config.ts).
+    reporters: ['default', 'junit'],
+    outputFile: { junit: 'test-results/vitest.xml' },
   },
 });

@@ -1,0 +1,62 @@
+// Turns `mta-sts check --json` output into CI annotations, one per failed or warning check, so each problem
+// shows on the run's summary page instead of only in the log.
+//   check-annotations.ts --format azure|github FILE
+// Exit 0 after printing; 1 when FILE holds no check results (the check itself crashed or got bad usage).
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+export type Format = 'azure' | 'github';
+
+interface CheckResult { check: string; status: 'pass' | 'warn' | 'fail'; code: string; message: string }
+interface DomainResult { domain: string; status: 'pass' | 'warn' | 'fail'; checks: CheckResult[] }
+
+// Azure Pipelines logging-command escaping (azure-pipelines-task-lib taskcommand.ts).
+const azureData = (s: string) => s.replace(/%/g, '%AZP25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+// GitHub Actions workflow-command escaping (@actions/core command.ts).
+const githubData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const githubProperty = (s: string) => githubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+function isDomainResults(json: unknown): json is DomainResult[] {
+  return Array.isArray(json) && json.every((d) =>
+    typeof d === 'object' && d !== null && typeof d.domain === 'string' && Array.isArray(d.checks) &&
+    d.checks.every((c: unknown) => typeof c === 'object' && c !== null &&
+      typeof (c as CheckResult).check === 'string' && typeof (c as CheckResult).message === 'string'));
+}
+
+export function annotation(format: Format, level: 'error' | 'warning', title: string, message: string): string {
+  return format === 'azure'
+    ? `##vso[task.logissue type=${level}]${azureData(`${title}: ${message}`)}`
+    : `::${level} title=${githubProperty(title)}::${githubData(message)}`;
+}
+
+/** One annotation per failed (error) or warning check, in the order the checker reported them. */
+export function annotations(results: DomainResult[], format: Format): string[] {
+  return results.flatMap((d) => d.checks
+    .filter((c) => c.status === 'fail' || c.status === 'warn')
+    .map((c) => annotation(format, c.status === 'fail' ? 'error' : 'warning', `${d.domain} ${c.check} [${c.code}]`, c.message)));
+}
+
+function main(argv: string[]): number {
+  const formatAt = argv.indexOf('--format');
+  const format = argv[formatAt + 1];
+  const file = argv.filter((_, i) => i !== formatAt && i !== formatAt + 1)[0];
+  if (formatAt < 0 || (format !== 'azure' && format !== 'github') || !file) {
+    process.stderr.write('usage: check-annotations.ts --format azure|github FILE\n');
+    return 2;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    json = (e as Error).message;
+  }
+  if (!isDomainResults(json)) {
+    const why = typeof json === 'string' ? json : 'not the array of domain results that `check --json` prints';
+    process.stdout.write(`${annotation(format, 'error', 'mta-sts check', `no results in ${file} (${why}); see the check step's log`)}\n`);
+    return 1;
+  }
+  process.stdout.write(annotations(json, format).map((l) => `${l}\n`).join(''));
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,314 @@
+// Structure of azure-pipelines.yml and .github/workflows/deploy.yml, parsed with `yaml`: the tasks and their
+// inputs, the token as a reference, deploy only from main and never from a PR, the RFC 8461 §8.1 order.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers.ts';
+
+type Obj = Record<string, unknown>;
+const read = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
+const azureText = read('azure-pipelines.yml');
+const githubText = read('.github/workflows/deploy.yml');
+const azure = parse(azureText) as Obj;
+const github = parse(githubText) as Obj;
+
+/** Steps of an Azure job, with `${{ if }}` / `${{ else }}` blocks flattened; each step knows its branch. */
+function azureSteps(steps: Obj[], branch = ''): Array<Obj & { branch: string }> {
+  return steps.flatMap((step) => {
+    const key = Object.keys(step)[0]!;
+    if (key.startsWith('${{')) return azureSteps(step[key] as Obj[], key);
+    return [{ ...step, branch }];
+  });
+}
+
+const stages = azure.stages as Obj[];
+const stage = (name: string) => stages.find((s) => s.stageName === name || s.stage === name)!;
+const stepsOf = (name: string) => azureSteps(((stage(name).jobs as Obj[])[0]!.steps) as Obj[]);
+const scriptOf = (s: Obj) => String(s.script ?? (s.inputs as Obj | undefined)?.inlineScript ?? '');
+const indexWhere = <T>(list: T[], pred: (x: T) => boolean) => {
+  const i = list.findIndex(pred);
+  expect(i, 'expected step not found').toBeGreaterThanOrEqual(0);
+  return i;
+};
+
+const MAIN_ONLY = [
+  'succeeded()',
+  "eq(variables['Build.SourceBranch'], 'refs/heads/main')",
+  "ne(variables['Build.Reason'], 'PullRequest')",
+];
+
+
+describe('azure-pipelines.yml', () => {
+  it('runs on pushes to main and on pull requests to main, on a Linux hosted agent', () => {
+    expect(azure.trigger).toEqual({ branches: { include: ['main'] } });
+    expect(azure.pr).toEqual({ branches: { include: ['main'] } });
+    expect(azure.pool).toEqual({ vmImage: 'ubuntu-latest' });
+  });
+
+  it('names one variable group, once, at the top, and documents each one-time setup in a comment', () => {
+    const groups = (azure.variables as Obj[]).filter((v) => 'group' in v);
+    expect(groups).toEqual([{ group: 'mta-sts' }]);
+    expect(azureText.match(/group:/g)).toHaveLength(1);
+    for (const stage of stages) expect(stage.variables).toBeUndefined();
+    const comments = azureText.split('\n').filter((l) => /^\s*#/.test(l)).join('\n');
+    expect(comments).toMatch(/Variable group named "mta-sts"/);
+    expect(comments).toMatch(/deployment_token = the app's deployment token/);
+    expect(comments).toMatch(/service connection/i);
+    expect(comments).toMatch(/Azure DNS zones/);
+  });
+
+  it('defines every variable it references ($(x) and ${{ variables.x }})', () => {
+    const yamlVars = new Set((azure.variables as Obj[]).filter((v) => 'name' in v).map((v) => v.name as string));
+    const fromGroup = new Set(['deployment_token']);
+    const predefined = /^(System|Build)\./;
+    for (const [, name] of azureText.matchAll(/\$\(([A-Za-z_][\w.]*)\)/g)) {
+      if (!predefined.test(name!)) expect(yamlVars.has(name!) || fromGroup.has(name!), `$(${name})`).toBe(true);
+    }
+    // Template expressions are expanded before the variable group is read, so they may use YAML variables only.
+    for (const [, name] of azureText.matchAll(/\$\{\{[^}]*variables\.(\w+)/g)) expect(yamlVars.has(name!), name).toBe(true);
+    expect(yamlVars).toEqual(new Set(['armServiceConnection', 'swaName', 'swaResourceGroup', 'dnsResourceGroup', 'allowPendingCertificates']));
+  });
+
+  it('has the stages Build, Deploy, Domains, Verify, in that dependency order', () => {
+    expect(stages.map((s) => s.stage)).toEqual(['Build', 'Deploy', 'Domains', 'Verify']);
+    expect(stage('Deploy').dependsOn).toBe('Build');
+    expect(stage('Domains').dependsOn).toBe('Deploy');
+    expect(stage('Verify').dependsOn).toEqual(['Deploy', 'Domains']);
+  });
+
+  it('deploys, binds and verifies only on main and never for a pull request', () => {
+    expect(stage('Build').condition).toBeUndefined();
+    for (const name of ['Deploy', 'Domains', 'Verify']) {
+      const condition = String(stage(name).condition);
+      expect(condition.startsWith('and(')).toBe(true);
+      for (const part of MAIN_ONLY) expect(condition, name).toContain(part);
+    }
+  });
+
+  it('Build: Node 20, npm ci, npm test, npm run build, in that order', () => {
+    const steps = stepsOf('Build');
+    const node = steps.find((s) => s.task === 'NodeTool@0')!;
+    expect((node.inputs as Obj).versionSpec).toBe('20.x');
+    const scripts = steps.map(scriptOf);
+    const ci = indexWhere(scripts, (s) => s === 'npm ci');
+    const test = indexWhere(scripts, (s) => s === 'npm test');
+    const build = indexWhere(scripts, (s) => s === 'npm run build');
+    expect(steps.indexOf(node)).toBeLessThan(ci);
+    expect(test).toBeGreaterThan(ci);
+    expect(build).toBeGreaterThan(test);
+  });
+
+  it('Build: fails on a stale or incomplete home/ after the fresh build', () => {
+    const scripts = stepsOf('Build').map(scriptOf);
+    const check = indexWhere(scripts, (s) => s.includes('git status --porcelain -- home/'));
+    expect(check).toBeGreaterThan(scripts.indexOf('npm run build'));
+    expect(scripts[check]).toContain('run npm run build and commit');
+    expect(scripts[check]).toContain('##vso[task.logissue type=error]');
+    expect(scripts[check]).toContain('home/.well-known/mta-sts.txt home/staticwebapp.config.json');
+    expect(scripts[check]).toMatch(/exit 1/);
+  });
+
+  it('Build: writes JUnit for each test run and publishes it, even when tests failed', () => {
+    const steps = stepsOf('Build');
+    // `npm test` writes JUnit through the test runners' configs; it must land where the publish step looks.
+    expect(read('vitest.config.ts')).toContain("outputFile: { junit: 'test-results/vitest.xml' }");
+    expect(read('playwright.config.ts')).toMatch(/\['junit', \{ outputFile: 'test-results\/[\w-]+\.xml' \}\]/);
+    const publish = steps.find((s) => s.task === 'PublishTestResults@2')!;
+    expect(publish.condition).toBe('succeededOrFailed()');
+    expect(publish.inputs).toMatchObject({ testResultsFormat: 'JUnit', testResultsFiles: 'test-results/*.xml' });
+    expect(steps.indexOf(publish)).toBe(steps.length - 1);
+  });
+
+  it('Deploy: AzureStaticWebApp@0 deploys the prebuilt home/ with the token from the variable group', () => {
+    const task = stepsOf('Deploy').find((s) => s.task === 'AzureStaticWebApp@0')!;
+    expect(task.inputs).toEqual({
+      workingDirectory: '$(System.DefaultWorkingDirectory)',
+      app_location: 'home',
+      output_location: '',
+      skip_app_build: true,
+      skip_api_build: true,
+      azure_static_web_apps_api_token: '$(deployment_token)',
+    });
+  });
+
+  it('Deploy: keeps the .well-known dot-folder: checks out this commit, asserts the files, copies nothing', () => {
+    const steps = stepsOf('Deploy');
+    const deploy = indexWhere(steps, (s) => s.task === 'AzureStaticWebApp@0');
+    expect(steps[0]).toMatchObject({ checkout: 'self' });
+    const assert = indexWhere(steps, (s) => scriptOf(s).includes('test -f home/.well-known/mta-sts.txt'));
+    expect(scriptOf(steps[assert]!)).toContain('test -f home/staticwebapp.config.json');
+    expect(assert).toBeLessThan(deploy);
+    // No artifact or copy step anywhere could drop dot-files on the way to the deploy.
+    const all = stages.flatMap((s) => stepsOf(s.stage as string));
+    expect(all.filter((s) => /Artifact|CopyFiles/i.test(String(s.task ?? '')) || 'download' in s || 'publish' in s)).toEqual([]);
+    expect(all.map(scriptOf).filter((s) => /home\/\*/.test(s))).toEqual([]);
+  });
+
+  it('Domains: with a service connection, AzureCLI@2 runs the bind script; otherwise a step says how to enable it', () => {
+    const steps = stepsOf('Domains');
+    const enabled = "${{ if ne(variables.armServiceConnection, '') }}";
+    const cli = steps.find((s) => s.task === 'AzureCLI@2')!;
+    expect(cli.branch).toBe(enabled);
+    expect(cli.inputs).toMatchObject({
+      azureSubscription: '${{ variables.armServiceConnection }}',
+      scriptType: 'bash',
+      inlineScript: 'bash scripts/configure-domains.sh bind',
+      workingDirectory: '$(System.DefaultWorkingDirectory)',
+    });
+    expect(cli.env).toEqual({ SWA_NAME: '$(swaName)', SWA_RESOURCE_GROUP: '$(swaResourceGroup)', DNS_RESOURCE_GROUP: '$(dnsResourceGroup)' });
+    expect(steps.filter((s) => s.branch === enabled).map(scriptOf)).toContain('npm ci');
+    const howTo = steps.filter((s) => s.branch === '${{ else }}').map(scriptOf).join('\n');
+    expect(howTo).toContain('##vso[task.logissue type=warning]');
+    expect(howTo).toContain('set armServiceConnection, swaName and swaResourceGroup');
+  });
+
+  it('Verify: waits for the live policy, then publishes TXT, then checks, then publishes JUnit', () => {
+    const steps = stepsOf('Verify');
+    const scripts = steps.map(scriptOf);
+    const wait = indexWhere(scripts, (s) => s === 'bash scripts/configure-domains.sh wait-live');
+    const publishers = steps.filter((s) => scriptOf(s) === 'bash scripts/configure-domains.sh publish-txt');
+    // With Azure access it may write to Azure DNS; without, it prints the records still to publish.
+    expect(publishers.map((s) => [s.branch, s.task ?? 'script'])).toEqual([
+      ["${{ if ne(variables.armServiceConnection, '') }}", 'AzureCLI@2'],
+      ['${{ else }}', 'script'],
+    ]);
+    expect(publishers[0]!.env).toEqual({ DNS_RESOURCE_GROUP: '$(dnsResourceGroup)' });
+    const check = indexWhere(scripts, (s) => s.includes('node bin/mta-sts.js check'));
+    const junit = indexWhere(steps, (s) => s.task === 'PublishTestResults@2');
+    for (const p of publishers) {
+      expect(steps.indexOf(p)).toBeGreaterThan(wait);
+      expect(steps.indexOf(p)).toBeLessThan(check);
+    }
+    expect(junit).toBeGreaterThan(check);
+    // After a failed wait they still run: publish-txt withholds the TXT itself and prints what is missing.
+    for (const step of [...publishers, steps[check]!]) expect(step.condition).toBe('succeededOrFailed()');
+    expect(steps[junit]).toMatchObject({ condition: 'succeededOrFailed()', inputs: { testResultsFormat: 'JUnit', testResultsFiles: 'test-results/check.xml' } });
+  });
+
+  it('Verify: the check writes JUnit, annotates each failure, fails the run, and honours allowPendingCertificates', () => {
+    const steps = stepsOf('Verify');
+    const check = steps.find((s) => scriptOf(s).includes('node bin/mta-sts.js check'))!;
+    const script = scriptOf(check);
+    expect(script).toContain('--config mta-sts.config.yaml --junit test-results/check.xml --json');
+    expect(script).toContain('if [ "$ALLOW_PENDING_CERTIFICATES" = true ]; then args+=(--allow-pending-cert); fi');
+    expect(check.env).toEqual({ ALLOW_PENDING_CERTIFICATES: '$(allowPendingCertificates)' });
+    expect(script).toContain('scripts/check-annotations.ts --format azure test-results/check.json');
+    expect(script).toMatch(/status=\$\?[\s\S]*exit "\$status"$/m);
+    expect(check.continueOnError).toBeUndefined();
+    // Only the waiting and publishing steps may turn into warnings while certificates are pending.
+    const soft = steps.filter((s) => s.continueOnError !== undefined).map(scriptOf);
+    expect(soft).toEqual([
+      'bash scripts/configure-domains.sh wait-live',
+      'bash scripts/configure-domains.sh publish-txt',
+      'bash scripts/configure-domains.sh publish-txt',
+    ]);
+    for (const s of steps.filter((s) => s.continueOnError !== undefined)) {
+      expect(s.continueOnError).toBe("${{ eq(variables.allowPendingCertificates, 'true') }}");
+    }
+  });
+});
+
+describe('.github/workflows/deploy.yml', () => {
+  const jobs = github.jobs as Record<string, Obj>;
+  const steps = (job: string) => jobs[job]!.steps as Obj[];
+  const runOf = (s: Obj) => String(s.run ?? '');
+  const MAIN_PUSH = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+
+  it('runs on pushes and pull requests to main', () => {
+    expect(github.on).toEqual({ push: { branches: ['main'] }, pull_request: { branches: ['main'] } });
+    expect(github.permissions).toEqual({ contents: 'read' });
+  });
+
+  it('deploys, binds and verifies only on a push to main, after the build, in order', () => {
+    expect(Object.keys(jobs)).toEqual(['build', 'deploy', 'domains', 'verify']);
+    expect(jobs.build!.if).toBeUndefined();
+    for (const job of ['deploy', 'domains', 'verify']) expect(jobs[job]!.if, job).toBe(MAIN_PUSH);
+    expect(jobs.deploy!.needs).toBe('build');
+    expect(jobs.domains!.needs).toBe('deploy');
+    expect(jobs.verify!.needs).toEqual(['deploy', 'domains']);
+  });
+
+  it('build: Node 20, npm ci, npm test, npm run build, stale-home check', () => {
+    const s = steps('build');
+    expect(s.find((x) => x.uses === 'actions/setup-node@v4')!.with).toMatchObject({ 'node-version': 20 });
+    const runs = s.map(runOf);
+    const ci = indexWhere(runs, (r) => r === 'npm ci');
+    const test = indexWhere(runs, (r) => r === 'npm test');
+    const build = indexWhere(runs, (r) => r === 'npm run build');
+    const stale = indexWhere(runs, (r) => r.includes('git status --porcelain -- home/'));
+    expect(test).toBeGreaterThan(ci);
+    expect(build).toBeGreaterThan(test);
+    expect(stale).toBeGreaterThan(build);
+    expect(runs[stale]).toContain('::error::home/ differs from a fresh build of mta-sts.config.yaml: run npm run build and commit');
+    expect(runs[stale]).toContain('home/.well-known/mta-sts.txt home/staticwebapp.config.json');
+  });
+
+  it('deploy: Azure/static-web-apps-deploy@v1 uploads the prebuilt home/ with the token from a secret', () => {
+    const s = steps('deploy');
+    const deploy = indexWhere(s, (x) => x.uses === 'Azure/static-web-apps-deploy@v1');
+    expect(s[deploy]!.with).toEqual({
+      action: 'upload',
+      app_location: 'home',
+      output_location: '',
+      skip_app_build: true,
+      skip_api_build: true,
+      azure_static_web_apps_api_token: '${{ secrets.AZURE_STATIC_WEB_APPS_API_TOKEN }}',
+    });
+    expect(s[0]!.uses).toBe('actions/checkout@v4');
+    expect(indexWhere(s, (x) => runOf(x).includes('test -f home/.well-known/mta-sts.txt'))).toBeLessThan(deploy);
+  });
+
+  it('never uploads home/ as an artifact without include-hidden-files', () => {
+    const uploads = Object.values(jobs).flatMap((j) => (j.steps as Obj[]).filter((x) => String(x.uses).startsWith('actions/upload-artifact')));
+    expect(uploads.length).toBeGreaterThan(0);
+    for (const u of uploads) {
+      const w = u.with as Obj;
+      if (String(w.path).includes('home')) expect(w['include-hidden-files']).toBe(true);
+    }
+    expect(Object.values(jobs).flatMap((j) => (j.steps as Obj[]).filter((x) => String(x.uses).startsWith('actions/download-artifact')))).toEqual([]);
+  });
+
+  it('domains: azure/login (OIDC) then the bind script when configured; otherwise a warning says how', () => {
+    const s = steps('domains');
+    expect(jobs.domains!.permissions).toMatchObject({ 'id-token': 'write' });
+    const login = indexWhere(s, (x) => x.uses === 'azure/login@v2');
+    const bind = indexWhere(s, (x) => runOf(x) === 'bash scripts/configure-domains.sh bind');
+    expect(login).toBeLessThan(bind);
+    expect(s[bind]!.if).toBe("env.AZURE_CONFIGURED == 'true'");
+    expect(s[bind]!.env).toEqual({
+      SWA_NAME: '${{ vars.SWA_NAME }}', SWA_RESOURCE_GROUP: '${{ vars.SWA_RESOURCE_GROUP }}', DNS_RESOURCE_GROUP: '${{ vars.DNS_RESOURCE_GROUP }}',
+    });
+    const howTo = s.find((x) => x.if === "env.AZURE_CONFIGURED != 'true'")!;
+    expect(runOf(howTo)).toContain('::warning::Custom domains are not bound by this workflow');
+  });
+
+  it('verify: wait-live, then publish-txt, then the check with JUnit and annotations, then upload results', () => {
+    const s = steps('verify');
+    const runs = s.map(runOf);
+    const wait = indexWhere(runs, (r) => r === 'bash scripts/configure-domains.sh wait-live');
+    const publish = indexWhere(runs, (r) => r === 'bash scripts/configure-domains.sh publish-txt');
+    const check = indexWhere(runs, (r) => r.includes('node bin/mta-sts.js check'));
+    const upload = indexWhere(s, (x) => x.uses === 'actions/upload-artifact@v4');
+    expect(wait).toBeLessThan(publish);
+    expect(publish).toBeLessThan(check);
+    expect(check).toBeLessThan(upload);
+    expect(runs[check]).toContain('--config mta-sts.config.yaml --junit test-results/check.xml --json');
+    expect(runs[check]).toContain('args+=(--allow-pending-cert)');
+    expect(runs[check]).toContain('scripts/check-annotations.ts --format github test-results/check.json');
+    expect(s[check]!['continue-on-error']).toBeUndefined();
+    expect(s[upload]).toMatchObject({ if: '${{ !cancelled() }}', with: { path: 'test-results/' } });
+    expect(s[wait]!['continue-on-error']).toBe("${{ vars.ALLOW_PENDING_CERTIFICATES == 'true' }}");
+    for (const i of [publish, check]) expect(s[i]!.if).toBe('${{ !cancelled() }}');
+    expect(s.find((x) => x.uses === 'azure/login@v2')!.if).toBe("${{ !cancelled() && env.DNS_AUTOMATED == 'true' }}");
+  });
+});
+
+describe('both files', () => {
+  it('hold no literal secret', () => {
+    for (const text of [azureText, githubText]) {
+      expect(text).not.toMatch(/[0-9a-f]{32,}/i);
+      expect(text).not.toMatch(/api_token:\s*['"]?[^$'"\s]/);
+    }
+  });
+});
