@@ -1,0 +1,97 @@
+// npm run bench:check [-- N [--runs R] [--timeout S] [--subset K]]
+// Checks N simulated domains (default 500) against real DNS/HTTPS/SMTP servers on 127.0.0.1 (run in a child
+// process, so only the checker is measured), with 50 ms of injected DNS latency per answer: concurrency 1
+// on a subset, the default concurrency on all N, and a run where 5% of the HTTPS servers hang.
+// Prints medians, domains/s, the speed-up and the checker's peak RSS.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createPolicyFetcher } from '../src/check/https-fetcher.ts';
+import { createResolver, type CheckIO } from '../src/check/io.ts';
+import type { DomainReport } from '../src/check/result.ts';
+import { DEFAULT_CONCURRENCY, runChecks } from '../src/check/run.ts';
+import { createSmtpProbe } from '../src/check/smtp-probe.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { runs: { type: 'string', default: '3' }, timeout: { type: 'string', default: '10' }, subset: { type: 'string', default: '25' } },
+});
+const N = Number(positionals[0] ?? 500);
+const RUNS = Number(values.runs);
+const TIMEOUT_MS = Number(values.timeout) * 1000;
+const SUBSET = Math.min(N, Number(values.subset));
+const LATENCY_MS = 50;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+// The servers: a child process we started, ended through its stdin (and by its pid if that fails).
+const setupStart = performance.now();
+const servers = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../test/check/world-process.ts', import.meta.url)), String(N)], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const replies = createInterface({ input: servers.stdout! })[Symbol.asyncIterator]();
+const nextLine = async (): Promise<string> => {
+  const { value, done } = await replies.next();
+  if (done) throw new Error('the server process ended early');
+  return value as string;
+};
+const send = async (line: string): Promise<void> => {
+  servers.stdin!.write(`${line}\n`);
+  if ((await nextLine()) !== 'ok') throw new Error(`server process did not accept "${line}"`);
+};
+
+try {
+  const world = JSON.parse(await nextLine()) as { dns: string; httpsPort: number; smtpPort: number; ca: string; domains: string[] };
+  await send(`latency ${LATENCY_MS}`);
+  console.log(`setup: ${N} domains (${2 * N} certificates) in ${s(performance.now() - setupStart)}; DNS latency ${LATENCY_MS} ms; per-domain timeout ${TIMEOUT_MS / 1000} s`);
+
+  // Production settings but for the trusted CA and the ports: DNS 5 s per try, fetch and SMTP bounded by the deadline.
+  const io: CheckIO = {
+    resolver: createResolver({ server: world.dns, timeoutMs: 5000, tries: 2 }),
+    fetcher: createPolicyFetcher({ port: world.httpsPort, ca: world.ca, timeoutMs: TIMEOUT_MS }),
+    smtp: createSmtpProbe({ port: world.smtpPort, ca: world.ca, stepTimeoutMs: TIMEOUT_MS }),
+    now: () => new Date(),
+  };
+  const timed = async (list: string[], concurrency: number, label: string): Promise<{ ms: number; reports: DomainReport[] }> => {
+    const start = performance.now();
+    const reports = await runChecks(list, io, { concurrency, timeoutMs: TIMEOUT_MS, allowPendingCert: false });
+    const ms = performance.now() - start;
+    const failed = reports.filter((r) => r.status !== 'pass');
+    if (label !== 'hang' && failed.length > 0) throw new Error(`${label}: ${failed.length} domains did not pass, e.g. ${JSON.stringify(failed[0])}`);
+    return { ms, reports };
+  };
+
+  const domains = world.domains;
+  const seq: number[] = [];
+  const par: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    seq.push((await timed(domains.slice(0, SUBSET), 1, 'sequential')).ms);
+    par.push((await timed(domains, DEFAULT_CONCURRENCY, 'concurrent')).ms);
+  }
+  const seqRate = SUBSET / (median(seq) / 1000);
+  const parRate = N / (median(par) / 1000);
+  console.log(`concurrency 1:  ${SUBSET} domains, median ${s(median(seq))}, ${seqRate.toFixed(1)} domains/s (runs ${seq.map(s).join(', ')})`);
+  console.log(`concurrency ${DEFAULT_CONCURRENCY}: ${N} domains, median ${s(median(par))}, ${parRate.toFixed(1)} domains/s (runs ${par.map(s).join(', ')})`);
+  console.log(`speed-up: ${(parRate / seqRate).toFixed(1)}x (target >= 20x)`);
+
+  // 5% of the policy hosts accept the connection and never answer.
+  const hanging = domains.filter((_, i) => i % 20 === 7);
+  await send(`hang ${hanging.join(',')}`);
+  const h = await timed(domains, DEFAULT_CONCURRENCY, 'hang');
+  const timedOut = h.reports.filter((r) => r.checks.some((c) => c.code === 'policy-timeout')).length;
+  const others = h.reports.filter((r) => !hanging.includes(r.domain) && r.status !== 'pass').length;
+  const extra = h.ms - median(par);
+  console.log(
+    `${hanging.length} hanging HTTPS servers (5%): ${s(h.ms)}; ${timedOut} domains reported policy-timeout, ${others} others failed; ` +
+      `${s(extra)} over the healthy median (bound: one per-domain timeout, ${TIMEOUT_MS / 1000} s) -> ${extra <= TIMEOUT_MS ? 'within' : 'OVER'}`,
+  );
+  console.log(`peak RSS of the checker process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (target <= 200 MB)`);
+} finally {
+  servers.stdin!.end();
+  const killer = setTimeout(() => servers.kill(), 5000);
+  await new Promise((resolve) => servers.once('exit', resolve));
+  clearTimeout(killer);
+}

@@ -1,0 +1,79 @@
+// DNS lookups for the checks: CNAME following, and DNS failures turned into findings an admin can act on.
+import type { Resolver } from './io.ts';
+import type { Finding } from './result.ts';
+
+/** RFC 1034 §3.6.2 chains are short in practice; a bound stops CNAME loops. */
+const MAX_CNAME_HOPS = 8;
+
+export type Lookup<T> = { ok: true; value: T } | { ok: false; missing: boolean; finding: Finding };
+
+/** Races a lookup against the domain's deadline, so a silent DNS server cannot hold a check. */
+export async function lookup<T>(name: string, signal: AbortSignal, run: () => Promise<T>, what: string): Promise<Lookup<T>> {
+  try {
+    const value = await new Promise<T>((resolve, reject) => {
+      if (signal.aborted) return reject(Object.assign(new Error('deadline'), { code: 'EDEADLINE' }));
+      const onAbort = (): void => reject(Object.assign(new Error('deadline'), { code: 'EDEADLINE' }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      run().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+    return { ok: true, value };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    return { ok: false, missing: code === 'ENODATA' || code === 'ENOTFOUND', finding: dnsFinding(code, name, what) };
+  }
+}
+
+function dnsFinding(code: string, name: string, what: string): Finding {
+  switch (code) {
+    case 'ENODATA':
+    case 'ENOTFOUND':
+      return { status: 'fail', code: 'dns-no-record', message: `no ${what} record at ${name}` };
+    case 'ESERVFAIL':
+      return { status: 'fail', code: 'dns-servfail', message: `DNS server failure (SERVFAIL) looking up ${what} at ${name}; check the zone and its DNSSEC` };
+    case 'ETIMEOUT':
+    case 'EDEADLINE':
+      return { status: 'fail', code: 'dns-timeout', message: `DNS lookup of ${what} at ${name} timed out` };
+    case 'EREFUSED':
+      return { status: 'fail', code: 'dns-refused', message: `DNS server refused the ${what} query for ${name}` };
+    default:
+      return { status: 'fail', code: 'dns-error', message: `DNS lookup of ${what} at ${name} failed (${code})` };
+  }
+}
+
+/**
+ * TXT at `name`, following CNAMEs (RFC 8461 §8.2 lets `_mta-sts` be delegated that way). A recursive
+ * server usually returns the chain and the TXT in one answer; when it only returns the CNAME, follow it.
+ */
+export async function resolveTxtFollowingCnames(
+  resolver: Resolver,
+  name: string,
+  signal: AbortSignal,
+): Promise<{ chain: string[]; result: Lookup<string[][]> }> {
+  const chain: string[] = [name];
+  for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
+    const current = chain[chain.length - 1]!;
+    const txt = await lookup(current, signal, () => resolver.resolveTxt(current), 'TXT');
+    // An answer holding only a CNAME comes back as an empty TXT list: follow the CNAME then.
+    if (txt.ok ? txt.value.length > 0 : !txt.missing) return { chain, result: txt };
+    const cname = await lookup(current, signal, () => resolver.resolveCname(current), 'CNAME');
+    const target = cname.ok ? cname.value[0] : undefined;
+    if (!target || chain.includes(target)) {
+      return { chain, result: { ok: false, missing: true, finding: { status: 'fail', code: 'dns-no-record', message: `no TXT record at ${name}` } } };
+    }
+    chain.push(target);
+  }
+  return { chain, result: { ok: false, missing: false, finding: { status: 'fail', code: 'dns-cname-loop', message: `more than ${MAX_CNAME_HOPS} CNAMEs from ${name}` } } };
+}
+
+/** A and AAAA of a host, IPv4 first; a failure only when neither family has an address. */
+export async function resolveAddresses(resolver: Resolver, host: string, signal: AbortSignal): Promise<Lookup<string[]>> {
+  const [v4, v6] = await Promise.all([
+    lookup(host, signal, () => resolver.resolve4(host), 'A'),
+    lookup(host, signal, () => resolver.resolve6(host), 'AAAA'),
+  ]);
+  const addresses = [...(v4.ok ? v4.value : []), ...(v6.ok ? v6.value : [])];
+  if (addresses.length > 0) return { ok: true, value: addresses };
+  const failed = [v4, v6].find((r) => !r.ok && !r.missing);
+  if (failed && !failed.ok) return failed;
+  return { ok: false, missing: true, finding: { status: 'fail', code: 'dns-no-address', message: `${host} has no A or AAAA record` } };
+}

@@ -1,0 +1,147 @@
+// Check 4, MX hosts against the policy's patterns (RFC 8461 §4.1), and check 5, STARTTLS with a valid
+// certificate on every MX host (RFC 8461 §4.2, RFC 3207).
+import { mxMatches } from '../rfc/hostname.ts';
+import type { Policy } from '../rfc/policy.ts';
+import { certificateProblem } from './certificate.ts';
+import { lookup, resolveAddresses, type Lookup } from './dns.ts';
+import type { CheckIO } from './io.ts';
+import { tlsEvidence } from './policy-checks.ts';
+import { combine, type CheckResult, type Finding } from './result.ts';
+
+export interface MxHost {
+  host: string;
+  priority: number;
+}
+
+/** More MX hosts than this are not probed: a zone cannot make one check open unbounded connections. */
+export const MAX_MX_PROBES = 10;
+const EXPIRY_WARNING_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+export async function lookupMx(domain: string, io: CheckIO, signal: AbortSignal): Promise<Lookup<MxHost[]>> {
+  const found = await lookup(domain, signal, () => io.resolver.resolveMx(domain), 'MX');
+  if (!found.ok) return found;
+  const hosts = found.value
+    .map((r) => ({ host: r.exchange.replace(/\.$/, '').toLowerCase(), priority: r.priority }))
+    .sort((a, b) => a.priority - b.priority || a.host.localeCompare(b.host));
+  return { ok: true, value: hosts };
+}
+
+function mxLookupFailure(domain: string, mx: Lookup<MxHost[]>): Finding | undefined {
+  if (mx.ok && mx.value.length > 0) return undefined;
+  if (!mx.ok && !mx.missing) return mx.finding;
+  return { status: 'fail', code: 'mx-none', message: `${domain} has no MX records; publish the Exchange Online MX (<tenant>.mail.protection.outlook.com)` };
+}
+
+/** The narrowest pattern that covers an MX host: its parent with one wildcard label, e.g. "*.example.com". */
+export function suggestPattern(host: string): string {
+  const labels = host.replace(/\.$/, '').toLowerCase().split('.');
+  return labels.length >= 3 ? `*.${labels.slice(1).join('.')}` : labels.join('.');
+}
+
+export function matchingPattern(policy: Policy, host: string): string | undefined {
+  return policy.mx.find((p) => mxMatches(p, host));
+}
+
+export function checkMxMatch(domain: string, mx: Lookup<MxHost[]>, policy: Policy | undefined): { result: CheckResult; unmatched: string[] } {
+  const failure = mxLookupFailure(domain, mx);
+  if (failure || !mx.ok) return { result: combine('mx-match', [failure!]), unmatched: [] };
+  const hosts = mx.value;
+  const evidence: Record<string, unknown> = { mx: hosts };
+  if (!policy) {
+    return { result: combine('mx-match', [{ status: 'fail', code: 'mx-no-policy', message: 'MX hosts cannot be checked without a valid policy' }], evidence), unmatched: [] };
+  }
+  const matches = hosts.map((h) => ({ ...h, pattern: matchingPattern(policy, h.host) ?? null }));
+  evidence.mx = matches;
+  const unmatched = matches.filter((m) => m.pattern === null).map((m) => m.host);
+  // In mode none no MX is checked by senders, so an unmatched host is only worth a warning.
+  const status = policy.mode === 'none' ? 'warn' : 'fail';
+  const findings: Finding[] = unmatched.map((host) => ({
+    status,
+    code: 'mx-not-in-policy',
+    message: `MX ${host} matches no policy mx pattern; add "${suggestPattern(host)}" to policy.mx`,
+  }));
+  if (findings.length === 0) {
+    findings.push({ status: 'pass', code: 'mx-match-ok', message: matches.map((m) => `${m.host} ~ ${m.pattern}`).join(', ') });
+  }
+  return { result: combine('mx-match', findings, evidence), unmatched };
+}
+
+export async function checkMxStarttls(
+  domain: string,
+  mx: Lookup<MxHost[]>,
+  io: CheckIO,
+  signal: AbortSignal,
+): Promise<{ result: CheckResult; failing: string[] }> {
+  const failure = mxLookupFailure(domain, mx);
+  if (failure || !mx.ok) return { result: combine('mx-starttls', [failure!]), failing: [] };
+  const hosts = mx.value.slice(0, MAX_MX_PROBES);
+  const perHost = await Promise.all(hosts.map((h) => probeHost(h.host, io, signal)));
+  const findings = perHost.flatMap((p) => p.findings);
+  if (mx.value.length > MAX_MX_PROBES) {
+    findings.push({ status: 'warn', code: 'mx-too-many', message: `only the first ${MAX_MX_PROBES} of ${mx.value.length} MX hosts were probed` });
+  }
+  if (findings.length === 0) {
+    const summary = perHost
+      .map((p) => `${p.host} (${String(p.evidence.protocol)}, certificate until ${String((p.evidence.certificate as { validTo: string }).validTo).slice(0, 10)})`)
+      .join(', ');
+    findings.push({ status: 'pass', code: 'mx-starttls-ok', message: `STARTTLS with a valid certificate on ${summary}` });
+  }
+  const failing = perHost.filter((p) => p.findings.some((f) => f.status === 'fail')).map((p) => p.host);
+  return { result: combine('mx-starttls', findings, { hosts: perHost.map((p) => p.evidence) }), failing };
+}
+
+async function probeHost(host: string, io: CheckIO, signal: AbortSignal): Promise<{ host: string; findings: Finding[]; evidence: Record<string, unknown> }> {
+  const evidence: Record<string, unknown> = { host };
+  const addresses = await resolveAddresses(io.resolver, host, signal);
+  if (!addresses.ok) {
+    return { host, evidence, findings: [{ ...addresses.finding, code: 'mx-unresolved', message: `MX ${addresses.finding.message}` }] };
+  }
+  const address = addresses.value[0]!;
+  evidence.address = address;
+  const probe = await io.smtp.probe({ host, address, signal });
+  evidence.elapsedMs = probe.elapsedMs;
+  if (probe.greeting) evidence.greeting = probe.greeting;
+  if (probe.extensions) evidence.extensions = probe.extensions;
+  if (probe.tls) Object.assign(evidence, tlsEvidence(probe.tls));
+  const fail = (code: string, message: string): { host: string; findings: Finding[]; evidence: Record<string, unknown> } => ({
+    host,
+    evidence,
+    findings: [{ status: 'fail', code, message: `MX ${host}: ${message}` }],
+  });
+
+  const error = probe.error;
+  if (error) {
+    evidence.error = error;
+    switch (error.stage) {
+      case 'connect':
+        return fail('mx-connect-failed', `cannot connect to ${address} on the SMTP port (${error.code}); where outbound port 25 is blocked (many clouds and ISPs), run the check from elsewhere`);
+      case 'timeout':
+        return fail('mx-timeout', `no answer in time (${error.message})`);
+      case 'starttls':
+        return fail('mx-starttls-rejected', `STARTTLS was refused: ${error.message}`);
+      case 'tls':
+        return fail('mx-tls-failed', `TLS handshake after STARTTLS failed: ${error.message}`);
+      default:
+        return fail('mx-smtp-error', `SMTP ${error.stage} failed: ${error.message}`);
+    }
+  }
+  if (!probe.starttlsOffered) {
+    return fail('mx-no-starttls', 'does not offer STARTTLS; senders that apply the policy cannot deliver to it (RFC 8461 §4.2)');
+  }
+  if (!probe.tls) return fail('mx-tls-failed', 'no TLS session was established');
+  const problem = certificateProblem(probe.tls, host);
+  if (problem) return fail(`mx-cert-${problem.code}`, problem.message);
+
+  const validTo = new Date(probe.tls.certificate!.validTo);
+  const daysLeft = Math.floor((validTo.getTime() - io.now().getTime()) / DAY_MS);
+  evidence.daysLeft = daysLeft;
+  if (daysLeft < EXPIRY_WARNING_DAYS) {
+    return {
+      host,
+      evidence,
+      findings: [{ status: 'warn', code: 'mx-cert-expiring', message: `MX ${host}: certificate expires on ${validTo.toISOString().slice(0, 10)}, in ${daysLeft} days` }],
+    };
+  }
+  return { host, evidence, findings: [] };
+}

@@ -1,0 +1,161 @@
+// Check 2, fetching https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.3), and check 3, parsing
+// what came back (RFC 8461 §3.2).
+import { parsePolicy, MAX_POLICY_BYTES, type Policy } from '../rfc/policy.ts';
+import { certificateProblem } from './certificate.ts';
+import { resolveAddresses } from './dns.ts';
+import { POLICY_PATH } from './https-fetcher.ts';
+import type { CheckIO, FetchResult, TlsInfo } from './io.ts';
+import { diagnosticText } from './record-checks.ts';
+import { combine, type CheckResult, type Finding } from './result.ts';
+
+/** What the fetch produced for the later checks: the body only when a sender would have read one. */
+export interface FetchOutcome {
+  result: CheckResult;
+  body?: Buffer;
+  contentType?: string;
+}
+
+/** Azure Static Web Apps answers for a custom domain with its default certificate until the managed one is issued. */
+const SWA_DEFAULT_CERT = '*.azurestaticapps.net';
+
+export async function checkPolicyFetch(domain: string, io: CheckIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
+  const host = `mta-sts.${domain}`;
+  const evidence: Record<string, unknown> = { url: `https://${host}${POLICY_PATH}` };
+  const addresses = await resolveAddresses(io.resolver, host, signal);
+  if (!addresses.ok) {
+    const f = addresses.finding;
+    return { result: combine('policy-fetch', [{ ...f, code: 'policy-host-unresolved', message: `${f.message}; point mta-sts.${domain} at the Static Web App with a CNAME` }], evidence) };
+  }
+  const address = addresses.value[0]!;
+  evidence.addresses = addresses.value;
+  const fetched = await io.fetcher.fetch({ host, address, signal });
+  Object.assign(evidence, fetchEvidence(fetched));
+
+  const findings: Finding[] = [];
+  const pending = (why: string): Finding => ({
+    status: allowPendingCert ? 'warn' : 'fail',
+    code: 'policy-cert-pending',
+    message:
+      `certificate not issued yet for ${host}: ${why}; Azure issues the managed certificate minutes to hours after the custom domain is added` +
+      (allowPendingCert ? '' : ' (pass --allow-pending-cert to report this as a warning)'),
+  });
+
+  if (fetched.tls) {
+    const problem = certificateProblem(fetched.tls, host);
+    if (problem?.code === 'wrong-host' && fetched.tls.certificate?.dnsNames.includes(SWA_DEFAULT_CERT)) {
+      findings.push(pending(`the server still presents the default ${SWA_DEFAULT_CERT} certificate`));
+    } else if (problem) {
+      findings.push({ status: 'fail', code: `policy-cert-${problem.code}`, message: `${host}: ${problem.message}` });
+    }
+  }
+
+  const error = fetched.error;
+  if (error) {
+    const where = `${host} (${address})`;
+    if (error.stage === 'connect') {
+      findings.push({ status: 'fail', code: 'policy-connect-failed', message: `cannot connect to ${where}: ${error.code}` });
+    } else if (error.stage === 'tls' && /unrecognized.name/i.test(error.message)) {
+      findings.push(pending('the TLS handshake fails on the name'));
+    } else if (error.stage === 'tls' && /protocol version|unsupported protocol|wrong version number/i.test(error.message)) {
+      findings.push({ status: 'fail', code: 'policy-tls-version', message: `${where} does not offer TLS 1.2 or newer (${error.message}); RFC 8461 §3.3 requires it` });
+    } else if (error.stage === 'tls') {
+      findings.push({ status: 'fail', code: 'policy-tls-failed', message: `TLS handshake with ${where} failed: ${error.message}` });
+    } else if (error.stage === 'timeout') {
+      const got = fetched.status !== undefined ? ` (HTTP ${fetched.status}, ${fetched.body?.length ?? 0} bytes received so far)` : '';
+      findings.push({ status: 'fail', code: 'policy-timeout', message: `${host}: ${error.message}${got}; senders give up after about a minute` });
+    } else {
+      findings.push({ status: 'fail', code: 'policy-response-failed', message: `${host}: the response broke off (${error.message})` });
+    }
+  }
+
+  const status = fetched.status;
+  const contentType = headerValue(fetched.headers?.['content-type']);
+  if (status !== undefined && !error) {
+    if (status >= 300 && status < 400) {
+      const location = headerValue(fetched.headers?.location) ?? '(no Location header)';
+      findings.push({
+        status: 'fail',
+        code: 'policy-redirect',
+        message: `HTTP ${status} redirect to ${location}; senders never follow redirects for the policy (RFC 8461 §3.3), so they see no policy — serve the file itself at ${POLICY_PATH}`,
+      });
+    } else if (status !== 200) {
+      findings.push({ status: 'fail', code: 'policy-http-status', message: `HTTP ${status} for ${POLICY_PATH}; only 200 is a valid answer (RFC 8461 §3.3)` });
+    } else if (mediaType(contentType) !== 'text/plain') {
+      findings.push({ status: 'fail', code: 'policy-content-type', message: `Content-Type is ${contentType ? `"${contentType}"` : 'missing'}; the policy must be served as text/plain (RFC 8461 §3.2)` });
+    }
+    if (fetched.truncated) {
+      findings.push({ status: 'fail', code: 'policy-too-large', message: `the body is larger than ${MAX_POLICY_BYTES / 1024} KiB; reading stopped there (RFC 8461 §3.3)` });
+    }
+  }
+
+  if (findings.length === 0) {
+    const cert = fetched.tls?.certificate;
+    findings.push({
+      status: 'pass',
+      code: 'policy-fetch-ok',
+      message: `200 ${contentType}, ${fetched.body?.length ?? 0} bytes in ${fetched.elapsedMs} ms over ${fetched.tls?.protocol}, certificate valid until ${cert?.validTo.slice(0, 10)}`,
+    });
+  }
+  const readable = status === 200 && !error && !fetched.truncated;
+  return { result: combine('policy-fetch', findings, evidence), body: readable ? fetched.body : undefined, contentType };
+}
+
+function fetchEvidence(fetched: FetchResult): Record<string, unknown> {
+  const headers = fetched.headers ?? {};
+  const pick = ['content-type', 'content-length', 'location', 'cache-control', 'strict-transport-security'];
+  return {
+    elapsedMs: fetched.elapsedMs,
+    ...(fetched.status !== undefined ? { status: fetched.status } : {}),
+    ...(fetched.headers ? { headers: Object.fromEntries(pick.filter((h) => headers[h] !== undefined).map((h) => [h, headers[h]])) } : {}),
+    ...(fetched.body ? { bytes: fetched.body.length } : {}),
+    ...(fetched.truncated ? { truncated: true } : {}),
+    ...(fetched.tls ? { tls: tlsEvidence(fetched.tls) } : {}),
+    ...(fetched.error ? { error: fetched.error } : {}),
+  };
+}
+
+export function tlsEvidence(tls: TlsInfo): Record<string, unknown> {
+  return { protocol: tls.protocol, chainTrusted: tls.chainTrusted, ...(tls.chainError ? { chainError: tls.chainError } : {}), certificate: tls.certificate };
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+// RFC 9110 §8.3.1: type/subtype, case-insensitive, parameters after ";".
+function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase();
+}
+
+const HTML_START = /^\s*(?:<!doctype\s+html|<html|<head|<body|<!--|<script|<meta|<title)/i;
+
+export function checkPolicyParse(fetch: FetchOutcome): { result: CheckResult; policy?: Policy } {
+  const body = fetch.body;
+  if (!body) {
+    return { result: combine('policy-parse', [{ status: 'fail', code: 'policy-unavailable', message: 'no policy to parse: the fetch did not return one (see policy-fetch)' }]) };
+  }
+  const text = body.toString('utf8');
+  if (mediaType(fetch.contentType) === 'text/html' || HTML_START.test(text)) {
+    return {
+      result: combine('policy-parse', [
+        {
+          status: 'fail',
+          code: 'policy-html',
+          message: `your host served a web page, likely a fallback (an SPA navigation fallback or a custom 404 page); ${POLICY_PATH} must be the plain-text policy file`,
+        },
+      ], { start: text.slice(0, 120) }),
+    };
+  }
+  const parsed = parsePolicy(text);
+  const findings: Finding[] = parsed.errors.map((e) => ({ status: 'fail' as const, code: 'policy-invalid', message: diagnosticText(e) }));
+  findings.push(...parsed.warnings.map((w) => ({ status: 'warn' as const, code: 'policy-warning', message: diagnosticText(w) })));
+  const policy = parsed.ok ? parsed.policy : undefined;
+  if (policy?.mode === 'none') {
+    findings.push({ status: 'warn', code: 'policy-mode-none', message: 'mode is none: senders treat the domain as having no MTA-STS policy' });
+  }
+  if (policy) {
+    const mode = policy.mode === 'testing' ? 'testing (failures are reported, mail is still delivered)' : policy.mode;
+    findings.push({ status: 'pass', code: 'policy-ok', message: `mode ${mode}, mx ${policy.mx.join(', ') || '(none)'}, max_age ${policy.maxAge}` });
+  }
+  return { result: combine('policy-parse', findings, policy ? { policy } : { text: text.slice(0, 2048) }), policy };
+}

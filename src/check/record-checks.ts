@@ -1,0 +1,90 @@
+// Check 1, the `_mta-sts` TXT record (RFC 8461 §3.1), and check 6, the `_smtp._tls` record (RFC 8460 §3).
+import type { Diagnostic } from '../rfc/diagnostic.ts';
+import { selectStsRecord } from '../rfc/sts-record.ts';
+import { selectTlsRptRecord } from '../rfc/tlsrpt-record.ts';
+import { lookup, resolveTxtFollowingCnames } from './dns.ts';
+import type { Resolver } from './io.ts';
+import { combine, type CheckResult, type Finding } from './result.ts';
+
+/** "col 9: message", so a diagnostic points into the record it came from. */
+export function diagnosticText(d: Diagnostic): string {
+  const at = d.line !== undefined ? `line ${d.line}${d.column !== undefined ? `:${d.column}` : ''}: ` : d.column !== undefined ? `col ${d.column}: ` : '';
+  return `${at}${d.message}`;
+}
+
+export async function checkStsRecord(
+  domain: string,
+  resolver: Resolver,
+  signal: AbortSignal,
+): Promise<{ result: CheckResult; id?: string }> {
+  const name = `_mta-sts.${domain}`;
+  const { chain, result } = await resolveTxtFollowingCnames(resolver, name, signal);
+  const evidence: Record<string, unknown> = { name };
+  if (chain.length > 1) evidence.cnameChain = chain;
+  const findings: Finding[] = [];
+
+  if (!result.ok && !result.missing) return { result: combine('sts-record', [result.finding], evidence) };
+  const rrset = result.ok ? result.value : [];
+  evidence.records = rrset.map((rr) => rr.join(''));
+  const selected = selectStsRecord(rrset);
+
+  for (const e of selected.errors) {
+    if (e.code === 'no-sts-record') {
+      const seen = rrset.length > 0 ? `: ${e.message}` : '';
+      findings.push({ status: 'fail', code: 'sts-record-missing', message: `no MTA-STS record at ${name}${seen}; publish "v=STSv1; id=<id>;" there` });
+    } else if (e.code === 'multiple-sts-records') {
+      findings.push({ status: 'fail', code: 'sts-record-multiple', message: `${name}: ${e.message}` });
+    } else {
+      findings.push({ status: 'fail', code: 'sts-record-invalid', message: `${name}: ${diagnosticText(e)}` });
+    }
+  }
+  for (const w of selected.warnings) {
+    const code = w.code === 'spf-at-mta-sts' ? 'sts-record-spf' : 'sts-record-warning';
+    // With no STS record at all, an SPF answer is the explanation, so it is the failure's headline.
+    findings.push({ status: selected.ok ? 'warn' : 'fail', code, message: `${name}: ${diagnosticText(w)}` });
+  }
+  if (findings.some((f) => f.code === 'sts-record-spf')) findings.sort((a, b) => Number(b.code === 'sts-record-spf') - Number(a.code === 'sts-record-spf'));
+
+  if (!selected.ok && findings.some((f) => f.code === 'sts-record-missing')) {
+    // A classic mistake: the record published at the domain itself instead of at _mta-sts.
+    const apex = await lookup(domain, signal, () => resolver.resolveTxt(domain), 'TXT');
+    if (apex.ok && apex.value.some((rr) => rr.join('').startsWith('v=STSv1'))) {
+      evidence.apexRecords = apex.value.map((rr) => rr.join('')).filter((r) => r.startsWith('v=STSv1'));
+      findings.unshift({ status: 'fail', code: 'sts-record-at-apex', message: `the v=STSv1 record is published at ${domain}; move it to ${name}` });
+    }
+  }
+
+  if (selected.ok) {
+    evidence.id = selected.id;
+    findings.push({ status: 'pass', code: 'sts-record-ok', message: `${name} has id=${selected.id}` });
+  }
+  return { result: combine('sts-record', findings, evidence), id: selected.id };
+}
+
+export async function checkTlsRpt(domain: string, resolver: Resolver, signal: AbortSignal): Promise<CheckResult> {
+  const name = `_smtp._tls.${domain}`;
+  const { chain, result } = await resolveTxtFollowingCnames(resolver, name, signal);
+  const evidence: Record<string, unknown> = { name };
+  if (chain.length > 1) evidence.cnameChain = chain;
+  if (!result.ok && !result.missing) return combine('tlsrpt', [result.finding], evidence);
+  const rrset = result.ok ? result.value : [];
+  evidence.records = rrset.map((rr) => rr.join(''));
+  const selected = selectTlsRptRecord(rrset);
+  const findings: Finding[] = [];
+  for (const e of selected.errors) {
+    if (e.code === 'no-tlsrpt-record') {
+      // RFC 8460 is optional, but without it nobody tells the admin that senders fail.
+      findings.push({ status: 'warn', code: 'tlsrpt-missing', message: `no TLS-RPT record at ${name}; publish "v=TLSRPTv1; rua=mailto:…" so senders report TLS failures (recommended)` });
+    } else if (e.code === 'multiple-tlsrpt-records') {
+      findings.push({ status: 'fail', code: 'tlsrpt-multiple', message: `${name}: ${e.message}` });
+    } else {
+      findings.push({ status: 'fail', code: 'tlsrpt-invalid', message: `${name}: ${diagnosticText(e)}` });
+    }
+  }
+  for (const w of selected.warnings) findings.push({ status: 'warn', code: 'tlsrpt-warning', message: `${name}: ${diagnosticText(w)}` });
+  if (selected.ok) {
+    evidence.rua = selected.rua;
+    findings.push({ status: 'pass', code: 'tlsrpt-ok', message: `reports go to ${(selected.rua ?? []).join(', ')}` });
+  }
+  return combine('tlsrpt', findings, evidence);
+}

@@ -1,0 +1,100 @@
+// Three renderings of the same reports: a table for people, JSON for scripts, JUnit XML for Azure DevOps'
+// PublishTestResults@2 (one test suite per domain, one test case per check).
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CHECKS, type CheckName, type DomainReport, type Status } from './result.ts';
+
+const COLUMN: Record<CheckName, string> = {
+  'sts-record': 'TXT',
+  'policy-fetch': 'FETCH',
+  'policy-parse': 'POLICY',
+  'mx-match': 'MX',
+  'mx-starttls': 'STARTTLS',
+  tlsrpt: 'TLSRPT',
+  config: 'CONFIG',
+  exchange: 'EXO',
+};
+const CELL: Record<Status, string> = { pass: 'ok', warn: 'warn', fail: 'FAIL' };
+const BOUNCE = 'enforce-would-bounce';
+
+export function renderTable(reports: DomainReport[]): string {
+  // The config column appears only when a config was compared.
+  const shown = CHECKS.filter((c) => reports.some((r) => r.checks.some((x) => x.check === c)));
+  const header = ['DOMAIN', ...shown.map((c) => COLUMN[c]), 'RESULT'];
+  const rows = reports.map((r) => [
+    r.domain,
+    ...shown.map((c) => {
+      const check = r.checks.find((x) => x.check === c);
+      return check ? CELL[check.status] : '-';
+    }),
+    CELL[r.status],
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Every non-pass check, the bouncing ones first, then failures, then warnings. */
+export function renderFindings(reports: DomainReport[]): string {
+  const items = reports.flatMap((r) => r.checks.filter((c) => c.status !== 'pass').map((c) => ({ domain: r.domain, ...c })));
+  const rank = (i: (typeof items)[number]): number => (i.code === BOUNCE ? 0 : i.status === 'fail' ? 1 : 2);
+  items.sort((a, b) => rank(a) - rank(b));
+  const counts = { pass: 0, warn: 0, fail: 0 };
+  for (const r of reports) counts[r.status]++;
+  const summary = `${reports.length} domain${reports.length === 1 ? '' : 's'}: ${counts.pass} pass, ${counts.warn} warn, ${counts.fail} fail\n`;
+  if (items.length === 0) return `\n${summary}`;
+  const lines = items.map((i) => {
+    const mark = i.code === BOUNCE ? '!!' : CELL[i.status].padEnd(4);
+    return `${mark} ${i.domain} ${i.check} [${i.code}] ${i.message}`;
+  });
+  return `\nfindings:\n${lines.join('\n')}\n\n${summary}`;
+}
+
+export function renderJson(reports: DomainReport[]): string {
+  return JSON.stringify(reports, null, 2) + '\n';
+}
+
+export function renderJunit(reports: DomainReport[]): string {
+  const count = (r: DomainReport): number => r.checks.filter((c) => c.status === 'fail').length;
+  const tests = reports.reduce((n, r) => n + r.checks.length, 0);
+  const failures = reports.reduce((n, r) => n + count(r), 0);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mta-sts check" tests="${tests}" failures="${failures}" errors="0">`];
+  for (const r of reports) {
+    out.push(`  <testsuite name="${xml(r.domain)}" tests="${r.checks.length}" failures="${count(r)}" errors="0" skipped="0">`);
+    for (const c of r.checks) {
+      out.push(`    <testcase classname="${xml(r.domain)}" name="${xml(c.check)}">`);
+      const detail = `${c.code}: ${c.message}${c.evidence ? `\n\nevidence: ${JSON.stringify(c.evidence, null, 2)}` : ''}`;
+      if (c.status === 'fail') out.push(`      <failure type="${xml(c.code)}" message="${xml(c.message)}">${xml(detail)}</failure>`);
+      else out.push(`      <system-out>${xml(`${c.status}: ${detail}`)}</system-out>`);
+      out.push('    </testcase>');
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>', '');
+  return out.join('\n');
+}
+
+// XML 1.0 §2.2 allows only TAB, LF, CR and U+0020 upwards (no surrogate halves, no U+FFFE/U+FFFF);
+// the rest are dropped, then the five markup characters are escaped.
+function xml(text: string): string {
+  return text
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+/** Writes next to the target, then renames, so a reader never sees half a file. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, content, 'utf8');
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,56 @@
+// The shape of a checker verdict: the `--json` contract, also rendered as the table and as JUnit XML.
+
+export type Status = 'pass' | 'warn' | 'fail';
+
+/** The eight check groups of a domain, in the order they are shown. */
+export const CHECKS = [
+  'sts-record', // 1. _mta-sts TXT (RFC 8461 §3.1)
+  'policy-fetch', // 2. HTTPS fetch (RFC 8461 §3.3)
+  'policy-parse', // 3. policy syntax (RFC 8461 §3.2)
+  'mx-match', // 4. MX hosts vs policy patterns (RFC 8461 §4.1)
+  'mx-starttls', // 5. STARTTLS + certificate per MX (RFC 8461 §4.2)
+  'tlsrpt', // 6. _smtp._tls TXT (RFC 8460 §3)
+  'config', // 7. live vs mta-sts.config.yaml (RFC 8461 §8.1)
+  'exchange', // 8. Exchange Online pitfalls
+] as const;
+export type CheckName = (typeof CHECKS)[number];
+
+export interface CheckResult {
+  check: CheckName;
+  status: Status;
+  /** Stable kebab-case code, safe to match on in scripts. */
+  code: string;
+  message: string;
+  evidence?: Record<string, unknown>;
+}
+
+export interface DomainReport {
+  domain: string;
+  status: Status;
+  checks: CheckResult[];
+}
+
+/** One thing a check found; a check may find several and reports the worst first. */
+export interface Finding {
+  status: Status;
+  code: string;
+  message: string;
+}
+
+const RANK: Record<Status, number> = { pass: 0, warn: 1, fail: 2 };
+
+export function worst(statuses: Status[]): Status {
+  return statuses.reduce<Status>((a, b) => (RANK[b] > RANK[a] ? b : a), 'pass');
+}
+
+/** Folds findings into one check result: the worst status and its code; every problem in the message. */
+export function combine(check: CheckName, findings: Finding[], evidence?: Record<string, unknown>): CheckResult {
+  const status = worst(findings.map((f) => f.status));
+  const top = findings.find((f) => f.status === status) ?? { code: `${check}-ok`, message: 'ok' };
+  const problems = findings.filter((f) => f.status !== 'pass');
+  const message = problems.length > 0 ? problems.map((f) => f.message).join('; ') : top.message;
+  const result: CheckResult = { check, status, code: top.code, message };
+  const extra = problems.length > 1 ? { findings: problems } : {};
+  if (evidence || problems.length > 1) result.evidence = { ...evidence, ...extra };
+  return result;
+}

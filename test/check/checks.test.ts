@@ -1,0 +1,585 @@
+// Every check of `mta-sts check`, in pass and fail, against real DNS, HTTPS and SMTP servers on 127.0.0.1.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { parseConfig, type Config } from '../../src/config/config.ts';
+import { checkDomain } from '../../src/check/domain.ts';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
+import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
+import type { CheckName, CheckResult, DomainReport } from '../../src/check/result.ts';
+import { effectiveId, policyText } from '../../src/site/policy.ts';
+import { serve, startHttps, TestCA, type HttpsTestServer } from './servers.ts';
+import { FAST, ID, policyFor, World } from './world.ts';
+
+const DAY = 86_400_000;
+let world: World;
+
+beforeAll(async () => {
+  world = await World.start();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+async function check(domain: string, options: { allowPendingCert?: boolean; timeoutMs?: number; config?: Config; io?: ReturnType<World['io']> } = {}): Promise<DomainReport> {
+  return checkDomain(domain, options.io ?? world.io(), {
+    allowPendingCert: options.allowPendingCert ?? false,
+    timeoutMs: options.timeoutMs ?? 8000,
+    config: options.config,
+  });
+}
+
+function get(report: DomainReport, name: CheckName): CheckResult {
+  const found = report.checks.find((c) => c.check === name);
+  if (!found) throw new Error(`no ${name} check in ${JSON.stringify(report.checks.map((c) => c.check))}`);
+  return found;
+}
+
+describe('a correct setup', () => {
+  it('passes all checks, with evidence of records, headers, certificate and MX', async () => {
+    await world.addDomain('good.example');
+    const report = await check('good.example');
+    expect(report.checks.map((c) => [c.check, c.status, c.code])).toEqual([
+      ['sts-record', 'pass', 'sts-record-ok'],
+      ['policy-fetch', 'pass', 'policy-fetch-ok'],
+      ['policy-parse', 'pass', 'policy-ok'],
+      ['mx-match', 'pass', 'mx-match-ok'],
+      ['mx-starttls', 'pass', 'mx-starttls-ok'],
+      ['tlsrpt', 'pass', 'tlsrpt-ok'],
+      ['exchange', 'pass', 'exo-ok'],
+    ]);
+    expect(report.status).toBe('pass');
+    const fetch = get(report, 'policy-fetch').evidence!;
+    expect(fetch.status).toBe(200);
+    expect(typeof fetch.elapsedMs).toBe('number');
+    expect(fetch.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8' });
+    expect(fetch.tls).toMatchObject({ protocol: 'TLSv1.3', certificate: { dnsNames: ['mta-sts.good.example'] } });
+    expect(get(report, 'sts-record').evidence).toMatchObject({ records: [`v=STSv1; id=${ID};`], id: ID });
+    const smtp = get(report, 'mx-starttls');
+    expect(smtp.message).toContain('TLSv1.3');
+    expect(smtp.evidence).toMatchObject({ hosts: [{ host: 'mx.good.example', protocol: 'TLSv1.3', certificate: { dnsNames: ['mx.good.example'] } }] });
+  });
+});
+
+describe('1. the _mta-sts TXT record', () => {
+  it('fails when there is none', async () => {
+    await world.addDomain('notxt.example', { stsTxt: [] });
+    const r = get(await check('notxt.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['fail', 'sts-record-missing']);
+    expect(r.message).toContain('_mta-sts.notxt.example');
+  });
+
+  it('diagnoses a record published at the apex instead', async () => {
+    await world.addDomain('apex.example', { stsTxt: [] });
+    world.dns.zone.get('apex.example')!.txt = ['v=spf1 -all', `v=STSv1; id=${ID};`];
+    const r = get(await check('apex.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['fail', 'sts-record-at-apex']);
+    expect(r.message).toContain('move it to _mta-sts.apex.example');
+  });
+
+  it('diagnoses an SPF record answering at _mta-sts (a wildcard TXT)', async () => {
+    await world.addDomain('spf.example', { stsTxt: ['v=spf1 include:spf.protection.outlook.com -all'] });
+    const r = get(await check('spf.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['fail', 'sts-record-spf']);
+    expect(r.message).toMatch(/wildcard/);
+  });
+
+  it('fails with two v=STSv1 records', async () => {
+    await world.addDomain('two.example', { stsTxt: ['v=STSv1; id=one;', 'v=STSv1; id=two;'] });
+    const r = get(await check('two.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['fail', 'sts-record-multiple']);
+  });
+
+  it('discards unrelated TXT records and joins a record split into several strings', async () => {
+    await world.addDomain('split.example', { stsTxt: ['google-site-verification=xyz', ['v=STSv1;', ' id=split', '42;']] });
+    const r = get(await check('split.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['pass', 'sts-record-ok']);
+    expect(r.evidence).toMatchObject({ id: 'split42' });
+  });
+
+  it('fails on an invalid id, with the RFC core diagnostic', async () => {
+    await world.addDomain('badid.example', { stsTxt: ['v=STSv1; id=2026-01-01;'] });
+    const r = get(await check('badid.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['fail', 'sts-record-invalid']);
+    expect(r.message).toMatch(/id/);
+  });
+
+  it('follows a CNAME chain returned in one answer (recursive resolver)', async () => {
+    await world.addDomain('chain.example');
+    world.dns.zone.set('_mta-sts.chain.example', { cname: 'sts.hop1.example' });
+    world.dns.zone.set('sts.hop1.example', { cname: 'sts.hop2.example' });
+    world.dns.zone.set('sts.hop2.example', { txt: ['v=STSv1; id=viachain;'] });
+    const r = get(await check('chain.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['pass', 'sts-record-ok']);
+    expect(r.evidence).toMatchObject({ id: 'viachain' });
+  });
+
+  it('follows a CNAME chain hop by hop when the server only returns the CNAME', async () => {
+    await world.addDomain('authchain.example');
+    world.dns.zone.set('_mta-sts.authchain.example', { cname: 'sts.ahop1.example', cnameOnly: true });
+    world.dns.zone.set('sts.ahop1.example', { cname: 'sts.ahop2.example', cnameOnly: true });
+    world.dns.zone.set('sts.ahop2.example', { txt: ['v=STSv1; id=hopbyhop;'] });
+    const r = get(await check('authchain.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['pass', 'sts-record-ok']);
+    expect(r.evidence).toMatchObject({ id: 'hopbyhop', cnameChain: ['_mta-sts.authchain.example', 'sts.ahop1.example', 'sts.ahop2.example'] });
+  });
+
+  it('stops a CNAME loop', async () => {
+    await world.addDomain('loop.example');
+    world.dns.zone.set('_mta-sts.loop.example', { cname: 'l1.loop.example', cnameOnly: true });
+    world.dns.zone.set('l1.loop.example', { cname: '_mta-sts.loop.example', cnameOnly: true });
+    const r = get(await check('loop.example'), 'sts-record');
+    expect(r.status).toBe('fail');
+  });
+
+  it('reports SERVFAIL', async () => {
+    await world.addDomain('servfail.example');
+    world.dns.zone.set('_mta-sts.servfail.example', { servfail: true });
+    const r = get(await check('servfail.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['fail', 'dns-servfail']);
+  });
+
+  it('reports a DNS timeout', async () => {
+    await world.addDomain('dnstimeout.example');
+    world.dns.zone.set('_mta-sts.dnstimeout.example', { silent: true });
+    const r = get(await check('dnstimeout.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['fail', 'dns-timeout']);
+  });
+
+  it('accepts an answer that is slow but within the timeout', async () => {
+    await world.addDomain('slowdns.example');
+    world.dns.zone.set('_mta-sts.slowdns.example', { txt: ['v=STSv1; id=slow;'], delayMs: 150 });
+    const r = get(await check('slowdns.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['pass', 'sts-record-ok']);
+  });
+});
+
+describe('2. fetching the policy', () => {
+  it('fails a 301 to a valid policy, reports the Location, and never follows it', async () => {
+    let followed = 0;
+    await world.addDomain('moved.example', {
+      handler: (_req, res) => res.writeHead(301, { location: 'https://mta-sts.good.example/.well-known/mta-sts.txt' }).end(),
+    });
+    await world.addDomain('target.example');
+    world.https.handlers.set('mta-sts.target.example', (_req, res) => {
+      followed++;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(policyFor(['mx.moved.example']));
+    });
+    const report = await check('moved.example');
+    const r = get(report, 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-redirect']);
+    expect(r.message).toContain('301 redirect to https://mta-sts.good.example/.well-known/mta-sts.txt');
+    expect(r.evidence).toMatchObject({ status: 301, headers: { location: 'https://mta-sts.good.example/.well-known/mta-sts.txt' } });
+    expect(get(report, 'policy-parse').code).toBe('policy-unavailable');
+    expect(followed).toBe(0);
+  });
+
+  it('explains an SPA fallback that answers 200 text/html', async () => {
+    await world.addDomain('spa.example', { handler: serve('<!DOCTYPE html><html><body><div id="app"></div></body></html>', 'text/html; charset=utf-8') });
+    const report = await check('spa.example');
+    expect(get(report, 'policy-fetch').code).toBe('policy-content-type');
+    const parse = get(report, 'policy-parse');
+    expect([parse.status, parse.code]).toEqual(['fail', 'policy-html']);
+    expect(parse.message).toContain('your host served a web page, likely a fallback');
+  });
+
+  it('fails application/octet-stream even when the body is a valid policy', async () => {
+    await world.addDomain('octet.example', { handler: serve(policyFor(['mx.octet.example']), 'application/octet-stream') });
+    const report = await check('octet.example');
+    const r = get(report, 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-content-type']);
+    expect(r.message).toContain('"application/octet-stream"');
+    expect(get(report, 'policy-parse').status).toBe('pass');
+  });
+
+  it('accepts text/plain with parameters, in any case', async () => {
+    await world.addDomain('params.example', { handler: serve(policyFor(['mx.params.example']), 'Text/Plain; charset=us-ascii') });
+    expect(get(await check('params.example'), 'policy-fetch').status).toBe('pass');
+  });
+
+  it('stops reading a 10 MB body at 64 KiB', async () => {
+    let sent = 0;
+    await world.addDomain('huge.example', {
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        const pump = (): void => {
+          while (sent < 10 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('error', () => {});
+        pump();
+      },
+    });
+    const r = get(await check('huge.example'), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-too-large']);
+    expect(r.evidence).toMatchObject({ bytes: 65536, truncated: true });
+    expect(sent).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it('gives up on a server that drips one byte a second, within the fetch time limit', async () => {
+    const timers = new Set<NodeJS.Timeout>();
+    await world.addDomain('drip.example', {
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const body = policyFor(['mx.drip.example']);
+        let i = 0;
+        const t = setInterval(() => (i < body.length ? res.write(body[i++]) : res.end()), 1000);
+        timers.add(t);
+        res.on('close', () => clearInterval(t));
+      },
+    });
+    const started = performance.now();
+    const r = get(await check('drip.example'), 'policy-fetch');
+    const elapsed = performance.now() - started;
+    for (const t of timers) clearInterval(t);
+    expect([r.status, r.code]).toEqual(['fail', 'policy-timeout']);
+    expect(r.message).toContain('HTTP 200');
+    expect(elapsed).toBeLessThan(FAST.fetchMs + 2000);
+  });
+
+  it.each([
+    ['expired', { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) }, 'policy-cert-expired'],
+    ['self-signed', { selfSigned: true }, 'policy-cert-self-signed'],
+    ['wrong-host', { names: ['www.example.net'] }, 'policy-cert-wrong-host'],
+    ['two-label wildcard', { names: ['*.example'] }, 'policy-cert-wrong-host'],
+  ] as const)('fails a %s certificate', async (label, cert, code) => {
+    const domain = `${label.replace(/\W/g, '')}cert.example`;
+    const names = 'names' in cert ? [...cert.names] : [`mta-sts.${domain}`];
+    await world.addDomain(domain, { policyCert: await world.ca.issue({ ...cert, names }) });
+    const r = get(await check(domain), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', code]);
+  });
+
+  it('accepts a wildcard certificate covering exactly one label', async () => {
+    await world.addDomain('wild.example', { policyCert: await world.ca.issue({ names: ['*.wild.example'] }) });
+    expect(get(await check('wild.example'), 'policy-fetch').status).toBe('pass');
+  });
+
+  it('fails a certificate from a CA nobody trusts', async () => {
+    const other = await TestCA.create();
+    await world.addDomain('otherca.example', { policyCert: await other.issue({ names: ['mta-sts.otherca.example'] }) });
+    expect(get(await check('otherca.example'), 'policy-fetch').code).toBe('policy-cert-untrusted');
+  });
+
+  it('reports the Static Web Apps default certificate as pending; a warning with --allow-pending-cert', async () => {
+    const swa = await world.ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] });
+    await world.addDomain('pending.example', { policyCert: swa });
+    const failed = get(await check('pending.example'), 'policy-fetch');
+    expect([failed.status, failed.code]).toEqual(['fail', 'policy-cert-pending']);
+    expect(failed.message).toContain('certificate not issued yet for mta-sts.pending.example');
+    const allowed = await check('pending.example', { allowPendingCert: true });
+    expect([get(allowed, 'policy-fetch').status, get(allowed, 'policy-fetch').code]).toEqual(['warn', 'policy-cert-pending']);
+    expect(allowed.status).toBe('warn');
+  });
+
+  it('fails any status but 200', async () => {
+    await world.addDomain('404.example', { handler: (_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('nope') });
+    const r = get(await check('404.example'), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-http-status']);
+  });
+
+  it('fails when the policy host has no address', async () => {
+    await world.addDomain('noaddr.example');
+    world.dns.zone.set('mta-sts.noaddr.example', {});
+    const r = get(await check('noaddr.example'), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-host-unresolved']);
+  });
+
+  describe('against a server limited to TLS 1.1', () => {
+    let old: HttpsTestServer;
+    beforeAll(async () => {
+      old = await startHttps(await world.cert('mta-sts.oldtls.example'), { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+    });
+    afterAll(async () => {
+      await old?.close();
+    });
+    it('fails with policy-tls-version', async () => {
+      await world.addDomain('oldtls.example');
+      const io = { ...world.io(), fetcher: createPolicyFetcher({ port: old.port, ca: world.ca.certPem, timeoutMs: FAST.fetchMs }) };
+      const r = get(await check('oldtls.example', { io }), 'policy-fetch');
+      expect([r.status, r.code]).toEqual(['fail', 'policy-tls-version']);
+    });
+  });
+});
+
+describe('3. parsing the policy', () => {
+  it('reports syntax errors with line numbers', async () => {
+    await world.addDomain('badpolicy.example', { policy: 'version: STSv1\r\nmode: enforced\r\nmx: mx.badpolicy.example\r\nmax_age: 604800\r\n' });
+    const r = get(await check('badpolicy.example'), 'policy-parse');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-invalid']);
+    expect(r.message).toMatch(/^line 2:\d+: /);
+  });
+
+  it('warns on mode none', async () => {
+    await world.addDomain('none.example', { policy: policyFor(['mx.none.example'], 'none') });
+    const r = get(await check('none.example'), 'policy-parse');
+    expect([r.status, r.code]).toEqual(['warn', 'policy-mode-none']);
+  });
+});
+
+describe('4. MX hosts against the policy', () => {
+  it('names an MX outside the policy and suggests the pattern that would cover it', async () => {
+    await world.addDomain('outside.example', { mx: ['mx1.mail.outside.example', 'backup.other.example'], policy: policyFor(['*.mail.outside.example']) });
+    const report = await check('outside.example');
+    const r = get(report, 'mx-match');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-not-in-policy']);
+    expect(r.message).toBe('MX backup.other.example matches no policy mx pattern; add "*.other.example" to policy.mx');
+    expect(r.evidence).toMatchObject({ mx: [{ host: 'mx1.mail.outside.example', pattern: '*.mail.outside.example' }, { host: 'backup.other.example', pattern: null }] });
+  });
+
+  it('fails a domain without MX records', async () => {
+    await world.addDomain('nomx.example', { mx: [] });
+    const report = await check('nomx.example');
+    expect(get(report, 'mx-match').code).toBe('mx-none');
+    expect(get(report, 'mx-starttls').code).toBe('mx-none');
+  });
+});
+
+describe('5. STARTTLS on every MX', () => {
+  it('fails an MX that does not offer STARTTLS', async () => {
+    await world.addDomain('plain.example', { policy: policyFor(['mx.plain.example'], 'testing'), plainMx: ['mx.plain.example'] });
+    const r = get(await check('plain.example'), 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-no-starttls']);
+    expect(r.evidence).toMatchObject({ hosts: [{ host: 'mx.plain.example', extensions: expect.not.arrayContaining(['STARTTLS']) }] });
+  });
+
+  it('fails an MX whose certificate does not name it', async () => {
+    await world.addDomain('mxwrong.example');
+    world.smtpCerts.set('mx.mxwrong.example', await world.ca.issue({ names: ['mail.someone-else.example'] }));
+    const r = get(await check('mxwrong.example'), 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-cert-wrong-host']);
+  });
+
+  it('fails an MX with an expired certificate', async () => {
+    await world.addDomain('mxexpired.example');
+    world.smtpCerts.set('mx.mxexpired.example', await world.ca.issue({ names: ['mx.mxexpired.example'], notBefore: new Date(Date.now() - 9 * DAY), notAfter: new Date(Date.now() - DAY) }));
+    const r = get(await check('mxexpired.example'), 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-cert-expired']);
+  });
+
+  it('warns when the MX certificate expires in under 14 days, and reports the expiry', async () => {
+    await world.addDomain('mxsoon.example');
+    world.smtpCerts.set('mx.mxsoon.example', await world.ca.issue({ names: ['mx.mxsoon.example'], notAfter: new Date(Date.now() + 5 * DAY) }));
+    const r = get(await check('mxsoon.example'), 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['warn', 'mx-cert-expiring']);
+    expect(r.message).toMatch(/in [45] days/);
+  });
+
+  it('fails an MX host without an address', async () => {
+    await world.addDomain('mxnoaddr.example');
+    world.dns.zone.set('mx.mxnoaddr.example', {});
+    expect(get(await check('mxnoaddr.example'), 'mx-starttls').code).toBe('mx-unresolved');
+  });
+});
+
+describe('5. hostile or broken SMTP servers', () => {
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  async function raw(onConnection: (socket: Socket) => void): Promise<number> {
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+      onConnection(socket);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+  const probeOn = async (domain: string, port: number): Promise<CheckResult> => {
+    await world.addDomain(domain, { policy: policyFor([`mx.${domain}`], 'testing') });
+    const io = { ...world.io(), smtp: createSmtpProbe({ port, ca: world.ca.certPem, stepTimeoutMs: 500 }) };
+    return get(await check(domain, { io }), 'mx-starttls');
+  };
+
+  it('reports a server that accepts and never greets', async () => {
+    const r = await probeOn('mute.example', await raw(() => {}));
+    expect([r.status, r.code]).toEqual(['fail', 'mx-timeout']);
+  });
+
+  it('stops reading a server that floods continuation lines', async () => {
+    const port = await raw((socket) => {
+      const line = Buffer.from('220-' + 'x'.repeat(1000) + '\r\n');
+      const pump = (): void => {
+        while (!socket.destroyed && socket.write(line));
+        if (!socket.destroyed) socket.once('drain', pump);
+      };
+      pump();
+    });
+    const r = await probeOn('flood.example', port);
+    expect([r.status, r.code]).toEqual(['fail', 'mx-smtp-error']);
+    expect(r.message).toContain('more than 65536 bytes');
+  });
+
+  it('reports a refusing greeting', async () => {
+    const r = await probeOn('refuse.example', await raw((socket) => socket.end('554 no service\r\n')));
+    expect([r.status, r.code]).toEqual(['fail', 'mx-smtp-error']);
+    expect(r.message).toContain('554');
+  });
+
+  it('reports a closed port', async () => {
+    const port = await raw(() => {});
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    const r = await probeOn('closed.example', port);
+    expect([r.status, r.code]).toEqual(['fail', 'mx-connect-failed']);
+  });
+
+  it('reports STARTTLS refused after it was offered', async () => {
+    const port = await raw((socket) => {
+      socket.write('220 mx ESMTP\r\n');
+      socket.on('data', (d) => {
+        const text = d.toString();
+        if (text.startsWith('EHLO')) socket.write('250-mx\r\n250 STARTTLS\r\n');
+        else if (text.startsWith('STARTTLS')) socket.write('454 TLS not available\r\n');
+      });
+    });
+    const r = await probeOn('tlsrefused.example', port);
+    expect([r.status, r.code]).toEqual(['fail', 'mx-starttls-rejected']);
+  });
+});
+
+describe('6. TLS-RPT', () => {
+  it('warns, not fails, when the record is missing', async () => {
+    await world.addDomain('nortt.example', { tlsrptTxt: [] });
+    const report = await check('nortt.example');
+    const r = get(report, 'tlsrpt');
+    expect([r.status, r.code]).toEqual(['warn', 'tlsrpt-missing']);
+    expect(report.status).toBe('warn');
+  });
+
+  it('fails two v=TLSRPTv1 records', async () => {
+    await world.addDomain('tworpt.example', { tlsrptTxt: ['v=TLSRPTv1; rua=mailto:a@tworpt.example', 'v=TLSRPTv1; rua=mailto:b@tworpt.example'] });
+    expect(get(await check('tworpt.example'), 'tlsrpt').code).toBe('tlsrpt-multiple');
+  });
+
+  it('fails an invalid record', async () => {
+    await world.addDomain('badrpt.example', { tlsrptTxt: ['v=TLSRPTv1; rua=ftp://reports.badrpt.example'] });
+    const r = get(await check('badrpt.example'), 'tlsrpt');
+    expect([r.status, r.code]).toEqual(['fail', 'tlsrpt-invalid']);
+  });
+});
+
+describe('7. against the config', () => {
+  function config(mode: string, domains = ['cfg.example']): Config {
+    const text = `domains:\n${domains.map((d) => `  - ${d}\n`).join('')}policy:\n  mode: ${mode}\n  mx:\n    - "*.cfg.example"\n  max_age: 604800\n`;
+    const result = parseConfig(text, 'mta-sts.config.yaml');
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.config;
+  }
+  const publish = async (policy: string, id: string): Promise<void> => {
+    await world.addDomain('cfg.example', { mx: ['mx1.cfg.example'], policy, stsTxt: [`v=STSv1; id=${id};`] });
+  };
+
+  it('passes when the live bytes and id are what the build produces', async () => {
+    const c = config('testing');
+    await publish(policyText(c), effectiveId(c));
+    const r = get(await check('cfg.example', { config: c }), 'config');
+    expect([r.status, r.code]).toEqual(['pass', 'config-ok']);
+  });
+
+  it('fails a differing policy and names the RFC 8461 §8.1 order', async () => {
+    const live = config('testing');
+    const wanted = config('enforce');
+    await publish(policyText(live), effectiveId(live));
+    const r = get(await check('cfg.example', { config: wanted }), 'config');
+    expect([r.status, r.code]).toEqual(['fail', 'config-policy-differs']);
+    expect(r.message).toContain('line 2');
+    expect(r.message).toContain(`deploy the new policy first, then change _mta-sts.cfg.example to id=${effectiveId(wanted)}`);
+  });
+
+  it('says to publish the id once the new policy is live', async () => {
+    const c = config('enforce');
+    await publish(policyText(c), 'oldid1');
+    const r = get(await check('cfg.example', { config: c }), 'config');
+    expect([r.status, r.code]).toEqual(['fail', 'config-id-differs']);
+    expect(r.message).toContain(`"v=STSv1; id=${effectiveId(c)};"`);
+  });
+
+  it('flags an id changed before the policy', async () => {
+    const live = config('testing');
+    const wanted = config('enforce');
+    await publish(policyText(live), effectiveId(wanted));
+    expect(get(await check('cfg.example', { config: wanted }), 'config').code).toBe('config-id-before-policy');
+  });
+
+  it('warns about a domain the config does not list', async () => {
+    await world.addDomain('stranger.example');
+    expect(get(await check('stranger.example', { config: config('testing') }), 'config').code).toBe('config-domain-unknown');
+  });
+});
+
+describe('8. Exchange Online', () => {
+  it('refuses onmicrosoft.com domains', async () => {
+    await world.addDomain('contoso.onmicrosoft.com');
+    const r = get(await check('contoso.onmicrosoft.com'), 'exchange');
+    expect([r.status, r.code]).toEqual(['fail', 'exo-onmicrosoft']);
+  });
+
+  it('names the missing Exchange Online pattern', async () => {
+    await world.addDomain('exo.example', { mx: ['exo-example.mail.protection.outlook.com'], policy: policyFor(['mail.protection.outlook.com'], 'testing') });
+    const r = get(await check('exo.example'), 'exchange');
+    expect([r.status, r.code]).toEqual(['fail', 'exo-mx-pattern-missing']);
+    expect(r.message).toContain('"*.mail.protection.outlook.com"');
+  });
+
+  it('explains that *.mx.microsoft does not cover DANE MX names', async () => {
+    await world.addDomain('dane.example', { mx: ['dane-example.h-v1.mx.microsoft'], policy: policyFor(['*.mx.microsoft'], 'testing') });
+    const r = get(await check('dane.example'), 'exchange');
+    expect([r.status, r.code]).toEqual(['fail', 'exo-dane-pattern']);
+    expect(r.message).toContain('use "*.h-v1.mx.microsoft"');
+  });
+
+  it('is loudest when an enforce policy meets an MX that fails: mail would bounce', async () => {
+    await world.addDomain('bounce.example', { mx: ['mx.bounce.example'], plainMx: ['mx.bounce.example'] });
+    const r = get(await check('bounce.example'), 'exchange');
+    expect([r.status, r.code]).toEqual(['fail', 'enforce-would-bounce']);
+    expect(r.message).toMatch(/^MAIL WOULD BOUNCE: .*mx\.bounce\.example fails STARTTLS/);
+  });
+
+  it('does not cry bounce in testing mode', async () => {
+    await world.addDomain('nobounce.example', { mx: ['mx.nobounce.example'], plainMx: ['mx.nobounce.example'], policy: policyFor(['mx.nobounce.example'], 'testing') });
+    const report = await check('nobounce.example');
+    expect(get(report, 'exchange').code).toBe('exo-ok');
+    expect(get(report, 'mx-starttls').code).toBe('mx-no-starttls');
+  });
+
+  it('counts an MX outside an enforce policy as bouncing too', async () => {
+    await world.addDomain('bounce2.example', { mx: ['mx.bounce2.example', 'mx.elsewhere.example'], policy: policyFor(['mx.bounce2.example']) });
+    const r = get(await check('bounce2.example'), 'exchange');
+    expect(r.code).toBe('enforce-would-bounce');
+    expect(r.message).toContain('mx.elsewhere.example matches no policy pattern');
+  });
+});
+
+describe('the per-domain deadline', () => {
+  it('ends a domain whose every server is silent, within the deadline', async () => {
+    await world.addDomain('silent.example');
+    for (const name of ['_mta-sts.silent.example', '_smtp._tls.silent.example', 'silent.example', 'mta-sts.silent.example']) {
+      world.dns.zone.set(name, { silent: true });
+    }
+    const io = world.io({ dnsMs: 10_000, fetchMs: 10_000, smtpStepMs: 10_000 });
+    const started = performance.now();
+    const report = await check('silent.example', { io, timeoutMs: 700 });
+    expect(performance.now() - started).toBeLessThan(700 + 1500);
+    expect(report.status).toBe('fail');
+    expect(get(report, 'sts-record').code).toBe('dns-timeout');
+  });
+
+  it('ends a domain whose HTTPS server accepts and never answers', async () => {
+    await world.addDomain('hang.example', { handler: () => {} });
+    const io = world.io({ dnsMs: 1000, fetchMs: 10_000, smtpStepMs: 10_000 });
+    const started = performance.now();
+    const report = await check('hang.example', { io, timeoutMs: 700 });
+    expect(performance.now() - started).toBeLessThan(700 + 1500);
+    expect(get(report, 'policy-fetch').code).toBe('policy-timeout');
+  });
+});

@@ -1,0 +1,238 @@
+// `mta-sts check` end to end: arguments, exit codes, table, --json and --junit, config discovery.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandIO } from '../../src/cli.ts';
+import { checkCommand } from '../../src/check/command.ts';
+import { createResolver } from '../../src/check/io.ts';
+import type { DomainReport } from '../../src/check/result.ts';
+import { policyFor, World } from './world.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+let world: World;
+let cwd: string;
+
+beforeAll(async () => {
+  world = await World.start();
+  cwd = await mkdtemp(join(tmpdir(), 'mta-sts-check-'));
+  await world.addDomain('ok.example', { policy: policyFor(['mx.ok.example'], 'testing') });
+  await world.addDomain('warn.example', { tlsrptTxt: [] });
+  // Enforce mode with an MX that lacks STARTTLS: the worst case.
+  await world.addDomain('bad.example', { mx: ['mx.bad.example'], plainMx: ['mx.bad.example'] });
+});
+afterAll(async () => {
+  await world?.close();
+  if (cwd) await rm(cwd, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function run(args: string[], options: { isTTY?: boolean; dir?: string } = {}): Promise<Run> {
+  let out = '';
+  let err = '';
+  const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false };
+  // The injected I/O still builds its resolver from --dns-server, so the option is exercised for real.
+  const code = await checkCommand(args, io, {
+    io: (o) => ({ ...world.io(), resolver: createResolver({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
+  });
+  return { code, out, err };
+}
+
+const dns = (): string[] => ['--dns-server', world.dns.address];
+
+describe('exit codes and the table', () => {
+  it('exits 0 when every check passes, with one table row per domain', async () => {
+    const r = await run(['ok.example', ...dns()]);
+    expect(r.code).toBe(0);
+    const [header, row] = r.out.split('\n');
+    expect(header).toMatch(/^DOMAIN\s+TXT\s+FETCH\s+POLICY\s+MX\s+STARTTLS\s+TLSRPT\s+EXO\s+RESULT$/);
+    expect(row).toMatch(/^ok\.example(\s+ok){8}$/);
+    expect(r.out).toContain('1 domain: 1 pass, 0 warn, 0 fail');
+  });
+
+  it('exits 0 with warnings only, and lists them as findings', async () => {
+    const r = await run(['warn.example', ...dns()]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('warn warn.example tlsrpt [tlsrpt-missing]');
+  });
+
+  it('exits 1 on any failure and puts "mail would bounce" first among the findings', async () => {
+    const r = await run(['ok.example', 'bad.example', 'warn.example', ...dns()]);
+    expect(r.code).toBe(1);
+    const findings = r.out.slice(r.out.indexOf('findings:')).split('\n').slice(1);
+    expect(findings[0]).toMatch(/^!! bad\.example exchange \[enforce-would-bounce\] MAIL WOULD BOUNCE/);
+    expect(r.out).toContain('FAIL bad.example mx-starttls [mx-no-starttls] MX mx.bad.example: does not offer STARTTLS');
+    expect(r.out).toContain('3 domains: 1 pass, 1 warn, 1 fail');
+    // Domains come out in the order given, whatever order they finished in.
+    expect(r.out.split('\n').slice(1, 4).map((l) => l.split(/\s+/)[0])).toEqual(['ok.example', 'bad.example', 'warn.example']);
+  });
+
+  it('shows a progress line on a TTY only', async () => {
+    const tty = await run(['ok.example', ...dns()], { isTTY: true });
+    expect(tty.err).toContain('checking 1/1 domains (ok.example: pass)');
+    const pipe = await run(['ok.example', ...dns()]);
+    expect(pipe.err).toBe('');
+  });
+});
+
+describe('--json', () => {
+  it('prints one object per domain with status, stable codes, messages and evidence', async () => {
+    const r = await run(['ok.example', 'bad.example', '--json', ...dns()]);
+    expect(r.code).toBe(1);
+    const reports = JSON.parse(r.out) as DomainReport[];
+    expect(reports.map((x) => [x.domain, x.status])).toEqual([
+      ['ok.example', 'pass'],
+      ['bad.example', 'fail'],
+    ]);
+    for (const report of reports) {
+      expect(Object.keys(report)).toEqual(['domain', 'status', 'checks']);
+      for (const c of report.checks) {
+        expect(['pass', 'warn', 'fail']).toContain(c.status);
+        expect(c.code).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+        expect(typeof c.message).toBe('string');
+      }
+    }
+    const starttls = reports[1]!.checks.find((c) => c.check === 'mx-starttls')!;
+    expect(starttls.code).toBe('mx-no-starttls');
+    expect(starttls.evidence).toMatchObject({ hosts: [{ host: 'mx.bad.example' }] });
+  });
+});
+
+describe('--junit', () => {
+  it('writes JUnit XML that parses back to one suite per domain and one case per check', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-junit-'));
+    try {
+      const file = join(dir, 'check.xml');
+      const r = await run(['ok.example', 'bad.example', '--junit', file, ...dns()]);
+      expect(r.code).toBe(1);
+      // A real XML parser (Python's ElementTree) reads it back.
+      const script = [
+        'import json, sys, xml.etree.ElementTree as ET',
+        'root = ET.parse(sys.argv[1]).getroot()',
+        'print(json.dumps({"tag": root.tag, "failures": root.get("failures"), "suites": [{"name": s.get("name"), "failures": s.get("failures"),',
+        ' "cases": [[c.get("name"), [f.get("type") for f in c.findall("failure")]] for c in s.findall("testcase")]} for s in root.findall("testsuite")]}))',
+      ].join('\n');
+      const parsed = JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' })) as {
+        tag: string;
+        failures: string;
+        suites: { name: string; failures: string; cases: [string, string[]][] }[];
+      };
+      expect(parsed.tag).toBe('testsuites');
+      expect(parsed.suites.map((s) => s.name)).toEqual(['ok.example', 'bad.example']);
+      expect(parsed.suites[0]!.cases.map((c) => c[0])).toEqual(['sts-record', 'policy-fetch', 'policy-parse', 'mx-match', 'mx-starttls', 'tlsrpt', 'exchange']);
+      expect(parsed.suites[0]!.failures).toBe('0');
+      const bad = Object.fromEntries(parsed.suites[1]!.cases);
+      expect(bad['mx-starttls']).toEqual(['mx-no-starttls']);
+      expect(bad.exchange).toEqual(['enforce-would-bounce']);
+      expect(Number(parsed.failures)).toBe(Number(parsed.suites[1]!.failures));
+      expect(await readdir(dir)).toEqual(['check.xml']); // the temp file was renamed, not left behind
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 with a clear message when the file cannot be written', async () => {
+    const r = await run(['ok.example', '--junit', join(cwd, 'no-such-dir', 'x.xml'), ...dns()]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('cannot write');
+  });
+});
+
+describe('usage errors exit 2', () => {
+  it.each([
+    [['ok.example', '--bogus'], "Unknown option '--bogus'"],
+    [['ok.example', '--concurrency', '0'], '--concurrency must be a whole number from 1 to 1000 (got "0")'],
+    [['ok.example', '--timeout', 'soon'], '--timeout must be a number of seconds'],
+    [['ok.example', '--dns-server', 'dns.example:53'], '--dns-server must be an IP address'],
+    [['ok.example', '--dns-server', '127.0.0.1:99999'], '--dns-server port must be 1-65535'],
+    [['not a domain'], '"not a domain" is not a domain name'],
+    [[], 'name the domains to check'],
+    [['--config', 'missing.yaml'], '--config missing.yaml: no such file'],
+  ])('%j', async (args, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+    expect(r.err).toContain('usage: mta-sts check');
+    expect(r.out).toBe('');
+  });
+});
+
+describe('the config', () => {
+  it('checks every config domain when none is named, comparing the live policy with the build', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-cfg-'));
+    try {
+      await writeFile(join(dir, 'mta-sts.config.yaml'), 'domains:\n  - ok.example\npolicy:\n  mode: testing\n  mx:\n    - mx.ok.example\n  max_age: 7d\n');
+      const r = await run(['--json', ...dns()], { dir });
+      const reports = JSON.parse(r.out) as DomainReport[];
+      expect(reports.map((x) => x.domain)).toEqual(['ok.example']);
+      const config = reports[0]!.checks.find((c) => c.check === 'config')!;
+      // The live id is "abc123"; the built one is a hash of the bytes, which are the same.
+      expect(config.code).toBe('config-id-differs');
+      expect(r.code).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports an invalid config with file:line:column and exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-cfg-'));
+    try {
+      await writeFile(join(dir, 'mta-sts.config.yaml'), 'domains:\n  - ok.example\npolicy:\n  mode: enforced\n  mx:\n    - mx.ok.example\n  max_age: 7d\n');
+      const r = await run(['ok.example', ...dns()], { dir });
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/mta-sts\.config\.yaml:4:\d+: .*mode/);
+      expect(r.out).toBe('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the installed command', () => {
+  it('sends every lookup, A records included, to --dns-server', async () => {
+    await world.addDomain('cli.example');
+    const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [join(ROOT, 'bin/mta-sts.js'), 'check', 'cli.example', '--json', '--timeout', '5', '--dns-server', world.dns.address],
+        { cwd, timeout: 20_000 },
+        (_e, stdout) => resolve({ stdout, code: child.exitCode ?? -1 }),
+      );
+    });
+    const [report] = JSON.parse(stdout) as DomainReport[];
+    const byName = Object.fromEntries(report!.checks.map((c) => [c.check, c]));
+    expect(byName['sts-record']!.code).toBe('sts-record-ok');
+    expect(byName.tlsrpt!.code).toBe('tlsrpt-ok');
+    expect(byName['policy-fetch']!.evidence).toMatchObject({ addresses: ['127.0.0.1'] });
+    expect(byName['mx-starttls']!.evidence).toMatchObject({ hosts: [{ host: 'mx.cli.example', address: '127.0.0.1' }] });
+    // Production trusts only real CAs and ports 443/25, so the local servers do not pass: exit 1.
+    expect(code).toBe(1);
+  });
+
+  it('trusts a private CA given in NODE_EXTRA_CA_CERTS (the default trust store, no ca option)', async () => {
+    await world.addDomain('private.example');
+    const caFile = join(cwd, 'private-ca.pem');
+    await writeFile(caFile, world.ca.certPem);
+    const script = [
+      `import { createPolicyFetcher } from ${JSON.stringify(join(ROOT, 'src/check/https-fetcher.ts'))};`,
+      `const r = await createPolicyFetcher({ port: ${world.https.port} }).fetch({ host: 'mta-sts.private.example', address: '127.0.0.1', signal: new AbortController().signal });`,
+      'console.log(JSON.stringify({ status: r.status, trusted: r.tls?.chainTrusted, error: r.tls?.chainError }));',
+    ].join('\n');
+    const fetchWith = (env: NodeJS.ProcessEnv): Promise<{ status: number; trusted: boolean; error?: string }> =>
+      new Promise((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env, timeout: 20_000 }, (e, stdout) =>
+          e ? reject(e) : resolve(JSON.parse(stdout)),
+        );
+      });
+    const { NODE_EXTRA_CA_CERTS: _ignored, ...env } = process.env;
+    expect(await fetchWith({ ...env, NODE_EXTRA_CA_CERTS: caFile })).toEqual({ status: 200, trusted: true });
+    expect(await fetchWith(env)).toMatchObject({ status: 200, trusted: false, error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+  });
+});
