@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import type { CommandIO } from '../cli.ts';
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type Config } from '../config/config.ts';
 import { isValidDomainName } from '../rfc/hostname.ts';
+import { parsePolicy } from '../rfc/policy.ts';
+import { policyText } from '../site/policy.ts';
 import { createPolicyFetcher } from './https-fetcher.ts';
 import { createResolver, dnsServerError, type CheckIO } from './io.ts';
 import { renderFindings, renderJson, renderJunit, renderTable, writeFileAtomic } from './report.ts';
@@ -12,7 +14,7 @@ import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from './run.ts';
 import { createSmtpProbe } from './smtp-probe.ts';
 
 export const CHECK_USAGE =
-  'mta-sts check [DOMAIN...] [--config FILE] [--json] [--junit FILE] [--concurrency N] [--timeout S] [--dns-server HOST:PORT] [--allow-pending-cert]';
+  'mta-sts check [DOMAIN...] [--config FILE] [--json] [--junit FILE] [--concurrency N] [--timeout S] [--dns-server HOST:PORT] [--allow-pending-cert] [--skip-starttls] [--before-deploy]';
 
 export interface IOOptions {
   dnsServer?: string;
@@ -61,6 +63,8 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
         timeout: { type: 'string' },
         'dns-server': { type: 'string' },
         'allow-pending-cert': { type: 'boolean' },
+        'skip-starttls': { type: 'boolean' },
+        'before-deploy': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -83,6 +87,9 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   });
   const config = await readConfig(values.config, io);
   if (config === 'invalid') return 1;
+  if (values['before-deploy'] && !config) {
+    throw new UsageError(`--before-deploy checks the policy a config would deploy: run where ${DEFAULT_CONFIG_FILE} is, or pass --config FILE`);
+  }
   if (domains.length === 0) {
     if (!config) throw new UsageError(`name the domains to check, or run where ${DEFAULT_CONFIG_FILE} is, or pass --config FILE`);
     domains.push(...config.domains);
@@ -97,6 +104,9 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
     timeoutMs,
     config,
     allowPendingCert: values['allow-pending-cert'] ?? false,
+    skipStarttls: values['skip-starttls'] ?? false,
+    // The policy `mta-sts build` makes from the config; valid by construction (serializePolicy re-parses it).
+    plannedPolicy: values['before-deploy'] && config ? parsePolicy(policyText(config)).policy : undefined,
     onProgress: progress ? (done, total, r) => io.err(`\r\x1b[Kchecking ${done}/${total} domains (${r.domain}: ${r.status})`) : undefined,
   });
   if (progress) io.err('\r\x1b[K');

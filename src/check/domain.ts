@@ -1,5 +1,6 @@
 // All eight checks of one domain, run as concurrently as their dependencies allow, under one deadline.
 import type { Config } from '../config/config.ts';
+import type { Policy } from '../rfc/policy.ts';
 import { checkConfig } from './config-check.ts';
 import { checkExchange } from './exchange-check.ts';
 import type { CheckIO } from './io.ts';
@@ -11,11 +12,25 @@ import { worst, type CheckName, type CheckResult, type DomainReport } from './re
 export interface DomainOptions {
   config?: Config;
   allowPendingCert: boolean;
+  /** Leave out the port-25 probe (check 5), for networks that block outbound SMTP; reported as a warning. */
+  skipStarttls?: boolean;
+  /**
+   * Judge the live MX hosts against this policy (the one about to be deployed) instead of the live one.
+   * Only checks 4, 5 and 8 run: it answers "would this policy bounce mail?" before it is published.
+   */
+  plannedPolicy?: Policy;
   /** Per-domain overall deadline. */
   timeoutMs: number;
   /** How long after the deadline a check may take to wind down before it is reported as timed out. */
   graceMs?: number;
 }
+
+const STARTTLS_SKIPPED: CheckResult = {
+  check: 'mx-starttls',
+  status: 'warn',
+  code: 'mx-starttls-skipped',
+  message: 'STARTTLS on the MX hosts was not checked (--skip-starttls); check port 25 from a machine that can reach it',
+};
 
 export async function checkDomain(domain: string, io: CheckIO, options: DomainOptions): Promise<DomainReport> {
   const controller = new AbortController();
@@ -23,27 +38,42 @@ export async function checkDomain(domain: string, io: CheckIO, options: DomainOp
   const signal = controller.signal;
   let late: (() => void) | undefined;
   try {
-    const sts = checkStsRecord(domain, io.resolver, signal);
-    const tlsrpt = checkTlsRpt(domain, io.resolver, signal);
     const mx = lookupMx(domain, io, signal);
-    const fetch = checkPolicyFetch(domain, io, signal, options.allowPendingCert);
-    const parse = fetch.then(checkPolicyParse);
-    const match = Promise.all([mx, parse]).then(([m, p]) => checkMxMatch(domain, m, p.policy));
-    const starttls = mx.then((m) => checkMxStarttls(domain, m, io, signal));
-    const exchange = Promise.all([parse, mx, match, starttls]).then(([p, m, a, s]) =>
-      checkExchange(domain, p.policy, m, { unmatched: a.unmatched, failing: s.failing }),
-    );
-    const config = options.config;
-    const pending: [CheckName, Promise<CheckResult>][] = [
-      ['sts-record', sts.then((s) => s.result)],
-      ['policy-fetch', fetch.then((f) => f.result)],
-      ['policy-parse', parse.then((p) => p.result)],
-      ['mx-match', match.then((m) => m.result)],
-      ['mx-starttls', starttls.then((s) => s.result)],
-      ['tlsrpt', tlsrpt],
-    ];
-    if (config) pending.push(['config', Promise.all([fetch, sts]).then(([f, s]) => checkConfig(domain, config, f.body, s.id))]);
-    pending.push(['exchange', exchange]);
+    const starttls = options.skipStarttls
+      ? Promise.resolve({ result: STARTTLS_SKIPPED, failing: [] })
+      : mx.then((m) => checkMxStarttls(domain, m, io, signal));
+    const mxChecks = (policy: Promise<Policy | undefined>): [CheckName, Promise<CheckResult>][] => {
+      const match = Promise.all([mx, policy]).then(([m, p]) => checkMxMatch(domain, m, p));
+      const exchange = Promise.all([policy, mx, match, starttls]).then(([p, m, a, s]) =>
+        checkExchange(domain, p, m, { unmatched: a.unmatched, failing: s.failing }),
+      );
+      return [
+        ['mx-match', match.then((m) => m.result)],
+        ['mx-starttls', starttls.then((s) => s.result)],
+        ['exchange', exchange],
+      ];
+    };
+
+    const pending: [CheckName, Promise<CheckResult>][] = [];
+    if (options.plannedPolicy) {
+      pending.push(...mxChecks(Promise.resolve(options.plannedPolicy)));
+    } else {
+      const sts = checkStsRecord(domain, io.resolver, signal);
+      const fetch = checkPolicyFetch(domain, io, signal, options.allowPendingCert);
+      const parse = fetch.then(checkPolicyParse);
+      const [match, starttlsResult, exchange] = mxChecks(parse.then((p) => p.policy));
+      pending.push(
+        ['sts-record', sts.then((s) => s.result)],
+        ['policy-fetch', fetch.then((f) => f.result)],
+        ['policy-parse', parse.then((p) => p.result)],
+        match,
+        starttlsResult,
+        ['tlsrpt', checkTlsRpt(domain, io.resolver, signal)],
+      );
+      const config = options.config;
+      if (config) pending.push(['config', Promise.all([fetch, sts]).then(([f, s]) => checkConfig(domain, config, f.body, s.id))]);
+      pending.push(exchange);
+    }
 
     // Every I/O step honours `signal`; this bound is the backstop that makes a hang impossible.
     const backstop = new Promise<'late'>((resolve) => {

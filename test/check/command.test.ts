@@ -155,6 +155,7 @@ describe('usage errors exit 2', () => {
     [['not a domain'], '"not a domain" is not a domain name'],
     [[], 'name the domains to check'],
     [['--config', 'missing.yaml'], '--config missing.yaml: no such file'],
+    [['ok.example', '--before-deploy'], '--before-deploy checks the policy a config would deploy'],
   ])('%j', async (args, message) => {
     const r = await run(args);
     expect(r.code).toBe(2);
@@ -192,6 +193,48 @@ describe('the config', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('--before-deploy: would the policy about to be deployed bounce mail?', () => {
+  async function withConfig(mode: string, mx: string, args: string[]): Promise<{ r: Run; reports: DomainReport[] }> {
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-cfg-'));
+    try {
+      await writeFile(join(dir, 'mta-sts.config.yaml'), `domains:\n  - ok.example\npolicy:\n  mode: ${mode}\n  mx:\n    - "${mx}"\n  max_age: 7d\n`);
+      const r = await run(['--before-deploy', '--json', ...args, ...dns()], { dir });
+      return { r, reports: JSON.parse(r.out) as DomainReport[] };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('fails an enforce policy that misses a live MX, although the live (testing) policy covers it', async () => {
+    const { r, reports } = await withConfig('enforce', '*.elsewhere.example', []);
+    expect(r.code).toBe(1);
+    const codes = reports[0]!.checks.map((c) => `${c.check}:${c.code}`);
+    expect(codes).toEqual(['mx-match:mx-not-in-policy', 'mx-starttls:mx-starttls-ok', 'exchange:enforce-would-bounce']);
+  });
+
+  it('passes a planned policy that covers every MX, and checks nothing of the live policy host', async () => {
+    const { r, reports } = await withConfig('enforce', '*.ok.example', []);
+    expect(r.code).toBe(0);
+    expect(reports[0]!.checks.map((c) => c.check)).toEqual(['mx-match', 'mx-starttls', 'exchange']);
+  });
+
+  it('only warns for an uncovered MX while the planned mode is none', async () => {
+    const { r, reports } = await withConfig('none', '*.elsewhere.example', []);
+    expect(r.code).toBe(0);
+    expect(reports[0]!.checks.find((c) => c.check === 'mx-match')!.status).toBe('warn');
+  });
+});
+
+describe('--skip-starttls', () => {
+  it('reports the STARTTLS check as skipped, a warning, and probes no MX', async () => {
+    const r = await run(['bad.example', '--json', '--skip-starttls', ...dns()]);
+    const checks = (JSON.parse(r.out) as DomainReport[])[0]!.checks;
+    expect(checks.find((c) => c.check === 'mx-starttls')).toMatchObject({ status: 'warn', code: 'mx-starttls-skipped' });
+    expect(checks.find((c) => c.check === 'exchange')!.code).not.toBe('enforce-would-bounce');
+    expect(r.code).toBe(0);
   });
 });
 
