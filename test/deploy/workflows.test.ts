@@ -67,7 +67,9 @@ describe('azure-pipelines.yml', () => {
     }
     // Template expressions are expanded before the variable group is read, so they may use YAML variables only.
     for (const [, name] of azureText.matchAll(/\$\{\{[^}]*variables\.(\w+)/g)) expect(yamlVars.has(name!), name).toBe(true);
-    expect(yamlVars).toEqual(new Set(['armServiceConnection', 'swaName', 'swaResourceGroup', 'dnsResourceGroup', 'allowPendingCertificates']));
+    expect(yamlVars).toEqual(
+      new Set(['armServiceConnection', 'swaName', 'swaResourceGroup', 'dnsResourceGroup', 'allowPendingCertificates', 'checkStarttls']),
+    );
   });
 
   it('has the stages Build, Deploy, Domains, Verify, in that dependency order', () => {
@@ -145,6 +147,19 @@ describe('azure-pipelines.yml', () => {
     expect(all.map(scriptOf).filter((s) => /home\/\*/.test(s))).toEqual([]);
   });
 
+  it('Deploy: refuses to deploy a policy that does not cover the live MX hosts (it would bounce mail in enforce)', () => {
+    const steps = stepsOf('Deploy');
+    const deploy = indexWhere(steps, (s) => s.task === 'AzureStaticWebApp@0');
+    const guard = indexWhere(steps, (s) => scriptOf(s).includes('--before-deploy'));
+    expect(guard).toBeLessThan(deploy);
+    expect(indexWhere(steps, (s) => scriptOf(s) === 'npm ci')).toBeLessThan(guard);
+    const script = scriptOf(steps[guard]!);
+    expect(script).toContain('args=(--before-deploy --config mta-sts.config.yaml)');
+    expect(script).toMatch(/if ! node bin\/mta-sts\.js check "\$\{args\[@\]\}"; then[\s\S]*exit 1/);
+    expect(steps[guard]!.continueOnError).toBeUndefined();
+    expect(steps[guard]!.env).toEqual({ CHECK_STARTTLS: '$(checkStarttls)' });
+  });
+
   it('Domains: with a service connection, AzureCLI@2 runs the bind script; otherwise a step says how to enable it', () => {
     const steps = stepsOf('Domains');
     const enabled = "${{ if ne(variables.armServiceConnection, '') }}";
@@ -192,7 +207,8 @@ describe('azure-pipelines.yml', () => {
     const script = scriptOf(check);
     expect(script).toContain('--config mta-sts.config.yaml --junit test-results/check.xml --json');
     expect(script).toContain('if [ "$ALLOW_PENDING_CERTIFICATES" = true ]; then args+=(--allow-pending-cert); fi');
-    expect(check.env).toEqual({ ALLOW_PENDING_CERTIFICATES: '$(allowPendingCertificates)' });
+    expect(script).toContain('if [ "$CHECK_STARTTLS" != true ]; then args+=(--skip-starttls); fi');
+    expect(check.env).toEqual({ ALLOW_PENDING_CERTIFICATES: '$(allowPendingCertificates)', CHECK_STARTTLS: '$(checkStarttls)' });
     expect(script).toContain('scripts/check-annotations.ts --format azure test-results/check.json');
     expect(script).toMatch(/status=\$\?[\s\S]*exit "\$status"$/m);
     expect(check.continueOnError).toBeUndefined();
@@ -257,6 +273,15 @@ describe('.github/workflows/deploy.yml', () => {
     });
     expect(s[0]!.uses).toBe('actions/checkout@v4');
     expect(indexWhere(s, (x) => runOf(x).includes('test -f home/.well-known/mta-sts.txt'))).toBeLessThan(deploy);
+  });
+
+  it('deploy: refuses to deploy a policy that does not cover the live MX hosts', () => {
+    const s = steps('deploy');
+    const guard = indexWhere(s, (x) => runOf(x).includes('--before-deploy'));
+    expect(guard).toBeLessThan(indexWhere(s, (x) => x.uses === 'Azure/static-web-apps-deploy@v1'));
+    expect(indexWhere(s, (x) => runOf(x) === 'npm ci')).toBeLessThan(guard);
+    expect(runOf(s[guard]!)).toMatch(/if ! node bin\/mta-sts\.js check "\$\{args\[@\]\}"; then[\s\S]*exit 1/);
+    expect(s[guard]!['continue-on-error']).toBeUndefined();
   });
 
   it('never uploads home/ as an artifact without include-hidden-files', () => {
