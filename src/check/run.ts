@@ -1,5 +1,6 @@
-// Many domains at once: a fixed pool of workers, so open sockets and memory stay bounded however many
-// domains are checked.
+// Many domains at once: a fixed number of slots, so open sockets and memory stay bounded however many
+// domains are checked. A domain that stalls (a server that accepts and never answers) gives its slot to
+// the next domain and waits out its own deadline "parked"; parked domains are capped too.
 import { checkDomain, type DomainOptions } from './domain.ts';
 import type { CheckIO } from './io.ts';
 import type { DomainReport } from './result.ts';
@@ -8,24 +9,64 @@ export const DEFAULT_CONCURRENCY = 32;
 export const DEFAULT_TIMEOUT_S = 60; // RFC 8461 §3.3 suggests senders allow one minute
 
 export interface RunOptions extends DomainOptions {
+  /** Domains checked at once, not counting parked ones. */
   concurrency: number;
+  /** How long a domain may hold its slot before it is parked; default a twentieth of `timeoutMs`. */
+  stallMs?: number;
+  /** At most this many parked domains; when full, a stalled domain keeps its slot. Default `concurrency`. */
+  maxParked?: number;
   onProgress?: (done: number, total: number, report: DomainReport) => void;
+  /** Called whenever a domain starts, is parked or finishes, so a progress line can show stalled domains. */
+  onSlots?: (active: number, parked: number) => void;
 }
 
 /** Checks every domain; reports come back in the order the domains were given. */
-export async function runChecks(domains: string[], io: CheckIO, options: RunOptions): Promise<DomainReport[]> {
+export function runChecks(domains: string[], io: CheckIO, options: RunOptions): Promise<DomainReport[]> {
+  const concurrency = Math.max(1, options.concurrency);
+  // 3 s at the default 60 s deadline: several times a healthy domain's few round trips, yet a hung
+  // server holds a slot for only 5% of its deadline.
+  const stallMs = options.stallMs ?? options.timeoutMs / 20;
+  const maxParked = options.maxParked ?? concurrency;
   const reports = new Array<DomainReport>(domains.length);
   let next = 0;
   let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < domains.length) {
-      const index = next++;
-      const report = await checkDomain(domains[index]!, io, options);
+  let active = 0;
+  let parked = 0;
+
+  return new Promise((resolve, reject) => {
+    const check = async (index: number): Promise<void> => {
+      let isParked = false;
+      const stall = setTimeout(() => {
+        if (parked >= maxParked) return; // parked places full: it keeps its slot, so sockets stay bounded
+        isParked = true;
+        active--;
+        parked++;
+        options.onSlots?.(active, parked);
+        fill();
+      }, stallMs);
+      let report: DomainReport;
+      try {
+        report = await checkDomain(domains[index]!, io, options);
+      } finally {
+        clearTimeout(stall);
+      }
+      if (isParked) parked--;
+      else active--;
+      options.onSlots?.(active, parked);
       reports[index] = report;
-      options.onProgress?.(++done, domains.length, report);
-    }
-  };
-  const workers = Math.max(1, Math.min(options.concurrency, domains.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  return reports;
+      done++;
+      options.onProgress?.(done, domains.length, report);
+      if (done === domains.length) resolve(reports);
+      else fill();
+    };
+    const fill = (): void => {
+      while (active < concurrency && next < domains.length) {
+        active++;
+        options.onSlots?.(active, parked);
+        check(next++).catch(reject);
+      }
+    };
+    if (domains.length === 0) resolve(reports);
+    else fill();
+  });
 }
