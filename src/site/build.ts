@@ -1,7 +1,7 @@
 // Renders the deployed folder: the policy file, the human page (Vite) and the SWA config.
 // Everything is written to a sibling temp dir and swapped in by rename, so a failed build
 // never leaves a half-written `home/` behind.
-import { chmod, mkdtemp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as viteBuild, type Plugin } from 'vite';
@@ -23,26 +23,37 @@ const MODE_MEANING = {
 export class SiteError extends Error {}
 
 /** Writes the site to `outDir`; returns false when it was already up to date (then nothing is touched). */
-export async function buildSite(config: Config, outDir: string): Promise<boolean> {
+export async function buildSite(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE): Promise<boolean> {
   const out = resolve(outDir);
-  const staging = await renderToTemp(config, out);
-  // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
-  if ((await differences(staging, out)).length === 0) {
-    await rm(staging, { recursive: true, force: true });
-    return false;
-  }
-  await swapIn(staging, out);
-  return true;
+  return withStaging(config, out, swaConfig, async (staging) => {
+    // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
+    if ((await differences(staging, out)).length === 0) return false;
+    await swapIn(staging, out);
+    return true;
+  });
 }
 
 /** Lists the files whose bytes differ between a fresh build and `outDir` (empty when up to date). */
-export async function staleFiles(config: Config, outDir: string): Promise<string[]> {
+export async function staleFiles(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE): Promise<string[]> {
   const out = resolve(outDir);
-  const staging = await renderToTemp(config, out);
+  return withStaging(config, out, swaConfig, (staging) => differences(staging, out));
+}
+
+// Renders into a temp folder beside `out`, runs `use`, and always removes what is left of the temp folder.
+// File-system failures (a read-only folder, `--out` naming a file) become SiteErrors: the user's to fix.
+async function withStaging<T>(config: Config, out: string, swaConfig: string, use: (staging: string) => Promise<T>): Promise<T> {
+  let staging: string | undefined;
   try {
-    return await differences(staging, out);
+    const kind = await stat(out).catch(() => undefined);
+    if (kind && !kind.isDirectory()) throw new SiteError(`${out} exists and is not a folder; choose another --out`);
+    staging = await renderToTemp(config, out, swaConfig);
+    return await use(staging);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof SiteError || typeof code !== 'string') throw e;
+    throw new SiteError(`cannot write ${out}: ${(e as Error).message}`);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    if (staging) await rm(staging, { recursive: true, force: true });
   }
 }
 
@@ -56,7 +67,7 @@ async function differences(fresh: string, current: string): Promise<string[]> {
   return [...names].filter((n) => !same(n)).sort();
 }
 
-async function renderToTemp(config: Config, out: string): Promise<string> {
+async function renderToTemp(config: Config, out: string, swaConfig: string): Promise<string> {
   await mkdir(dirname(out), { recursive: true });
   // Same parent as the output, so the final rename never crosses a file system.
   const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.build-`));
@@ -75,7 +86,7 @@ async function renderToTemp(config: Config, out: string): Promise<string> {
     });
     await mkdir(join(staging, '.well-known'));
     await writeFile(join(staging, POLICY_PATH), policy, 'ascii');
-    await writeFile(join(staging, 'staticwebapp.config.json'), await readSwaConfig());
+    await writeFile(join(staging, 'staticwebapp.config.json'), await readSwaConfig(swaConfig));
     return staging;
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
@@ -83,12 +94,18 @@ async function renderToTemp(config: Config, out: string): Promise<string> {
   }
 }
 
-async function readSwaConfig(): Promise<string> {
-  const text = await readFile(SWA_CONFIG_SOURCE, 'utf8');
+async function readSwaConfig(path: string): Promise<string> {
+  const name = relative(process.cwd(), path) || path;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new SiteError(`cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); restore it from the template`);
+  }
   try {
     JSON.parse(text);
   } catch (e) {
-    throw new SiteError(`${relative(process.cwd(), SWA_CONFIG_SOURCE)}: not valid JSON: ${(e as Error).message}`);
+    throw new SiteError(`${name}: not valid JSON: ${(e as Error).message}`);
   }
   return text;
 }
@@ -115,7 +132,8 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-// Replace `out` with `staging`; the old tree is moved aside first and removed only after the swap.
+// Replace `out` with `staging`: the old tree is moved aside first, put back if the swap fails, and
+// removed only after it succeeded.
 async function swapIn(staging: string, out: string): Promise<void> {
   const old = `${staging}.old`;
   let hadOld = true;
@@ -125,7 +143,12 @@ async function swapIn(staging: string, out: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     hadOld = false;
   }
-  await rename(staging, out);
+  try {
+    await rename(staging, out);
+  } catch (e) {
+    if (hadOld) await rename(old, out);
+    throw e;
+  }
   if (hadOld) await rm(old, { recursive: true, force: true });
 }
 

@@ -54,6 +54,13 @@ describe('build', () => {
     expect(r.err).toContain('.well-known/mta-sts.txt');
   });
 
+  it('reports an --out that is a file as a user error (exit 1), not a crash', async () => {
+    await writeFile(join(cwd, 'out-file'), 'x');
+    const r = await run(['build', '--out', 'out-file']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^mta-sts build: .*out-file exists and is not a folder/m);
+  });
+
   it('rejects unknown options as a usage error', async () => {
     const r = await run(['build', '--outdir', 'x']);
     expect(r.code).toBe(2);

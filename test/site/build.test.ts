@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
-import { buildSite, staleFiles, SWA_CONFIG_SOURCE } from '../../src/site/build.ts';
+import { buildSite, SiteError, staleFiles, SWA_CONFIG_SOURCE } from '../../src/site/build.ts';
 import { effectiveId, policyText } from '../../src/site/policy.ts';
 import { defaultConfig } from './fixtures.ts';
 
@@ -78,6 +78,32 @@ describe('buildSite', () => {
     await writeFile(join(dir, 'leftover.txt'), 'x');
     await buildSite(defaultConfig(), dir);
     expect(await staleFiles(defaultConfig(), dir)).toEqual([]);
+  });
+});
+
+describe('buildSite on bad ground', () => {
+  const leftovers = async () => (await readdir(work)).filter((n) => n.startsWith('.'));
+
+  it('refuses an --out that is a file, with a message, leaving the file and no temp folder', async () => {
+    const file = join(work, 'a-file');
+    await writeFile(file, 'keep me');
+    await expect(buildSite(defaultConfig(), file)).rejects.toThrow(SiteError);
+    await expect(buildSite(defaultConfig(), file)).rejects.toThrow(/exists and is not a folder/);
+    expect(await readFile(file, 'utf8')).toBe('keep me');
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('names a missing or broken staticwebapp.config.json and keeps the previous output', async () => {
+    const dir = join(work, 'kept');
+    await buildSite(defaultConfig(), dir);
+    await expect(buildSite(defaultConfig({ mode: 'enforce' }), dir, join(work, 'nope.json'))).rejects.toThrow(
+      /cannot read .*nope\.json \(ENOENT\)/,
+    );
+    const broken = join(work, 'broken.json');
+    await writeFile(broken, '{ "routes": [ }');
+    await expect(buildSite(defaultConfig({ mode: 'enforce' }), dir, broken)).rejects.toThrow(/broken\.json: not valid JSON/);
+    expect(await staleFiles(defaultConfig(), dir)).toEqual([]);
+    expect(await leftovers()).toEqual([]);
   });
 });
 
