@@ -39,7 +39,7 @@ const commands: Record<string, { usage: string; summary: string; run: Command }>
     run: lint,
   },
   check: {
-    usage: 'check [DOMAIN...] [--config FILE] [--json] [--junit FILE] [--concurrency N] [--timeout S] [--dns-server HOST:PORT] [--allow-pending-cert]',
+    usage: 'check [DOMAIN...] [--config FILE] [--json] [--junit FILE] [--concurrency N] [--timeout S] [--dns-server HOST:PORT] [--allow-pending-cert] [--skip-starttls] [--before-deploy]',
     summary: 'verify the live MTA-STS setup of domains (DNS, policy host, MX, STARTTLS, TLS-RPT)',
     // Loaded on demand: the checker pulls in network modules the other commands never need.
     run: async (args, io) => (await import('./check/command.ts')).checkCommand(args, io),

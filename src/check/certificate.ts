@@ -53,6 +53,8 @@ export function certificateProblem(tls: TlsInfo, host: string): CertificateProbl
   if (!cert) return { code: 'missing', message: 'the server sent no certificate' };
   switch (tls.chainError) {
     case undefined:
+      // No error code yet not authorized: never count that as trusted.
+      if (!tls.chainTrusted) return { code: 'untrusted', message: `certificate was not verified as chaining to a trusted CA (issuer ${cert.issuer || 'unknown'})` };
       break;
     case 'CERT_HAS_EXPIRED':
       return { code: 'expired', message: `certificate expired on ${cert.validTo}` };

@@ -111,6 +111,8 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   });
   if (progress) io.err('\r\x1b[K');
 
+  // The report first: a JUnit file that cannot be written must not cost the user the results.
+  io.out(values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports));
   if (values.junit !== undefined) {
     const file = resolve(io.cwd, values.junit);
     try {
@@ -120,7 +122,6 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
       return 1;
     }
   }
-  io.out(values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports));
   return reports.some((r) => r.status === 'fail') ? 1 : 0;
 }
 
@@ -153,7 +154,7 @@ async function readConfig(file: string | undefined, io: CommandIO): Promise<Conf
   for (const w of result.warnings) io.err(`${formatDiagnostic({ ...w, file: display }, 'warning')}\n`);
   if (!result.ok) {
     for (const e of result.errors) io.err(`${formatDiagnostic({ ...e, file: display })}\n`);
-    io.err(`${display}: ${result.errors.length} error(s); fix the config, or name domains and run without it\n`);
+    io.err(`${display}: ${result.errors.length} error(s); fix it (check reads it whenever it is present, to compare the live setup with it)\n`);
     return 'invalid';
   }
   return result.config;

@@ -4,8 +4,8 @@ import type { Policy } from '../rfc/policy.ts';
 import { checkConfig } from './config-check.ts';
 import { checkExchange } from './exchange-check.ts';
 import type { CheckIO } from './io.ts';
-import { checkMxMatch, checkMxStarttls, lookupMx } from './mx-checks.ts';
-import { checkPolicyFetch, checkPolicyParse } from './policy-checks.ts';
+import { checkMxMatch, checkMxStarttls, lookupMx, skippedStarttls } from './mx-checks.ts';
+import { checkPolicyFetch, checkPolicyParse, type FetchOutcome } from './policy-checks.ts';
 import { checkStsRecord, checkTlsRpt } from './record-checks.ts';
 import { worst, type CheckName, type CheckResult, type DomainReport } from './result.ts';
 
@@ -25,13 +25,6 @@ export interface DomainOptions {
   graceMs?: number;
 }
 
-const STARTTLS_SKIPPED: CheckResult = {
-  check: 'mx-starttls',
-  status: 'warn',
-  code: 'mx-starttls-skipped',
-  message: 'STARTTLS on the MX hosts was not checked (--skip-starttls); check port 25 from a machine that can reach it',
-};
-
 export async function checkDomain(domain: string, io: CheckIO, options: DomainOptions): Promise<DomainReport> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
@@ -40,7 +33,7 @@ export async function checkDomain(domain: string, io: CheckIO, options: DomainOp
   try {
     const mx = lookupMx(domain, io, signal);
     const starttls = options.skipStarttls
-      ? Promise.resolve({ result: STARTTLS_SKIPPED, failing: [] })
+      ? mx.then((m) => skippedStarttls(m, options.plannedPolicy?.mode === 'enforce'))
       : mx.then((m) => checkMxStarttls(domain, m, io, signal));
     const mxChecks = (policy: Promise<Policy | undefined>): [CheckName, Promise<CheckResult>][] => {
       const match = Promise.all([mx, policy]).then(([m, p]) => checkMxMatch(domain, m, p));
@@ -55,11 +48,13 @@ export async function checkDomain(domain: string, io: CheckIO, options: DomainOp
     };
 
     const pending: [CheckName, Promise<CheckResult>][] = [];
+    let fetchOutcome: Promise<FetchOutcome | undefined> | undefined;
     if (options.plannedPolicy) {
       pending.push(...mxChecks(Promise.resolve(options.plannedPolicy)));
     } else {
       const sts = checkStsRecord(domain, io.resolver, signal);
       const fetch = checkPolicyFetch(domain, io, signal, options.allowPendingCert);
+      fetchOutcome = fetch.catch(() => undefined);
       const parse = fetch.then(checkPolicyParse);
       const [match, starttlsResult, exchange] = mxChecks(parse.then((p) => p.policy));
       pending.push(
@@ -91,10 +86,24 @@ export async function checkDomain(domain: string, io: CheckIO, options: DomainOp
         }
       }),
     );
-    return { domain, status: worst(checks.map((c) => c.status)), checks };
+    // Already settled when its check finished; the backstop covers a fetch that was cut off.
+    const outcome = fetchOutcome ? await Promise.race([fetchOutcome, backstop]) : undefined;
+    const certPending = options.allowPendingCert && typeof outcome === 'object' && outcome.certPending === true;
+    const settled = certPending ? checks.map(awaitingCertificate) : checks;
+    return { domain, status: worst(settled.map((c) => c.status)), checks: settled };
   } finally {
     clearTimeout(timer);
     if (late) signal.removeEventListener('abort', late);
     controller.abort(); // releases any socket still open
   }
+}
+
+// Checks that can only pass once the managed certificate is issued: the policy is not live yet, and the
+// pipeline holds the TXT id back until it is (RFC 8461 §8.1).
+const NEEDS_LIVE_POLICY: readonly CheckName[] = ['sts-record', 'policy-fetch', 'policy-parse', 'mx-match', 'config'];
+
+/** With --allow-pending-cert, a first deployment waiting for its certificate warns instead of failing. */
+function awaitingCertificate(check: CheckResult): CheckResult {
+  if (check.status !== 'fail' || !NEEDS_LIVE_POLICY.includes(check.check)) return check;
+  return { ...check, status: 'warn', message: `${check.message} (expected while the certificate is pending)` };
 }

@@ -67,6 +67,27 @@ export function checkMxMatch(domain: string, mx: Lookup<MxHost[]>, policy: Polic
   return { result: combine('mx-match', findings, evidence), unmatched };
 }
 
+// Exchange Online's MX hosts, classic and DANE: Microsoft runs STARTTLS with publicly trusted certificates there.
+const isExchangeOnlineMx = (host: string): boolean => mxMatches('*.mail.protection.outlook.com', host) || /\.mx\.microsoft$/.test(host);
+
+/**
+ * Check 5 when port 25 cannot be probed (--skip-starttls). A warning, except for an enforce policy about to be
+ * deployed: then an MX host nobody verified could bounce mail, unless it is Exchange Online's own.
+ */
+export function skippedStarttls(mx: Lookup<MxHost[]>, enforcing: boolean): { result: CheckResult; failing: string[] } {
+  const skipped = 'STARTTLS on the MX hosts was not checked (--skip-starttls); check port 25 from a machine that can reach it';
+  const unverified = enforcing && mx.ok ? mx.value.map((m) => m.host).filter((h) => !isExchangeOnlineMx(h)) : [];
+  if (unverified.length === 0) {
+    return { result: { check: 'mx-starttls', status: 'warn', code: 'mx-starttls-skipped', message: skipped }, failing: [] };
+  }
+  const findings: Finding[] = unverified.map((host) => ({
+    status: 'fail',
+    code: 'mx-starttls-unverified',
+    message: `MX ${host} is not Exchange Online's and its STARTTLS was not checked (--skip-starttls); before enforcing, check it from a machine that can reach port 25 (in the pipeline: checkStarttls on a self-hosted agent)`,
+  }));
+  return { result: combine('mx-starttls', findings, { unverified }), failing: [] };
+}
+
 export async function checkMxStarttls(
   domain: string,
   mx: Lookup<MxHost[]>,

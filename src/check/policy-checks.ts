@@ -13,6 +13,8 @@ export interface FetchOutcome {
   result: CheckResult;
   body?: Buffer;
   contentType?: string;
+  /** The host still has no managed certificate: the policy, and so the TXT id, cannot be live yet. */
+  certPending?: boolean;
 }
 
 /** Azure Static Web Apps answers for a custom domain with its default certificate until the managed one is issued. */
@@ -24,7 +26,8 @@ export async function checkPolicyFetch(domain: string, io: CheckIO, signal: Abor
   const addresses = await resolveAddresses(io.resolver, host, signal);
   if (!addresses.ok) {
     const f = addresses.finding;
-    return { result: combine('policy-fetch', [{ ...f, code: 'policy-host-unresolved', message: `${f.message}; point mta-sts.${domain} at the Static Web App with a CNAME` }], evidence) };
+    const hint = addresses.missing ? `; point mta-sts.${domain} at the Static Web App with a CNAME` : '';
+    return { result: combine('policy-fetch', [{ ...f, code: 'policy-host-unresolved', message: `${f.message}${hint}` }], evidence) };
   }
   const address = addresses.value[0]!;
   evidence.addresses = addresses.value;
@@ -97,7 +100,8 @@ export async function checkPolicyFetch(domain: string, io: CheckIO, signal: Abor
     });
   }
   const readable = status === 200 && !error && !fetched.truncated;
-  return { result: combine('policy-fetch', findings, evidence), body: readable ? fetched.body : undefined, contentType };
+  const certPending = findings.some((f) => f.code === 'policy-cert-pending');
+  return { result: combine('policy-fetch', findings, evidence), body: readable ? fetched.body : undefined, contentType, certPending };
 }
 
 function fetchEvidence(fetched: FetchResult): Record<string, unknown> {

@@ -16,7 +16,7 @@ export interface RunOptions extends DomainOptions {
   /** At most this many parked domains; when full, a stalled domain keeps its slot. Default `concurrency`. */
   maxParked?: number;
   onProgress?: (done: number, total: number, report: DomainReport) => void;
-  /** Called whenever a domain starts, is parked or finishes, so a progress line can show stalled domains. */
+  /** Called whenever a domain starts, is parked or finishes: how tests and bench:check observe the slots. */
   onSlots?: (active: number, parked: number) => void;
 }
 

@@ -277,6 +277,30 @@ describe('2. fetching the policy', () => {
     expect(allowed.status).toBe('warn');
   });
 
+  it('on a first deployment (certificate pending, TXT held back, SPA page served) only warns with --allow-pending-cert', async () => {
+    const swa = await world.ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] });
+    const page = (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>hi');
+    await world.addDomain('first.example', { policyCert: swa, stsTxt: [], handler: page });
+    const config: Config = { domains: ['first.example'], policy: { mode: 'testing', mx: ['mx.first.example'], max_age: 86400 }, hosting: { plan: 'standard' } };
+    const strict = await check('first.example', { config });
+    expect(strict.status).toBe('fail');
+    const allowed = await check('first.example', { allowPendingCert: true, config });
+    expect(allowed.status).toBe('warn');
+    for (const name of ['sts-record', 'policy-fetch', 'policy-parse', 'mx-match', 'config'] as const) {
+      expect(get(allowed, name).status, name).toBe('warn');
+      expect(get(strict, name).status, name).toBe('fail');
+    }
+    expect(get(allowed, 'sts-record').message).toContain('expected while the certificate is pending');
+  });
+
+  it('keeps failing the checks a pending certificate does not explain', async () => {
+    const swa = await world.ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] });
+    await world.addDomain('pendingbad.example', { policyCert: swa, mx: ['mx.pendingbad.example'], plainMx: ['mx.pendingbad.example'] });
+    const r = await check('pendingbad.example', { allowPendingCert: true });
+    expect(get(r, 'mx-starttls').status).toBe('fail');
+    expect(r.status).toBe('fail');
+  });
+
   it('fails any status but 200', async () => {
     await world.addDomain('404.example', { handler: (_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('nope') });
     const r = get(await check('404.example'), 'policy-fetch');

@@ -22,6 +22,7 @@ beforeAll(async () => {
   await world.addDomain('warn.example', { tlsrptTxt: [] });
   // Enforce mode with an MX that lacks STARTTLS: the worst case.
   await world.addDomain('bad.example', { mx: ['mx.bad.example'], plainMx: ['mx.bad.example'] });
+  await world.addDomain('exo.example', { mx: ['exo-example.mail.protection.outlook.com'] });
 });
 afterAll(async () => {
   await world?.close();
@@ -142,6 +143,7 @@ describe('--junit', () => {
     const r = await run(['ok.example', '--junit', join(cwd, 'no-such-dir', 'x.xml'), ...dns()]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('cannot write');
+    expect(r.out).toMatch(/^ok\.example\s+ok/m); // the results are still shown
   });
 });
 
@@ -197,10 +199,10 @@ describe('the config', () => {
 });
 
 describe('--before-deploy: would the policy about to be deployed bounce mail?', () => {
-  async function withConfig(mode: string, mx: string, args: string[]): Promise<{ r: Run; reports: DomainReport[] }> {
+  async function withConfig(mode: string, mx: string, args: string[], domain = 'ok.example'): Promise<{ r: Run; reports: DomainReport[] }> {
     const dir = await mkdtemp(join(tmpdir(), 'mta-sts-cfg-'));
     try {
-      await writeFile(join(dir, 'mta-sts.config.yaml'), `domains:\n  - ok.example\npolicy:\n  mode: ${mode}\n  mx:\n    - "${mx}"\n  max_age: 7d\n`);
+      await writeFile(join(dir, 'mta-sts.config.yaml'), `domains:\n  - ${domain}\npolicy:\n  mode: ${mode}\n  mx:\n    - "${mx}"\n  max_age: 7d\n`);
       const r = await run(['--before-deploy', '--json', ...args, ...dns()], { dir });
       return { r, reports: JSON.parse(r.out) as DomainReport[] };
     } finally {
@@ -219,6 +221,18 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
     const { r, reports } = await withConfig('enforce', '*.ok.example', []);
     expect(r.code).toBe(0);
     expect(reports[0]!.checks.map((c) => c.check)).toEqual(['mx-match', 'mx-starttls', 'exchange']);
+  });
+
+  it('with --skip-starttls, refuses to enforce on an MX nobody probed, unless it is Exchange Online', async () => {
+    const unprobed = await withConfig('enforce', '*.ok.example', ['--skip-starttls']);
+    expect(unprobed.r.code).toBe(1);
+    expect(unprobed.reports[0]!.checks.find((c) => c.check === 'mx-starttls')).toMatchObject({ status: 'fail', code: 'mx-starttls-unverified' });
+    const testing = await withConfig('testing', '*.ok.example', ['--skip-starttls']);
+    expect(testing.r.code).toBe(0);
+    expect(testing.reports[0]!.checks.find((c) => c.check === 'mx-starttls')!.code).toBe('mx-starttls-skipped');
+    const exo = await withConfig('enforce', '*.mail.protection.outlook.com', ['--skip-starttls'], 'exo.example');
+    expect(exo.r.code).toBe(0);
+    expect(exo.reports[0]!.checks.find((c) => c.check === 'mx-starttls')!.code).toBe('mx-starttls-skipped');
   });
 
   it('only warns for an uncovered MX while the planned mode is none', async () => {

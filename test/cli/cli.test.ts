@@ -116,6 +116,14 @@ describe('lint', () => {
 });
 
 describe('dispatch', () => {
+  it('--help lists every command with the same usage the command itself prints', async () => {
+    const { CHECK_USAGE } = await import('../../src/check/command.ts');
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(CHECK_USAGE);
+    for (const name of ['build', 'records', 'lint']) expect(r.out).toContain(`mta-sts ${name} `);
+  });
+
   it('exits 2 for no command or an unknown one, listing the commands', async () => {
     expect((await run([])).code).toBe(2);
     const r = await run(['deploy']);
