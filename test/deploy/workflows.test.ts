@@ -59,6 +59,8 @@ describe('azure-pipelines.yml', () => {
   });
 
   it('defines every variable it references ($(x) and ${{ variables.x }})', () => {
+    // YAML variables are read with template syntax: macro syntax leaves an empty variable as the literal "$(x)".
+    for (const [, name] of azureText.matchAll(/\$\(([A-Za-z_][\w.]*)\)/g)) expect(['deployment_token', 'System.DefaultWorkingDirectory']).toContain(name);
     const yamlVars = new Set((azure.variables as Obj[]).filter((v) => 'name' in v).map((v) => v.name as string));
     const fromGroup = new Set(['deployment_token']);
     const predefined = /^(System|Build)\./;
@@ -155,9 +157,9 @@ describe('azure-pipelines.yml', () => {
     expect(indexWhere(steps, (s) => scriptOf(s) === 'npm ci')).toBeLessThan(guard);
     const script = scriptOf(steps[guard]!);
     expect(script).toContain('args=(--before-deploy --config mta-sts.config.yaml)');
-    expect(script).toMatch(/if ! node bin\/mta-sts\.js check "\$\{args\[@\]\}"; then[\s\S]*exit 1/);
+    expect(script).toMatch(/node bin\/mta-sts\.js check "\$\{args\[@\]\}"\n\s*status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
     expect(steps[guard]!.continueOnError).toBeUndefined();
-    expect(steps[guard]!.env).toEqual({ CHECK_STARTTLS: '$(checkStarttls)' });
+    expect(steps[guard]!.env).toEqual({ CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
   });
 
   it('Domains: with a service connection, AzureCLI@2 runs the bind script; otherwise a step says how to enable it', () => {
@@ -171,7 +173,7 @@ describe('azure-pipelines.yml', () => {
       inlineScript: 'bash scripts/configure-domains.sh bind',
       workingDirectory: '$(System.DefaultWorkingDirectory)',
     });
-    expect(cli.env).toEqual({ SWA_NAME: '$(swaName)', SWA_RESOURCE_GROUP: '$(swaResourceGroup)', DNS_RESOURCE_GROUP: '$(dnsResourceGroup)' });
+    expect(cli.env).toEqual({ SWA_NAME: '${{ variables.swaName }}', SWA_RESOURCE_GROUP: '${{ variables.swaResourceGroup }}', DNS_RESOURCE_GROUP: '${{ variables.dnsResourceGroup }}' });
     expect(steps.filter((s) => s.branch === enabled).map(scriptOf)).toContain('npm ci');
     const howTo = steps.filter((s) => s.branch === '${{ else }}').map(scriptOf).join('\n');
     expect(howTo).toContain('##vso[task.logissue type=warning]');
@@ -188,7 +190,7 @@ describe('azure-pipelines.yml', () => {
       ["${{ if ne(variables.armServiceConnection, '') }}", 'AzureCLI@2'],
       ['${{ else }}', 'script'],
     ]);
-    expect(publishers[0]!.env).toEqual({ DNS_RESOURCE_GROUP: '$(dnsResourceGroup)' });
+    expect(publishers[0]!.env).toEqual({ DNS_RESOURCE_GROUP: '${{ variables.dnsResourceGroup }}' });
     const check = indexWhere(scripts, (s) => s.includes('node bin/mta-sts.js check'));
     const junit = indexWhere(steps, (s) => s.task === 'PublishTestResults@2');
     for (const p of publishers) {
@@ -208,7 +210,7 @@ describe('azure-pipelines.yml', () => {
     expect(script).toContain('--config mta-sts.config.yaml --junit test-results/check.xml --json');
     expect(script).toContain('if [ "$ALLOW_PENDING_CERTIFICATES" = true ]; then args+=(--allow-pending-cert); fi');
     expect(script).toContain('if [ "$CHECK_STARTTLS" != true ]; then args+=(--skip-starttls); fi');
-    expect(check.env).toEqual({ ALLOW_PENDING_CERTIFICATES: '$(allowPendingCertificates)', CHECK_STARTTLS: '$(checkStarttls)' });
+    expect(check.env).toEqual({ ALLOW_PENDING_CERTIFICATES: '${{ variables.allowPendingCertificates }}', CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
     expect(script).toContain('scripts/check-annotations.ts --format azure test-results/check.json');
     expect(script).toMatch(/status=\$\?[\s\S]*exit "\$status"$/m);
     expect(check.continueOnError).toBeUndefined();
@@ -280,7 +282,7 @@ describe('.github/workflows/deploy.yml', () => {
     const guard = indexWhere(s, (x) => runOf(x).includes('--before-deploy'));
     expect(guard).toBeLessThan(indexWhere(s, (x) => x.uses === 'Azure/static-web-apps-deploy@v1'));
     expect(indexWhere(s, (x) => runOf(x) === 'npm ci')).toBeLessThan(guard);
-    expect(runOf(s[guard]!)).toMatch(/if ! node bin\/mta-sts\.js check "\$\{args\[@\]\}"; then[\s\S]*exit 1/);
+    expect(runOf(s[guard]!)).toMatch(/node bin\/mta-sts\.js check "\$\{args\[@\]\}"\n\s*status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
     expect(s[guard]!['continue-on-error']).toBeUndefined();
   });
 
