@@ -131,15 +131,14 @@ function mediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim().toLowerCase();
 }
 
-const HTML_START = /^\s*(?:<!doctype\s+html|<html|<head|<body|<!--|<script|<meta|<title)/i;
-
 export function checkPolicyParse(fetch: FetchOutcome): { result: CheckResult; policy?: Policy } {
   const body = fetch.body;
   if (!body) {
     return { result: combine('policy-parse', [{ status: 'fail', code: 'policy-unavailable', message: 'no policy to parse: the fetch did not return one (see policy-fetch)' }]) };
   }
   const text = body.toString('utf8');
-  if (mediaType(fetch.contentType) === 'text/html' || HTML_START.test(text)) {
+  const parsed = parsePolicy(text);
+  if (mediaType(fetch.contentType) === 'text/html' || parsed.errors.some((e) => e.code === 'policy-is-html')) {
     return {
       result: combine('policy-parse', [
         {
@@ -150,7 +149,6 @@ export function checkPolicyParse(fetch: FetchOutcome): { result: CheckResult; po
       ], { start: text.slice(0, 120) }),
     };
   }
-  const parsed = parsePolicy(text);
   const findings: Finding[] = parsed.errors.map((e) => ({ status: 'fail' as const, code: 'policy-invalid', message: diagnosticText(e) }));
   findings.push(...parsed.warnings.map((w) => ({ status: 'warn' as const, code: 'policy-warning', message: diagnosticText(w) })));
   const policy = parsed.ok ? parsed.policy : undefined;
