@@ -243,12 +243,16 @@ replace_txt() {
   echo "$zone: TXT $fqdn = \"$value\""
 }
 
+# Prints record NAME TTL TYPE VALUE as the zone-file line `mta-sts records` prints, from the same code:
+# TXT values quoted and escaped (RFC 1035 §5.1) and split into strings of at most 255 bytes (§3.3.14).
 print_record() {
-  if [[ $3 == TXT ]]; then
-    printf '  %s. %s IN TXT "%s"\n' "$1" "$2" "$4"
-  else
-    printf '  %s. %s IN %s %s.\n' "$1" "$2" "$3" "${4%.}"
-  fi
+  local line
+  line=$(node --import tsx --input-type=module -e '
+    const { zoneFileLines } = await import("./src/site/records.ts");
+    const [name, ttl, type, value] = process.argv.slice(1);
+    process.stdout.write(zoneFileLines([{ domain: "", name, ttl: Number(ttl), type, value: type === "CNAME" ? value.replace(/\.$/, "") : value }]));
+  ' -- "$1" "$2" "$3" "$4") || die "cannot format the $3 record $1 as a zone-file line"
+  printf '  %s\n' "$line"
 }
 
 cmd_publish_txt() {

@@ -28,6 +28,7 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
   const mx = (raw.policy.mx ?? []).map((p) => p.toLowerCase());
   raw.policy.mx?.forEach((pattern, i) => {
     const path = ['policy', 'mx', i];
+    // Stricter than a policy reader: a single-label mx (mx-single-label) is refused too, as no sender could use it.
     for (const d of checkMxPattern(pattern)) report(errors, path, 'policy.mx', d.code, d.message);
     const lower = pattern.toLowerCase();
     if (lower === 'mail.protection.outlook.com') {
@@ -41,6 +42,12 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
   if (mx.length === 0 && mode !== 'none') {
     report(errors, ['policy', 'mx'], 'policy.mx', 'mx-missing',
       `policy.mx must list at least one MX host pattern when policy.mode is ${mode} (Exchange Online: *.mail.protection.outlook.com)`);
+  }
+
+  if (raw.policy.id) {
+    // RFC 8461 §3.1: senders refetch the policy only when the id changes, so a fixed id hides every edit.
+    report(warnings, ['policy', 'id'], 'policy.id', 'id-fixed',
+      `policy.id is fixed at "${raw.policy.id}": senders keep their cached policy until the id changes (RFC 8461 §3.1), so change policy.id by hand whenever mode, mx or max_age change; leave policy.id out and the id changes automatically`);
   }
 
   const written = raw.policy.max_age;

@@ -17,5 +17,5 @@ export function describeChar(ch: string): string {
   const names: Record<number, string> = { 0x09: 'TAB', 0x0b: 'VT', 0x0c: 'FF', 0x0d: 'CR', 0x00: 'NUL', 0x7f: 'DEL' };
   if (names[cp]) return `${names[cp]} (${hex})`;
   if (cp < 0x20 || cp > 0x7e) return hex;
-  return `"${ch}" (${hex})`;
+  return ch === '"' ? `'"' (${hex})` : `"${ch}" (${hex})`;
 }

@@ -30,7 +30,8 @@ function isIpLiteral(s: string): boolean {
 
 /**
  * Checks one `mx` pattern: `["*."] Domain` (RFC 8461 §3.2). Returns [] when valid, otherwise diagnostics
- * (no line/column; callers add the position) that say what would be right.
+ * (no line/column; callers add the position) that say what would be right. `mx-single-label` marks a
+ * pattern the grammar allows but no sender on the Internet can use; callers choose its severity.
  */
 export function checkMxPattern(pattern: string): Diagnostic[] {
   const d = (code: string, message: string): Diagnostic[] => [{ code, message }];
@@ -67,14 +68,17 @@ export function checkMxPattern(pattern: string): Diagnostic[] {
   if (wildcard && !domain.includes('.') && LABEL.test(domain)) {
     return d('wildcard-too-broad', `mx pattern ${shown} would match any host in the whole top-level domain; name your MX domain, as in "*.example.com"`);
   }
+  // RFC 8461 §3.2 uses RFC 5321 Domain, which allows one label; valid, but unreachable from the Internet.
+  if (!wildcard && LABEL.test(domain)) {
+    return d('mx-single-label', `mx pattern ${shown} is a single label: a single-label MX host name cannot be reached over the Internet; write the MX host's fully-qualified name, such as "mail.contoso.com" (RFC 8461 §3.2)`);
+  }
   if (!isValidDomainName(domain)) {
     const label = domain.split('.').find((l) => !LABEL.test(l));
     let why = 'is not a valid host name';
     if (domain.length > 253) why = 'is longer than 253 characters';
     else if (label !== undefined) {
       why = label === '' ? 'has an empty label ("..")' : label.length > 63 ? `has a label longer than 63 characters` : `has an invalid label "${label}" (letters, digits and inner hyphens only)`;
-    } else if (!domain.includes('.')) why = 'has a single label; write a fully-qualified name';
-    else why = 'ends in an all-numeric label';
+    } else why = 'ends in an all-numeric label';
     return d('invalid-mx-pattern', `mx pattern ${shown} ${why} (RFC 8461 §3.2, RFC 5321 §4.1.2)`);
   }
   return [];

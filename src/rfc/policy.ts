@@ -162,8 +162,11 @@ export function parsePolicy(text: string): PolicyParseResult {
       case 'mx': {
         // RFC 8461 §3.2: sts-policy-mx-value = ["*."] Domain; one pattern per line
         const problems = checkMxPattern(value);
-        for (const d of problems) err(d.code, valueColumn, d.message);
-        if (problems.length === 0) mx.push(value);
+        // A single label is a valid RFC 5321 Domain, so it must not void the policy; it only warns.
+        const singleLabel = problems.length === 1 && problems[0]!.code === 'mx-single-label';
+        if (singleLabel) warnings.push({ code: 'mx-single-label', line, column: valueColumn, message: problems[0]!.message });
+        else for (const d of problems) err(d.code, valueColumn, d.message);
+        if (problems.length === 0 || singleLabel) mx.push(value);
         return;
       }
       default: {

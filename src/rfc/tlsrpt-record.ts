@@ -5,6 +5,9 @@ import { checkExtValue, selectRecord, splitTagList, unknownField, type TagField 
 const VERSION = 'v=TLSRPTv1'; // RFC 8460 §3: tlsrpt-version = %s"v=TLSRPTv1"
 const RFC = 'RFC 8460 §3';
 const SCHEMES = ['mailto', 'https']; // RFC 8460 §3: "mailto" and "https" are the defined schemes
+// RFC 3986 §2: a URI is unreserved / reserved / pct-encoded characters only; RFC 8460 §3 also requires
+// "," "!" and ";" percent-encoded in a tlsrpt-uri, so they are left out here.
+const NOT_URI_CHAR = /[^A-Za-z0-9\-._~:/?#[\]@$&'()*+=%]/;
 
 export interface TlsRptRecordParseResult {
   ok: boolean;
@@ -57,10 +60,12 @@ function parseRua(f: TagField, errors: Diagnostic[]): string[] | undefined {
 /** A reporting URI: an RFC 3986 URI using mailto: or https:, with ",", "!" and ";" percent-encoded. */
 function checkReportUri(uri: string): { code: string; message: string; offset?: number } | undefined {
   if (uri === '') return { code: 'invalid-rua-uri', message: 'empty reporting URI in rua (check for a stray ",")' };
-  const bad = uri.search(/[^\x21-\x7e]/);
-  if (bad >= 0) return { code: 'invalid-rua-uri', offset: bad, message: `reporting URI ${JSON.stringify(uri)} contains ${describeChar(uri[bad]!)}; percent-encode it (RFC 3986)` };
-  const bang = uri.indexOf('!');
-  if (bang >= 0) return { code: 'invalid-rua-uri', offset: bang, message: `reporting URI ${JSON.stringify(uri)} contains "!", which must be percent-encoded as %21` };
+  const bad = uri.search(NOT_URI_CHAR);
+  if (bad >= 0) {
+    const ch = String.fromCodePoint(uri.codePointAt(bad)!);
+    const why = ch === '!' ? 'which RFC 8460 §3 requires percent-encoded' : 'which is not allowed in a URI (RFC 3986 §2)';
+    return { code: 'invalid-rua-uri', offset: bad, message: `reporting URI ${JSON.stringify(uri)} contains ${describeChar(ch)}, ${why}; percent-encode it as ${percentEncoded(ch)}` };
+  }
   const pct = uri.search(/%(?![0-9A-Fa-f]{2})/);
   if (pct >= 0) return { code: 'invalid-rua-uri', offset: pct, message: `reporting URI ${JSON.stringify(uri)} has a "%" not followed by two hex digits (RFC 3986 §2.1)` };
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1];
@@ -81,6 +86,11 @@ function checkReportUri(uri: string): { code: string; message: string; offset?: 
     return { code: 'invalid-rua-uri', message: `reporting URI ${JSON.stringify(uri)} has no host; write "https://reports.example.com/tlsrpt"` };
   }
   return undefined;
+}
+
+/** The RFC 3986 §2.1 percent-encoding of one character's UTF-8 bytes, e.g. "%22" or "%C3%A4". */
+function percentEncoded(ch: string): string {
+  return [...new TextEncoder().encode(ch)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 }
 
 function decodeSafely(s: string): string {

@@ -40,8 +40,27 @@ export function zoneFileLines(records: DnsRecord[]): string {
 }
 
 // A TXT character-string holds at most 255 bytes (RFC 1035 §3.3.14); longer values (many rua URIs)
-// become several strings, which receivers concatenate (RFC 8461 §3.1, RFC 8460 §3).
+// become several strings, which receivers concatenate (RFC 8461 §3.1, RFC 8460 §3). The split counts the
+// record's own bytes, before zone-file quoting adds any backslashes.
+const MAX_STRING_BYTES = 255;
+
 function txtStrings(value: string): string {
-  const chunks = value.match(/[^]{1,255}/g) ?? [''];
-  return chunks.map((c) => `"${c}"`).join(' ');
+  const bytes = new TextEncoder().encode(value);
+  const strings: string[] = [];
+  for (let at = 0; at === 0 || at < bytes.length; at += MAX_STRING_BYTES) {
+    strings.push(`"${zoneEscaped(bytes.subarray(at, at + MAX_STRING_BYTES))}"`);
+  }
+  return strings.join(' ');
+}
+
+// RFC 1035 §5.1: inside a quoted string, '"' and '\' are written \" and \\, and a byte that is not
+// printable ASCII as \DDD (decimal), so no value can end the string early or break the line.
+function zoneEscaped(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    if (b === 0x22 || b === 0x5c) out += `\\${String.fromCharCode(b)}`;
+    else if (b < 0x20 || b > 0x7e) out += `\\${b.toString().padStart(3, '0')}`;
+    else out += String.fromCharCode(b);
+  }
+  return out;
 }

@@ -80,6 +80,8 @@ describe('policy.mx', () => {
       ['192.0.2.25', 'mx-ip-literal', /is an IP address/],
       ['.mail.protection.outlook.com', 'mx-leading-dot', /starts with a dot/],
       ['mail.*.outlook.com', 'invalid-mx-wildcard', /"\*" is allowed only as the whole left-most label/],
+      // A policy reader only warns (RFC 5321 Domain allows one label); the config refuses what no sender can use.
+      ['localhost', 'mx-single-label', /"localhost" is a single label: a single-label MX host name cannot be reached over the Internet; write the MX host's fully-qualified name/],
     ];
     for (const [pattern, code, message] of cases) {
       const d = onlyError(config({ mx: `["*.mail.protection.outlook.com", "${pattern}"]` }));
@@ -138,6 +140,16 @@ describe('tlsrpt.rua', () => {
     expect(accepted(config({ extra: `tlsrpt: {rua: [${rua.join(', ')}]}` })).config.tlsrpt).toEqual({ rua });
   });
 
+  it('refuses characters a URI cannot hold, saying how to percent-encode them', () => {
+    expect(errorsOf(config({ extra: `tlsrpt: {rua: ['mailto:a"b\\c@contoso.com']}` }))).toEqual([
+      `mta-sts.config.yaml:6:16: tlsrpt.rua: reporting URI "mailto:a\\"b\\\\c@contoso.com" contains '"' (U+0022), which is not allowed in a URI (RFC 3986 §2); percent-encode it as %22 (RFC 8460 §3)`,
+    ]);
+    expect(errorsOf(config({ extra: 'tlsrpt: {rua: ["mailto:tlsrpt@contoso.com", "https://reports.contoso.com/{id}"]}' }))).toEqual([
+      expect.stringMatching(/^mta-sts\.config\.yaml:6:45: tlsrpt\.rua: reporting URI "https:\/\/reports\.contoso\.com\/\{id\}" contains "\{" \(U\+007B\), .*percent-encode it as %7B/),
+    ]);
+    expect(accepted(config({ extra: 'tlsrpt: {rua: ["mailto:a%22b%5Cc@contoso.com"]}' })).config.tlsrpt).toEqual({ rua: ['mailto:a%22b%5Cc@contoso.com'] });
+  });
+
   it('must also pass the TLS-RPT record grammar', () => {
     const d = onlyError(config({ extra: 'tlsrpt: {rua: ["https://reports.contoso.com/a!b"]}' }));
     expect([d.line, d.column, d.field, d.code]).toEqual([6, 16, 'tlsrpt.rua', 'invalid-rua-uri']);
@@ -183,6 +195,13 @@ describe('warnings', () => {
       'mta-sts.config.yaml:4:41: warning: policy.mx "*.mx.microsoft" does not match Exchange Online DANE MX names like x.<zone>-v1.mx.microsoft; use *.<zone>-v1.mx.microsoft',
     ]);
     expect(accepted(config({ mx: '["*.mail.protection.outlook.com", "*.contoso-com-v1.mx.microsoft"]' })).warnings).toEqual([]);
+  });
+
+  it('a fixed policy.id, at the id: it must then be changed by hand with the policy (RFC 8461 §3.1)', () => {
+    expect(accepted(config({ extra: '  id: "20260101"' })).warnings).toEqual([
+      'mta-sts.config.yaml:6:7: warning: policy.id is fixed at "20260101": senders keep their cached policy until the id changes (RFC 8461 §3.1), so change policy.id by hand whenever mode, mx or max_age change; leave policy.id out and the id changes automatically',
+    ]);
+    expect(accepted(config()).warnings).toEqual([]);
   });
 
   it('are returned alongside errors too', () => {

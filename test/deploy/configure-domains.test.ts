@@ -210,6 +210,24 @@ describe('publish-txt', () => {
     expect(r.stdout).toContain('  _smtp._tls.contoso.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:r@contoso.com"\n');
   });
 
+  it('without a DNS zone prints a TXT value over 255 bytes as several quoted strings, escaped, like `records`', async () => {
+    const rua = [...Array.from({ length: 8 }, (_, i) => `mailto:tls-reports-${i}@reports.contoso.com`), 'mailto:a"b\\c@contoso.com'].join(',');
+    const value = `v=TLSRPTv1; rua=${rua}`;
+    expect(value.length).toBeGreaterThan(255);
+    box.setRecords(recordsFor('contoso.com', { id: 'new1', rua }));
+    server.behaviour.set('contoso.com', { kind: 'live' });
+    const r = await box.run(['publish-txt'], { POLICY_URL_TEMPLATE: urlTemplate });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('  _smtp._tls.contoso.com. 3600 IN TXT '))!;
+    const strings = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!);
+    expect(strings.length).toBeGreaterThan(1);
+    const unescaped = strings.map((s) => s.replace(/\\(.)/g, '$1'));
+    expect(unescaped.every((s) => s.length <= 255)).toBe(true);
+    expect(unescaped.join('')).toBe(value);
+    expect(line).toContain('mailto:a\\"b\\\\c@contoso.com"');
+  });
+
   it('without a DNS zone and a policy not live yet, prints only the CNAME still needed', async () => {
     box.setRecords(recordsFor('contoso.com', { id: 'new1' }));
     const r = await box.run(['publish-txt'], { POLICY_URL_TEMPLATE: urlTemplate });

@@ -55,7 +55,9 @@ describe('checkMxPattern (RFC 8461 §3.2)', () => {
     ['*.com', ['wildcard-too-broad']],
     ['mail.example.com.', ['invalid-mx-pattern']],
     ['*.example.com.', ['invalid-mx-pattern']],
-    ['localhost', ['invalid-mx-pattern']],
+    ['localhost', ['mx-single-label']], // RFC 5321 Domain allows one label; callers pick the severity
+    ['MX1', ['mx-single-label']],
+    ['-mx', ['invalid-mx-pattern']],
     ['mail..example.com', ['invalid-mx-pattern']],
     ['-mx.example.com', ['invalid-mx-pattern']],
     ['mx_1.example.com', ['invalid-mx-pattern']],
@@ -70,6 +72,10 @@ describe('checkMxPattern (RFC 8461 §3.2)', () => {
 
   it('suggests the RFC form for the draft leading-dot syntax', () => {
     expect(checkMxPattern('.example.com')[0]!.message).toContain('"*.example.com"');
+  });
+
+  it('says why a single-label host is no use', () => {
+    expect(checkMxPattern('localhost')[0]!.message).toContain('a single-label MX host name cannot be reached over the Internet');
   });
 
   it('suggests dropping the trailing dot', () => {

@@ -40,6 +40,8 @@ const rows: Row[] = [
   { name: 'several spaces and a tab after colon', text: lf(V, E, X, 'max_age: \t  86400'), policy: { maxAge: 86400 } },
   { name: 'trailing WSP after values', text: lf('version: STSv1 ', 'mode: enforce\t', 'mx: mail.example.com  ', 'max_age: 86400 \t'), policy: { mode: 'enforce', mx: ['mail.example.com'], maxAge: 86400 } },
   { name: 'mx keeps its case', text: lf(V, E, 'mx: MAIL.Example.COM', A), policy: { mx: ['MAIL.Example.COM'] } },
+  { name: 'single-label mx (an RFC 5321 Domain) only warns', text: lf(V, E, 'mx: localhost', A), warnings: ['mx-single-label@3:5'], policy: { mx: ['localhost'] } },
+  { name: 'single-label mx among good ones', text: lf(V, E, X, 'mx:  mx1', A), warnings: ['mx-single-label@4:6'], policy: { mx: ['mail.example.com', 'mx1'] } },
   { name: 'Exchange Online pattern', text: lf(V, E, 'mx: *.mail.protection.outlook.com', A), policy: { mx: ['*.mail.protection.outlook.com'] } },
   { name: 'unknown field is ignored with a warning', text: lf(V, E, X, A, 'foo: bar baz'), warnings: ['unknown-field@5:1'], policy: { extensions: { foo: 'bar baz' } } },
   { name: 'extension name of 32 characters', text: lf(V, E, X, A, `${'a'.repeat(32)}: v`), warnings: ['unknown-field@5:1'], policy: { extensions: { ['a'.repeat(32)]: 'v' } } },
@@ -83,6 +85,7 @@ const rows: Row[] = [
   { name: 'mx IPv4 literal', text: lf(V, E, 'mx: [192.0.2.1]', A), errors: ['mx-ip-literal@3:5'] },
   { name: 'mx TLD wildcard', text: lf(V, E, 'mx: *.com', A), errors: ['wildcard-too-broad@3:5'] },
   { name: 'mx with trailing dot', text: lf(V, E, 'mx: mail.example.com.', A), errors: ['invalid-mx-pattern@3:5'] },
+  { name: 'invalid single label is still an error', text: lf(V, E, 'mx: mx_1', A), errors: ['invalid-mx-pattern@3:5'] },
   { name: 'mx empty', text: lf(V, E, 'mx:', A), errors: ['invalid-mx-pattern@3:4'] },
   { name: 'bad mx in mode none is still an error', text: lf(V, 'mode: none', 'mx: -bad.example.com', A), errors: ['invalid-mx-pattern@3:5'] },
   { name: 'one bad mx among good ones', text: lf(V, E, X, 'mx: bad_host.example.com', A), errors: ['invalid-mx-pattern@4:5'] },
@@ -153,6 +156,7 @@ describe('parsePolicy (RFC 8461 §3.2)', () => {
     expect(parsePolicy(lf(V, E, X, 'Max_age: 1', A)).warnings[0]!.message).toContain('did you mean "max_age"');
     expect(parsePolicy(`${V}\r${E}\n`).errors[0]!.message).toContain('LF or CRLF');
     expect(parsePolicy(lf(V, E, X, 'max_age: 31557601')).errors[0]!.message).toContain('31557600');
+    expect(parsePolicy(lf(V, E, 'mx: localhost', A)).warnings[0]!.message).toContain('cannot be reached over the Internet');
   });
 
   it('never throws on non-string input', () => {

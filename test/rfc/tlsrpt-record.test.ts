@@ -24,6 +24,11 @@ describe('parseTlsRptRecord (RFC 8460 §3)', () => {
     { name: 'empty rua', text: 'v=TLSRPTv1; rua=', errors: ['invalid-rua-uri@17'] },
     { name: 'stray comma', text: 'v=TLSRPTv1; rua=mailto:a@example.com,', errors: ['invalid-rua-uri@38'] },
     { name: 'unencoded "!"', text: 'v=TLSRPTv1; rua=mailto:a!b@example.com', errors: ['invalid-rua-uri@25'] },
+    { name: 'every RFC 3986 URI character but , ! ;', text: "v=TLSRPTv1; rua=https://r.example.com/a-b._~:@$&'()*+=%20/?q=[x]#f", rua: ["https://r.example.com/a-b._~:@$&'()*+=%20/?q=[x]#f"] },
+    { name: 'unencoded double quote', text: 'v=TLSRPTv1; rua=mailto:a"b@example.com', errors: ['invalid-rua-uri@25'] },
+    { name: 'unencoded backslash', text: 'v=TLSRPTv1; rua=mailto:a\\b@example.com', errors: ['invalid-rua-uri@25'] },
+    ...['{', '}', '|', '^', '`', '<', '>'].map((ch) => ({ name: `unencoded ${ch}`, text: `v=TLSRPTv1; rua=https://r.example.com/a${ch}b`, errors: ['invalid-rua-uri@40'] })),
+    { name: 'bad character in the second URI', text: 'v=TLSRPTv1; rua=mailto:a@example.com,https://r.example.com/<x>', errors: ['invalid-rua-uri@60'] },
     { name: 'bad percent escape', text: 'v=TLSRPTv1; rua=mailto:a%zz@example.com', errors: ['invalid-rua-uri@25'] },
     { name: 'non-ASCII in URI', text: 'v=TLSRPTv1; rua=mailto:ä@example.com', errors: ['invalid-rua-uri@24'] },
     { name: 'version not first', text: 'rua=mailto:a@example.com; v=TLSRPTv1', errors: ['invalid-version@1'] },
@@ -36,6 +41,18 @@ describe('parseTlsRptRecord (RFC 8460 §3)', () => {
     expect(fmt(r.warnings)).toEqual(warnings);
     expect(r.ok).toBe(errors.length === 0);
     expect(r.rua).toEqual(errors.length === 0 ? rua : undefined);
+  });
+});
+
+describe('reporting URI messages', () => {
+  it.each([
+    ['"', 'mailto:a"b@example.com', `'"' (U+0022), which is not allowed in a URI (RFC 3986 §2); percent-encode it as %22`],
+    ['\\', 'mailto:a\\b@example.com', '"\\" (U+005C), which is not allowed in a URI (RFC 3986 §2); percent-encode it as %5C'],
+    ['!', 'mailto:a!b@example.com', '"!" (U+0021), which RFC 8460 §3 requires percent-encoded; percent-encode it as %21'],
+    ['ä', 'mailto:ä@example.com', 'U+00E4, which is not allowed in a URI (RFC 3986 §2); percent-encode it as %C3%A4'],
+  ])('name %s and give its percent-encoding', (_ch, uri, said) => {
+    const [d] = parseTlsRptRecord(`v=TLSRPTv1; rua=${uri}`).errors;
+    expect(d!.message).toBe(`reporting URI ${JSON.stringify(uri)} contains ${said} (RFC 8460 §3)`);
   });
 });
 

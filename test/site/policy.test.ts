@@ -95,3 +95,35 @@ describe('dnsRecords', () => {
     expect(strings.join('')).toBe(tlsrpt.value);
   });
 });
+
+describe('zoneFileLines quoting (RFC 1035 §5.1)', () => {
+  const txt = (value: string) => zoneFileLines([{ domain: 'contoso.com', name: '_smtp._tls.contoso.com', type: 'TXT', ttl: 3600, value }]);
+  // Reads the quoted character-strings back the way a zone-file parser does: \X is X, \DDD is one byte.
+  const strings = (line: string): Buffer[] =>
+    [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) =>
+      Buffer.from(
+        m[1]!.match(/\\[0-9]{3}|\\.|[^\\]/g)!.map((t) => (/^\\[0-9]{3}$/.test(t) ? Number(t.slice(1)) : t.at(-1)!.charCodeAt(0))),
+      ),
+    );
+
+  it('escapes " and \\ inside TXT strings', () => {
+    const value = 'v=TLSRPTv1; rua=mailto:a"b\\c@contoso.com';
+    expect(txt(value)).toBe('_smtp._tls.contoso.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:a\\"b\\\\c@contoso.com"');
+    expect(strings(txt(value)).map(String)).toEqual([value]);
+  });
+
+  it('writes bytes that are not printable ASCII as \\DDD', () => {
+    expect(txt('a\né')).toBe('_smtp._tls.contoso.com. 3600 IN TXT "a\\010\\195\\169"');
+  });
+
+  it('splits at 255 bytes of the value itself, not of its escaped form', () => {
+    const value = `v=TLSRPTv1; rua=${'"\\'.repeat(150)}`;
+    const parts = strings(txt(value));
+    expect(parts.map((p) => p.length)).toEqual([255, value.length - 255]);
+    expect(Buffer.concat(parts).toString()).toBe(value);
+  });
+
+  it('keeps an empty value as one empty string', () => {
+    expect(txt('')).toBe('_smtp._tls.contoso.com. 3600 IN TXT ""');
+  });
+});
