@@ -5,9 +5,8 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { describeTls } from './certificate.ts';
 import type { FetchError, FetchResult, PolicyFetcher } from './io.ts';
-import { MAX_POLICY_BYTES } from '../rfc/policy.ts';
+import { MAX_POLICY_BYTES, POLICY_PATH } from '../rfc/policy.ts';
 
-export const POLICY_PATH = '/.well-known/mta-sts.txt';
 
 export interface FetcherOptions {
   port?: number;

@@ -1,9 +1,8 @@
 // Check 2, fetching https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.3), and check 3, parsing
 // what came back (RFC 8461 §3.2).
-import { parsePolicy, MAX_POLICY_BYTES, type Policy } from '../rfc/policy.ts';
+import { parsePolicy, MAX_POLICY_BYTES, POLICY_PATH, type Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
 import { resolveAddresses } from './dns.ts';
-import { POLICY_PATH } from './https-fetcher.ts';
 import type { CheckIO, FetchResult, TlsInfo } from './io.ts';
 import { diagnosticText } from './record-checks.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';

@@ -21,6 +21,8 @@ export interface PolicyParseResult {
   warnings: Diagnostic[];
 }
 
+/** RFC 8461 §3.2: where senders fetch the policy, on the host mta-sts.<domain>. */
+export const POLICY_PATH = '/.well-known/mta-sts.txt';
 /** RFC 8461 §3.3 suggests senders cap the body at 64 KiB. */
 export const MAX_POLICY_BYTES = 65536;
 /** RFC 8461 §3.2: max_age is at most 31557600 seconds (about one year). */

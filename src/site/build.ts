@@ -6,12 +6,12 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as viteBuild, type Plugin } from 'vite';
 import type { Config } from '../config/config.ts';
+import { POLICY_PATH } from '../rfc/policy.ts';
 import { effectiveId, policyText } from './policy.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SITE_DIR = join(PROJECT_ROOT, 'site');
 export const SWA_CONFIG_SOURCE = join(PROJECT_ROOT, 'staticwebapp.config.json');
-export const POLICY_PATH = '.well-known/mta-sts.txt';
 
 const MODE_MEANING = {
   testing: 'senders deliver as before and report TLS problems to the domain (RFC 8460), so nothing bounces yet.',
