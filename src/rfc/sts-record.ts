@@ -56,11 +56,7 @@ export function parseStsRecord(text: string): StsRecordParseResult {
  * exactly one record beginning with v=STSv1 means "no policy". Never throws.
  */
 export function selectStsRecord(rrset: string[][]): { ok: boolean; id?: string; errors: Diagnostic[]; warnings: Diagnostic[] } {
-  const { record, errors, warnings, all } = selectRecord(rrset, VERSION, 'sts');
-  if (all.some((r) => /^v=spf1(?:[\t ]|$)/i.test(r))) {
-    // An SPF record at _mta-sts usually means a wildcard TXT (*.domain) is answering for the name.
-    warnings.push({ code: 'spf-at-mta-sts', message: 'an SPF record (v=spf1) answers at _mta-sts; a wildcard TXT record is probably answering — publish an explicit _mta-sts TXT record' });
-  }
+  const { record, errors, warnings } = selectRecord(rrset, VERSION, { codes: 'sts', spf: 'spf-at-mta-sts', name: '_mta-sts' });
   if (record === undefined) return { ok: false, errors, warnings };
   const parsed = parseStsRecord(record);
   const result = { ok: parsed.ok, errors: [...errors, ...parsed.errors], warnings: [...warnings, ...parsed.warnings] };

@@ -108,21 +108,29 @@ export function unknownField(f: TagField, known: string[], rfc: string): Diagnos
 export function selectRecord(
   rrset: string[][],
   version: string,
-  what: string,
-): { record?: string; errors: Diagnostic[]; warnings: Diagnostic[]; all: string[] } {
+  /** Diagnostic codes are no-<codes>-record, multiple-<codes>-records and <spf>; name is the owner name. */
+  what: { codes: string; spf: string; name: string },
+): { record?: string; errors: Diagnostic[]; warnings: Diagnostic[] } {
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const all = (Array.isArray(rrset) ? rrset : [])
     .filter((rr): rr is string[] => Array.isArray(rr))
     .map((rr) => rr.filter((s) => typeof s === 'string').join(''));
+  if (all.some((r) => /^v=spf1(?:[\t ]|$)/i.test(r))) {
+    // An SPF record at this name usually means a wildcard TXT (*.domain) is answering for it.
+    warnings.push({
+      code: what.spf,
+      message: `an SPF record (v=spf1) answers at ${what.name}; a wildcard TXT record is probably answering — publish an explicit ${what.name} TXT record`,
+    });
+  }
   const candidates = all.filter((r) => beginsWithVersion(r, version));
-  if (candidates.length === 1) return { record: candidates[0], errors, warnings, all };
+  if (candidates.length === 1) return { record: candidates[0], errors, warnings };
   if (candidates.length === 0) {
     const nearMiss = all.find((r) => r.toLowerCase().startsWith(version.toLowerCase()));
     const hint = nearMiss ? `; ${JSON.stringify(nearMiss.slice(0, 40))} is discarded because it does not begin exactly with "${version}" (case-sensitive)` : '';
-    errors.push({ code: `no-${what}-record`, message: `no TXT record begins with "${version}"${hint}` });
+    errors.push({ code: `no-${what.codes}-record`, message: `no TXT record begins with "${version}"${hint}` });
   } else {
-    errors.push({ code: `multiple-${what}-records`, message: `${candidates.length} TXT records begin with "${version}"; senders treat this as no policy — publish exactly one` });
+    errors.push({ code: `multiple-${what.codes}-records`, message: `${candidates.length} TXT records begin with "${version}"; senders treat this as no policy — publish exactly one` });
   }
-  return { errors, warnings, all };
+  return { errors, warnings };
 }

@@ -106,10 +106,7 @@ function decodeSafely(s: string): string {
  * concatenated, RRs not beginning with v=TLSRPTv1 discarded, and only exactly one survivor counts.
  */
 export function selectTlsRptRecord(rrset: string[][]): TlsRptRecordParseResult {
-  const { record, errors, warnings, all } = selectRecord(rrset, VERSION, 'tlsrpt');
-  if (all.some((r) => /^v=spf1(?:[\t ]|$)/i.test(r))) {
-    warnings.push({ code: 'spf-at-tlsrpt', message: 'an SPF record (v=spf1) answers at _smtp._tls; a wildcard TXT record is probably answering — publish an explicit _smtp._tls TXT record' });
-  }
+  const { record, errors, warnings } = selectRecord(rrset, VERSION, { codes: 'tlsrpt', spf: 'spf-at-tlsrpt', name: '_smtp._tls' });
   if (record === undefined) return { ok: false, errors, warnings };
   const parsed = parseTlsRptRecord(record);
   const result = { ok: parsed.ok, errors: [...errors, ...parsed.errors], warnings: [...warnings, ...parsed.warnings] };
