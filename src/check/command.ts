@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CommandIO } from '../cli.ts';
+import { UsageError, type CommandIO } from '../cli.ts';
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type Config } from '../config/config.ts';
 import { isValidDomainName } from '../rfc/hostname.ts';
 import { parsePolicy } from '../rfc/policy.ts';
@@ -35,8 +35,6 @@ export interface CheckCommandDeps {
   /** Builds the run's I/O from the options; tests inject their CA and ports here. */
   io?: (options: IOOptions) => CheckIO;
 }
-
-class UsageError extends Error {}
 
 export async function checkCommand(args: string[], io: CommandIO, deps: CheckCommandDeps = {}): Promise<number> {
   try {
@@ -150,10 +148,10 @@ async function readConfig(file: string | undefined, io: CommandIO): Promise<Conf
     if (file !== undefined) throw new UsageError(`--config ${file}: no such file`);
     return undefined;
   }
-  const result = await loadConfig(path);
-  for (const w of result.warnings) io.err(`${formatDiagnostic({ ...w, file: display }, 'warning')}\n`);
+  const result = await loadConfig(path, display);
+  for (const w of result.warnings) io.err(`${formatDiagnostic(w, 'warning')}\n`);
   if (!result.ok) {
-    for (const e of result.errors) io.err(`${formatDiagnostic({ ...e, file: display })}\n`);
+    for (const e of result.errors) io.err(`${formatDiagnostic(e)}\n`);
     io.err(`${display}: ${result.errors.length} error(s); fix it (check reads it whenever it is present, to compare the live setup with it)\n`);
     return 'invalid';
   }
