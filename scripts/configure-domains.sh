@@ -55,7 +55,8 @@ require_env() {
   done
 }
 
-# Writes the records as TSV (domain, name, type, ttl, value) to $work/records.tsv, validating the JSON's shape.
+# Writes the records as TSV (domain, name, type, ttl, value, zone-file line) to $work/records.tsv, validating
+# the JSON's shape.
 # Node parses the JSON: it is always present here, and jq is not.
 load_records() {
   local json=$work/records.json
@@ -243,22 +244,10 @@ replace_txt() {
   echo "$zone: TXT $fqdn = \"$value\""
 }
 
-# Prints record NAME TTL TYPE VALUE as the zone-file line `mta-sts records` prints, from the same code:
-# TXT values quoted and escaped (RFC 1035 §5.1) and split into strings of at most 255 bytes (§3.3.14).
-print_record() {
-  local line
-  line=$(node --import tsx --input-type=module -e '
-    const { zoneFileLines } = await import("./src/site/records.ts");
-    const [name, ttl, type, value] = process.argv.slice(1);
-    process.stdout.write(zoneFileLines([{ domain: "", name, ttl: Number(ttl), type, value: type === "CNAME" ? value.replace(/\.$/, "") : value }]));
-  ' -- "$1" "$2" "$3" "$4") || die "cannot format the $3 record $1 as a zone-file line"
-  printf '  %s\n' "$line"
-}
-
 cmd_publish_txt() {
   load_records
   [[ -r "$POLICY_FILE" ]] || die "$POLICY_FILE is missing; run npm run build"
-  local domain name type ttl value withheld=()
+  local domain name type ttl value zone_line withheld=()
   if [[ -z "$DNS_RESOURCE_GROUP" ]]; then
     echo "DNS is not automated (DNS_RESOURCE_GROUP is not set). Publish these records at your DNS host;"
     echo "replace any existing _mta-sts TXT record, never add a second one:"
@@ -268,15 +257,14 @@ cmd_publish_txt() {
       withheld+=("$domain")
       echo "$domain: TXT withheld: the new policy is not live ($(cat "$work/live.why")); RFC 8461 §8.1 changes the id only after it is"
       if [[ -z "$DNS_RESOURCE_GROUP" ]]; then
-        value=$(record_value "mta-sts.$domain" CNAME)
-        ttl=$(record_ttl "mta-sts.$domain" CNAME)
-        print_record "mta-sts.$domain" "${ttl:-3600}" CNAME "${value:-<the app default host name, e.g. x.azurestaticapps.net>}"
+        zone_line=$(awk -F'\t' -v n="mta-sts.$domain" '$2 == n && $3 == "CNAME" { print $6; exit }' "$work/records.tsv")
+        printf '  %s\n' "${zone_line:-mta-sts.$domain. 3600 IN CNAME <the app default host name, e.g. x.azurestaticapps.net>.}"
       fi
       continue
     fi
-    while IFS=$'\t' read -r _ name type ttl value; do
+    while IFS=$'\t' read -r _ name type ttl value zone_line; do
       if [[ -z "$DNS_RESOURCE_GROUP" ]]; then
-        print_record "$name" "$ttl" "$type" "$value"
+        printf '  %s\n' "$zone_line"
       elif [[ $type == TXT ]]; then
         replace_txt "$domain" "${name%."$domain"}" "$value" "$ttl"
       fi

@@ -1,8 +1,10 @@
 // Turns JSON into tab-separated lines for scripts/configure-domains.sh, so the shell never parses JSON.
-//   records-tsv.ts FILE               `mta-sts records --json` (DnsRecord[]) -> domain, name, type, ttl, value
+//   records-tsv.ts FILE               `mta-sts records --json` (DnsRecord[]) -> domain, name, type, ttl, value,
+//                                     and the zone-file line `mta-sts records` prints for it
 //   records-tsv.ts --txt-values FILE  `az network dns record-set txt show -o json` -> one line per TXT record
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { zoneFileLines } from '../src/site/records.ts';
 
 type Row = [domain: string, name: string, type: string, ttl: number, value: string];
 
@@ -34,6 +36,11 @@ export function txtValues(json: unknown): string[] {
   return records.map((r) => (r.value ?? []).join(''));
 }
 
+// Formatted by the same code as `mta-sts records`: TXT quoted, escaped and split at 255 bytes (RFC 1035).
+function zoneLine([domain, name, type, ttl, value]: Row): string {
+  return zoneFileLines([{ domain, name, type: type as 'TXT' | 'CNAME', ttl, value }]);
+}
+
 function main(argv: string[]): number {
   const txt = argv[0] === '--txt-values';
   const file = txt ? argv[1] : argv[0];
@@ -43,7 +50,7 @@ function main(argv: string[]): number {
   }
   try {
     const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    const lines = txt ? txtValues(json) : recordRows(json).map((row) => row.join('\t'));
+    const lines = txt ? txtValues(json) : recordRows(json).map((row) => [...row, zoneLine(row)].join('\t'));
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   } catch (e) {
