@@ -5,8 +5,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CommandIO } from '../cli.ts';
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type Config } from '../config/config.ts';
 import { isValidDomainName } from '../rfc/hostname.ts';
-import { parsePolicy } from '../rfc/policy.ts';
-import { policyText } from '../site/policy.ts';
+import { configPolicy } from '../site/policy.ts';
 import { createPolicyFetcher } from './https-fetcher.ts';
 import { createResolver, dnsServerError, type CheckIO } from './io.ts';
 import { renderFindings, renderJson, renderJunit, renderTable, writeFileAtomic } from './report.ts';
@@ -103,8 +102,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
     config,
     allowPendingCert: values['allow-pending-cert'] ?? false,
     skipStarttls: values['skip-starttls'] ?? false,
-    // The policy `mta-sts build` makes from the config; valid by construction (serializePolicy re-parses it).
-    plannedPolicy: values['before-deploy'] && config ? parsePolicy(policyText(config)).policy : undefined,
+    plannedPolicy: values['before-deploy'] && config ? configPolicy(config) : undefined,
     onProgress: progress ? (done, total, r) => io.err(`\r\x1b[Kchecking ${done}/${total} domains (${r.domain}: ${r.status})`) : undefined,
   });
   if (progress) io.err('\r\x1b[K');

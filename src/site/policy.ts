@@ -1,16 +1,15 @@
 // The policy exactly as senders will download it, and the TXT id that names it.
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.ts';
-import { serializePolicy } from '../rfc/policy.ts';
+import { serializePolicy, type Policy } from '../rfc/policy.ts';
+
+/** The policy the config describes. */
+export function configPolicy(config: Config): Policy {
+  return { version: 'STSv1', mode: config.policy.mode, mx: config.policy.mx, maxAge: config.policy.max_age, extensions: {} };
+}
 
 export function policyText(config: Config): string {
-  return serializePolicy({
-    version: 'STSv1',
-    mode: config.policy.mode,
-    mx: config.policy.mx,
-    maxAge: config.policy.max_age,
-    extensions: {},
-  });
+  return serializePolicy(configPolicy(config));
 }
 
 // RFC 8461 §3.1: id is 1*32(ALPHA / DIGIT) and must change whenever the policy does.
