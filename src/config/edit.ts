@@ -1,0 +1,53 @@
+// Programs that change the user's config (setup, promote, retire) edit it through the yaml Document API, so
+// comments, key order and layout survive; the result is re-checked and written to a temp file, then renamed.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { isMap, parseDocument } from 'yaml';
+import { formatDiagnostic, parseConfig } from './config.ts';
+
+/** Sets `path` to `value`; `value: undefined` removes the key. */
+export interface ConfigEdit { path: string[]; value: unknown }
+
+/** The config could not be edited; nothing was written. */
+export class ConfigEditError extends Error {}
+
+/** Applies the edits to config text; throws ConfigEditError when the text or the result is not a valid config. */
+export function editConfigText(text: string, edits: ConfigEdit[], file: string): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0 || !isMap(doc.contents)) {
+    throw new ConfigEditError(`${file}: not a valid config (run npx mta-sts build to see why); it was not changed`);
+  }
+  for (const { path, value } of edits) {
+    if (value === undefined) doc.deleteIn(path);
+    else if (doc.getIn(path) !== value) doc.setIn(path, value);
+  }
+  const result = doc.toString();
+  const check = parseConfig(result, file);
+  if (!check.ok) {
+    const why = check.errors.map((e) => formatDiagnostic(e)).join('; ');
+    throw new ConfigEditError(`${file}: the change would make the config invalid (${why}); it was not changed`);
+  }
+  return result;
+}
+
+/** Edits the config file in place, atomically. Returns false when the file already said so (nothing written). */
+export async function editConfigFile(path: string, edits: ConfigEdit[], display: string = path): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ConfigEditError(`cannot read ${display}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const next = editConfigText(text, edits, display);
+  if (next === text) return false;
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, next, { flag: 'wx' });
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw new ConfigEditError(`cannot write ${display}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; it was not changed`);
+  }
+  return true;
+}

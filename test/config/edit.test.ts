@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigEditError, editConfigFile, editConfigText } from '../../src/config/edit.ts';
+
+const config = `# top comment
+domains:
+  - contoso.com # inline
+policy:
+  # the mode
+  mode: testing
+  max_age: 7d
+hosting:
+  plan: standard
+`;
+
+describe('editConfigText', () => {
+  it('changes one value and keeps every comment and the layout', () => {
+    const out = editConfigText(config, [{ path: ['policy', 'mode'], value: 'enforce' }], 'c.yaml');
+    expect(out).toBe(config.replace('mode: testing', 'mode: enforce'));
+  });
+
+  it('adds a key to an existing map and removes one', () => {
+    const out = editConfigText(config, [
+      { path: ['hosting', 'default_hostname'], value: 'a-1.azurestaticapps.net' },
+      { path: ['hosting', 'plan'], value: undefined },
+    ], 'c.yaml');
+    expect(out).toContain('hosting:\n  default_hostname: a-1.azurestaticapps.net\n');
+    expect(out).not.toContain('plan:');
+    expect(out).toContain('# the mode');
+  });
+
+  it('refuses an edit that makes the config invalid, naming the field', () => {
+    expect(() => editConfigText(config, [{ path: ['policy', 'mode'], value: 'enforced' }], 'c.yaml'))
+      .toThrow(/c\.yaml:6:9: policy\.mode must be one of/);
+  });
+
+  it('refuses a file that is not a config', () => {
+    expect(() => editConfigText('a: [', [], 'c.yaml')).toThrow(ConfigEditError);
+  });
+});
+
+describe('editConfigFile', () => {
+  it('writes atomically and leaves no temp file; an unchanged result writes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edit-'));
+    const file = join(dir, 'mta-sts.config.yaml');
+    await writeFile(file, config);
+    expect(await editConfigFile(file, [{ path: ['policy', 'mode'], value: 'enforce' }])).toBe(true);
+    expect(await readFile(file, 'utf8')).toContain('mode: enforce');
+    expect(await editConfigFile(file, [{ path: ['policy', 'mode'], value: 'enforce' }])).toBe(false);
+    expect(await readdir(dir)).toEqual(['mta-sts.config.yaml']);
+  });
+
+  it('names a missing file', async () => {
+    await expect(editConfigFile('/nonexistent/x.yaml', [], 'x.yaml')).rejects.toThrow('cannot read x.yaml: ENOENT');
+  });
+});
