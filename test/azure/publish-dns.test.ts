@@ -159,6 +159,17 @@ describe('waiting for the policy (RFC 8461 §8.1)', () => {
     expect(world.waits.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('a host that does not resolve yet (no CNAME on a first run): TXT held back with a warning at once, exit 0', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    await world.serve('contoso.com', POLICY);
+    const r = await world.run('publish-dns', fast);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('warning: fabrikam.com: TXT held back: ');
+    expect(r.err).toContain('point mta-sts.fabrikam.com at the Static Web App with a CNAME');
+    expect(world.waits).toEqual([]);
+    expect(world.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toHaveLength(1);
+  });
+
   it('a host still serving other bytes after the wait is a failure (exit 1) and its TXT is held back', async () => {
     world.writeConfig();
     await world.serve('contoso.com', OLD_POLICY);
