@@ -39,11 +39,20 @@ export class LoopbackInternet {
 
   /** `dnsOn53`: the DNS server listens on port 53, so a resolv.conf can name it. */
   static async start(options: { dnsOn53?: boolean } = {}): Promise<LoopbackInternet> {
-    // A random /24 of 127.77/16, so parallel runs on one machine do not fight over port 443.
-    const net = `127.77.${1 + Math.floor(Math.random() * 250)}`;
     const ca = await TestCA.create();
+    const swaCert = await ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] });
+    // A random /24 of 127.77/16, so parallel runs on one machine do not fight over ports 443 and 53.
+    let net = '';
+    let https: HttpsTestServer | undefined;
+    for (let attempt = 1; !https; attempt++) {
+      net = `127.77.${1 + Math.floor(Math.random() * 250)}`;
+      try {
+        https = await startHttps(swaCert, {}, `${net}.2`, 443);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw e;
+      }
+    }
     const dns = await startDns(new Map(), `${net}.53`, options.dnsOn53 ? 53 : 0);
-    const https = await startHttps(await ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] }), {}, `${net}.2`, 443);
     const arm = new ArmEmulator(dns.zone);
     await arm.start(ca, `${net}.10`);
     const world = new LoopbackInternet(net, ca, dns, https, arm);

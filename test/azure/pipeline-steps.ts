@@ -3,6 +3,7 @@
 // bash, in the checkout, with the agent's variables, one step after another under the step's condition.
 // Everything the YAML decides with an expression is evaluated from a table of the exact expressions it
 // uses; an expression the table does not know fails the test, so a YAML change cannot slip past it.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -133,6 +134,10 @@ function shouldRun(system: System, step: Step, failedBefore: boolean): boolean {
  * Internet — so the bodies run with no added option. `agentEnv` is what the agent itself sets.
  */
 export async function runSteps(system: System, steps: Step[], net: LoopbackInternet, agentEnv: Record<string, string>): Promise<StepRun[]> {
+  const probe = spawnSync('unshare', ['--mount', '--', 'true']);
+  if (probe.error || probe.status !== 0) {
+    throw new Error(`the verbatim pipeline test runs each step in a mount namespace with its own resolv.conf: it needs root and unshare from util-linux (${probe.error?.message ?? probe.stderr.toString().trim()})`);
+  }
   const resolv = join(net.dir, '.resolv.conf');
   writeFileSync(resolv, `nameserver ${net.dns.address.replace(/:53$/, '')}\noptions timeout:1 attempts:1\n`);
   const runs: StepRun[] = [];
