@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, visit, type Node } from 'yaml';
-import type { Diagnostic } from '../rfc/diagnostic.ts';
+import { formatDiagnostic as formatAny, type Diagnostic } from '../rfc/diagnostic.ts';
 import type { PolicyMode } from '../rfc/policy.ts';
 import { SourcePositions } from './positions.ts';
 import type { HostingPlan, RawConfig } from './raw-config.ts';
@@ -93,9 +93,10 @@ export async function loadConfig(path: string, display: string = path): Promise<
   return parseConfig(text, display);
 }
 
-/** `FILE:LINE:COL: MESSAGE`, with `warning: ` before the message for warnings. */
+/**
+ * `FILE:LINE:COL: MESSAGE`, with `warning: ` before the message for warnings. A finding about the file as a
+ * whole has no position, and its message names the file already.
+ */
 export function formatDiagnostic(d: ConfigDiagnostic, severity: 'error' | 'warning' = 'error'): string {
-  const label = severity === 'warning' ? 'warning: ' : '';
-  if (d.line === undefined) return `${label}${d.message}`;
-  return `${d.file}:${d.line}:${d.column ?? 1}: ${label}${d.message}`;
+  return formatAny({ ...d, column: d.line === undefined ? undefined : d.column ?? 1 }, { file: d.line === undefined ? undefined : d.file, severity });
 }
