@@ -24,6 +24,14 @@ const MODE_MEANING = {
 /** Thrown for problems the user can fix (e.g. an unreadable staticwebapp.config.json); no stack trace. */
 export class SiteError extends Error {}
 
+/**
+ * The points between the steps of a build, in order; `path` is the folder the step made or moved.
+ * Tests hook them to break a build or to kill the process at a known point; the next build must then
+ * repair what was left.
+ */
+export type BuildStep = 'staging-created' | 'rendered' | 'staged' | 'moved-aside' | 'swapped';
+export type BuildHook = (step: BuildStep, path: string) => void | Promise<void>;
+
 // What a build writes, and so the only things a folder may hold for a build to replace it.
 const ASSETS_DIR = 'assets';
 const POLICY_FILE = POLICY_PATH.slice(1); // `.well-known/mta-sts.txt`, relative to the folder
@@ -35,20 +43,23 @@ const BUILD_DIRS = new Map<string, (name: string) => boolean>([
 // A build writes a handful of files; more than this many entries in one folder is not a build, and
 // stops the inspection before it reads a large foreign tree.
 const MAX_ENTRIES = 256;
+// How many entries of the output's parent folder are searched for leftover temp folders.
+const MAX_SIBLINGS = 10_000;
 
 /**
  * Writes the site to `outDir`; returns false when it was already up to date (then nothing is touched).
  * `outDir` must be missing, empty or a previous build; anything else is refused with a SiteError.
  */
-export async function buildSite(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE): Promise<boolean> {
+export async function buildSite(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE, hook?: BuildHook): Promise<boolean> {
   const out = resolve(outDir);
   return guarded(out, async () => {
     await checkOutPath(out);
+    await repair(out);
     await checkReplaceable(out);
-    return withStaging(config, out, swaConfig, async (staging) => {
+    return withStaging(config, out, swaConfig, hook, async (staging) => {
       // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
       if ((await differences(staging, out)).length === 0) return false;
-      await swapIn(staging, out);
+      await swapIn(staging, out, hook);
       return true;
     });
   });
@@ -60,7 +71,7 @@ export async function staleFiles(config: Config, outDir: string, swaConfig = SWA
   return guarded(out, async () => {
     await checkOutPath(out);
     await checkReplaceable(out);
-    return withStaging(config, out, swaConfig, (staging) => differences(staging, out));
+    return withStaging(config, out, swaConfig, undefined, (staging) => differences(staging, out));
   });
 }
 
@@ -73,6 +84,12 @@ async function guarded<T>(out: string, run: () => Promise<T>): Promise<T> {
     if (e instanceof SiteError || typeof code !== 'string') throw e;
     throw new SiteError(`cannot write ${out}: ${(e as Error).message}`);
   }
+}
+
+// The sibling folders of `out`: `new` and `old` have fixed names so an interrupted swap can be repaired.
+function siblings(out: string) {
+  const prefix = join(dirname(out), `.${basename(out)}`);
+  return { fresh: `${prefix}.new`, old: `${prefix}.old`, staging: `${prefix}.build-` };
 }
 
 async function checkOutPath(out: string): Promise<void> {
@@ -160,11 +177,64 @@ async function entries(dir: string): Promise<Dirent[] | undefined> {
   return list.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)); // stable messages
 }
 
+/**
+ * Finishes or undoes what an interrupted build left beside `out` (see swapIn for the order of the
+ * renames) and removes the temp folders of builds that are no longer running. Only folders that hold
+ * nothing but build output are moved or removed; anything else is reported and left alone.
+ */
+async function repair(out: string): Promise<void> {
+  const { fresh, old, staging } = siblings(out);
+  const ours = async (dir: string) => {
+    const listing = await inspect(dir, false);
+    if (listing && listing.foreign.length > 0) {
+      throw new SiteError(`${dir} is in the way and is not a build (${listing.foreign.join(', ')}); move it away and build again`);
+    }
+    return listing !== undefined;
+  };
+  const [hasOut, hasFresh, hasOld] = [await exists(out), await ours(fresh), await ours(old)];
+  if (!hasOut && hasFresh) await rename(fresh, out); // killed after moving the old site aside: the new one is complete
+  else if (!hasOut && hasOld) await rename(old, out); // the swap failed and was not undone: put the old site back
+  if (await exists(fresh)) await rm(fresh, { recursive: true, force: true }); // killed before the swap began
+  if (await exists(old)) await rm(old, { recursive: true, force: true }); // killed before the old site was removed
+  const parent = dirname(out);
+  if (!(await exists(parent))) return;
+  const leftovers: string[] = [];
+  let seen = 0;
+  // The parent may be any folder (the repo root, /tmp): stream it, and stop after a bounded count.
+  for await (const entry of await opendir(parent)) {
+    if (++seen > MAX_SIBLINGS) break;
+    const path = join(parent, entry.name);
+    if (entry.isDirectory() && path.startsWith(staging)) leftovers.push(path);
+  }
+  for (const path of leftovers) {
+    // `.home.build-<pid>-XXXXXX`: leave those of a build that is still running.
+    const pid = Number(/^(\d+)-/.exec(path.slice(staging.length))?.[1]);
+    if (pid && isRunning(pid)) continue;
+    if (await ours(path)) await rm(path, { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined)) !== undefined;
+}
+
 // Renders into a temp folder beside `out`, runs `use`, and always removes what is left of the temp folder.
-async function withStaging<T>(config: Config, out: string, swaConfig: string, use: (staging: string) => Promise<T>): Promise<T> {
+async function withStaging<T>(
+  config: Config, out: string, swaConfig: string, hook: BuildHook | undefined, use: (staging: string) => Promise<T>,
+): Promise<T> {
   let staging: string | undefined;
   try {
-    staging = await renderToTemp(config, out, swaConfig);
+    staging = await renderToTemp(config, out, swaConfig, hook);
     return await use(staging);
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });
@@ -186,12 +256,14 @@ async function fileDiffers(fresh: string, current: string): Promise<boolean> {
   return !p.equals(q);
 }
 
-async function renderToTemp(config: Config, out: string, swaConfig: string): Promise<string> {
+async function renderToTemp(config: Config, out: string, swaConfig: string, hook: BuildHook | undefined): Promise<string> {
   await mkdir(dirname(out), { recursive: true });
-  // Same parent as the output, so the final rename never crosses a file system.
-  const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.build-`));
+  // Same parent as the output, so the final rename never crosses a file system. The pid tells a later
+  // build whether this one is still running (see repair).
+  const staging = await mkdtemp(`${siblings(out).staging}${process.pid}-`);
   try {
     await chmod(staging, 0o755); // mkdtemp makes it private; the result is a normal, world-readable folder
+    await hook?.('staging-created', staging);
     // serializePolicy re-parses its output, so these bytes are valid RFC 8461 §3.2 (ASCII, < 64 KiB).
     const policy = policyText(config);
     await viteBuild({
@@ -206,6 +278,7 @@ async function renderToTemp(config: Config, out: string, swaConfig: string): Pro
     await mkdir(join(staging, dirname(POLICY_FILE)));
     await writeFile(join(staging, POLICY_FILE), policy, 'ascii');
     await writeFile(join(staging, 'staticwebapp.config.json'), await readSwaConfig(swaConfig));
+    await hook?.('rendered', staging);
     return staging;
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
@@ -256,22 +329,32 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-// Replace `out` with `staging`: the old tree is moved aside first, put back if the swap fails, and
-// removed only after it succeeded.
-async function swapIn(staging: string, out: string): Promise<void> {
-  const old = `${staging}.old`;
+// Replace `out` with the complete site in `staging`. Node has no atomic exchange of two folders, so
+// the renames go through fixed names and at every instant one complete site is at `out`, `.out.new`
+// or `.out.old`, from where repair() finishes or undoes the swap on the next run:
+//   staging → .out.new;  out → .out.old;  .out.new → out;  remove .out.old
+async function swapIn(staging: string, out: string, hook: BuildHook | undefined): Promise<void> {
+  const { fresh, old } = siblings(out);
+  await rename(staging, fresh);
+  await hook?.('staged', fresh);
   let hadOld = true;
   try {
     await rename(out, old);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      await rm(fresh, { recursive: true, force: true });
+      throw e;
+    }
     hadOld = false;
   }
   try {
-    await rename(staging, out);
+    await hook?.('moved-aside', old);
+    await rename(fresh, out);
   } catch (e) {
     if (hadOld) await rename(old, out);
+    await rm(fresh, { recursive: true, force: true });
     throw e;
   }
+  await hook?.('swapped', out);
   if (hadOld) await rm(old, { recursive: true, force: true });
 }
