@@ -266,15 +266,19 @@ async function renderToTemp(config: Config, out: string, swaConfig: string, hook
     await hook?.('staging-created', staging);
     // serializePolicy re-parses its output, so these bytes are valid RFC 8461 §3.2 (ASCII, < 64 KiB).
     const policy = policyText(config);
-    await viteBuild({
-      root: SITE_DIR,
-      configFile: false,
-      logLevel: 'silent',
-      base: '/',
-      publicDir: false,
-      plugins: [pageData(config, policy)],
-      build: { outDir: staging, assetsDir: ASSETS_DIR, emptyOutDir: false, assetsInlineLimit: 0 },
-    });
+    try {
+      await viteBuild({
+        root: SITE_DIR,
+        configFile: false,
+        logLevel: 'silent',
+        base: '/',
+        publicDir: false,
+        plugins: [pageData(config, policy)],
+        build: { outDir: staging, assetsDir: ASSETS_DIR, emptyOutDir: false, assetsInlineLimit: 0 },
+      });
+    } catch (e) {
+      throw viteError(e, out);
+    }
     await mkdir(join(staging, dirname(POLICY_FILE)));
     await writeFile(join(staging, POLICY_FILE), policy, 'ascii');
     await writeFile(join(staging, 'staticwebapp.config.json'), await readSwaConfig(swaConfig));
@@ -284,6 +288,16 @@ async function renderToTemp(config: Config, out: string, swaConfig: string, hook
     await rm(staging, { recursive: true, force: true });
     throw e;
   }
+}
+
+// Vite (rolldown) reports a failed write (a full disk) as one long message with a Rust backtrace and
+// no error code; keep only the operating system's cause, worded like every other write failure. Other
+// errors are bugs in the template and keep their stack.
+function viteError(e: unknown, out: string): unknown {
+  const text = String((e as Error | undefined)?.message ?? e).replace(/\x1b\[[0-9;]*m/g, '').split(/\n\s*Stack backtrace:/)[0]!;
+  if ((e as NodeJS.ErrnoException).code || !/Failed to write file|\(os error \d+\)/.test(text)) return e;
+  const cause = /Caused by:\s*\n\s*(.+)/.exec(text)?.[1]?.trim() ?? 'the page could not be written';
+  return new SiteError(`cannot write ${out}: ${printable(cause)}`);
 }
 
 /** Control characters shown as `?`, so a file name cannot rewrite the terminal. */

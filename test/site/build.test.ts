@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,5 +122,21 @@ describe('the committed home/', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(await staleFiles(result.config, 'home')).toEqual([]);
+  });
+});
+
+describe('a write failure inside Vite', () => {
+  it('is a SiteError naming the folder and the cause, without Rust backtrace, and keeps the previous output', async () => {
+    const dir = join(work, 'disk-full');
+    await buildSite(defaultConfig(), dir);
+    // /dev/full answers every write with ENOSPC: Vite writing index.html there sees a real full disk.
+    const full = buildSite(defaultConfig({ mode: 'enforce' }), dir, undefined, async (step, staging) => {
+      if (step === 'staging-created') await symlink('/dev/full', join(staging, 'index.html'));
+    });
+    const error = await full.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SiteError);
+    expect((error as Error).message).toBe(`cannot write ${dir}: No space left on device (os error 28)`);
+    expect(await staleFiles(defaultConfig(), dir)).toEqual([]);
+    expect((await readdir(work)).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 });
