@@ -1,5 +1,5 @@
 // The one file users edit: parse the YAML, check it against mta-sts.schema.json, then the semantic rules.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { formatDiagnostic as formatAny, type Diagnostic } from '../rfc/diagnostic.ts';
@@ -33,6 +33,17 @@ export type LoadResult =
 
 export { DEFAULT_CONFIG_FILE } from './file-name.ts';
 
+/** A real config is a few hundred bytes; anything this large is the wrong file, refused before parsing. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function tooLarge(file: string, bytes?: number): ConfigDiagnostic {
+  const size = bytes === undefined ? 'over' : `${bytes} bytes, over`;
+  return {
+    file, code: 'config-too-large',
+    message: `${file} is ${size} the 1 MiB (${MAX_CONFIG_BYTES} bytes) a config may have; check that it is the right file`,
+  };
+}
+
 // Compiled from configSchema by `npm run schema` with generate-schema.ts's AJV_OPTIONS (every error at once, defaults filled).
 const validate = validateRaw as ValidateFunction<RawConfig>;
 
@@ -41,6 +52,8 @@ const byPosition = (a: ConfigDiagnostic, b: ConfigDiagnostic) =>
 
 /** Checks config text; `file` is the name used in diagnostics. Never throws for a user's mistake. */
 export function parseConfig(text: string, file: string): LoadResult {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_BYTES) return { ok: false, errors: [tooLarge(file, bytes)], warnings: [] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const positions = new SourcePositions(doc, lineCounter);
@@ -82,7 +95,24 @@ export function parseConfig(text: string, file: string): LoadResult {
 export async function loadConfig(path: string, display: string = path): Promise<LoadResult> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Read at most one byte past the limit, so a huge file (or a device) is never read whole.
+    const handle = await open(path);
+    try {
+      const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+      let length = 0;
+      while (length < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+      }
+      if (length > MAX_CONFIG_BYTES) {
+        const { size } = await handle.stat();
+        return { ok: false, errors: [tooLarge(display, size > MAX_CONFIG_BYTES ? size : undefined)], warnings: [] };
+      }
+      text = buffer.toString('utf8', 0, length);
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT'
