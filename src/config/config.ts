@@ -1,7 +1,7 @@
 // The one file users edit: parse the YAML, check it against mta-sts.schema.json, then the semantic rules.
 import { open } from 'node:fs/promises';
 import type { ValidateFunction } from 'ajv';
-import { LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { formatDiagnostic as formatAny, type Diagnostic } from '../rfc/diagnostic.ts';
 import type { PolicyMode } from '../rfc/policy.ts';
 import { SourcePositions } from './positions.ts';
@@ -55,14 +55,17 @@ export function parseConfig(text: string, file: string): LoadResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_CONFIG_BYTES) return { ok: false, errors: [tooLarge(file, bytes)], warnings: [] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // uniqueKeys off: the yaml library compares every key with every other (a file of 40,000 keys took
+  // half a minute); duplicateKeys() finds the same duplicates with a Set.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const positions = new SourcePositions(doc, lineCounter);
   const warnings: ConfigDiagnostic[] = doc.warnings.map((w) => ({
     file, ...positions.at(w.pos[0]), code: 'yaml-warning', message: `YAML: ${w.message}`,
   }));
-  if (doc.errors.length > 0) {
-    const errors = doc.errors.map((e): ConfigDiagnostic => ({
-      file, ...positions.at(e.pos[0]), code: 'yaml-syntax', message: `YAML syntax error: ${e.message}`,
+  const syntax = [...doc.errors.map((e) => ({ offset: e.pos[0], message: e.message })), ...duplicateKeys(doc)];
+  if (syntax.length > 0) {
+    const errors = syntax.sort((a, b) => a.offset - b.offset).map((e): ConfigDiagnostic => ({
+      file, ...positions.at(e.offset), code: 'yaml-syntax', message: `YAML syntax error: ${e.message}`,
     }));
     return { ok: false, errors, warnings };
   }
@@ -86,6 +89,24 @@ export function parseConfig(text: string, file: string): LoadResult {
   warnings.sort(byPosition);
   if (result.errors.length > 0) return { ok: false, errors: result.errors.sort(byPosition), warnings };
   return { ok: true, config: result.config, warnings };
+}
+
+// The second and later uses of a key in one map (YAML 1.2 §3.2.1.1: keys are unique), by position.
+function duplicateKeys(doc: Document): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  visit(doc, {
+    Map: (_, map) => {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (!isScalar(key)) continue;
+        const id = `${typeof key.value}:${String(key.value)}`;
+        if (seen.has(id)) found.push({ offset: key.range?.[0] ?? 0, message: 'Map keys must be unique' });
+        seen.add(id);
+      }
+    },
+  });
+  return found;
 }
 
 /**

@@ -171,6 +171,18 @@ describe('YAML syntax errors', () => {
 
   it('point at a duplicated key', () => {
     expect(errorsOf(config({ extra: '  mode: enforce' }))).toEqual(['mta-sts.config.yaml:6:3: YAML syntax error: Map keys must be unique']);
+    // In flow maps too, quoted or not, each repeat reported; 1 and "1" are different keys.
+    expect(errorsOf('domains: [contoso.com]\npolicy: {mode: testing, "mode": none, max_age: 1d, mode: enforce}\nx: {1: a, "1": b}\n')).toEqual([
+      'mta-sts.config.yaml:2:25: YAML syntax error: Map keys must be unique',
+      'mta-sts.config.yaml:2:52: YAML syntax error: Map keys must be unique',
+    ]);
+  });
+
+  it('report every one of 40,000 unknown keys at its line (see scripts/bench-config.ts for the time)', () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`);
+    const errors = errorsOf(config({ extra: keys.join('\n') }));
+    expect(errors).toHaveLength(40_000);
+    expect(errors[39_999]).toBe('mta-sts.config.yaml:40005:1: unknown key "k39999"; the keys here are domains, policy, tlsrpt, hosting');
   });
 
   it('point at a tab used for indentation', () => {
