@@ -1,7 +1,7 @@
 // The one file users edit: parse the YAML, check it against mta-sts.schema.json, then the semantic rules.
 import { open } from 'node:fs/promises';
 import type { ValidateFunction } from 'ajv';
-import { isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { formatDiagnostic as formatAny, type Diagnostic } from '../rfc/diagnostic.ts';
 import type { PolicyMode } from '../rfc/policy.ts';
 import { SourcePositions } from './positions.ts';
@@ -75,6 +75,8 @@ export function parseConfig(text: string, file: string): LoadResult {
     data = doc.toJS();
   } catch (e) {
     // Aliases are resolved only here: an undefined anchor or an alias bomb throws.
+    const errors = unresolvedAliases(doc, text, file, positions);
+    if (errors.length > 0) return { ok: false, errors, warnings };
     let alias: Node | undefined;
     visit(doc, { Alias: (_, node) => { alias ??= node; } });
     const where = alias?.range ? positions.at(alias.range[0]) : { line: 1, column: 1 };
@@ -89,6 +91,25 @@ export function parseConfig(text: string, file: string): LoadResult {
   warnings.sort(byPosition);
   if (result.errors.length > 0) return { ok: false, errors: result.errors.sort(byPosition), warnings };
   return { ok: true, config: result.config, warnings };
+}
+
+// YAML reads an unquoted value that starts with `*` (`- *.mail.protection.outlook.com`) as an alias
+// of an anchor that does not exist; say so, and how to write it instead.
+function unresolvedAliases(doc: Document, text: string, file: string, positions: SourcePositions): ConfigDiagnostic[] {
+  const found: ConfigDiagnostic[] = [];
+  visit(doc, {
+    Alias: (_, alias, path) => {
+      if (alias.resolve(doc) !== undefined || !alias.range) return;
+      const written = text.slice(alias.range[0], alias.range[1]);
+      const field = path.filter(isPair).map((p) => String(isScalar(p.key) ? p.key.value : '?')).join('.');
+      found.push({
+        file, ...positions.at(alias.range[0]), code: 'yaml-unquoted-star', ...(field ? { field } : {}),
+        message: `${field ? `${field}: ` : ''}YAML reads ${written} as an alias of an anchor that does not exist ("Unresolved alias"); ` +
+          `quote values that start with *, like "${written}"`,
+      });
+    },
+  });
+  return found;
 }
 
 // The second and later uses of a key in one map (YAML 1.2 §3.2.1.1: keys are unique), by position.

@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../src/config/config.ts';
+import { formatDiagnostic, parseConfig } from '../../src/config/config.ts';
 import { configSchema } from '../../src/config/schema.generated.ts';
 import { EXPECTED } from '../../src/config/schema-errors.ts';
 import { SCHEMA_JSON_URL, SCHEMA_MODULE_URL, schemaModuleSource } from '../../src/config/generate-schema.ts';
@@ -215,9 +215,21 @@ describe('YAML aliases', () => {
     expect(errorsOf(text)).toEqual(['mta-sts.config.yaml:7:1: unknown key "x"; the keys here are domains, policy, tlsrpt, hosting']);
   });
 
-  it('that point nowhere are reported at the alias', () => {
+  it('that point nowhere are reported at the alias, with the field and the quoting that fixes it', () => {
     expect(errorsOf(config({ mx: '[*nowhere]' }))).toEqual([
-      expect.stringMatching(/^mta-sts\.config\.yaml:4:8: YAML error: Unresolved alias/),
+      'mta-sts.config.yaml:4:8: policy.mx: YAML reads *nowhere as an alias of an anchor that does not exist ("Unresolved alias"); quote values that start with *, like "*nowhere"',
+    ]);
+  });
+
+  it('explain an unquoted *.mail.protection.outlook.com, each one', () => {
+    const text = ['domains: [contoso.com]', 'policy:', '  mode: enforce', '  mx:', '    - *.mail.protection.outlook.com', '    - *.contoso-com.l-v1.mx.microsoft', '  max_age: 1w', ''].join('\n');
+    const result = parseConfig(text, FILE);
+    expect(result.ok ? [] : result.errors.map((d) => [formatDiagnostic(d), d.field, d.code])).toEqual([
+      [
+        'mta-sts.config.yaml:5:7: policy.mx: YAML reads *.mail.protection.outlook.com as an alias of an anchor that does not exist ("Unresolved alias"); quote values that start with *, like "*.mail.protection.outlook.com"',
+        'policy.mx', 'yaml-unquoted-star',
+      ],
+      [expect.stringMatching(/^mta-sts\.config\.yaml:6:7: policy\.mx: .*like "\*\.contoso-com\.l-v1\.mx\.microsoft"$/), 'policy.mx', 'yaml-unquoted-star'],
     ]);
   });
 });
