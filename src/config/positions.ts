@@ -32,6 +32,12 @@ export class SourcePositions {
     return this.of((empty ? found.key : node) ?? found.value ?? this.doc.contents);
   }
 
+  /** The value at `path` exactly as written (`.inf`, not Infinity), when it is a scalar. */
+  written(path: ConfigPath): string | undefined {
+    const node = this.walk(path).value;
+    return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  }
+
   /** Where the key of the last segment of `path` is written (the value's, for list items). */
   key(path: ConfigPath): Position {
     const found = this.walk(path);

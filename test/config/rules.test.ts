@@ -147,12 +147,32 @@ describe('policy.max_age', () => {
     expect(errorsOf(config({ max_age: '-1' }))[0]).toMatch(/^mta-sts\.config\.yaml:5:12: policy\.max_age must be between 0 and 31557600/);
   });
 
-  it('refuses fractions, quoted numbers and unknown units', () => {
-    for (const value of ['1.5', '"604800"', '7y', '1 d']) {
+  it('refuses fractions, quoted numbers and unknown units, listing the units', () => {
+    for (const value of ['1.5', '"604800"', '7y', '1 d', '1mo']) {
       expect(errorsOf(config({ max_age: value }))).toEqual([
-        expect.stringMatching(/^mta-sts\.config\.yaml:5:12: policy\.max_age must be a whole number of seconds or a duration like 7d \(got /),
+        expect.stringMatching(/^mta-sts\.config\.yaml:5:12: policy\.max_age must be a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w[ ;]/),
       ]);
     }
+  });
+
+  it('suggests 52w for a year', () => {
+    for (const value of ['1y', '1Y', '2years']) {
+      expect(errorsOf(config({ max_age: value }))).toEqual([
+        `mta-sts.config.yaml:5:12: policy.max_age must be a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w; for a year write 52w (got "${value}")`,
+      ]);
+    }
+    expect(accepted(config({ max_age: '52w' })).config.policy.max_age).toBe(31449600);
+  });
+
+  it('shows .inf and .nan as written, not as null', () => {
+    for (const value of ['.inf', '-.Inf', '.NaN']) {
+      expect(errorsOf(config({ max_age: value }))).toEqual([
+        `mta-sts.config.yaml:5:12: policy.max_age must be a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w (got ${value})`,
+      ]);
+    }
+    expect(errorsOf(config({ extra: '  id: .inf' }))).toEqual([
+      'mta-sts.config.yaml:6:7: policy.id must be 1 to 32 letters or digits (got .inf)',
+    ]);
   });
 });
 

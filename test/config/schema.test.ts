@@ -72,7 +72,7 @@ describe('schema errors', () => {
     const text = config({ mode: 'enforced', max_age: 'forever', extra: 'hostin: {}' });
     expect(errorsOf(text)).toEqual([
       'mta-sts.config.yaml:3:9: policy.mode must be one of testing, enforce, none (got "enforced")',
-      'mta-sts.config.yaml:5:12: policy.max_age must be a whole number of seconds or a duration like 7d (got "forever")',
+      'mta-sts.config.yaml:5:12: policy.max_age must be a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w (got "forever")',
       'mta-sts.config.yaml:6:1: unknown key "hostin"; did you mean "hosting"?',
     ]);
   });
