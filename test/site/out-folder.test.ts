@@ -3,7 +3,7 @@ import { cp, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, SiteError, staleFiles } from '../../src/site/build.ts';
+import { buildSite, SITE_DIR, SiteError, staleFiles } from '../../src/site/build.ts';
 import { defaultConfig } from './fixtures.ts';
 
 let work: string;
@@ -55,6 +55,12 @@ describe('buildSite refuses a folder that is not a previous build', () => {
     await expectRefused(dir, /project is not a previous build, so it is not replaced: it holds \.git\/, .*mta-sts\.config\.yaml.*a build writes only \.well-known\/, assets\/, index\.html, staticwebapp\.config\.json\. Nothing was touched/);
     // --check refuses it the same way instead of reading it.
     await expect(staleFiles(defaultConfig(), dir)).rejects.toThrow(/is not a previous build/);
+  });
+
+  it('the page source site/ (a copy of it), which holds files a build does not write', async () => {
+    const dir = join(work, 'site');
+    await cp(SITE_DIR, dir, { recursive: true });
+    await expectRefused(dir, /site is not a previous build, so it is not replaced: it holds style\.css, and a build writes only/);
   });
 
   it('a folder with a nested tree where a build writes only files', async () => {
