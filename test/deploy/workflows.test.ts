@@ -380,6 +380,29 @@ describe('.github/workflows/deploy.yml', () => {
   });
 });
 
+describe('README "Deploy to Azure" and the pipelines', () => {
+  const readme = read('README.md');
+  const section = readme.slice(readme.indexOf('## Deploy to Azure\n'), readme.indexOf('\n## ', readme.indexOf('## Deploy to Azure\n') + 1));
+  const heading = (n: number) => new RegExp(`^### ${n}\\. (.*)$`, 'm').exec(section)?.[1] ?? '';
+
+  it('has the steps 1 to 8 the pipelines\' messages point to, on the subjects they name', () => {
+    for (let n = 1; n <= 8; n++) expect(heading(n), `step ${n}`).not.toBe('');
+    const refs = [...`${azureText}\n${githubText}`.matchAll(/README: Deploy to Azure, step (\d)/g)].map((m) => Number(m[1]));
+    expect(new Set(refs)).toEqual(new Set([2, 3]));
+    expect(heading(2)).toMatch(/deployment token/);
+    expect(heading(3)).toMatch(/service connection/);
+    expect(heading(8)).toMatch(/enforce/);
+  });
+
+  it('names only the variables the pipeline has, and the hosting: keys it reads', () => {
+    expect(section).not.toMatch(/allowPendingCertificates|swaName|swaResourceGroup|dnsResourceGroup|configure-domains/);
+    expect(section).toContain('`armServiceConnection`');
+    for (const key of ['app', 'resource_group', 'subscription', 'dns_resource_group']) expect(section).toMatch(new RegExp(`^  ${key}: `, 'm'));
+    // Step 8 tells a user outside Azure DNS to replace one TXT per domain, and how the run says so.
+    expect(section.slice(section.indexOf('### 8.'))).toMatch(/one TXT record per domain[\s\S]*succeeded[\s\S]*with issues/);
+  });
+});
+
 describe('both files', () => {
   it('hold no literal secret', () => {
     for (const text of [azureText, githubText]) {
