@@ -73,8 +73,12 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
       /expected a mapping with one of the keys: task, script, .*bash/);
   });
 
-  it.skipIf(!available)(named('fails on a misspelled dependsOn of a stage'), () => {
+  it.skipIf(!available)(named('fails on a misspelled dependsOn of a stage or a job'), () => {
     expectOneFinding(mutate(azureText, '    dependsOn: Build\n', '    dependOn: Build\n'), /stages\.1: unknown key "dependOn"; expected one of: .*\bdependsOn\b/);
+    const job = '      - job: deploy\n        displayName: Deploy home/\n';
+    expectOneFinding(mutate(azureText, job, `${job}        dependsOnn: []\n`), /stages\.1\.jobs\.0: unknown key "dependsOnn"; expected one of: .*\bdependsOn\b/);
+    // The correct spelling with a list is fine.
+    expect(validate(mutate(azureText, job, `${job}        dependsOn: []\n`).text)).toEqual([]);
   });
 
   it.skipIf(!available)(named('lets expressions stand for booleans, but not for a step\'s continueOnError pattern'), () => {

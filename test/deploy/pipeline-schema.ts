@@ -258,7 +258,9 @@ export function compilePipelineValidator(schemaFile = SCHEMA_FILE): PipelineVali
   const raw = JSON.parse(readFileSync(schemaFile, 'utf8')) as Schema;
   // The language service's own keywords (ignoreCase, firstProperty, aliases, …) are annotations here.
   // unicodeRegExp off: the schema's patterns escape characters (\/, \:) that the u flag rejects.
-  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateSchema: false, unicodeRegExp: false });
+  // optimize off: Ajv's code optimiser triples the compile time of this schema and does not make one
+  // validation measurably faster (about 40 ms either way, measured on this file).
+  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateSchema: false, unicodeRegExp: false, code: { optimize: false } });
   const adapted = adapt(raw);
   const check: ValidateFunction = ajv.compile(adapted);
   return {
