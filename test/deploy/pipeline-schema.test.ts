@@ -59,7 +59,7 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
   });
 
   it.skipIf(!available)(named('checks the steps inside ${{ if }} / ${{ else }} blocks (hoisted into their parent)'), () => {
-    const m = mutate(azureText, '                  inlineScript: npx --no-install mta-sts azure bind', '                  inlineScrpt: npx --no-install mta-sts azure bind');
+    const m = mutate(azureText, '                  inlineScript: node bin/mta-sts.js azure bind', '                  inlineScrpt: node bin/mta-sts.js azure bind');
     expectOneFinding(m, /^azure-pipelines\.yml:\d+:\d+: stages\.2\.jobs\.0\.steps\.\d+\.inputs: unknown key "inlineScrpt"/);
     // Both branches' steps stand in the job's list: the else branch's checkout follows the if branch's four steps.
     const inElse = mutate(azureText, '              - checkout: none', '              - checkout: none\n                clean: maybe');
@@ -96,8 +96,8 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
   });
 
   it.skipIf(!available)(named('accepts an input by its alias and reports broken YAML with its line'), () => {
-    expect(validate(mutate(azureText, '                  azureSubscription: ${{ variables.armServiceConnection }}\n                  scriptType: bash\n                  scriptLocation: inlineScript\n                  inlineScript: npx --no-install mta-sts azure bind',
-      '                  connectedServiceNameARM: ${{ variables.armServiceConnection }}\n                  scriptType: bash\n                  scriptLocation: inlineScript\n                  inlineScript: npx --no-install mta-sts azure bind').text)).toEqual([]);
+    expect(validate(mutate(azureText, '                  azureSubscription: ${{ variables.armServiceConnection }}\n                  scriptType: bash\n                  scriptLocation: inlineScript\n                  inlineScript: node bin/mta-sts.js azure bind',
+      '                  connectedServiceNameARM: ${{ variables.armServiceConnection }}\n                  scriptType: bash\n                  scriptLocation: inlineScript\n                  inlineScript: node bin/mta-sts.js azure bind').text)).toEqual([]);
     const broken = mutate(azureText, '    dependsOn: Build\n', '    dependsOn: [Build\n');
     const findings = validate(broken.text);
     expect(findings.length).toBeGreaterThan(0);
@@ -135,7 +135,7 @@ describe('.github/workflows/*.yml with action-validator', () => {
   });
 
   it('fails on a misspelled step key', () => {
-    const r = validateText(mutate(deployText, '        run: npx --no-install mta-sts azure bind', '        rnu: npx --no-install mta-sts azure bind').text);
+    const r = validateText(mutate(deployText, '        run: node bin/mta-sts.js azure bind', '        rnu: node bin/mta-sts.js azure bind').text);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("Additional property 'rnu' is not allowed");
   });
