@@ -27,7 +27,7 @@ export class LoopbackInternet {
     readonly https: HttpsTestServer,
     readonly arm: ArmEmulator,
   ) {
-    for (const name of ['bin', 'src', 'node_modules', 'tsconfig.json']) symlinkSync(join(repoRoot, name), join(this.dir, name));
+    for (const name of ['bin', 'dist', 'src', 'node_modules', 'tsconfig.json']) symlinkSync(join(repoRoot, name), join(this.dir, name));
     // Copied, not linked: a script run as its own entry point compares import.meta.url with argv[1].
     cpSync(join(repoRoot, 'scripts'), join(this.dir, 'scripts'), { recursive: true });
     copyFileSync(join(repoRoot, 'package.json'), join(this.dir, 'package.json'));

@@ -193,7 +193,7 @@ describe('azure-pipelines.yml', () => {
     expect(indexWhere(steps, (s) => scriptOf(s) === 'npm ci')).toBeLessThan(guard);
     const script = scriptOf(steps[guard]!);
     expect(script).toContain('args=(--before-deploy --config mta-sts.config.yaml)');
-    expect(script).toMatch(/npx --no-install mta-sts check "\$\{args\[@\]\}"\n\s*status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
+    expect(script).toMatch(/node bin\/mta-sts\.js check "\$\{args\[@\]\}"\n\s*status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
     expect(steps[guard]!.continueOnError).toBeUndefined();
     expect(steps[guard]!.env).toEqual({ CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
   });
@@ -208,7 +208,7 @@ describe('azure-pipelines.yml', () => {
       azureSubscription: '${{ variables.armServiceConnection }}',
       scriptType: 'bash',
       scriptLocation: 'inlineScript',
-      inlineScript: 'npx --no-install mta-sts azure bind --config mta-sts.config.yaml',
+      inlineScript: 'node bin/mta-sts.js azure bind --config mta-sts.config.yaml',
       workingDirectory: '$(System.DefaultWorkingDirectory)',
       failOnStandardError: false,
     });
@@ -224,7 +224,7 @@ describe('azure-pipelines.yml', () => {
   it('Verify: publish-dns (waits for the live policy itself), then the check, then JUnit', () => {
     const steps = stepsOf('Verify');
     const scripts = steps.map(scriptOf);
-    const publishDns = 'npx --no-install mta-sts azure publish-dns --config mta-sts.config.yaml';
+    const publishDns = 'node bin/mta-sts.js azure publish-dns --config mta-sts.config.yaml';
     const publishers = steps.filter((s) => scriptOf(s) === publishDns);
     // With the service connection it runs logged in to Azure (for hosting.dns_resource_group); without, it prints.
     expect(publishers.map((s) => [s.branch, s.task ?? 'script'])).toEqual([
@@ -236,7 +236,7 @@ describe('azure-pipelines.yml', () => {
       expect(p.env).toBeUndefined();
       expect(p.continueOnError).toBeUndefined();
     }
-    const check = indexWhere(scripts, (s) => s.includes('npx --no-install mta-sts check'));
+    const check = indexWhere(scripts, (s) => s.includes('node bin/mta-sts.js check'));
     const junit = indexWhere(steps, (s) => s.task === 'PublishTestResults@2');
     for (const p of publishers) expect(steps.indexOf(p)).toBeLessThan(check);
     expect(junit).toBeGreaterThan(check);
@@ -248,7 +248,7 @@ describe('azure-pipelines.yml', () => {
 
   it('Verify: the check always allows pending certificates, writes JUnit, annotates, and fails the run on a failure', () => {
     const steps = stepsOf('Verify');
-    const check = steps.find((s) => scriptOf(s).includes('npx --no-install mta-sts check'))!;
+    const check = steps.find((s) => scriptOf(s).includes('node bin/mta-sts.js check'))!;
     const script = scriptOf(check);
     expect(script).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --json --allow-pending-cert)');
     expect(script).toContain('if [ "$CHECK_STARTTLS" != true ]; then args+=(--skip-starttls); fi');
@@ -318,7 +318,7 @@ describe('.github/workflows/deploy.yml', () => {
     const guard = indexWhere(s, (x) => runOf(x).includes('--before-deploy'));
     expect(guard).toBeLessThan(indexWhere(s, (x) => x.uses === 'Azure/static-web-apps-deploy@v1'));
     expect(indexWhere(s, (x) => runOf(x) === 'npm ci')).toBeLessThan(guard);
-    expect(runOf(s[guard]!)).toMatch(/npx --no-install mta-sts check "\$\{args\[@\]\}"\n\s*status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
+    expect(runOf(s[guard]!)).toMatch(/node bin\/mta-sts\.js check "\$\{args\[@\]\}"\n\s*status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
     expect(s[guard]!['continue-on-error']).toBeUndefined();
   });
 
@@ -351,7 +351,7 @@ describe('.github/workflows/deploy.yml', () => {
     expect(jobs.domains!.permissions).toMatchObject({ 'id-token': 'write' });
     expect((jobs.domains!.env as Obj).AZURE_CONFIGURED).toBe("${{ vars.AZURE_CLIENT_ID != '' }}");
     const login = indexWhere(s, (x) => x.uses === 'azure/login@v2');
-    const bind = indexWhere(s, (x) => runOf(x) === 'npx --no-install mta-sts azure bind --config mta-sts.config.yaml');
+    const bind = indexWhere(s, (x) => runOf(x) === 'node bin/mta-sts.js azure bind --config mta-sts.config.yaml');
     expect(login).toBeLessThan(bind);
     expect(indexWhere(s, (x) => runOf(x) === 'npm ci')).toBeLessThan(bind);
     expect(s[bind]!.if).toBe("env.AZURE_CONFIGURED == 'true'");
@@ -364,8 +364,8 @@ describe('.github/workflows/deploy.yml', () => {
     const s = steps('verify');
     const runs = s.map(runOf);
     const login = indexWhere(s, (x) => x.uses === 'azure/login@v2');
-    const publish = indexWhere(runs, (r) => r === 'npx --no-install mta-sts azure publish-dns --config mta-sts.config.yaml');
-    const check = indexWhere(runs, (r) => r.includes('npx --no-install mta-sts check'));
+    const publish = indexWhere(runs, (r) => r === 'node bin/mta-sts.js azure publish-dns --config mta-sts.config.yaml');
+    const check = indexWhere(runs, (r) => r.includes('node bin/mta-sts.js check'));
     const upload = indexWhere(s, (x) => x.uses === 'actions/upload-artifact@v4');
     expect(login).toBeLessThan(publish);
     expect(s[login]!.if).toBe("env.AZURE_CONFIGURED == 'true'");
@@ -380,7 +380,39 @@ describe('.github/workflows/deploy.yml', () => {
   });
 });
 
+describe('README "Deploy to Azure" and the pipelines', () => {
+  const readme = read('README.md');
+  const section = readme.slice(readme.indexOf('## Deploy to Azure\n'), readme.indexOf('\n## ', readme.indexOf('## Deploy to Azure\n') + 1));
+  const heading = (n: number) => new RegExp(`^### ${n}\\. (.*)$`, 'm').exec(section)?.[1] ?? '';
+
+  it('has the steps 1 to 8 the pipelines\' messages point to, on the subjects they name', () => {
+    for (let n = 1; n <= 8; n++) expect(heading(n), `step ${n}`).not.toBe('');
+    const refs = [...`${azureText}\n${githubText}`.matchAll(/README: Deploy to Azure, step (\d)/g)].map((m) => Number(m[1]));
+    expect(new Set(refs)).toEqual(new Set([2, 3]));
+    expect(heading(2)).toMatch(/deployment token/);
+    expect(heading(3)).toMatch(/service connection/);
+    expect(heading(8)).toMatch(/enforce/);
+  });
+
+  it('names only the variables the pipeline has, and the hosting: keys it reads', () => {
+    expect(section).not.toMatch(/allowPendingCertificates|swaName|swaResourceGroup|dnsResourceGroup|configure-domains/);
+    expect(section).toContain('`armServiceConnection`');
+    for (const key of ['app', 'resource_group', 'subscription', 'dns_resource_group']) expect(section).toMatch(new RegExp(`^  ${key}: `, 'm'));
+    // Step 8 tells a user outside Azure DNS to replace one TXT per domain, and how the run says so.
+    const step8 = section.slice(section.indexOf('### 8.'), section.indexOf('### Troubleshooting'));
+    expect(step8).toMatch(/one TXT record per domain[\s\S]*warns[\s\S]*fails on purpose[\s\S]*config-id-differs/);
+  });
+});
+
 describe('both files', () => {
+  it('run the CLI one way: node bin/mta-sts.js (npx would copy the project into its cache first)', () => {
+    for (const text of [azureText, githubText]) {
+      expect(text).not.toMatch(/npx\s/);
+      const calls = [...text.matchAll(/node bin\/mta-sts\.js (\w+(?: \w[\w-]*)?)/g)].map((m) => m[1]);
+      expect(new Set(calls)).toEqual(new Set(['check', 'azure bind', 'azure publish-dns']));
+    }
+  });
+
   it('hold no literal secret', () => {
     for (const text of [azureText, githubText]) {
       expect(text).not.toMatch(/[0-9a-f]{32,}/i);
