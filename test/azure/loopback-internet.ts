@@ -14,7 +14,7 @@ import { APP, DEFAULT_HOST, WEB_RG } from './harness.ts';
 export interface ProcessResult { code: number | null; stdout: string; stderr: string }
 
 export class LoopbackInternet {
-  /** The scratch checkout: bin/, src/, scripts/ and node_modules/ of this repo, its own config and home/. */
+  /** The scratch checkout: bin/, dist/ (compiled by the tests' global setup), src/, scripts/ and node_modules/ of this repo, its own config and home/. */
   readonly dir = mkdtempSync(join(tmpdir(), 'azure-process-'));
   readonly bin = join(this.dir, '.fake-bin');
   readonly caFile = join(this.dir, '.test-ca.pem');
