@@ -118,7 +118,7 @@ describe('schema errors', () => {
 
   it('lists the known keys when no key is close', () => {
     expect(errorsOf(config({ extra: 'reporting: yes' }))).toEqual([
-      'mta-sts.config.yaml:6:1: unknown key "reporting"; the keys here are domains, policy, tlsrpt, hosting',
+      'mta-sts.config.yaml:6:1: unknown key "reporting"; the keys here are domains, policy, tlsrpt, hosting, rollout',
     ]);
   });
 
@@ -155,9 +155,9 @@ describe('schema errors', () => {
   });
 
   it('refuses a file that is not a map', () => {
-    expect(errorsOf('')).toEqual(['mta-sts.config.yaml:1:1: the config must be a map with the keys domains, policy, tlsrpt, hosting (got nothing)']);
+    expect(errorsOf('')).toEqual(['mta-sts.config.yaml:1:1: the config must be a map with the keys domains, policy, tlsrpt, hosting, rollout (got nothing)']);
     expect(errorsOf('\n\n- contoso.com\n')).toEqual([
-      'mta-sts.config.yaml:3:1: the config must be a map with the keys domains, policy, tlsrpt, hosting (got a list)',
+      'mta-sts.config.yaml:3:1: the config must be a map with the keys domains, policy, tlsrpt, hosting, rollout (got a list)',
     ]);
   });
 });
@@ -200,7 +200,7 @@ function errorsOrConfig(text: string): unknown {
 describe('YAML aliases', () => {
   it('are resolved', () => {
     const text = config({ mx: '&exo ["*.mail.protection.outlook.com"]', extra: 'tlsrpt: {rua: [mailto:a@contoso.com]}\nx: *exo' });
-    expect(errorsOf(text)).toEqual(['mta-sts.config.yaml:7:1: unknown key "x"; the keys here are domains, policy, tlsrpt, hosting']);
+    expect(errorsOf(text)).toEqual(['mta-sts.config.yaml:7:1: unknown key "x"; the keys here are domains, policy, tlsrpt, hosting, rollout']);
   });
 
   it('that point nowhere are reported at the alias', () => {
