@@ -24,7 +24,7 @@ describe('rollout section', () => {
       'mta-sts.config.yaml:6:24: rollout.window_days must be a whole number of days from 1 to 366, like 14 (got 1.5)',
     ]);
     expect(errorsOf(config({ extra: 'rollout: {window_days: 7, min_report_days: 10}' }))).toEqual([
-      'mta-sts.config.yaml:6:45: rollout.min_report_days is 10 days but the evidence window (rollout.window_days) is only 7; make it at most 7',
+      'mta-sts.config.yaml:6:44: rollout.min_report_days is 10 days but the evidence window (rollout.window_days) is only 7; make it at most 7',
     ]);
   });
 });
