@@ -36,11 +36,19 @@ export class ReportSet {
   readonly reports: ReportMeta[] = [];
   readonly skipped: Skipped[] = [];
   readonly observations: Observation[] = [];
+  /** Reports that started before `since` (YYYY-MM-DD), left out. */
+  older = 0;
   private readonly seen = new Map<string, string>();
   private readonly lines = new Map<string, string[]>();
 
+  constructor(private readonly since?: string) {}
+
   /** Adds a parsed report; returns false when it duplicates one already added (it is listed in `skipped`). */
   add(report: Report, file: string, sha256: string): boolean {
+    if (this.since !== undefined && reportDay(report) < this.since) {
+      this.older++;
+      return false;
+    }
     const key = `${report.organization}\u0000${report.reportId}`;
     const first = this.seen.get(key);
     if (first !== undefined) {
