@@ -167,8 +167,8 @@ function parsePolicyEntry(
     return undefined;
   }
 
-  // A no-policy-found entry has no policy to quote, so its missing policy-string is no repair.
-  const policyString = type === 'no-policy-found' && policy['policy-string'] === undefined
+  // Only an sts or tlsa entry has a policy to quote, so only there is a missing policy-string worth a word.
+  const policyString = type !== 'sts' && type !== 'tlsa' && policy['policy-string'] === undefined
     ? []
     : policyLines(policy['policy-string'], `${where}.policy.policy-string`, warn);
   const mxHost = mxHosts(policy['mx-host'], `${where}.policy.mx-host`, warn);
