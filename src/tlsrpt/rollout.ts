@@ -10,7 +10,7 @@ import { DEFAULT_CONCURRENCY, runChecks } from '../check/run.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { editConfigFile, ConfigEditError, type ConfigEdit } from '../config/edit.ts';
 import { buildSite, SiteError } from '../site/build.ts';
-import { configPolicy } from '../site/policy.ts';
+import { configPolicy } from '../config/policy.ts';
 import { buildEvidence, evidencePath, type EvidenceFile } from './evidence.ts';
 import { readReports } from './files.ts';
 import type { ReportSet } from './summary.ts';
