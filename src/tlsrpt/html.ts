@@ -76,7 +76,7 @@ ${rows}
 }
 
 const BAR = 18;
-const GAP = 6;
+const GAP = 12;
 const HEIGHT = 160;
 
 /** Daily stacked bars: successful (green) below failed (red), scaled to the busiest day. */
