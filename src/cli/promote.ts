@@ -7,6 +7,7 @@ import { renderFindings, renderTable } from '../check/report.ts';
 import { DEFAULT_TIMEOUT_S } from '../check/run.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { EVIDENCE_FILE } from '../tlsrpt/evidence.ts';
+import { missingPaths } from '../tlsrpt/files.ts';
 import { verdictBlock } from '../tlsrpt/render.ts';
 import { promote } from '../tlsrpt/rollout.ts';
 import { printable } from '../tlsrpt/text.ts';
@@ -60,6 +61,11 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
     if (problem) throw new UsageError(problem);
   }
 
+  const missing = await missingPaths(reportPaths, io.cwd);
+  if (missing.length > 0) {
+    for (const m of missing) io.err(`mta-sts promote: ${m}: no such file or folder\n`);
+    return 1;
+  }
   const display = values.config ?? DEFAULT_CONFIG_FILE;
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../check/report.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
-import { readReports } from '../tlsrpt/files.ts';
+import { missingPaths, readReports } from '../tlsrpt/files.ts';
 import { renderHtml } from '../tlsrpt/html.ts';
 import { renderText, reportsJson } from '../tlsrpt/render.ts';
 import { ReportSet } from '../tlsrpt/summary.ts';
@@ -25,7 +25,7 @@ export const command: Command = {
   usage: 'reports [PATH...] [--config FILE] [--since YYYY-MM-DD] [--now YYYY-MM-DD] [--json] [--html FILE]',
   summary: 'summarise TLS-RPT reports (.json, .json.gz, .eml; folders recursively) and say whether enforce is safe',
   help: [
-    '  PATH...            report files and folders (default: the current folder)',
+    '  PATH...            report files and folders, read recursively (default: the current folder); hidden folders and node_modules are left out',
     `  --config FILE      the config whose domains and policy the verdict judges (default: ./${DEFAULT_CONFIG_FILE} when present)`,
     '  --since DATE       leave out reports that start before this day',
     '  --now DATE         judge as if today were DATE (default: today, UTC)',
@@ -43,7 +43,13 @@ export const command: Command = {
     const loaded = await loadOptionalConfig(io, values.config);
     if (!loaded.ok) return 1;
 
-    const set = await readReports(positionals.length ? positionals : ['.'], io.cwd, new ReportSet(since?.toISOString().slice(0, 10)));
+    const paths = positionals.length ? positionals : ['.'];
+    const missing = await missingPaths(paths, io.cwd);
+    if (missing.length > 0) {
+      for (const m of missing) io.err(`mta-sts reports: ${m}: no such file or folder\n`);
+      return 1;
+    }
+    const set = await readReports(paths, io.cwd, new ReportSet(since?.toISOString().slice(0, 10)));
     if (set.reports.length === 0) {
       for (const s of set.skipped) io.err(`${s.file}: ${s.reason}\n`);
       const older = set.older ? ` (${set.older} report(s) started before --since)` : '';

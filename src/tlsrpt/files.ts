@@ -2,7 +2,7 @@
 // order, so "the first of two copies" is well defined. Parsing itself is in parser.ts.
 import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { MAX_FILE_BYTES, decodeReport } from './parser.ts';
 import { ReportSet } from './summary.ts';
 
@@ -21,15 +21,37 @@ export async function* reportFiles(paths: string[], cwd: string): AsyncGenerator
   }
 }
 
-async function* walk(dir: string, display: string): AsyncGenerator<{ path: string; display: string }> {
-  const entries = (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+// Folders no one keeps reports in, which can hold many thousands of files.
+const NOT_REPORT_FOLDERS = new Set(['node_modules']);
+
+async function* walk(dir: string, display: string): AsyncGenerator<{ path: string; display: string } | { missing: string; reason: string }> {
+  let entries;
+  try {
+    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch (e) {
+    yield { missing: display, reason: `cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+    return;
+  }
   for (const entry of entries) {
     const path = join(dir, entry.name);
     const shown = join(display, entry.name);
-    // Symbolic links to folders are not followed, so a link loop cannot make the walk endless.
-    if (entry.isDirectory()) yield* walk(path, shown);
-    else if (entry.isFile() || entry.isSymbolicLink()) yield { path, display: shown };
+    // Symbolic links to folders are not followed, so a link loop cannot make the walk endless; hidden
+    // folders (.git) and node_modules are not reports.
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith('.') && !NOT_REPORT_FOLDERS.has(entry.name)) yield* walk(path, shown);
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      yield { path, display: shown };
+    }
   }
+}
+
+/** The paths among `paths` that do not exist, as given (a typo must not give a partial summary). */
+export async function missingPaths(paths: string[], cwd: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (const p of paths) {
+    if (await stat(resolve(cwd, p)).then(() => false, () => true)) missing.push(p);
+  }
+  return missing;
 }
 
 /** Reads every report under `paths` into a ReportSet; files that are no report are listed in `skipped`. */
@@ -73,9 +95,4 @@ async function readBounded(path: string): Promise<Uint8Array | string> {
   } finally {
     await handle?.close();
   }
-}
-
-/** A path as shown relative to `base` (for the evidence file), with forward slashes. */
-export function relativePath(base: string, path: string): string {
-  return relative(base, path).split('\\').join('/');
 }

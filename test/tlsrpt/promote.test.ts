@@ -147,6 +147,14 @@ describe('mta-sts promote', () => {
     expect(r.err).toContain('mta-sts.config.yaml is already in enforce mode; nothing to promote');
   });
 
+  it('exits 1, changing nothing, when a --reports path does not exist', async () => {
+    await writeConfig();
+    const r = await run('promote', ['--reports', 'reprots', '--now', NOW, ...dns()]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('mta-sts promote: reprots: no such file or folder\n');
+    expect(await readFile(join(dir, 'mta-sts.config.yaml'), 'utf8')).toBe(CONFIG);
+  });
+
   it.each([
     [[], '--reports PATH is required'],
     [['--reports', 'reports', '--force'], '--force needs --reason TEXT'],

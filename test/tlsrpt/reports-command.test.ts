@@ -113,15 +113,33 @@ describe('mta-sts reports', () => {
 
   it('exits 1 when no file is a report, naming each file and why', async () => {
     await put('notes.eml', plainMail());
-    const r = await run(['notes.eml', 'missing-folder']);
+    await put('old/readme.txt', 'not a report');
+    const r = await run(['notes.eml', 'old']);
     expect(r.code).toBe(1);
     expect(r.err).toBe([
       'notes.eml: a mail message without a TLS-RPT report (no attachment)',
-      'missing-folder: no such file or folder',
+      'old/readme.txt: not a TLS-RPT report: neither JSON, gzip nor a mail message',
       'mta-sts reports: no file could be read as a TLS-RPT report',
       '',
     ].join('\n'));
     expect(r.out).toBe('');
+  });
+
+  it('exits 1 for a named path that does not exist, before reading anything', async () => {
+    await inbox();
+    const r = await run(['inbox', 'inbxo']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('mta-sts reports: inbxo: no such file or folder\n');
+    expect(r.out).toBe('');
+  });
+
+  it('reads the current folder by default, leaving out hidden folders and node_modules', async () => {
+    await put('reports/google.json.gz', gz(google));
+    await put('.git/objects/x.json', json(microsoft));
+    await put('node_modules/pkg/report.json', json(microsoft));
+    const r = await run(['--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as ReportsJson).reports.map((x) => x.file)).toEqual(['reports/google.json.gz']);
   });
 
   it('exits 1 for an invalid or missing named config', async () => {
