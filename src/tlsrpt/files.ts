@@ -1,12 +1,13 @@
 // Reading report files and folders: one file at a time (bounded memory however many there are), in path
 // order, so "the first of two copies" is well defined. Parsing itself is in parser.ts.
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MAX_FILE_BYTES, decodeReport } from './parser.ts';
 import { ReportSet } from './summary.ts';
 
-/** Every file under `paths`: files as given, folders recursively, entries in code-point order. */
+/** Every file under `paths`: files as given, folders recursively, in path order (code points). */
 export async function* reportFiles(paths: string[], cwd: string): AsyncGenerator<{ path: string; display: string } | { missing: string; reason: string }> {
   for (const given of paths) {
     const path = resolve(cwd, given);
@@ -27,7 +28,10 @@ const NOT_REPORT_FOLDERS = new Set(['node_modules']);
 async function* walk(dir: string, display: string): AsyncGenerator<{ path: string; display: string } | { missing: string; reason: string }> {
   let entries;
   try {
-    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Sorted as full paths sort (a folder's name followed by "/"), so "path order" means the same thing
+    // however the files are spread over folders.
+    const key = (e: Dirent) => (e.isDirectory() ? `${e.name}/` : e.name);
+    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   } catch (e) {
     yield { missing: display, reason: `cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
     return;

@@ -125,6 +125,15 @@ describe('mta-sts reports', () => {
     expect(r.out).toBe('');
   });
 
+  it('keeps the first copy in full-path order, whatever the folder layout', async () => {
+    await put('a/z.eml', mail({ attachment: gz(google) }));
+    await put('a-copy.json.gz', gz(google)); // "a-copy.json.gz" < "a/z.eml" as paths ("-" sorts before "/")
+    const r = await run(['.', '--json']);
+    const result = JSON.parse(r.out) as ReportsJson;
+    expect(result.reports.map((x) => x.file)).toEqual(['a-copy.json.gz']);
+    expect(result.skipped).toEqual([{ file: 'a/z.eml', reason: 'duplicate of a-copy.json.gz (same organization-name and report-id)' }]);
+  });
+
   it('exits 1 for a named path that does not exist, before reading anything', async () => {
     await inbox();
     const r = await run(['inbox', 'inbxo']);
