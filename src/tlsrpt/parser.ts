@@ -24,6 +24,8 @@ export interface InputContext {
   fileName: string;
   /** TLS-Report-Domain of the mail the report came in (RFC 8460 §5.3). */
   headerDomain?: string;
+  /** TLS-Report-Submitter of that mail. */
+  headerSubmitter?: string;
 }
 
 const TLSRPT_MEDIA_TYPES = ['application/tlsrpt+gzip', 'application/tlsrpt+json', 'application/tlsrpt'];
@@ -64,13 +66,14 @@ async function decodeMail(bytes: Uint8Array, context: InputContext): Promise<Par
   }
   const header = (name: string) => email.headers.find((h) => h.key === name)?.value.trim();
   const headerDomain = header('tls-report-domain');
+  const headerSubmitter = header('tls-report-submitter');
   // The report part first (RFC 8460 §5.3), then any other attachment that turns out to be a report.
   const parts = [...email.attachments].sort((a, b) => rank(a.mimeType) - rank(b.mimeType));
   const reasons: string[] = [];
   for (const part of parts) {
     const content = typeof part.content === 'string' ? Buffer.from(part.content) : new Uint8Array(part.content);
     const inner = isGzip(content) || firstSignificantByte(content) === 0x7b
-      ? await decodeReport(content, { fileName: part.filename ?? context.fileName, ...(headerDomain ? { headerDomain } : {}) })
+      ? await decodeReport(content, { fileName: part.filename ?? context.fileName, ...(headerDomain ? { headerDomain } : {}), ...(headerSubmitter ? { headerSubmitter } : {}) })
       : undefined;
     if (inner?.ok) return inner;
     if (inner && TLSRPT_MEDIA_TYPES.includes(part.mimeType)) reasons.push(`its ${part.mimeType} part is ${inner.reason.replace(/^not a TLS-RPT report: /, '')}`);
@@ -111,8 +114,9 @@ export function parseReportJson(text: string, context: InputContext): ParseOutco
   const nameParts = reportFileName(context.fileName);
   let organization = textField(data['organization-name']);
   if (organization === undefined) {
-    organization = nameParts?.submitter ?? 'unknown organization';
-    warn(`organization-name is missing; using ${shown(organization)}${nameParts ? ' from the file name' : ''}`);
+    const from = context.headerSubmitter ? 'the TLS-Report-Submitter header' : nameParts ? 'the file name' : undefined;
+    organization = context.headerSubmitter ?? nameParts?.submitter ?? 'unknown organization';
+    warn(`organization-name is missing; using ${shown(organization)}${from ? ` from ${from}` : ''}`);
   }
   let reportId = textField(data['report-id']);
   if (reportId === undefined) {

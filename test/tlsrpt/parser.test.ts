@@ -141,6 +141,15 @@ describe('Postfix with a TLS-RPT reporter: no-policy-found without policy-domain
 });
 
 describe('other senders', () => {
+  it('takes a missing organization-name from the TLS-Report-Submitter header, else the file name', async () => {
+    const { 'organization-name': _dropped, ...anonymous } = report();
+    const fromHeader = await parse(mail({ attachment: gz(anonymous), submitter: 'mail.sender.example' }));
+    expect(fromHeader.organization).toBe('mail.sender.example');
+    expect(fromHeader.warnings).toEqual(['organization-name is missing; using "mail.sender.example" from the TLS-Report-Submitter header']);
+    const fromName = await parse(gz(anonymous), reportFileName('sender.example', DOMAIN, '2026-03-01'));
+    expect(fromName.warnings).toEqual(['organization-name is missing; using "sender.example" from the file name']);
+  });
+
   it('accepts contact-info: null', async () => {
     const r = await parse(json(report({ contact: null })));
     expect(r.contactInfo).toBeUndefined();
