@@ -182,7 +182,7 @@ describe('YAML syntax errors', () => {
     const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`);
     const errors = errorsOf(config({ extra: keys.join('\n') }));
     expect(errors).toHaveLength(40_000);
-    expect(errors[39_999]).toBe('mta-sts.config.yaml:40005:1: unknown key "k39999"; the keys here are domains, policy, tlsrpt, hosting');
+    expect(errors[39_999]).toBe('mta-sts.config.yaml:40005:1: unknown key "k39999"; the keys here are domains, policy, tlsrpt, hosting, rollout');
   });
 
   it('point at a tab used for indentation', () => {
