@@ -106,12 +106,13 @@ async function applyEdits(configPath: string, display: string, edits: ConfigEdit
     await after?.();
     return true;
   } catch (e) {
-    if (!(e instanceof ConfigEditError || e instanceof SiteError || typeof (e as NodeJS.ErrnoException).code === 'string')) throw e;
+    // Whatever failed, the config goes back to what it said (and home/ with it) before anything is reported.
     if (edited) {
       await writeAtomic(configPath, original).catch(() => undefined);
       const back = await loadConfig(configPath, display);
       if (back.ok) await buildSite(back.config, home).catch(() => undefined);
     }
+    if (!(e instanceof ConfigEditError || e instanceof SiteError || typeof (e as NodeJS.ErrnoException).code === 'string')) throw e;
     return e instanceof ConfigEditError ? e.message : `${(e as Error).message}; ${display} is unchanged`;
   }
 }

@@ -139,6 +139,17 @@ describe('mta-sts promote', () => {
     expect(await exists('mta-sts.evidence.json')).toBe(false);
   });
 
+  it('puts the config and home/ back when the evidence file cannot be written', async () => {
+    await writeConfig();
+    await writeReports('ok.example', 10);
+    await mkdir(join(dir, 'mta-sts.evidence.json')); // a folder in the way: the final rename fails
+    const r = await run('promote', ['--reports', 'reports', '--now', NOW, ...dns()]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^mta-sts promote: not promoted: .*E(ISDIR|NOTEMPTY|EXIST).*; mta-sts\.config\.yaml is unchanged\.$/m);
+    expect(await readFile(join(dir, 'mta-sts.config.yaml'), 'utf8')).toBe(CONFIG);
+    expect(await readFile(join(dir, 'home/.well-known/mta-sts.txt'), 'utf8')).toContain('mode: testing');
+  });
+
   it('refuses a config that is not in testing', async () => {
     await writeConfig(CONFIG.replace('mode: testing', 'mode: enforce'));
     await writeReports('ok.example', 10);
