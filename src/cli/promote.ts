@@ -77,7 +77,7 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   });
 
   if (result.set) io.out(`Read ${result.set.reports.length} report(s); ${result.set.skipped.length} file(s) skipped.\n`);
-  if (result.verdict) io.out(`${verdictBlock(result.verdict, display).join('\n')}\n`);
+  if (result.verdict) io.out(`${verdictBlock(result.verdict, display, false).join('\n')}\n`);
   if (result.checks) io.out(`\nlive check of the enforce policy (check --before-deploy):\n${renderTable(result.checks)}${renderFindings(result.checks)}`);
   if (result.outcome === 'refused') {
     io.err(`mta-sts promote: not promoted: ${printable(result.message)}.\n`);
