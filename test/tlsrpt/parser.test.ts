@@ -1,6 +1,7 @@
 // The parser against every real-sender shape: each fixture imitates one sender's deviation, and the test
 // checks both the repaired value and the warning that records the repair.
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_REPORT_BYTES, decodeReport, type ParseOutcome } from '../../src/tlsrpt/parser.ts';
 import type { Report } from '../../src/tlsrpt/model.ts';
@@ -236,5 +237,44 @@ describe('files that are no report are skipped with a reason, never a crash', ()
     const before = process.memoryUsage().arrayBuffers;
     expect(await skipped(bomb)).toBe('gzip data that inflates to more than 50 MiB (the limit); not read');
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(MAX_REPORT_BYTES + 16 * 1024 * 1024);
+  });
+});
+
+describe('never throws', () => {
+  it('for any bytes, as JSON, gzip or mail', async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.constantFrom('raw', 'gzip', 'mail', 'json-prefix'), async (bytes, wrap) => {
+      const input = wrap === 'gzip' ? gzipSync(bytes) : wrap === 'mail' ? mail({ attachment: Buffer.from(bytes) })
+        : wrap === 'json-prefix' ? Buffer.concat([Buffer.from('{"policies": ['), bytes]) : Buffer.from(bytes);
+      const outcome = await decodeReport(input, { fileName: 'x' });
+      expect(typeof (outcome.ok ? outcome.report.organization : outcome.reason)).toBe('string');
+    }), { numRuns: 300 });
+  });
+
+  it('for a report whose every field is replaced by any JSON value', async () => {
+    const base = report({ policies: [policyEntry({ mxHost: [MX], details: [detail({ resultType: 'validation-failure', count: 1, mx: MX })] })] });
+    const paths: string[][] = [
+      ['organization-name'], ['report-id'], ['contact-info'], ['date-range'], ['date-range', 'start-datetime'], ['policies'],
+      ['policies', '0'], ['policies', '0', 'policy'], ['policies', '0', 'policy', 'policy-type'], ['policies', '0', 'policy', 'policy-string'],
+      ['policies', '0', 'policy', 'policy-domain'], ['policies', '0', 'policy', 'mx-host'], ['policies', '0', 'summary'],
+      ['policies', '0', 'summary', 'total-failure-session-count'], ['policies', '0', 'failure-details'],
+      ['policies', '0', 'failure-details', '0'], ['policies', '0', 'failure-details', '0', 'failed-session-count'],
+      ['policies', '0', 'failure-details', '0', 'receiving-mx-hostname'],
+    ];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...paths), fc.jsonValue(), async (path, value) => {
+      const copy = structuredClone(base) as Record<string, unknown>;
+      let node = copy as Record<string, unknown>;
+      for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+      node[path.at(-1)!] = value;
+      const outcome = await decodeReport(json(copy), { fileName: 'x.json' });
+      if (outcome.ok) {
+        for (const p of outcome.report.policies) {
+          expect(Number.isSafeInteger(p.successful) && p.successful >= 0).toBe(true);
+          expect(Number.isSafeInteger(p.failed) && p.failed >= 0).toBe(true);
+          expect(p.mxHost.every((h) => typeof h === 'string')).toBe(true);
+        }
+      } else {
+        expect(outcome.reason).toMatch(/\S/);
+      }
+    }), { numRuns: 500 });
   });
 });
