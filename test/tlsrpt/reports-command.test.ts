@@ -1,8 +1,10 @@
 // `mta-sts reports` end to end through the dispatcher: folders read recursively, duplicates counted once,
 // text / --json / --html output, the verdict with a config, and the exit codes.
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
@@ -166,5 +168,23 @@ describe('mta-sts reports', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
     expect(r.err).toContain('usage: mta-sts reports');
+  });
+});
+
+describe('the installed command', () => {
+  it('runs as the README says: mta-sts reports reports/ --html report.html, from the folder with the config', async () => {
+    await put('reports/google.eml', mail({ attachment: gz(google) }));
+    await put('reports/microsoft.json', json(microsoft));
+    await put('mta-sts.config.yaml', `domains: [${DOMAIN}]\npolicy:\n  mode: testing\n  mx: ["*.contoso.example"]\n  max_age: 7d\n`);
+    const bin = fileURLToPath(new URL('../../bin/mta-sts.js', import.meta.url));
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, [bin, 'reports', 'reports/', '--html', 'report.html', '--now', '2026-03-05'], { cwd: dir, timeout: 20_000 },
+        (_e, out) => resolve({ code: child.exitCode ?? -1, stdout: out }));
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Read 2 report\(s\) from 2 file\(s\); 0 skipped\.$/m);
+    expect(stdout).toContain('verdict for mta-sts.config.yaml (window 2026-02-19 to 2026-03-04): not-ready');
+    expect(stdout).toContain('Wrote report.html.');
+    expect(await readFile(join(dir, 'report.html'), 'utf8')).toContain('Verdict: Not ready for enforce');
   });
 });
