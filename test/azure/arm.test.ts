@@ -127,3 +127,14 @@ describe('Reporter and printable', () => {
     expect(io.outText).toContain('\\x1b[2J');
   });
 });
+
+describe('credentials', () => {
+  it('the product signs in only through AzureCliCredential, never a credential that probes the instance metadata endpoint', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dirs = ['src/azure', 'src/cli'];
+    const sources = dirs.flatMap((d) => readdirSync(d).map((f) => readFileSync(join(d, f), 'utf8')));
+    const text = sources.join('\n');
+    expect(text).toContain('new AzureCliCredential()');
+    expect(text).not.toMatch(/DefaultAzureCredential|ManagedIdentityCredential|169\.254\.169\.254|child_process/);
+  });
+});
