@@ -32,6 +32,8 @@ async function pemKey(key: CryptoKey): Promise<string> {
 export interface LeafOptions {
   /** DNS SANs; default none. */
   names: string[];
+  /** IP address SANs, for servers reached as https://127.0.0.1:PORT. */
+  ips?: string[];
   notBefore?: Date;
   notAfter?: Date;
   /** Signed by its own key rather than the CA. */
@@ -69,7 +71,10 @@ export class TestCA {
     const extensions = [
       new x509.BasicConstraintsExtension(false),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(options.names.map((value) => ({ type: 'dns' as const, value }))),
+      new x509.SubjectAlternativeNameExtension([
+        ...options.names.map((value) => ({ type: 'dns' as const, value })),
+        ...(options.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+      ]),
     ];
     const common = {
       notBefore: options.notBefore ?? new Date(Date.now() - DAY),
