@@ -44,6 +44,16 @@ const commands: Record<string, { usage: string; summary: string; run: Command }>
     // Loaded on demand: the checker pulls in network modules the other commands never need.
     run: async (args, io) => (await import('./check/command.ts')).checkCommand(args, io),
   },
+  azure: {
+    usage: 'azure bind|publish-dns [options]',
+    summary: 'bind mta-sts.<domain> to the Static Web App; publish the TXT records once the new policy is live',
+    run: async ([sub, ...args], io) => {
+      const azure = await import('./azure/command.ts');
+      if (sub === 'bind') return azure.azureBindCommand(args, io);
+      if (sub === 'publish-dns') return azure.azurePublishDnsCommand(args, io);
+      throw new UsageError(`unknown azure command "${sub ?? ''}"; use bind or publish-dns`);
+    },
+  },
 };
 
 function usage(): string {
