@@ -16,10 +16,13 @@ export interface FetchOutcome {
   certPending?: boolean;
 }
 
+/** What the fetch needs of the checker's I/O (the azure commands reuse it without an SMTP probe). */
+export type PolicyFetchIO = Pick<CheckIO, 'resolver' | 'fetcher'>;
+
 /** Azure Static Web Apps answers for a custom domain with its default certificate until the managed one is issued. */
 const SWA_DEFAULT_CERT = '*.azurestaticapps.net';
 
-export async function checkPolicyFetch(domain: string, io: CheckIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
+export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
   const host = `mta-sts.${domain}`;
   const evidence: Record<string, unknown> = { url: `https://${host}${POLICY_PATH}` };
   const addresses = await resolveAddresses(io.resolver, host, signal);

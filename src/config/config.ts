@@ -5,19 +5,19 @@ import { LineCounter, parseDocument, visit, type Node } from 'yaml';
 import type { Diagnostic } from '../rfc/diagnostic.ts';
 import type { PolicyMode } from '../rfc/policy.ts';
 import { SourcePositions } from './positions.ts';
-import type { HostingPlan } from './raw-config.ts';
+import type { AzureHostingKey, HostingPlan } from './raw-config.ts';
 import { applyRules } from './rules.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
 import { configSchema } from './schema.generated.ts';
 
-export type { HostingPlan, RawConfig } from './raw-config.ts';
+export { AZURE_HOSTING_KEYS, type AzureHostingKey, type HostingPlan, type RawConfig } from './raw-config.ts';
 
 /** The config after checking: durations are seconds, names lower-case, defaults filled in. */
 export interface Config {
   domains: string[];
   policy: { mode: PolicyMode; mx: string[]; max_age: number; id?: string };
   tlsrpt?: { rua: string[] };
-  hosting: { plan: HostingPlan; default_hostname?: string };
+  hosting: { plan: HostingPlan; default_hostname?: string } & Partial<Record<AzureHostingKey, string>>;
 }
 
 /**

@@ -5,7 +5,7 @@ import { parseTlsRptRecord } from '../rfc/tlsrpt-record.ts';
 import type { Config, ConfigDiagnostic } from './config.ts';
 import { durationSeconds } from './duration.ts';
 import type { ConfigPath, SourcePositions } from './positions.ts';
-import type { HostingPlan, RawConfig } from './raw-config.ts';
+import { AZURE_HOSTING_KEYS, type HostingPlan, type RawConfig } from './raw-config.ts';
 import { shown } from './schema-errors.ts';
 
 // Azure Static Web Apps quota: custom domains per app (each mail domain needs mta-sts.<domain>).
@@ -75,6 +75,7 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
     hosting: {
       plan,
       ...(raw.hosting?.default_hostname ? { default_hostname: raw.hosting.default_hostname.toLowerCase() } : {}),
+      ...Object.fromEntries(AZURE_HOSTING_KEYS.flatMap((key) => (raw.hosting?.[key] ? [[key, raw.hosting[key]]] : []))),
     },
   };
   return { config, errors, warnings };

@@ -140,6 +140,34 @@ export const configSchema: JSONSchemaType<RawConfig> = {
           "type": "string",
           "nullable": true,
           "pattern": "^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+azurestaticapps\\.net$"
+        },
+        "app": {
+          "title": "Static Web App name",
+          "description": "The Static Web App's resource name, for `mta-sts azure bind` and `publish-dns` (flag --app overrides it).",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$"
+        },
+        "resource_group": {
+          "title": "Resource group of the app",
+          "description": "The Azure resource group holding the Static Web App (flag --resource-group overrides it).",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[-\\w.()]{0,89}[-\\w()]$"
+        },
+        "subscription": {
+          "title": "Azure subscription ID",
+          "description": "The subscription ID (a GUID) of the app and the DNS zones (flag --subscription overrides it).",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$"
+        },
+        "dns_resource_group": {
+          "title": "Resource group of the Azure DNS zones",
+          "description": "Optional: the resource group of the Azure DNS zones of your domains; set, the CNAME and TXT records are written there. Left out, the records are printed for you to publish (flag --dns-resource-group overrides it).",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[-\\w.()]{0,89}[-\\w()]$"
         }
       },
       "additionalProperties": false
