@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
-import { UsageError, type CommandIO } from '../cli.ts';
+import { UsageError, type CommandIO } from '../cli/io.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createResolver, dnsServerError, type PolicyFetcher } from '../check/io.ts';
 import type { PolicyFetchIO } from '../check/policy-checks.ts';
