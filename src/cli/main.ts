@@ -11,6 +11,8 @@ export const registry: Entry[] = [
   { name: 'records', summary: 'print the DNS records to publish for every domain', load: () => import('./records.ts') },
   { name: 'lint', summary: 'validate any MTA-STS policy file against RFC 8461 (- reads stdin)', load: () => import('./lint.ts') },
   { name: 'check', summary: 'verify the live MTA-STS setup of domains (DNS, policy host, MX, STARTTLS, TLS-RPT)', load: () => import('./check.ts') },
+  { name: 'azure bind', summary: 'bind mta-sts.<domain> to the Static Web App (creating the CNAME in Azure DNS), and report each host', load: () => import('./azure-bind.ts') },
+  { name: 'azure publish-dns', summary: 'wait until every mta-sts host serves the built policy, then publish the TXT records (Azure DNS) or print them', load: () => import('./azure-publish-dns.ts') },
   { name: 'azure setup', summary: 'create or reuse the Static Web App and set up Azure DevOps (variable group, pipeline, service connection), then bind the domains', load: () => import('./azure-setup.ts') },
 ];
 

@@ -32,7 +32,7 @@ async function pemKey(key: CryptoKey): Promise<string> {
 export interface LeafOptions {
   /** DNS SANs; default none. */
   names: string[];
-  /** IP address SANs, for servers reached as https://127.0.0.1:PORT. */
+  /** IP address SANs, for servers reached by address (the ARM emulator). */
   ips?: string[];
   notBefore?: Date;
   notAfter?: Date;
