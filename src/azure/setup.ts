@@ -264,6 +264,7 @@ export class Setup {
         if (name) state.bound.set(name, d);
       }
     }
+    if (!r.dnsResourceGroup) await this.findDnsZones();
     if (r.dnsResourceGroup) {
       try {
         state.zones = await listZones(this.arm.dns, r.dnsResourceGroup);
@@ -285,6 +286,31 @@ export class Setup {
     state.homeStale = (await site.staleFiles(r.config, resolve(r.cwd, 'home'))).length > 0;
     state.uncommitted = await this.uncommittedFiles();
     if (r.devops) await this.observeDevOps(r.devops);
+  }
+
+  /**
+   * Without hosting.dns_resource_group: the resource group of the subscription's Azure DNS zones that hold the
+   * domains, so users with zones in Azure DNS need not name it. Zones the caller cannot list are simply not used.
+   */
+  private async findDnsZones(): Promise<void> {
+    const byGroup = new Map<string, number>();
+    try {
+      for await (const zone of this.arm.dns.zones.list()) {
+        const group = /\/resourceGroups\/([^/]+)\//i.exec(zone.id ?? '')?.[1];
+        const name = (zone.name ?? '').toLowerCase();
+        if (!group || !name) continue;
+        const holds = this.r.config.domains.filter((d) => zoneFor(`mta-sts.${d}`, [name])).length;
+        if (holds > 0) byGroup.set(group, (byGroup.get(group) ?? 0) + holds);
+      }
+    } catch (e) {
+      this.line(`(could not list the subscription's Azure DNS zones: ${describe(e)}; DNS records are printed instead)`);
+      return;
+    }
+    const best = [...byGroup].sort((a, b) => b[1] - a[1])[0];
+    if (best) {
+      this.r.dnsResourceGroup = best[0];
+      this.line(`Found the Azure DNS zones of ${best[1]} of ${this.r.config.domains.length} domain(s) in resource group ${best[0]}.`);
+    }
   }
 
   /** The files setup writes that git reports as changed; none outside a git work tree. */
@@ -717,7 +743,7 @@ export class Setup {
       if (d?.status === 'Ready') {
         const fetched = await checkPolicyFetch(domain, this.d.web, AbortSignal.timeout(20_000), true);
         if (fetched.certPending) parts.push('certificate pending');
-        else if (fetched.result.status === 'fail') parts.push(`certificate ready, policy not served yet (${printable(fetched.result.message ?? 'fetch failed')})`);
+        else if (fetched.result.status === 'fail') parts.push(`policy not reachable yet (${printable(fetched.result.message)})`);
         else {
           parts.push('certificate ready');
           live = built !== undefined && fetched.body !== undefined && Buffer.compare(Buffer.from(fetched.body), built) === 0;

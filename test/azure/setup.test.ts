@@ -1,0 +1,276 @@
+// `mta-sts azure setup` from a fresh clone, run as a child process exactly as the README says, with only the
+// endpoints, the test CA and az's credential replaced: the ARM emulator (MTA_STS_ARM_ENDPOINT), the Azure DevOps
+// emulator (its URL is the --devops-org value), a DNS server on loopback (--dns-server), NODE_EXTRA_CA_CERTS, and
+// an `az` on PATH that answers `az account get-access-token` as AzureCliCredential calls it.
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pipelineVariable, setPipelineVariables } from '../../src/azure/setup.ts';
+import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
+import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
+import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
+import { startDevOpsEmulator, type DevOpsEmulator } from './devops-emulator.ts';
+
+const git = promisify(execFile);
+const ROOT = process.cwd();
+const BIN = join(ROOT, 'bin/mta-sts.js');
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+let ca: TestCA;
+let dns: DnsServer;
+let arm: ArmEmulator;
+let setupArm: SetupArm;
+let devops: DevOpsEmulator;
+let dir: string;
+let repo: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  ca = await TestCA.create();
+  dns = await startDns();
+  arm = new ArmEmulator(dns.zone);
+  await arm.start(ca);
+  arm.pollsInProgress = 0;
+});
+afterAll(async () => {
+  await Promise.all([arm.close(), dns.close()]);
+});
+
+beforeEach(async () => {
+  arm.sites.clear();
+  arm.zones.clear();
+  arm.requests.length = 0;
+  arm.extensions.length = 0;
+  dns.zone.clear();
+  setupArm = addSetupHandlers(arm);
+  arm.addZone('rg-dns', 'contoso.com');
+  devops = await startDevOpsEmulator(ca);
+
+  dir = mkdtempSync(join(tmpdir(), 'setup-test-'));
+  // az's state as `az login` leaves it: the default subscription and its tenant, and an az that hands out tokens.
+  const azDir = join(dir, 'azure');
+  mkdirSync(azDir);
+  writeFileSync(join(azDir, 'azureProfile.json'), '\uFEFF' + JSON.stringify({
+    installationId: 'x', subscriptions: [{ id: SUBSCRIPTION, name: 'Contoso Production', tenantId: TENANT, isDefault: true, state: 'Enabled', environmentName: 'AzureCloud', user: { name: 'admin@contoso.com', type: 'user' } }],
+  }));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const expires = Math.floor(Date.now() / 1000) + 3600;
+  const answer = (token: string) => JSON.stringify({ accessToken: token, expiresOn: '2099-01-01 00:00:00.000000', expires_on: expires, subscription: SUBSCRIPTION, tenant: TENANT, tokenType: 'Bearer' });
+  writeFileSync(join(bin, 'az'), [
+    '#!/bin/sh',
+    '# az account get-access-token --output json --resource R, as AzureCliCredential runs it',
+    'case "$*" in',
+    `  *"account get-access-token"*499b84ac-1321-427f-aa17-267ca6975798*) echo '${answer(devops.token)}' ;;`,
+    `  *"account get-access-token"*) echo '${answer(TOKEN)}' ;;`,
+    '  *) echo "fake az: unexpected: $*" >&2; exit 2 ;;',
+    'esac',
+    '',
+  ].join('\n'));
+  chmodSync(join(bin, 'az'), 0o755);
+  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+
+  // A fresh clone of the template: the config, pipeline, built home/; origin is the Azure Repos repository.
+  repo = join(dir, 'mta-sts');
+  mkdirSync(repo);
+  for (const f of ['mta-sts.config.yaml', 'azure-pipelines.yml']) cpSync(join(ROOT, f), join(repo, f));
+  cpSync(join(ROOT, 'home'), join(repo, 'home'), { recursive: true });
+  const g = (...args: string[]) => git('git', args, { cwd: repo });
+  await g('init', '-q', '-b', 'main');
+  await g('config', 'user.email', 'admin@contoso.com');
+  await g('config', 'user.name', 'Mail Admin');
+  await g('add', '-A');
+  await g('commit', '-q', '-m', 'template');
+  await g('remote', 'add', 'origin', `${devops.orgUrl}/mail/_git/mta-sts`);
+
+  env = {
+    PATH: `${bin}:${process.env.PATH}`,
+    HOME: dir,
+    AZURE_CONFIG_DIR: azDir,
+    MTA_STS_ARM_ENDPOINT: arm.endpoint,
+    NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
+  };
+});
+afterEach(async () => {
+  await devops.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Result { code: number | null; out: string; err: string }
+
+function setup(args: string[], input?: string): Promise<Result> {
+  const child = spawn(process.execPath, [BIN, 'azure', 'setup', ...args, '--dns-server', dns.address], {
+    cwd: repo, env, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  child.stdin.end(input ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) => child.on('close', (code) => {
+    clearTimeout(timer);
+    resolve({ code, out, err });
+  }));
+}
+
+const DEVOPS = () => ['--devops-org', devops.orgUrl, '--devops-project', 'mail'];
+const armWrites = () => arm.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/listSecrets'));
+
+function filesUnder(path: string): string[] {
+  return readdirSync(path).flatMap((name) => {
+    const full = join(path, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+describe('mta-sts azure setup', () => {
+  it('from a fresh clone sets everything up, and a second run changes nothing', async () => {
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.err).not.toMatch(/^\s+at /m);
+    expect(first.code, first.out + first.err).toBe(0);
+    expect(first.out).toMatch(/Plan \(\d+ changes\):/);
+    expect(first.out).toContain('Found the Azure DNS zones of 1 of 1 domain(s) in resource group rg-dns.');
+
+    // Azure: the resource group and the app, on the config's plan, in the default region.
+    expect(setupArm.resourceGroups.get('rg-mta-sts')).toBe('westeurope');
+    const site = arm.sites.get('rg-mta-sts/mta-sts-contoso-com')!;
+    expect(site.sku).toBe('Standard');
+    expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+    expect(arm.recordSet('rg-dns', 'contoso.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: site.defaultHostname });
+
+    // The config learned the names; its comments survived; home/ was rebuilt; all of it committed.
+    const config = readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8');
+    expect(config).toContain('# The Azure Static Web App that serves the policy.');
+    expect(config).toContain('  app: mta-sts-contoso-com');
+    expect(config).toContain('  resource_group: rg-mta-sts');
+    expect(config).toContain(`  subscription: ${SUBSCRIPTION}`);
+    expect(config).toContain(`  default_hostname: ${site.defaultHostname}`);
+    expect(config).toContain('  dns_resource_group: rg-dns');
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('mta-sts-azure');
+    const status = await git('git', ['status', '--porcelain'], { cwd: repo });
+    expect(status.stdout).toBe('');
+    const log = await git('git', ['log', '--format=%s', '-n', '1'], { cwd: repo });
+    expect(log.stdout).toMatch(/azure setup/);
+
+    // Azure DevOps: the secret, the connection, the pipeline, and both permissions for it.
+    const token = setupArm.tokens.get('rg-mta-sts/mta-sts-contoso-com')!;
+    expect(devops.variableGroups).toHaveLength(1);
+    expect(devops.variableGroups[0]!.name).toBe('mta-sts');
+    expect(devops.variableGroups[0]!.variables.deployment_token).toEqual({ value: token, isSecret: true });
+    expect(devops.endpoints).toHaveLength(1);
+    const endpoint = devops.endpoints[0]!;
+    expect(endpoint.body).toMatchObject({
+      name: 'mta-sts-azure', type: 'azurerm', url: 'https://management.azure.com/',
+      authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: TENANT, scope: `/subscriptions/${SUBSCRIPTION}/resourcegroups/rg-mta-sts` } },
+      data: { creationMode: 'Automatic', scopeLevel: 'Subscription', subscriptionId: SUBSCRIPTION, subscriptionName: 'Contoso Production', environment: 'AzureCloud' },
+    });
+    expect(devops.definitions).toHaveLength(1);
+    const definition = devops.definitions[0]!;
+    expect(definition.body).toMatchObject({ name: 'mta-sts', process: { type: 2, yamlFilename: 'azure-pipelines.yml' }, repository: { type: 'TfsGit', id: devops.repositories[0]!.id } });
+    expect(devops.permissions.get(`variablegroup/${devops.variableGroups[0]!.id}`)?.get(definition.id)).toBe(true);
+    expect(devops.permissions.get(`endpoint/${endpoint.id}`)?.get(definition.id)).toBe(true);
+
+    // DNS zones in another resource group: the one role assignment the connection still needs, ids filled in.
+    const spId = (endpoint.body.authorization as { parameters: Record<string, string> }).parameters.serviceprincipalid;
+    expect(first.out).toContain(`az role assignment create --assignee ${spId} --role "DNS Zone Contributor" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns`);
+    expect(first.out).toMatch(/contoso\.com: bound \(Ready\)/);
+
+    // The token is never printed nor written to a file.
+    expect(first.out + first.err).not.toContain(token);
+    for (const file of filesUnder(dir).filter((f) => !f.includes(`${join(repo, '.git')}/objects`))) {
+      expect(readFileSync(file, 'latin1').includes(token), file).toBe(false);
+    }
+    const committed = await git('git', ['log', '-p', '--all'], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
+    expect(committed.stdout).not.toContain(token);
+
+    // Second run: same end state, nothing written anywhere.
+    const armBefore = armWrites().length;
+    const devopsBefore = devops.writes().length;
+    const head = (await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout;
+    const second = await setup([...DEVOPS(), '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    expect(second.out).toContain('Nothing to change');
+    expect(second.out).not.toContain('Plan (');
+    expect(armWrites().length).toBe(armBefore);
+    expect(devops.writes().length).toBe(devopsBefore);
+    expect((await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout).toBe(head);
+    expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toBe(config);
+    expect(second.out + second.err).not.toContain(token);
+  });
+
+  it('without a terminal and without --yes it is a usage error and changes nothing', async () => {
+    const r = await setup(DEVOPS());
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('pass --yes');
+    expect(r.err).toContain('usage: mta-sts azure setup');
+    expect(arm.requests).toHaveLength(0);
+    expect(devops.requests).toHaveLength(0);
+  });
+
+  it('without the right to create service connections it does the rest, names the portal step, and a re-run continues', async () => {
+    devops.denied.add('endpoints.create');
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.code).toBe(1);
+    expect(first.err).toMatch(/Create service connection mta-sts-azure .*: failed: .*HTTP 403/);
+    expect(first.out).toContain('By hand: Create service connection mta-sts-azure');
+    expect(first.out).toContain('Project settings > Service connections > New service connection > Azure Resource Manager > Workload identity federation (automatic)');
+    expect(first.out).toContain('Run the same command again to continue from here');
+    expect(first.out).toMatch(/Allow pipeline mta-sts to use service connection mta-sts-azure: skipped/);
+    // Everything that did not need the connection is done.
+    expect(devops.variableGroups).toHaveLength(1);
+    expect(devops.definitions).toHaveLength(1);
+    expect(arm.sites.get('rg-mta-sts/mta-sts-contoso-com')?.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+
+    devops.denied.clear();
+    const second = await setup([...DEVOPS(), '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    const plan = second.out.slice(0, second.out.indexOf('[1/'));
+    expect(plan).toContain('Create service connection mta-sts-azure');
+    expect(plan).toContain('Allow pipeline mta-sts to use service connection mta-sts-azure');
+    expect(plan).not.toContain('Create Static Web App');
+    expect(plan).not.toContain('variable group');
+    expect(devops.endpoints).toHaveLength(1);
+  });
+
+  it('without the DevOps flags it sets up Azure and prints what to do in Azure DevOps', async () => {
+    const r = await setup(['--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('Azure DevOps was not set up');
+    expect(r.out).toContain('Pipelines > Library > + Variable group "mta-sts"');
+    expect(devops.requests).toHaveLength(0);
+    expect(arm.sites.has('rg-mta-sts/mta-sts-contoso-com')).toBe(true);
+  });
+
+  it('a DNS host outside Azure: prints the CNAME and says to run again (no wait without a terminal)', async () => {
+    arm.zones.clear();
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    const site = arm.sites.get('rg-mta-sts/mta-sts-contoso-com')!;
+    expect(r.out).toContain(`mta-sts.contoso.com. 3600 IN CNAME ${site.defaultHostname}.`);
+    expect(r.err).toContain('then run the same command again');
+    expect(r.out).toMatch(/TXT still to publish: _mta-sts\.contoso\.com\. 3600 IN TXT "v=STSv1; id=[A-Za-z0-9]+;"/);
+    expect(site.customDomains.size).toBe(0);
+
+    // The user creates the record; the next run binds it.
+    dns.zone.set('mta-sts.contoso.com', { cname: site.defaultHostname });
+    arm.publicCnames.set('mta-sts.contoso.com', site.defaultHostname);
+    const again = await setup([...DEVOPS(), '--yes']);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  });
+});
+
+describe('pipeline variables in azure-pipelines.yml', () => {
+  it('sets declared variables only, keeping comments, and reports no change when they match', () => {
+    const text = readFileSync(join(ROOT, 'azure-pipelines.yml'), 'utf8');
+    const next = setPipelineVariables(text, { armServiceConnection: 'conn', notDeclared: 'x' });
+    expect(pipelineVariable(next, 'armServiceConnection')).toBe('conn');
+    expect(next).not.toContain('notDeclared');
+    expect(next.split('\n').filter((l) => l.trimStart().startsWith('#'))).toEqual(text.split('\n').filter((l) => l.trimStart().startsWith('#')));
+    expect(setPipelineVariables(next, { armServiceConnection: 'conn' })).toBe(next);
+  });
+});
