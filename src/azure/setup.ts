@@ -598,30 +598,34 @@ export class Setup {
   // ------------------------------------------------------------------------------------------------ apply
 
   private async apply(steps: Step[]): Promise<boolean> {
-    const done: string[] = [];
+    const done: number[] = [];
+    const failedAt: number[] = [];
+    const skipped: number[] = [];
     const failed = new Set<string>();
     const byHand: string[] = [];
     for (const [i, step] of steps.entries()) {
       const n = `[${i + 1}/${steps.length}]`;
-      const blocked = step.needs.filter((k) => failed.has(k));
-      if (blocked.length > 0) {
+      if (step.needs.some((k) => failed.has(k))) {
         failed.add(step.key);
-        this.line(`${n} ${step.title}: skipped (needs the failed step above)`);
+        skipped.push(i + 1);
+        this.line(`${n} ${step.title}: skipped (it needs a step that failed)`);
         continue;
       }
       try {
         const detail = await step.apply();
-        done.push(step.title);
+        done.push(i + 1);
         this.line(`${n} ${step.title}: done${detail ? ` (${detail})` : ''}`);
       } catch (e) {
         failed.add(step.key);
+        failedAt.push(i + 1);
         this.reporter.fail(`${n} ${step.title}: failed: ${describe(e)}`);
         if (rightsMissing(e)) byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it in the portal: ${step.byHand}`);
       }
     }
     if (failed.size === 0) return true;
+    const list = (xs: number[]) => (xs.length ? xs.join(', ') : 'none');
     this.line('');
-    this.line(`Done: ${done.length} of ${steps.length} steps${done.length ? ` (${done.map((t) => t.split(' ').slice(0, 3).join(' ')).join('; ')})` : ''}. ${this.r.configFile} is either fully updated or unchanged.`);
+    this.line(`Done: steps ${list(done)}. Failed: ${list(failedAt)}. Skipped: ${list(skipped)}. ${this.r.configFile} is either fully updated or unchanged.`);
     for (const b of byHand) this.line(`By hand: ${b}`);
     this.line('Run the same command again to continue from here: it only does what is still missing.');
     return false;

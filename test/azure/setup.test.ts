@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { pipelineVariable, setPipelineVariables } from '../../src/azure/setup.ts';
+import { runSetup } from '../../src/cli/azure-setup.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
 import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
 import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
@@ -101,21 +103,23 @@ afterEach(async () => {
 
 interface Result { code: number | null; out: string; err: string }
 
-function setup(args: string[], input?: string): Promise<Result> {
+function start(args: string[]): { done: Promise<Result>; err: () => string } {
   const child = spawn(process.execPath, [BIN, 'azure', 'setup', ...args, '--dns-server', dns.address], {
-    cwd: repo, env, stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
-  child.stdin.end(input ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) => child.on('close', (code) => {
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const done = new Promise<Result>((resolve) => child.on('close', (code) => {
     clearTimeout(timer);
     resolve({ code, out, err });
   }));
+  return { done, err: () => err };
 }
+
+const setup = (args: string[]) => start(args).done;
 
 const DEVOPS = () => ['--devops-org', devops.orgUrl, '--devops-project', 'mail'];
 const armWrites = () => arm.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/listSecrets'));
@@ -261,6 +265,51 @@ describe('mta-sts azure setup', () => {
     const again = await setup([...DEVOPS(), '--yes']);
     expect(again.code, again.out + again.err).toBe(0);
     expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('a DNS host outside Azure with --wait-dns: counts down, binds as soon as the CNAME resolves', async () => {
+    arm.zones.clear();
+    const run = start([...DEVOPS(), '--yes', '--wait-dns', '60']);
+    const deadline = Date.now() + 60_000;
+    while (!run.err().includes('waiting for the CNAME of mta-sts.contoso.com') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(run.err()).toMatch(/waiting for the CNAME of mta-sts\.contoso\.com: \d+:\d\d left/);
+    const site = arm.sites.get('rg-mta-sts/mta-sts-contoso-com')!;
+    dns.zone.set('mta-sts.contoso.com', { cname: site.defaultHostname });
+    const r = await run.done;
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('CNAME visible for contoso.com; binding.');
+    expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('a repository on GitHub: the pipeline uses the named GitHub service connection', async () => {
+    await git('git', ['remote', 'set-url', 'origin', 'https://github.com/contoso/mta-sts.git'], { cwd: repo });
+    const missing = await setup([...DEVOPS(), '--yes']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('pass --github-connection NAME');
+    const id = randomUUID();
+    devops.endpoints.push({ id, body: { name: 'github-contoso', type: 'github', url: 'https://github.com' }, projectIds: [devops.projects[0]!.id], readyAfterGets: 0 });
+    const r = await setup([...DEVOPS(), '--yes', '--github-connection', 'github-contoso']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(devops.definitions[0]!.body).toMatchObject({ repository: { type: 'GitHub', id: 'contoso/mta-sts', properties: { connectedServiceId: id } } });
+  });
+
+  it('answering no to the question changes nothing', async () => {
+    let out = '';
+    let asked = '';
+    const code = await runSetup([...DEVOPS(), '--dns-server', dns.address], {
+      out: (t) => (out += t), err: (t) => (out += t), cwd: repo, isTTY: false, stdinIsTTY: true, env,
+    }, {
+      credential: { getToken: async (scopes) => ({ token: [scopes].flat()[0]!.startsWith('499b84ac') ? devops.token : TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }) },
+      armCa: ca.certPem,
+      devopsCaFile: join(dir, 'ca.pem'),
+      confirm: async (question) => { asked = question; return false; },
+    });
+    expect(code).toBe(0);
+    expect(asked).toMatch(/^Apply these \d+ changes\? \[y\/N\] $/);
+    expect(out).toContain('Nothing was changed.');
+    expect(armWrites()).toHaveLength(0);
+    expect(devops.writes()).toHaveLength(0);
+    expect((await git('git', ['status', '--porcelain'], { cwd: repo })).stdout).toBe('');
   });
 });
 
