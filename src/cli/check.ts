@@ -7,7 +7,7 @@ import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.
 import { createSmtpProbe } from '../check/smtp-probe.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { isValidDomainName } from '../rfc/hostname.ts';
-import { configPolicy } from '../site/policy.ts';
+import { configPolicy } from '../config/policy.ts';
 import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 
 export interface IOOptions {

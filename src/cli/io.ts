@@ -5,8 +5,8 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_CONFIG_FILE, loadConfig, type Config } from '../config/config.ts';
-import { formatDiagnostic } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 
 export interface CommandIO {
   out: (text: string) => void;
@@ -54,6 +54,8 @@ export const configOption = { config: { type: 'string' } } as const;
 /** Loads and checks the config the user named (default mta-sts.config.yaml), printing every diagnostic; undefined means exit 1. */
 export async function loadConfigArg(io: CommandIO, file?: string): Promise<Config | undefined> {
   const display = file ?? DEFAULT_CONFIG_FILE;
+  // Loaded on use: config.ts compiles the schema, which the dispatcher, --help and --version must not pay for.
+  const { formatDiagnostic, loadConfig } = await import('../config/config.ts');
   const result = await loadConfig(resolve(io.cwd, display), display);
   for (const w of result.warnings) io.err(`${formatDiagnostic(w, 'warning')}\n`);
   if (!result.ok) {

@@ -1,6 +1,7 @@
 // `mta-sts lint`: any policy file (or stdin) against RFC 8461, with line-numbered diagnostics.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { formatDiagnostic } from '../rfc/diagnostic.ts';
 import { parsePolicy } from '../rfc/policy.ts';
 import { parseOptions, UsageError, type Command } from './io.ts';
 
@@ -30,9 +31,8 @@ export const command: Command = {
     if (values.json) {
       io.out(`${JSON.stringify({ file: name, ok: result.ok, policy: result.policy, errors: result.errors, warnings: result.warnings }, null, 2)}\n`);
     } else {
-      const where = (d: { line?: number; column?: number }) => [name, d.line, d.column].filter((x) => x !== undefined).join(':');
-      for (const d of result.errors) io.out(`${where(d)}: error: ${d.message} [${d.code}]\n`);
-      for (const d of result.warnings) io.out(`${where(d)}: warning: ${d.message} [${d.code}]\n`);
+      for (const d of result.errors) io.out(`${formatDiagnostic(d, { file: name, labelErrors: true, withCode: true })}\n`);
+      for (const d of result.warnings) io.out(`${formatDiagnostic(d, { file: name, severity: 'warning', withCode: true })}\n`);
       io.out(result.ok ? `${name}: valid MTA-STS policy (mode ${result.policy?.mode}).\n` : `${name}: invalid MTA-STS policy.\n`);
     }
     return result.ok ? 0 : 1;

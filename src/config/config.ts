@@ -1,14 +1,15 @@
 // The one file users edit: parse the YAML, check it against mta-sts.schema.json, then the semantic rules.
 import { readFile } from 'node:fs/promises';
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, visit, type Node } from 'yaml';
-import type { Diagnostic } from '../rfc/diagnostic.ts';
+import { formatDiagnostic as formatAny, type Diagnostic } from '../rfc/diagnostic.ts';
 import type { PolicyMode } from '../rfc/policy.ts';
 import { SourcePositions } from './positions.ts';
-import type { AzureHostingKey, HostingPlan } from './raw-config.ts';
+import type { AzureHostingKey, HostingPlan, RawConfig } from './raw-config.ts';
 import { applyRules } from './rules.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
 import { configSchema } from './schema.generated.ts';
+import validateRaw from './validate.generated.ts';
 
 export { AZURE_HOSTING_KEYS, type AzureHostingKey, type HostingPlan, type RawConfig } from './raw-config.ts';
 
@@ -30,10 +31,10 @@ export type LoadResult =
   | { ok: true; config: Config; warnings: ConfigDiagnostic[] }
   | { ok: false; errors: ConfigDiagnostic[]; warnings: ConfigDiagnostic[] };
 
-export const DEFAULT_CONFIG_FILE = 'mta-sts.config.yaml';
+export { DEFAULT_CONFIG_FILE } from './file-name.ts';
 
-// allErrors: report every mistake at once; useDefaults: fill policy.mx and hosting.plan.
-const validate = new Ajv({ allErrors: true, useDefaults: true }).compile(configSchema);
+// Compiled from configSchema by `npm run schema` with generate-schema.ts's AJV_OPTIONS (every error at once, defaults filled).
+const validate = validateRaw as ValidateFunction<RawConfig>;
 
 const byPosition = (a: ConfigDiagnostic, b: ConfigDiagnostic) =>
   (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
@@ -92,9 +93,10 @@ export async function loadConfig(path: string, display: string = path): Promise<
   return parseConfig(text, display);
 }
 
-/** `FILE:LINE:COL: MESSAGE`, with `warning: ` before the message for warnings. */
+/**
+ * `FILE:LINE:COL: MESSAGE`, with `warning: ` before the message for warnings. A finding about the file as a
+ * whole has no position, and its message names the file already.
+ */
 export function formatDiagnostic(d: ConfigDiagnostic, severity: 'error' | 'warning' = 'error'): string {
-  const label = severity === 'warning' ? 'warning: ' : '';
-  if (d.line === undefined) return `${label}${d.message}`;
-  return `${d.file}:${d.line}:${d.column ?? 1}: ${label}${d.message}`;
+  return formatAny({ ...d, column: d.line === undefined ? undefined : d.column ?? 1 }, { file: d.line === undefined ? undefined : d.file, severity });
 }

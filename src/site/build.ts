@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build as viteBuild, type Plugin } from 'vite';
 import type { Config } from '../config/config.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
-import { effectiveId, policyText } from './policy.ts';
+import { effectiveId, policyText } from '../config/policy.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SITE_DIR = join(PROJECT_ROOT, 'site');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { buildSite, SiteError, staleFiles, SWA_CONFIG_SOURCE } from '../../src/site/build.ts';
-import { effectiveId, policyText } from '../../src/site/policy.ts';
+import { effectiveId, policyText } from '../../src/config/policy.ts';
 import { defaultConfig } from './fixtures.ts';
 
 let work: string;
