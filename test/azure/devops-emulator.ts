@@ -206,6 +206,16 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
       res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer authorization_uri=https://login.microsoftonline.com/common' }).end('TF400813: The user is not authorized to access this resource.');
       return;
     }
+    if (method !== 'OPTIONS') {
+      // Every REST call names its version, in the Accept header (as the client does) or the query.
+      const version = /api-version=([0-9.]+)/.exec(String(req.headers.accept ?? ''))?.[1] ?? url.searchParams.get('api-version')?.match(/^[0-9.]+/)?.[0];
+      if (!version) {
+        throw new HttpError(400, 'VssVersionNotSpecifiedException', `No api-version was supplied for the "${method}" request. The version must be supplied either as part of the Accept header (e.g. "application/json; api-version=1.0") or as a query parameter (e.g. "?api-version=1.0").`);
+      }
+      if (Number(version) > 7.2) {
+        throw new HttpError(400, 'VssVersionOutOfRangeException', `The requested REST API version of ${version} is out of range for this server. The latest REST API version for this server is 7.2.`);
+      }
+    }
     const path = url.pathname.slice(prefix.length).split('/').filter(Boolean);
     const json = () => (body ? JSON.parse(body) as Record<string, unknown> : {});
     const send = (status: number, value: unknown) => {

@@ -3,7 +3,7 @@
 // emulator (its URL is the --devops-org value), a DNS server on loopback (--dns-server), NODE_EXTRA_CA_CERTS, and
 // an `az` on PATH that answers `az account get-access-token` as AzureCliCredential calls it.
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,18 +75,13 @@ beforeEach(async () => {
   chmodSync(join(bin, 'az'), 0o755);
   writeFileSync(join(dir, 'ca.pem'), ca.certPem);
 
-  // A fresh clone of the template: the config, pipeline, built home/; origin is the Azure Repos repository.
+  // A fresh clone of the template, with origin pointing at the Azure Repos repository it was imported into.
   repo = join(dir, 'mta-sts');
-  mkdirSync(repo);
-  for (const f of ['mta-sts.config.yaml', 'azure-pipelines.yml']) cpSync(join(ROOT, f), join(repo, f));
-  cpSync(join(ROOT, 'home'), join(repo, 'home'), { recursive: true });
+  await git('git', ['clone', '-q', '--depth', '1', `file://${ROOT}`, repo]);
   const g = (...args: string[]) => git('git', args, { cwd: repo });
-  await g('init', '-q', '-b', 'main');
   await g('config', 'user.email', 'admin@contoso.com');
   await g('config', 'user.name', 'Mail Admin');
-  await g('add', '-A');
-  await g('commit', '-q', '-m', 'template');
-  await g('remote', 'add', 'origin', `${devops.orgUrl}/mail/_git/mta-sts`);
+  await g('remote', 'set-url', 'origin', `${devops.orgUrl}/mail/_git/mta-sts`);
 
   env = {
     PATH: `${bin}:${process.env.PATH}`,
@@ -133,6 +128,12 @@ function filesUnder(path: string): string[] {
 
 describe('mta-sts azure setup', () => {
   it('from a fresh clone sets everything up, and a second run changes nothing', async () => {
+    // The user's step 3: their domain in the config (not committed; setup commits it with its own changes).
+    const template = readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8');
+    expect(template).toContain('  - contoso.com\n');
+    writeFileSync(join(repo, 'mta-sts.config.yaml'), template.replace('  - contoso.com\n', '  - fabrikam.com\n'));
+    arm.zones.clear();
+    arm.addZone('rg-dns', 'fabrikam.com');
     const first = await setup([...DEVOPS(), '--yes']);
     expect(first.err).not.toMatch(/^\s+at /m);
     expect(first.code, first.out + first.err).toBe(0);
@@ -141,15 +142,16 @@ describe('mta-sts azure setup', () => {
 
     // Azure: the resource group and the app, on the config's plan, in the default region.
     expect(setupArm.resourceGroups.get('rg-mta-sts')).toBe('westeurope');
-    const site = arm.sites.get('rg-mta-sts/mta-sts-contoso-com')!;
+    const site = arm.sites.get('rg-mta-sts/mta-sts-fabrikam-com')!;
     expect(site.sku).toBe('Standard');
-    expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
-    expect(arm.recordSet('rg-dns', 'contoso.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: site.defaultHostname });
+    expect(site.customDomains.get('mta-sts.fabrikam.com')?.status).toBe('Ready');
+    expect(arm.recordSet('rg-dns', 'fabrikam.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: site.defaultHostname });
 
     // The config learned the names; its comments survived; home/ was rebuilt; all of it committed.
     const config = readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8');
     expect(config).toContain('# The Azure Static Web App that serves the policy.');
-    expect(config).toContain('  app: mta-sts-contoso-com');
+    expect(config).toContain('  - fabrikam.com\n');
+    expect(config).toContain('  app: mta-sts-fabrikam-com');
     expect(config).toContain('  resource_group: rg-mta-sts');
     expect(config).toContain(`  subscription: ${SUBSCRIPTION}`);
     expect(config).toContain(`  default_hostname: ${site.defaultHostname}`);
@@ -159,9 +161,14 @@ describe('mta-sts azure setup', () => {
     expect(status.stdout).toBe('');
     const log = await git('git', ['log', '--format=%s', '-n', '1'], { cwd: repo });
     expect(log.stdout).toMatch(/azure setup/);
+    const inCommit = await git('git', ['show', '--name-only', '--format=', 'HEAD'], { cwd: repo });
+    expect(inCommit.stdout.split('\n')).toEqual(expect.arrayContaining(['mta-sts.config.yaml', 'azure-pipelines.yml']));
+    // home/ is the fresh build of the committed config.
+    const stale = await promisify(execFile)(process.execPath, [BIN, 'build', '--check'], { cwd: repo });
+    expect(stale.stdout).toContain('up to date');
 
     // Azure DevOps: the secret, the connection, the pipeline, and both permissions for it.
-    const token = setupArm.tokens.get('rg-mta-sts/mta-sts-contoso-com')!;
+    const token = setupArm.tokens.get('rg-mta-sts/mta-sts-fabrikam-com')!;
     expect(devops.variableGroups).toHaveLength(1);
     expect(devops.variableGroups[0]!.name).toBe('mta-sts');
     expect(devops.variableGroups[0]!.variables.deployment_token).toEqual({ value: token, isSecret: true });
@@ -181,7 +188,7 @@ describe('mta-sts azure setup', () => {
     // DNS zones in another resource group: the one role assignment the connection still needs, ids filled in.
     const spId = (endpoint.body.authorization as { parameters: Record<string, string> }).parameters.serviceprincipalid;
     expect(first.out).toContain(`az role assignment create --assignee ${spId} --role "DNS Zone Contributor" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns`);
-    expect(first.out).toMatch(/contoso\.com: bound \(Ready\)/);
+    expect(first.out).toMatch(/fabrikam\.com: bound \(Ready\)/);
 
     // The token is never printed nor written to a file.
     expect(first.out + first.err).not.toContain(token);
