@@ -229,8 +229,10 @@ export class Setup {
         this.line('Nothing was changed.');
         return 0;
       }
-      const ok = await this.apply(steps);
-      if (!ok) return 1;
+      if (!(await this.apply(steps))) {
+        await this.finalState();
+        return 1;
+      }
     }
 
     await this.waitForExternalCnames();
@@ -539,8 +541,9 @@ export class Setup {
         const now = pipelineVariable(state.yaml!.text, k);
         return now !== undefined && now !== v;
       });
+      // The pipeline fails to start when armServiceConnection names a connection that does not exist.
       steps.push({
-        key: 'yaml', needs: [], title: `Set ${changes.map(([k, v]) => `${k}: '${v}'`).join(', ')} in ${PIPELINE_FILE}`,
+        key: 'yaml', needs: state.endpoint ? [] : ['endpoint'], title: `Set ${changes.map(([k, v]) => `${k}: '${v}'`).join(', ')} in ${PIPELINE_FILE}`,
         byHand: `edit the variables at the top of ${PIPELINE_FILE}`,
         apply: async () => {
           const path = resolve(r.cwd, PIPELINE_FILE);

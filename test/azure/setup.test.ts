@@ -231,6 +231,9 @@ describe('mta-sts azure setup', () => {
     expect(first.out).toContain('Project settings > Service connections > New service connection > Azure Resource Manager > Workload identity federation (automatic)');
     expect(first.out).toContain('Run the same command again to continue from here');
     expect(first.out).toMatch(/Allow pipeline mta-sts to use service connection mta-sts-azure: skipped/);
+    // The pipeline must not name a connection that does not exist: it would not even start.
+    expect(first.out).toMatch(/Set armServiceConnection: 'mta-sts-azure' in azure-pipelines.yml: skipped/);
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('');
     // Everything that did not need the connection is done.
     expect(devops.variableGroups).toHaveLength(1);
     expect(devops.definitions).toHaveLength(1);
@@ -242,6 +245,9 @@ describe('mta-sts azure setup', () => {
     const plan = second.out.slice(0, second.out.indexOf('[1/'));
     expect(plan).toContain('Create service connection mta-sts-azure');
     expect(plan).toContain('Allow pipeline mta-sts to use service connection mta-sts-azure');
+    expect(plan).toContain("Set armServiceConnection: 'mta-sts-azure' in azure-pipelines.yml");
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('mta-sts-azure');
+    expect((await git('git', ['status', '--porcelain'], { cwd: repo })).stdout).toBe('');
     expect(plan).not.toContain('Create Static Web App');
     expect(plan).not.toContain('variable group');
     expect(devops.endpoints).toHaveLength(1);
