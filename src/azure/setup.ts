@@ -126,6 +126,16 @@ interface State {
   filesChanged: Set<string>;
 }
 
+/** The app's default host name from ARM, checked before it is printed or written anywhere (remote text). */
+function hostName(value: string | undefined): string {
+  const name = (value ?? '').toLowerCase().replace(/\.$/, '');
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name)) throw new StepFailure(`Azure reported an unusable default host name for the app (${printable(name) || 'none'})`);
+  return name;
+}
+
+/** A service principal id from Azure DevOps, kept only when it is a GUID (it goes into a printed command). */
+const guid = (value: string | undefined) => (value && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value) ? value : undefined);
+
 const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 16);
 const groupDescription = (app: string, token: string) =>
   `Deployment token of the Static Web App ${app}, set by mta-sts azure setup (sha256 fingerprint ${fingerprint(token)})`;
@@ -254,7 +264,7 @@ export class Setup {
     if (state.rgExists) {
       try {
         const site = await this.arm.web.staticSites.getStaticSite(r.resourceGroup, r.app);
-        state.site = { defaultHostname: (site.defaultHostname ?? '').toLowerCase(), sku: site.sku?.name };
+        state.site = { defaultHostname: hostName(site.defaultHostname), sku: printable(site.sku?.name ?? '') || undefined };
       } catch (e) {
         if (statusOf(e) !== 404) throw new StepFailure(`cannot read Static Web App ${r.app}: ${describe(e)}`);
       }
@@ -377,7 +387,7 @@ export class Setup {
       state.group = { id: group.id, fingerprint: secret ? fingerprintIn(group.description) : undefined };
     }
     const endpoint = await wrap('reading the service connection', () => devops.serviceEndpoint(p, this.connectionName));
-    if (endpoint?.id) state.endpoint = { id: endpoint.id, servicePrincipalId: endpoint.authorization?.parameters?.serviceprincipalid };
+    if (endpoint?.id) state.endpoint = { id: endpoint.id, servicePrincipalId: guid(endpoint.authorization?.parameters?.serviceprincipalid) };
     const definition = await wrap('reading the pipeline', () => devops.definition(p, target.pipelineName));
     if (definition?.id !== undefined) state.definition = { id: definition.id };
     if (!state.definition) state.queueId = await wrap('reading the agent queue', () => devops.agentQueue(p, 'Azure Pipelines'));
@@ -415,7 +425,7 @@ export class Setup {
             tags: { 'managed-by': 'mta-sts' },
           }, this.d.pollIntervalMs !== undefined ? { updateIntervalInMs: this.d.pollIntervalMs } : undefined);
           if (!site.defaultHostname) throw new Error('Azure created the app but reported no default host name; run the same command again');
-          state.site = { defaultHostname: site.defaultHostname.toLowerCase(), sku: site.sku?.name };
+          state.site = { defaultHostname: hostName(site.defaultHostname), sku: printable(site.sku?.name ?? '') || undefined };
           state.token = await this.readToken();
           return `default host name ${state.site.defaultHostname}`;
         },
@@ -531,7 +541,7 @@ export class Setup {
             name: this.connectionName, tenantId, subscriptionId: r.subscription.id, subscriptionName: r.subscription.name,
             resourceGroup: r.resourceGroup, armUrl: `${r.cloud.armUrl.replace(/\/+$/, '')}/`, environment: r.cloud.environment,
           });
-          state.endpoint = { id: endpoint.id!, servicePrincipalId: endpoint.authorization?.parameters?.serviceprincipalid };
+          state.endpoint = { id: endpoint.id!, servicePrincipalId: guid(endpoint.authorization?.parameters?.serviceprincipalid) };
         },
       });
     }
