@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,10 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(cwd, { recursive: true, force: true }));
 
-async function run(args: string[], stdin = '') {
+async function run(args: string[], stdin = '', dir = cwd) {
   let out = '';
   let err = '';
-  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false, stdin: async () => stdin });
+  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd: dir, isTTY: false, stdin: async () => stdin });
   return { code, out, err };
 }
 
@@ -59,6 +59,35 @@ describe('build', () => {
     const r = await run(['build', '--out', 'out-file']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^mta-sts build: .*out-file exists and is not a folder/m);
+  });
+
+  it('refuses --out ., "" and .. (folders holding the config): exit 1, nothing touched', async () => {
+    const outer = join(cwd, 'outer');
+    const inner = join(outer, 'inner');
+    await mkdir(inner, { recursive: true });
+    await writeFile(join(inner, 'mta-sts.config.yaml'), GOOD);
+    await writeFile(join(outer, 'keep.txt'), 'keep');
+    for (const out of ['.', '', '..']) {
+      const r = await run(['build', '--out', out], '', inner);
+      expect(r.code, out).toBe(1);
+      expect(r.err).toMatch(/^mta-sts build: .* is not a previous build, so it is not replaced: it holds .*Nothing was touched/m);
+    }
+    expect((await readdir(outer)).sort()).toEqual(['inner', 'keep.txt']);
+    expect(await readdir(inner)).toEqual(['mta-sts.config.yaml']);
+  });
+
+  it('refuses to replace the working folder even when it is empty', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'mta-sts-cwd-'));
+    try {
+      const bin = join(process.cwd(), 'bin/mta-sts.js');
+      const args = [bin, 'build', '--config', join(cwd, 'mta-sts.config.yaml'), '--out', '.'];
+      const result = await promisify(execFile)(process.execPath, args, { cwd: empty }).catch((e) => e);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^mta-sts build: .* is the working folder or holds it; choose a folder of its own for --out/m);
+      expect(await readdir(empty)).toEqual([]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 
   it('rejects unknown options as a usage error', async () => {

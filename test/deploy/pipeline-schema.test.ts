@@ -95,9 +95,14 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
     expect(validate(underIf.text)).toEqual([]);
   });
 
-  it.skipIf(!available)(named('accepts an input by its alias and reports broken YAML with its line'), () => {
+  it.skipIf(!available)(named('accepts an input by its alias, reads scalars as text, refuses YAML aliases, reports broken YAML with its line'), () => {
     expect(validate(mutate(azureText, '                  azureSubscription: ${{ variables.armServiceConnection }}\n                  scriptType: bash\n                  scriptLocation: inlineScript\n                  inlineScript: node bin/mta-sts.js azure bind',
       '                  connectedServiceNameARM: ${{ variables.armServiceConnection }}\n                  scriptType: bash\n                  scriptLocation: inlineScript\n                  inlineScript: node bin/mta-sts.js azure bind').text)).toEqual([]);
+    // YAML types do not exist in Azure Pipelines: an unquoted 20.10 or true is text where text is expected.
+    expect(validate(mutate(azureText, 'testRunTitle: Build\n', 'testRunTitle: 20.10\n').text)).toEqual([]);
+    expect(validate(mutate(azureText, 'testRunTitle: Build\n', 'testRunTitle: true\n').text)).toEqual([]);
+    const aliased = mutate(azureText, "  vmImage: ubuntu-latest", "  vmImage: &image ubuntu-latest\n  name: *image");
+    expect(validate(aliased.text).map((f) => f.message)).toEqual([expect.stringMatching(/:\d+:\d+: YAML aliases \(\*name\) are not supported by Azure Pipelines/)]);
     const broken = mutate(azureText, '    dependsOn: Build\n', '    dependsOn: [Build\n');
     const findings = validate(broken.text);
     expect(findings.length).toBeGreaterThan(0);

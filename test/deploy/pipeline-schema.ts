@@ -8,15 +8,17 @@
 //     schemas keep their patterns and enums (so `continueOnError: ${{ … }}` is refused, as the service does);
 //   - the children of `${{ if }}`, `${{ elseif }}`, `${{ else }}`, `${{ each }}` and `${{ insert }}` keys are
 //     hoisted into their parent (a mapping's keys merge into it; a sequence's items splice into it);
-//   - an anyOf whose branches each name a `firstProperty` is a tagged union (step kinds, job kinds, one
-//     branch per task name): only the branch whose tag is present is checked, so a misspelled input of
-//     AzureStaticWebApp@0 is reported against that task's inputs, not as "matches none of 300 branches";
-//   - input `aliases` are accepted as input names.
+//   - an anyOf whose branches each name a `firstProperty` (or else a required key, or else a JSON type) is a
+//     tagged union (step kinds, job kinds, pipeline kinds, one branch per task name, string-or-list): only
+//     the branch whose tag is present is checked, so a misspelled input of AzureStaticWebApp@0 is reported
+//     against that task's inputs, not as "matches none of 300 branches";
+//   - input `aliases` are accepted as input names, also for required inputs.
 // Stricter than the language service: key and value case must match the schema (ignoreCase is not applied).
+// The file declares JSON Schema draft-07 ($schema, $id), which Ajv 8 reads natively.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import { repoRoot } from './helpers.ts';
 
 export const SCHEMA_RELATIVE = '../shared/vendor/azure-pipelines/service-schema.json';
@@ -204,8 +206,12 @@ interface Origin { key?: Node | null; value: Node | null }
  * The document as Azure Pipelines reads it (all scalars strings, template-expression keys hoisted), with
  * the YAML node behind each child of each container, for line numbers.
  */
-function toPipelineValue(root: Node | null, origins: WeakMap<object, Map<string, Origin>>): unknown {
+function toPipelineValue(root: Node | null, origins: WeakMap<object, Map<string, Origin>>, aliases: Node[]): unknown {
   const convert = (node: Node | null): unknown => {
+    if (isAlias(node)) {
+      aliases.push(node);
+      return '';
+    }
     if (isMap(node)) {
       const obj: Record<string, unknown> = {};
       const children = new Map<string, Origin>();
@@ -245,6 +251,7 @@ function toPipelineValue(root: Node | null, origins: WeakMap<object, Map<string,
       addItems(node.items);
       return list;
     }
+    // The failsafe schema already keeps every scalar as the text written (20.10 stays "20.10").
     if (isScalar(node)) return node.value === null || node.value === undefined ? '' : String(node.value);
     return '';
   };
@@ -266,7 +273,8 @@ export function compilePipelineValidator(schemaFile = SCHEMA_FILE): PipelineVali
   return {
     validate(text, file) {
       const lineCounter = new LineCounter();
-      const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+      // failsafe: no YAML types, every scalar a string, as Azure Pipelines reads it.
+      const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, schema: 'failsafe' });
       if (doc.errors.length > 0) {
         return doc.errors.map((e) => {
           const { line, col } = lineCounter.linePos(e.pos[0]);
@@ -274,9 +282,14 @@ export function compilePipelineValidator(schemaFile = SCHEMA_FILE): PipelineVali
         });
       }
       const origins = new WeakMap<object, Map<string, Origin>>();
-      const value = toPipelineValue(doc.contents as Node | null, origins);
-      if (check(value)) return [];
-      return report(check.errors ?? [], adapted, value, origins, lineCounter, file);
+      const aliases: Node[] = [];
+      const value = toPipelineValue(doc.contents as Node | null, origins, aliases);
+      const unsupported = aliases.map((node): SchemaFinding => {
+        const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
+        return { line, column: col, path: '', message: `${file}:${line}:${col}: YAML aliases (*name) are not supported by Azure Pipelines; write the value out` };
+      });
+      if (check(value)) return unsupported;
+      return [...unsupported, ...report(check.errors ?? [], adapted, value, origins, lineCounter, file)].sort((a, b) => a.line - b.line || a.column - b.column);
     },
   };
 }
