@@ -36,6 +36,7 @@ export interface PublishOptions {
 type Liveness =
   | { state: 'live' }
   | { state: 'cert-pending' }
+  | { state: 'unresolved'; why: string }
   | { state: 'not-live'; why: string };
 
 export async function publishDns(o: PublishOptions): Promise<void> {
@@ -58,6 +59,10 @@ export async function publishDns(o: PublishOptions): Promise<void> {
     const host = `mta-sts.${domain}`;
     if (live.state === 'cert-pending') {
       r.warn(`${domain}: TXT held back: certificate pending for ${host} (Azure still serves its default *.azurestaticapps.net certificate); the next run publishes the TXT once it is issued`);
+      continue;
+    }
+    if (live.state === 'unresolved') {
+      r.warn(`${domain}: TXT held back: ${printable(live.why)}; \`mta-sts azure bind\` prints the CNAME to create, and a later run publishes the TXT once the policy is live`);
       continue;
     }
     if (live.state === 'not-live') {
@@ -86,6 +91,8 @@ async function waitLive(o: PublishOptions, domain: string): Promise<Liveness> {
   for (;;) {
     const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.fetchTimeoutMs ?? 30_000), true);
     let outcome: Liveness;
+    // A host with no address is not set up yet (its CNAME is missing): nothing to wait for in this run.
+    if (fetched.result.code === 'policy-host-unresolved') return { state: 'unresolved', why: fetched.result.message };
     if (fetched.certPending) outcome = { state: 'cert-pending' };
     else if (fetched.result.status === 'fail') outcome = { state: 'not-live', why: fetched.result.message };
     else if (!fetched.body?.equals(o.policy)) {

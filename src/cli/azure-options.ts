@@ -14,6 +14,8 @@ export interface AzureCommandDeps {
   armCa?: string;
   fetcher?: PolicyFetcher;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock the waits are measured on (with `sleep`, a test's virtual time). */
+  now?: () => number;
 }
 
 export const azureOptions = {

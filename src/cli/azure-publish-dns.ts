@@ -67,7 +67,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const reporter = new Reporter(io, env);
   await publishDns({
     config, policy, policyFile, web, azure, reporter,
-    waitMs: waitS * 1000, pollMs: pollS * 1000, sleep: deps.sleep, throttle: { sleep: deps.sleep },
+    waitMs: waitS * 1000, pollMs: pollS * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep },
   });
   return reporter.finish();
 }

@@ -30,6 +30,7 @@ export class AzureWorld {
   readonly dir = mkdtempSync(join(tmpdir(), 'azure-test-'));
   /** Every wait our code asked for (injected sleep), in ms. */
   readonly waits: number[] = [];
+  private skipped = 0;
 
   private constructor(readonly ca: TestCA, readonly dns: DnsServer, readonly https: HttpsTestServer, readonly arm: ArmEmulator) {}
 
@@ -98,7 +99,12 @@ export class AzureWorld {
       credential: staticCredential,
       armCa: this.ca.certPem,
       fetcher: createPolicyFetcher({ port: this.https.port, ca: this.ca.certPem, timeoutMs: 2000 }),
-      sleep: async (ms) => void this.waits.push(ms),
+      // Virtual time: a wait returns at once but moves the clock the deadlines are measured on.
+      sleep: async (ms) => {
+        this.waits.push(ms);
+        this.skipped += ms;
+      },
+      now: () => Date.now() + this.skipped,
       ...extra,
     };
   }
