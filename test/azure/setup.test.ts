@@ -213,6 +213,38 @@ describe('mta-sts azure setup', () => {
     expect(second.out + second.err).not.toContain(token);
   });
 
+  it('on a terminal, exactly as the README says (no --yes): shows the plan, asks once, and applies on y', async () => {
+    // util-linux script(1) gives the command a real pseudo-terminal; we type the answer once the question shows.
+    const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    const line = [process.execPath, BIN, 'azure', 'setup', ...DEVOPS(), '--dns-server', dns.address].map(quote).join(' ');
+    const terminal = (answer: string) => {
+      const child = spawn('script', ['-qfec', line, '/dev/null'], { cwd: repo, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let answered = false;
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (!answered && out.includes('[y/N]')) {
+          answered = true;
+          child.stdin.write(`${answer}\r`);
+        }
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+      return new Promise<{ code: number | null; out: string }>((resolve) => child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out });
+      }));
+    };
+    const first = await terminal('y');
+    expect(first.code, first.out).toBe(0);
+    expect(first.out.match(/Apply these \d+ changes\? \[y\/N\]/g)).toHaveLength(1);
+    expect(first.out).toMatch(/\[1\/\d+\] Create resource group rg-mta-sts in westeurope: done/);
+    expect(devops.definitions).toHaveLength(1);
+    const second = await terminal('y');
+    expect(second.code, second.out).toBe(0);
+    expect(second.out).toContain('Nothing to change');
+    expect(second.out).not.toContain('[y/N]');
+  });
+
   it('without a terminal and without --yes it is a usage error and changes nothing', async () => {
     const r = await setup(DEVOPS());
     expect(r.code).toBe(2);
