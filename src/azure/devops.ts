@@ -127,7 +127,8 @@ export class DevOps {
 
   async serviceEndpoint(project: string, name: string): Promise<ServiceEndpoint | undefined> {
     const endpoints = await call('connecting to Azure DevOps service connections', () => this.api.getServiceEndpointApi());
-    const found = await call(`reading service connection ${name}`, () => endpoints.getServiceEndpointsByNames(project, [name]));
+    // includeFailed: a connection whose automatic creation failed still holds the name.
+    const found = await call(`reading service connection ${name}`, () => endpoints.getServiceEndpointsByNames(project, [name], undefined, undefined, undefined, true));
     return found?.find((e) => e.name?.toLowerCase() === name.toLowerCase());
   }
 

@@ -111,7 +111,7 @@ interface State {
   zones: string[];
   project?: ProjectRef;
   group?: { id: number; fingerprint?: string };
-  endpoint?: { id: string; servicePrincipalId?: string };
+  endpoint?: { id: string; servicePrincipalId?: string; failed?: string };
   definition?: { id: number };
   repository?: { id: string; name: string; defaultBranch: string };
   githubConnectionId?: string;
@@ -387,7 +387,11 @@ export class Setup {
       state.group = { id: group.id, fingerprint: secret ? fingerprintIn(group.description) : undefined };
     }
     const endpoint = await wrap('reading the service connection', () => devops.serviceEndpoint(p, this.connectionName));
-    if (endpoint?.id) state.endpoint = { id: endpoint.id, servicePrincipalId: guid(endpoint.authorization?.parameters?.serviceprincipalid) };
+    if (endpoint?.id) {
+      const status = endpoint.operationStatus as { state?: string; statusMessage?: string } | undefined;
+      state.endpoint = { id: endpoint.id, servicePrincipalId: guid(endpoint.authorization?.parameters?.serviceprincipalid) };
+      if (status?.state === 'Failed') state.endpoint.failed = printable(status.statusMessage || 'no reason given');
+    }
     const definition = await wrap('reading the pipeline', () => devops.definition(p, target.pipelineName));
     if (definition?.id !== undefined) state.definition = { id: definition.id };
     if (!state.definition) state.queueId = await wrap('reading the agent queue', () => devops.agentQueue(p, 'Azure Pipelines'));
@@ -529,7 +533,17 @@ export class Setup {
       });
     }
 
-    if (!state.endpoint) {
+    if (state.endpoint?.failed) {
+      // Its name is taken, so it cannot be created again; only deleting or repairing it helps.
+      const why = state.endpoint.failed;
+      steps.push({
+        key: 'endpoint', needs: [], title: `Service connection ${this.connectionName} exists but Azure DevOps reports it failed (${why})`,
+        byHand: `Project settings > Service connections > ${this.connectionName}: fix it (for example "Convert" or edit and verify), or delete it so this command creates it again`,
+        apply: async () => {
+          throw new Error(`service connection ${this.connectionName} is in a failed state; delete it (Project settings > Service connections > ${this.connectionName} > Delete) and run the same command again`);
+        },
+      });
+    } else if (!state.endpoint) {
       steps.push({
         key: 'endpoint', needs: state.rgExists ? [] : ['rg'],
         title: `Create service connection ${this.connectionName} in project ${p} (Azure Resource Manager, workload identity federation, automatic, scoped to ${r.resourceGroup})`,
@@ -553,7 +567,7 @@ export class Setup {
       });
       // The pipeline fails to start when armServiceConnection names a connection that does not exist.
       steps.push({
-        key: 'yaml', needs: state.endpoint ? [] : ['endpoint'], title: `Set ${changes.map(([k, v]) => `${k}: '${v}'`).join(', ')} in ${PIPELINE_FILE}`,
+        key: 'yaml', needs: state.endpoint && !state.endpoint.failed ? [] : ['endpoint'], title: `Set ${changes.map(([k, v]) => `${k}: '${v}'`).join(', ')} in ${PIPELINE_FILE}`,
         byHand: `edit the variables at the top of ${PIPELINE_FILE}`,
         apply: async () => {
           const path = resolve(r.cwd, PIPELINE_FILE);
@@ -597,7 +611,7 @@ export class Setup {
     }
     if (!state.endpointAuthorized) {
       steps.push({
-        key: 'perm-endpoint', needs: [...(state.endpoint ? [] : ['endpoint']), ...(state.definition ? [] : ['pipeline'])],
+        key: 'perm-endpoint', needs: [...(state.endpoint && !state.endpoint.failed ? [] : ['endpoint']), ...(state.definition ? [] : ['pipeline'])],
         title: `Allow pipeline ${target.pipelineName} to use service connection ${this.connectionName}`,
         byHand: `Project settings > Service connections > ${this.connectionName} > ... > Security > Pipeline permissions > + > ${target.pipelineName}`,
         apply: async () => {

@@ -62,7 +62,14 @@ export interface StoredVariableGroup {
   variables: Record<string, { value: string; isSecret: boolean }>;
 }
 export interface StoredDefinition { id: number; name: string; projectId: string; body: Record<string, unknown> }
-export interface StoredEndpoint { id: string; body: Record<string, unknown>; projectIds: string[]; readyAfterGets: number }
+export interface StoredEndpoint {
+  id: string;
+  body: Record<string, unknown>;
+  projectIds: string[];
+  readyAfterGets: number;
+  /** Automatic creation failed with this message (e.g. no right to register an app in Entra ID). */
+  failed?: string;
+}
 
 /** Rights the signed-in user may lack; each missing one turns the matching call into Azure DevOps' 403. */
 export type Right = 'variablegroups.create' | 'endpoints.create' | 'definitions.create' | 'pipelinepermissions.update';
@@ -184,12 +191,12 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
   });
 
   const endpointView = (e: StoredEndpoint) => {
-    const ready = e.readyAfterGets <= 0;
+    const ready = !e.failed && e.readyAfterGets <= 0;
     return {
       ...e.body,
       id: e.id,
       isReady: ready,
-      operationStatus: ready ? { state: 'Ready', statusMessage: '' } : { state: 'InProgress', statusMessage: '' },
+      operationStatus: e.failed ? { state: 'Failed', statusMessage: e.failed } : ready ? { state: 'Ready', statusMessage: '' } : { state: 'InProgress', statusMessage: '' },
       createdBy: USER,
       owner: 'library',
       isShared: false,
@@ -351,7 +358,8 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
         return send(200, view);
       }
       const names = (url.searchParams.get('endpointNames') ?? '').split(',').filter(Boolean).map((n) => n.toLowerCase());
-      return list(state.endpoints.filter((e) => e.projectIds.includes(p.id) && (names.length === 0 || names.includes(String(e.body.name).toLowerCase()))).map(endpointView));
+      const includeFailed = url.searchParams.get('includeFailed') === 'true';
+      return list(state.endpoints.filter((e) => e.projectIds.includes(p.id) && (includeFailed || !e.failed) && (names.length === 0 || names.includes(String(e.body.name).toLowerCase()))).map(endpointView));
     }
     if (area === 'pipelines' && resource === 'pipelinepermissions' && rest.length === 2) {
       const [type, id] = [rest[0]!, decodeURIComponent(path[5]!)];

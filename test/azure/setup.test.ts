@@ -285,6 +285,26 @@ describe('mta-sts azure setup', () => {
     expect(devops.endpoints).toHaveLength(1);
   });
 
+  it('a service connection whose automatic creation failed: says to delete it, and a re-run after that creates it', async () => {
+    devops.endpoints.push({
+      id: randomUUID(), projectIds: [devops.projects[0]!.id], readyAfterGets: 0,
+      failed: 'Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation.',
+      body: { name: 'mta-sts-azure', type: 'azurerm', url: 'https://management.azure.com/', authorization: { scheme: 'WorkloadIdentityFederation', parameters: {} }, data: { creationMode: 'Automatic' } },
+    });
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.code).toBe(1);
+    expect(first.out).toContain('Service connection mta-sts-azure exists but Azure DevOps reports it failed (Failed to create an app in Microsoft Entra ID.');
+    expect(first.err).toContain('is in a failed state; delete it (Project settings > Service connections > mta-sts-azure > Delete) and run the same command again');
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('');
+    expect(devops.definitions).toHaveLength(1);
+
+    devops.endpoints.length = 0; // the admin deleted it
+    const second = await setup([...DEVOPS(), '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    expect(devops.endpoints).toHaveLength(1);
+    expect(devops.endpoints[0]!.failed).toBeUndefined();
+  });
+
   it('without the DevOps flags it sets up Azure and prints what to do in Azure DevOps', async () => {
     const r = await setup(['--yes']);
     expect(r.code, r.out + r.err).toBe(0);
