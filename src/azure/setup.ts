@@ -646,7 +646,7 @@ export class Setup {
         failed.add(step.key);
         failedAt.push(i + 1);
         this.reporter.fail(`${n} ${step.title}: failed: ${describe(e)}`);
-        if (rightsMissing(e)) byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it in the portal: ${step.byHand}`);
+        if (rightsMissing(e)) byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it by hand: ${step.byHand}`);
       }
     }
     if (failed.size === 0) return true;

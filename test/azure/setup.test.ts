@@ -305,6 +305,18 @@ describe('mta-sts azure setup', () => {
     expect(devops.endpoints[0]!.failed).toBeUndefined();
   });
 
+  it('without the right to create resources in Azure: names the az command that remains, skips what needs it', async () => {
+    setupArm.readOnly = true;
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Create resource group rg-mta-sts in westeurope: failed: HTTP 403: AuthorizationFailed/);
+    expect(r.out).toContain('By hand: Create resource group rg-mta-sts in westeurope: you lack the rights for this step; someone who has them can do it by hand: az group create -n rg-mta-sts -l westeurope');
+    expect(r.out).toMatch(/Create Static Web App mta-sts-contoso-com \(Standard plan\) in westeurope: skipped/);
+    expect(r.out).toMatch(/Create variable group mta-sts .*: skipped/);
+    expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).not.toContain('app:');
+    expect(arm.sites.size).toBe(0);
+  });
+
   it('without the DevOps flags it sets up Azure and prints what to do in Azure DevOps', async () => {
     const r = await setup(['--yes']);
     expect(r.code, r.out + r.err).toBe(0);
