@@ -6,29 +6,20 @@
 // Exit 0 after printing; 1 when FILE holds no check results (the check itself crashed or got bad usage).
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { annotation, type CiFormat } from '../src/azure/annotations.ts';
 
-export type Format = 'azure' | 'github';
+// The logging-command format and escaping are shared with the azure commands (src/azure/annotations.ts).
+export { annotation } from '../src/azure/annotations.ts';
+export type Format = CiFormat;
 
 interface CheckResult { check: string; status: 'pass' | 'warn' | 'fail'; code: string; message: string }
 interface DomainResult { domain: string; status: 'pass' | 'warn' | 'fail'; checks: CheckResult[] }
-
-// Azure Pipelines logging-command escaping (azure-pipelines-task-lib taskcommand.ts).
-const azureData = (s: string) => s.replace(/%/g, '%AZP25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-// GitHub Actions workflow-command escaping (@actions/core command.ts).
-const githubData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const githubProperty = (s: string) => githubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function isDomainResults(json: unknown): json is DomainResult[] {
   return Array.isArray(json) && json.every((d) =>
     typeof d === 'object' && d !== null && typeof d.domain === 'string' && Array.isArray(d.checks) &&
     d.checks.every((c: unknown) => typeof c === 'object' && c !== null &&
       typeof (c as CheckResult).check === 'string' && typeof (c as CheckResult).message === 'string'));
-}
-
-export function annotation(format: Format, level: 'error' | 'warning', title: string, message: string): string {
-  return format === 'azure'
-    ? `##vso[task.logissue type=${level}]${azureData(`${title}: ${message}`)}`
-    : `::${level} title=${githubProperty(title)}::${githubData(message)}`;
 }
 
 /** One annotation per failed (error) or warning check, in the order the checker reported them. */

@@ -36,6 +36,8 @@ export const AZURE_HELP = [
   '  --dns-server HOST:PORT    send every DNS lookup to this server, as in check',
 ].join('\n');
 
+const GUID = /^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$/;
+
 const FLAG: Record<AzureHostingKey, string> = {
   app: '--app',
   resource_group: '--resource-group',
@@ -54,6 +56,10 @@ export function azureSetting(values: Record<string, unknown>, config: Config, ke
   const flag = values[FLAG[key].slice(2)];
   const value = typeof flag === 'string' && flag !== '' ? flag : config.hosting[key];
   if (!value && required) throw new UsageError(`${WHAT[key]}: pass ${FLAG[key]} or set hosting.${key} in ${configFile}`);
+  // The config's value passed the schema; a flag's is checked here, by the same rule.
+  if (key === 'subscription' && value && !GUID.test(value)) {
+    throw new UsageError(`--subscription must be a subscription ID like 00000000-0000-0000-0000-000000000000 (az account show --query id -o tsv) (got "${value}")`);
+  }
   return value || undefined;
 }
 

@@ -263,7 +263,7 @@ export class ArmEmulator {
       // GetTXTRecordset.json / CreateOrUpdateTXTRecordset.json
       id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/dnsZones/${zoneName}/${type}/${relative}`,
       etag: set.etag, name: relative, type: `Microsoft.Network/dnsZones/${type}`,
-      properties: { ...set.properties, fqdn: `${relative === '@' ? '' : `${relative}.`}${zoneName}.`, provisioningState: 'Succeeded' },
+      properties: { ...set.properties, fqdn: `${relative === '@' ? '' : `${relative}.`}${zoneName}`, provisioningState: 'Succeeded' },
     });
     const ifMatch = headers['if-match'];
     const ifNoneMatch = headers['if-none-match'];

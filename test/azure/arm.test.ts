@@ -3,6 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Reporter, printable } from '../../src/azure/annotations.ts';
 import { activeCloud, withThrottleRetry } from '../../src/azure/arm.ts';
 import { zoneFor } from '../../src/azure/zones.ts';
 import { armEndpoint } from '../../src/cli/azure-options.ts';
@@ -93,5 +94,36 @@ describe('zoneFor', () => {
     expect(zoneFor('mta-sts.us.contoso.com', zones)).toEqual({ zone: 'contoso.com', relative: 'mta-sts.us' });
     expect(zoneFor('contoso.com', zones)).toEqual({ zone: 'contoso.com', relative: '@' });
     expect(zoneFor('mta-sts.notcontoso.com', zones)).toBeUndefined();
+  });
+});
+
+describe('Reporter and printable', () => {
+  const capture = (env: NodeJS.ProcessEnv) => {
+    const io = { outText: '', errText: '', out(t: string) { this.outText += t; }, err(t: string) { this.errText += t; } };
+    return { io, reporter: new Reporter(io, env) };
+  };
+
+  it('a failure wins over warnings: exit 1 and no SucceededWithIssues', () => {
+    const { io, reporter } = capture({ TF_BUILD: 'True' });
+    reporter.warn('w');
+    reporter.fail('f');
+    expect(reporter.finish()).toBe(1);
+    expect(io.outText).toBe('##vso[task.logissue type=warning]w\n##vso[task.logissue type=error]f\n');
+    expect(io.errText).toBe('warning: w\nerror: f\n');
+  });
+
+  it('outside CI: plain lines only, exit 0 with warnings', () => {
+    const { io, reporter } = capture({});
+    reporter.warn('100% sure');
+    expect(reporter.finish()).toBe(0);
+    expect(io.outText).toBe('');
+  });
+
+  it('escapes what would end or forge a logging command', () => {
+    const { io, reporter } = capture({ TF_BUILD: 'True' });
+    reporter.warn(`Azure said: ${printable('bad\n##vso[task.complete result=Succeeded;]\x1b[2J')}`);
+    expect(io.outText.split('\n')).toEqual([expect.stringMatching(/^##vso\[task.logissue type=warning\]Azure said: bad/), '']);
+    expect(io.outText).toContain('bad\\x0a##vso');
+    expect(io.outText).toContain('\\x1b[2J');
   });
 });

@@ -255,6 +255,14 @@ describe('settings', () => {
     expect(world.arm.requests).toEqual([]);
   });
 
+  it('a --subscription that is not an ID is a usage error (exit 2)', async () => {
+    world.writeConfig();
+    const r = await world.run('bind', ['--subscription', 'My Subscription']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--subscription must be a subscription ID like 00000000-0000-0000-0000-000000000000');
+    expect(world.arm.requests).toEqual([]);
+  });
+
   it('an invalid hosting key is a config error at its line (exit 1)', async () => {
     world.writeConfig({ hosting: { app: 'bad_name!', resource_group: WEB_RG, subscription: 'not-a-guid' } });
     const r = await world.run('bind', []);
