@@ -79,7 +79,20 @@ async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
 }
 
 export class DevOps {
+  /** One client per API area: each discovers its area's routes once (OPTIONS), not once per call. */
+  private readonly clients = new Map<string, Promise<unknown>>();
+
   private constructor(private readonly api: WebApi, private readonly options: DevOpsOptions) {}
+
+  private client<T>(key: string, what: string, make: () => Promise<T>): Promise<T> {
+    let client = this.clients.get(key) as Promise<T> | undefined;
+    if (!client) {
+      client = call(`connecting to ${what}`, make);
+      client.catch(() => this.clients.delete(key));
+      this.clients.set(key, client);
+    }
+    return client;
+  }
 
   static connect(orgUrl: string, token: string, options: DevOpsOptions = {}): DevOps {
     const requestOptions = options.caFile ? { cert: { caFile: options.caFile } } : {};
@@ -87,32 +100,32 @@ export class DevOps {
   }
 
   async project(name: string): Promise<ProjectRef> {
-    const core = await call('connecting to Azure DevOps', () => this.api.getCoreApi());
+    const core = await this.client('getCoreApi', 'Azure DevOps', () => this.api.getCoreApi());
     const project = await call(`reading project ${name}`, () => core.getProject(name));
     if (!project?.id) throw new DevOpsError(`project ${name} does not exist in ${this.api.serverUrl} (or you cannot see it)`, 404);
     return { id: project.id, name: project.name ?? name };
   }
 
   async repository(project: string, name: string): Promise<GitRepository | undefined> {
-    const git = await call('connecting to Azure Repos', () => this.api.getGitApi());
+    const git = await this.client('getGitApi', 'Azure Repos', () => this.api.getGitApi());
     return (await call(`reading repository ${name}`, () => git.getRepository(name, project))) ?? undefined;
   }
 
   async agentQueue(project: string, name: string): Promise<number | undefined> {
-    const agent = await call('connecting to Azure Pipelines', () => this.api.getTaskAgentApi());
+    const agent = await this.client('getTaskAgentApi', 'Azure Pipelines', () => this.api.getTaskAgentApi());
     const queues = await call(`reading agent queue ${name}`, () => agent.getAgentQueues(project, name));
     return queues?.find((q) => q.name?.toLowerCase() === name.toLowerCase())?.id;
   }
 
   async variableGroup(project: string, name: string): Promise<VariableGroup | undefined> {
-    const agent = await call('connecting to Azure Pipelines', () => this.api.getTaskAgentApi());
+    const agent = await this.client('getTaskAgentApi', 'Azure Pipelines', () => this.api.getTaskAgentApi());
     const groups = await call(`reading variable group ${name}`, () => agent.getVariableGroups(project, name));
     return groups?.find((g) => g.name?.toLowerCase() === name.toLowerCase());
   }
 
   /** Creates the group, or replaces it (by id) with these variables. */
   async saveVariableGroup(project: ProjectRef, group: { id?: number; name: string; description: string; variables: VariableGroupParameters['variables'] }): Promise<VariableGroup> {
-    const agent = await call('connecting to Azure Pipelines', () => this.api.getTaskAgentApi());
+    const agent = await this.client('getTaskAgentApi', 'Azure Pipelines', () => this.api.getTaskAgentApi());
     const parameters: VariableGroupParameters = {
       name: group.name,
       description: group.description,
@@ -126,7 +139,7 @@ export class DevOps {
   }
 
   async serviceEndpoint(project: string, name: string): Promise<ServiceEndpoint | undefined> {
-    const endpoints = await call('connecting to Azure DevOps service connections', () => this.api.getServiceEndpointApi());
+    const endpoints = await this.client('getServiceEndpointApi', 'Azure DevOps service connections', () => this.api.getServiceEndpointApi());
     // includeFailed: a connection whose automatic creation failed still holds the name.
     const found = await call(`reading service connection ${name}`, () => endpoints.getServiceEndpointsByNames(project, [name], undefined, undefined, undefined, true));
     return found?.find((e) => e.name?.toLowerCase() === name.toLowerCase());
@@ -138,7 +151,7 @@ export class DevOps {
    * Azure DevOps reports it ready.
    */
   async createArmEndpoint(project: ProjectRef, spec: ArmEndpointSpec): Promise<ServiceEndpoint> {
-    const api = await call('connecting to Azure DevOps service connections', () => this.api.getServiceEndpointApi());
+    const api = await this.client('getServiceEndpointApi', 'Azure DevOps service connections', () => this.api.getServiceEndpointApi());
     const created = await call(`creating service connection ${spec.name}`, () => api.createServiceEndpoint({
       name: spec.name,
       type: 'azurerm',
@@ -182,14 +195,14 @@ export class DevOps {
   }
 
   async definition(project: string, name: string): Promise<BuildDefinitionReference | undefined> {
-    const build = await call('connecting to Azure Pipelines', () => this.api.getBuildApi());
+    const build = await this.client('getBuildApi', 'Azure Pipelines', () => this.api.getBuildApi());
     const found = await call(`reading pipeline ${name}`, () => build.getDefinitions(project, name));
     return found?.find((d) => d.name?.toLowerCase() === name.toLowerCase());
   }
 
   /** A YAML pipeline (build definition with process type 2) on the repository's azure-pipelines.yml. */
   async createYamlDefinition(project: ProjectRef, spec: PipelineSpec): Promise<BuildDefinition> {
-    const build = await call('connecting to Azure Pipelines', () => this.api.getBuildApi());
+    const build = await this.client('getBuildApi', 'Azure Pipelines', () => this.api.getBuildApi());
     const r = spec.repository;
     const repository = r.type === 'TfsGit'
       ? { type: 'TfsGit', id: r.id, name: r.name, defaultBranch: r.defaultBranch }
