@@ -110,7 +110,8 @@ interface State {
   bound: Map<string, StaticSiteCustomDomainOverviewARMResource>;
   zones: string[];
   project?: ProjectRef;
-  group?: { id: number; fingerprint?: string };
+  /** `variables` are the group's others, kept on update (secrets come back without a value, which keeps them). */
+  group?: { id: number; fingerprint?: string; variables?: Record<string, { value?: string; isSecret?: boolean; isReadOnly?: boolean }> };
   endpoint?: { id: string; servicePrincipalId?: string; failed?: string };
   definition?: { id: number };
   repository?: { id: string; name: string; defaultBranch: string };
@@ -384,7 +385,7 @@ export class Setup {
     const group = await wrap('reading the variable group', () => devops.variableGroup(p, VARIABLE_GROUP));
     if (group?.id !== undefined) {
       const secret = group.variables?.[TOKEN_VARIABLE]?.isSecret === true;
-      state.group = { id: group.id, fingerprint: secret ? fingerprintIn(group.description) : undefined };
+      state.group = { id: group.id, fingerprint: secret ? fingerprintIn(group.description) : undefined, variables: group.variables };
     }
     const endpoint = await wrap('reading the service connection', () => devops.serviceEndpoint(p, this.connectionName));
     if (endpoint?.id) {
@@ -526,9 +527,9 @@ export class Setup {
           const token = state.token!;
           const saved = await devops.saveVariableGroup(project, {
             id: state.group?.id, name: VARIABLE_GROUP, description: groupDescription(r.app, token),
-            variables: { [TOKEN_VARIABLE]: { value: token, isSecret: true } },
+            variables: { ...state.group?.variables, [TOKEN_VARIABLE]: { value: token, isSecret: true } },
           });
-          state.group = { id: saved.id!, fingerprint: fingerprint(token) };
+          state.group = { id: saved.id!, fingerprint: fingerprint(token), variables: saved.variables };
         },
       });
     }
@@ -789,6 +790,13 @@ export class Setup {
       if (published) parts.push('TXT published');
       else if (r.dnsResourceGroup && zoneFor(`_mta-sts.${domain}`, state.zones)) parts.push('TXT: the pipeline publishes it in Azure DNS once the policy is live');
       else parts.push(`TXT still to publish: ${zoneFileLines([sts])}`);
+      const rpt = records.find((x) => x.domain === domain && x.name === `_smtp._tls.${domain}`);
+      if (rpt) {
+        const liveRpt = await this.d.web.resolver.resolveTxt(rpt.name).then((rs) => rs.map((x) => x.join('')), () => [] as string[]);
+        if (liveRpt.includes(rpt.value)) parts.push('TLS-RPT published');
+        else if (r.dnsResourceGroup && zoneFor(rpt.name, state.zones)) parts.push('TLS-RPT: the pipeline publishes it in Azure DNS');
+        else parts.push(`TLS-RPT still to publish: ${zoneFileLines([rpt])}`);
+      }
       this.line(`  ${domain}: ${parts.join('; ')}`);
     }
   }

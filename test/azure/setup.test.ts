@@ -317,6 +317,24 @@ describe('mta-sts azure setup', () => {
     expect(arm.sites.size).toBe(0);
   });
 
+  it('an existing variable group: replaces the stale token, keeps the group\'s other variables and secrets', async () => {
+    devops.variableGroups.push({
+      id: 7, name: 'mta-sts', description: 'made by hand', projectIds: [devops.projects[0]!.id],
+      variables: { deployment_token: { value: 'old-token', isSecret: true }, notify: { value: 'ops@contoso.com', isSecret: false }, api_key: { value: 'kept-secret', isSecret: true } },
+    });
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('Update variable group mta-sts in project mail');
+    const token = setupArm.tokens.get('rg-mta-sts/mta-sts-contoso-com')!;
+    expect(devops.variableGroups).toHaveLength(1);
+    expect(devops.variableGroups[0]!.variables).toEqual({
+      deployment_token: { value: token, isSecret: true },
+      notify: { value: 'ops@contoso.com', isSecret: false },
+      api_key: { value: 'kept-secret', isSecret: true },
+    });
+    expect(devops.permissions.get('variablegroup/7')?.get(devops.definitions[0]!.id)).toBe(true);
+  });
+
   it('without the DevOps flags it sets up Azure and prints what to do in Azure DevOps', async () => {
     const r = await setup(['--yes']);
     expect(r.code, r.out + r.err).toBe(0);
@@ -328,12 +346,15 @@ describe('mta-sts azure setup', () => {
 
   it('a DNS host outside Azure: prints the CNAME and says to run again (no wait without a terminal)', async () => {
     arm.zones.clear();
+    const config = join(repo, 'mta-sts.config.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('# tlsrpt:\n#   rua:\n#     - mailto:tlsrpt@contoso.com', 'tlsrpt:\n  rua:\n    - mailto:tlsrpt@contoso.com'));
     const r = await setup([...DEVOPS(), '--yes']);
     expect(r.code, r.out + r.err).toBe(0);
     const site = arm.sites.get('rg-mta-sts/mta-sts-contoso-com')!;
     expect(r.out).toContain(`mta-sts.contoso.com. 3600 IN CNAME ${site.defaultHostname}.`);
     expect(r.err).toContain('then run the same command again');
     expect(r.out).toMatch(/TXT still to publish: _mta-sts\.contoso\.com\. 3600 IN TXT "v=STSv1; id=[A-Za-z0-9]+;"/);
+    expect(r.out).toContain('TLS-RPT still to publish: _smtp._tls.contoso.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@contoso.com"');
     expect(site.customDomains.size).toBe(0);
 
     // The user creates the record; the next run binds it.
