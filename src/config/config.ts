@@ -19,6 +19,18 @@ export interface Config {
   policy: { mode: PolicyMode; mx: string[]; max_age: number; id?: string };
   tlsrpt?: { rua: string[] };
   hosting: { plan: HostingPlan; default_hostname?: string } & Partial<Record<AzureHostingKey, string>>;
+  /** Present when the file has a rollout section (defaults filled in); effectiveRollout() gives the defaults otherwise. */
+  rollout?: Rollout;
+}
+
+/** The evidence rules of `mta-sts promote`, defaults filled in (see mta-sts.schema.json). */
+export interface Rollout {
+  window_days: number;
+  min_report_days: number;
+  min_organizations: number;
+  min_sessions: number;
+  recent_days: number;
+  max_fetch_error_days: number;
 }
 
 /**

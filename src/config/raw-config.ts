@@ -28,4 +28,15 @@ export interface RawConfig {
     subscription?: string | null;
     dns_resource_group?: string | null;
   } | null;
+  rollout?: RawRollout | null;
+}
+
+/** How much TLS-RPT evidence `mta-sts promote` needs (src/tlsrpt/verdict.ts). */
+export interface RawRollout {
+  window_days?: number | null;
+  min_report_days?: number | null;
+  min_organizations?: number | null;
+  min_sessions?: number | null;
+  recent_days?: number | null;
+  max_fetch_error_days?: number | null;
 }

@@ -28,6 +28,12 @@ export const EXPECTED: Record<string, string> = {
   'hosting.resource_group': 'a resource group name: up to 90 letters, digits, _ - . ( ), not ending with a period',
   'hosting.dns_resource_group': 'a resource group name: up to 90 letters, digits, _ - . ( ), not ending with a period',
   'hosting.subscription': 'a subscription ID like 00000000-0000-0000-0000-000000000000 (az account show --query id -o tsv)',
+  'rollout.window_days': 'a whole number of days from 1 to 366, like 14',
+  'rollout.min_report_days': 'a whole number of days from 1 to 366, like 10',
+  'rollout.min_organizations': 'a whole number from 1 to 1000, like 2',
+  'rollout.min_sessions': 'a whole number of sessions, like 100',
+  'rollout.recent_days': 'a whole number of days from 1 to 366, like 7',
+  'rollout.max_fetch_error_days': 'a whole number of days from 1 to 366, like 3',
 };
 
 /** How the value itself reads in a message: `"enforced"`, `5`, `a list`, `nothing`. */

@@ -171,6 +171,69 @@ export const configSchema: JSONSchemaType<RawConfig> = {
         }
       },
       "additionalProperties": false
+    },
+    "rollout": {
+      "title": "Rollout evidence (testing to enforce)",
+      "description": "Optional: how much TLS-RPT evidence mta-sts promote needs before it switches policy.mode from testing to enforce.",
+      "type": "object",
+      "nullable": true,
+      "properties": {
+        "window_days": {
+          "title": "Evidence window",
+          "description": "Days before today (or --now) whose reports count as evidence.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 366,
+          "default": 14
+        },
+        "min_report_days": {
+          "title": "Days with reports",
+          "description": "Each domain needs reports on at least this many distinct days (report start date, UTC) of the window.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 366,
+          "default": 10
+        },
+        "min_organizations": {
+          "title": "Reporting organisations",
+          "description": "Each domain needs reports from at least this many organisations (e.g. Google, Microsoft) in the window.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 1000,
+          "default": 2
+        },
+        "min_sessions": {
+          "title": "Successful sessions",
+          "description": "Each domain needs at least this many successful sts sessions in the window.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 0,
+          "maximum": 1000000000,
+          "default": 100
+        },
+        "recent_days": {
+          "title": "Recent days",
+          "description": "A failure that would bounce mail under enforce (starttls-not-supported, certificate-*, validation-failure, sts-policy-invalid, sts-webpki-invalid) in this many last days blocks the promotion.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 366,
+          "default": 7
+        },
+        "max_fetch_error_days": {
+          "title": "Days with fetch errors",
+          "description": "sts-policy-fetch-error on this many days of the window or more means the policy host is failing; it blocks the promotion.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 366,
+          "default": 3
+        }
+      },
+      "additionalProperties": false
     }
   },
   "required": [
