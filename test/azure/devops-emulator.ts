@@ -288,8 +288,6 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
           workloadIdentityFederationIssuer: `https://login.microsoftonline.com/${auth.parameters?.tenantid}/v2.0`,
           workloadIdentityFederationSubject: `sc://${org}/${projectName}/${name}`,
         };
-        data.appObjectId = randomUUID();
-        data.spnObjectId = randomUUID();
         stored.readyAfterGets = 1;
       }
       state.endpoints.push(stored);
