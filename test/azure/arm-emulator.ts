@@ -32,6 +32,16 @@ export interface Throttle {
   retryAfterSeconds: number;
 }
 
+/** One request as an extension handler sees it; `p` is the path split at "/" and decoded. */
+export interface ArmRequest {
+  method: string;
+  p: string[];
+  url: URL;
+  body: unknown;
+  send: (status: number, json?: unknown, headers?: Record<string, string>) => void;
+  error: (status: number, code: string, message: string, headers?: Record<string, string>) => void;
+}
+
 export interface LoggedRequest { method: string; path: string; query: URLSearchParams; headers: IncomingMessage['headers']; body?: unknown }
 
 const QUOTA = { Free: 2, Standard: 5 } as const;
@@ -55,6 +65,8 @@ export class ArmEmulator {
   pollsInProgress = 1;
   /** Extra public DNS the validation consults besides the Azure DNS zones (host -> CNAME target). */
   readonly publicCnames = new Map<string, string>();
+  /** Handlers other tests add for calls this file does not emulate; the first that returns true has answered. */
+  readonly extensions: ((request: ArmRequest) => boolean)[] = [];
   private readonly operations = new Map<string, { site: StaticSite; host: string; polls: number }>();
   private server?: Server;
   endpoint = '';
@@ -136,6 +148,7 @@ export class ArmEmulator {
     }
 
     const p = url.pathname.split('/').map(decodeURIComponent);
+    if (this.extensions.some((handle) => handle({ method, p, url, body, send, error }))) return;
     // /subscriptions/{sub}/providers/Microsoft.Web/locations/{loc}/operationResults/{id}
     if (p[3] === 'providers' && p[7] === 'operationResults') return this.poll(p[8]!, send);
     if (p[1] !== 'subscriptions' || p[2] !== SUBSCRIPTION) return error(404, 'SubscriptionNotFound', `The subscription '${p[2]}' could not be found.`);
