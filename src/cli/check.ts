@@ -1,5 +1,7 @@
 // `mta-sts check`: argument parsing and output only; the checks live in src/check/.
 import { resolve } from 'node:path';
+import { ciFormat, SUCCEEDED_WITH_ISSUES } from '../ci/annotations.ts';
+import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createResolver, dnsServerError, type CheckIO } from '../check/io.ts';
 import { renderFindings, renderJson, renderJunit, renderTable, writeFileAtomic } from '../check/report.ts';
@@ -119,6 +121,10 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
 
   // The report first: a JUnit file that cannot be written must not cost the user the results.
   io.out(values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports));
+  // Inside Azure Pipelines or GitHub Actions each problem also goes on the run's summary page. Never with
+  // --json: its stdout is the JSON, and stderr would not do (GitHub reads workflow commands from stdout only).
+  const format = values.json ? undefined : ciFormat(io.env ?? {});
+  if (format) io.out(checkAnnotations(reports, format).map((l) => `${l}\n`).join(''));
   if (values.junit !== undefined) {
     const file = resolve(io.cwd, values.junit);
     try {
@@ -128,7 +134,10 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
       return 1;
     }
   }
-  return reports.some((r) => r.status === 'fail') ? 1 : 0;
+  if (reports.some((r) => r.status === 'fail')) return 1;
+  // Only on a run that exits 0: with a failure the exit code decides the step's result.
+  if (format === 'azure' && hasIssues(reports)) io.out(`${SUCCEEDED_WITH_ISSUES}\n`);
+  return 0;
 }
 
 /** The evidence check of one deploy: the evidence file beside the config is read once, judged per domain. */

@@ -36,10 +36,10 @@ interface Run {
   err: string;
 }
 
-async function run(args: string[], options: { isTTY?: boolean; dir?: string } = {}): Promise<Run> {
+async function run(args: string[], options: { isTTY?: boolean; dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   let out = '';
   let err = '';
-  const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false };
+  const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false, env: options.env ?? {} };
   // The injected I/O still builds its resolver from --dns-server, so the option is exercised for real.
   const command = checkCommand({
     io: (o) => ({ ...world.io(), resolver: createResolver({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
@@ -146,6 +146,23 @@ describe('--junit', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('cannot write');
     expect(r.out).toMatch(/^ok\.example\s+ok/m); // the results are still shown
+  });
+});
+
+describe('inside Azure Pipelines (TF_BUILD)', () => {
+  const env = { TF_BUILD: 'True' };
+  it('ends the text report with one annotation per warning and "succeeded with issues"', async () => {
+    const r = await run(['warn.example', ...dns()], { env });
+    expect(r.code).toBe(0);
+    expect(r.out.endsWith('\n##vso[task.logissue type=warning]warn.example tlsrpt [tlsrpt-missing]: ' +
+      `${/^warn warn\.example tlsrpt \[tlsrpt-missing\] (.*)$/m.exec(r.out)![1]}\n##vso[task.complete result=SucceededWithIssues;]\n`)).toBe(true);
+  });
+
+  it('still annotates when the JUnit file cannot be written, but the exit 1 decides the result', async () => {
+    const r = await run(['warn.example', '--junit', join(cwd, 'no-such-dir', 'x.xml'), ...dns()], { env });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('##vso[task.logissue type=warning]warn.example tlsrpt [tlsrpt-missing]');
+    expect(r.out).not.toContain('##vso[task.complete');
   });
 });
 

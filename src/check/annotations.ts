@@ -1,0 +1,23 @@
+// The checker's verdict as CI annotations: one per failed or warning check, so each problem shows on the run's
+// summary page instead of only in the log; on Azure Pipelines a run that only warned ends "succeeded with issues"
+// (a certificate still being issued on a first run is one).
+import { annotation, type CiFormat } from '../ci/annotations.ts';
+import type { DomainReport } from './result.ts';
+
+/** One annotation per failed (error) or warning check, in the order the checker reported them. */
+export function checkAnnotations(reports: DomainReport[], format: CiFormat): string[] {
+  return reports.flatMap((d) => d.checks
+    .filter((c) => c.status === 'fail' || c.status === 'warn')
+    .map((c) => annotation(format, c.status === 'fail' ? 'error' : 'warning', `${d.domain} ${c.check} [${c.code}]`, c.message)));
+}
+
+// Warnings that only say a check was skipped on request (--skip-starttls): annotated, but no reason for "issues",
+// or every run on a hosted agent (no port 25) would read "succeeded with issues".
+const REQUESTED_SKIPS = new Set(['mx-starttls-skipped']);
+
+/** Whether the run should read "succeeded with issues": no check failed, and one warned for a reason of its own. */
+export function hasIssues(reports: DomainReport[]): boolean {
+  const checks = reports.flatMap((d) => d.checks);
+  return !checks.some((c) => c.status === 'fail') && checks.some((c) => c.status === 'warn' && !REQUESTED_SKIPS.has(c.code));
+}
+
