@@ -163,7 +163,7 @@ async function removeOwnTlsRpt(o: PublishOptions, domain: string, zone: string, 
 /** Outside Azure DNS: the exact records to publish, and for each TXT whether the live DNS already has it. */
 async function printRecords(o: PublishOptions, domain: string, own: DnsRecord[], txt: DnsRecord[]): Promise<void> {
   const where = o.azure ? `no Azure DNS zone in ${o.azure.resourceGroup} holds ${domain}`
-    : o.notWritten ? `Azure DNS is not written in this run (--print-only)` : 'DNS is not automated (no hosting.dns_resource_group)';
+    : o.notWritten ? 'Azure DNS is not written in this run (--print-only)' : 'DNS is not automated (no hosting.dns_resource_group)';
   o.reporter.info(`${domain}: ${where}; publish these records at your DNS host, replacing any existing _mta-sts TXT record (never add a second one):`);
   for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
   for (const rec of txt) {

@@ -20,4 +20,3 @@ export function hasIssues(reports: DomainReport[]): boolean {
   const checks = reports.flatMap((d) => d.checks);
   return !checks.some((c) => c.status === 'fail') && checks.some((c) => c.status === 'warn' && !REQUESTED_SKIPS.has(c.code));
 }
-
