@@ -91,6 +91,12 @@ describe('1. the _mta-sts TXT record', () => {
     expect([r.status, r.code]).toEqual(['fail', 'sts-record-multiple']);
   });
 
+  it('discards a record not beginning with "v=STSv1;" before counting, so a valid one next to it passes (RFC 8461 §3.1)', async () => {
+    await world.addDomain('nearmiss.example', { stsTxt: ['v=STSv1', `v=STSv1; id=${ID};`] });
+    const r = get(await check('nearmiss.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['pass', 'sts-record-ok']);
+  });
+
   it('discards unrelated TXT records and joins a record split into several strings', async () => {
     await world.addDomain('split.example', { stsTxt: ['google-site-verification=xyz', ['v=STSv1;', ' id=split', '42;']] });
     const r = get(await check('split.example'), 'sts-record');
