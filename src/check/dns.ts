@@ -56,9 +56,14 @@ export async function resolveTxtFollowingCnames(
     // An answer holding only a CNAME comes back as an empty TXT list: follow the CNAME then.
     if (txt.ok ? txt.value.length > 0 : !txt.missing) return { chain, result: txt };
     const cname = await lookup(current, signal, () => resolver.resolveCname(current), 'CNAME');
-    const target = cname.ok ? cname.value[0] : undefined;
-    if (!target || chain.includes(target)) {
+    const target = cname.ok ? cname.value[0]?.replace(/\.$/, '').toLowerCase() : undefined;
+    if (!target) {
       return { chain, result: { ok: false, missing: true, finding: { status: 'fail', code: 'dns-no-record', message: `no TXT record at ${name}` } } };
+    }
+    if (chain.includes(target)) {
+      // A loop is a broken zone, not a missing record: senders get SERVFAIL or nothing, and the fix is the CNAME.
+      const loop = [...chain, target].join(' → ');
+      return { chain, result: { ok: false, missing: false, finding: { status: 'fail', code: 'dns-cname-loop', message: `CNAME loop: ${loop}; point ${chain[chain.length - 1]} at a name holding the TXT record` } } };
     }
     chain.push(target);
   }

@@ -136,7 +136,10 @@ describe('1. the _mta-sts TXT record', () => {
     world.dns.zone.set('_mta-sts.loop.example', { cname: 'l1.loop.example', cnameOnly: true });
     world.dns.zone.set('l1.loop.example', { cname: '_mta-sts.loop.example', cnameOnly: true });
     const r = get(await check('loop.example'), 'sts-record');
-    expect(r.status).toBe('fail');
+    // A loop, not a missing record: the advice is to fix the CNAME, not to publish a TXT record.
+    expect([r.status, r.code]).toEqual(['fail', 'dns-cname-loop']);
+    expect(r.message).toContain('CNAME loop: _mta-sts.loop.example → l1.loop.example → _mta-sts.loop.example');
+    expect(r.message).not.toContain('publish');
   });
 
   it('reports SERVFAIL', async () => {
