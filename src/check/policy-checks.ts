@@ -16,6 +16,9 @@ export interface FetchOutcome {
   certPending?: boolean;
 }
 
+// RFC 9110 §15.4: the redirecting 3xx codes. 304 Not Modified (and 300, 305, 306) redirect nowhere.
+const REDIRECTS = [301, 302, 303, 307, 308];
+
 /** Azure Static Web Apps answers for a custom domain with its default certificate until the managed one is issued. */
 const SWA_DEFAULT_CERT = '*.azurestaticapps.net';
 
@@ -66,14 +69,15 @@ export async function checkPolicyFetch(domain: string, io: CheckIO, signal: Abor
       const got = fetched.status !== undefined ? ` (HTTP ${fetched.status}, ${fetched.body?.length ?? 0} bytes received so far)` : '';
       findings.push({ status: 'fail', code: 'policy-timeout', message: `${host}: ${error.message}${got}; senders give up after about a minute` });
     } else {
-      findings.push({ status: 'fail', code: 'policy-response-failed', message: `${host}: the response broke off (${error.message})` });
+      const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'policy-headers-too-large' : 'policy-response-failed';
+      findings.push({ status: 'fail', code, message: `${where}: the TLS handshake succeeded, then the HTTP response failed: ${error.message}` });
     }
   }
 
   const status = fetched.status;
   const contentType = headerValue(fetched.headers?.['content-type']);
   if (status !== undefined && !error) {
-    if (status >= 300 && status < 400) {
+    if (REDIRECTS.includes(status)) {
       const location = headerValue(fetched.headers?.location) ?? '(no Location header)';
       findings.push({
         status: 'fail',

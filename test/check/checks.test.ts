@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { parseConfig, type Config } from '../../src/config/config.ts';
 import { checkDomain } from '../../src/check/domain.ts';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
@@ -308,6 +309,54 @@ describe('2. fetching the policy', () => {
     const r = await check('pendingbad.example', { allowPendingCert: true });
     expect(get(r, 'mx-starttls').status).toBe('fail');
     expect(r.status).toBe('fail');
+  });
+
+  it('fails a 304 as a wrong status, not as a redirect', async () => {
+    await world.addDomain('304.example', { handler: (_req, res) => res.writeHead(304).end() });
+    const r = get(await check('304.example'), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-http-status']);
+    expect(r.message).toContain('HTTP 304');
+    expect(r.message).not.toContain('redirect');
+  });
+
+  describe('a server that breaks the HTTP response after a good TLS handshake', () => {
+    let server: TlsServer;
+    const behaviour = new Map<string, (socket: TLSSocket) => void>();
+    beforeAll(async () => {
+      const fallback = await world.cert('mta-sts.fallback.example');
+      server = createTlsServer({
+        ...fallback,
+        SNICallback: (name, cb) => void world.cert(name).then((pair) => cb(null, createSecureContext(pair))),
+      }, (socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => behaviour.get(socket.servername || '')?.(socket));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(async () => {
+      await new Promise((resolve) => server?.close(resolve));
+    });
+    const fetchFrom = async (domain: string, act: (socket: TLSSocket) => void): Promise<CheckResult> => {
+      await world.addDomain(domain);
+      behaviour.set(`mta-sts.${domain}`, act);
+      const io = { ...world.io(), fetcher: createPolicyFetcher({ port: (server.address() as AddressInfo).port, ca: world.ca.certPem, timeoutMs: FAST.fetchMs }) };
+      return get(await check(domain, { io }), 'policy-fetch');
+    };
+
+    it('reports a connection closed in the middle of the headers as a response failure, not TLS', async () => {
+      const r = await fetchFrom('midheaders.example', (socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/pl'));
+      expect([r.status, r.code]).toEqual(['fail', 'policy-response-failed']);
+      expect(r.message).toContain('the TLS handshake succeeded');
+      expect(r.message).not.toMatch(/TLS handshake with .* failed/);
+    });
+
+    it('reports headers larger than the limit as such', async () => {
+      const r = await fetchFrom('bigheaders.example', (socket) =>
+        socket.end(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`),
+      );
+      expect([r.status, r.code]).toEqual(['fail', 'policy-headers-too-large']);
+      expect(r.message).toContain('larger than 16 KiB');
+    });
   });
 
   it('fails any status but 200', async () => {
