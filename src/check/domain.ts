@@ -33,7 +33,7 @@ export async function checkDomain(domain: string, io: CheckIO, options: DomainOp
   try {
     const mx = lookupMx(domain, io, signal);
     const starttls = options.skipStarttls
-      ? mx.then((m) => skippedStarttls(m, options.plannedPolicy?.mode === 'enforce'))
+      ? mx.then((m) => skippedStarttls(domain, m, options.plannedPolicy?.mode === 'enforce'))
       : mx.then((m) => checkMxStarttls(domain, m, io, signal));
     const mxChecks = (policy: Promise<Policy | undefined>): [CheckName, Promise<CheckResult>][] => {
       const match = Promise.all([mx, policy]).then(([m, p]) => checkMxMatch(domain, m, p));

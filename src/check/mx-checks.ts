@@ -1,5 +1,6 @@
 // Check 4, MX hosts against the policy's patterns (RFC 8461 §4.1), and check 5, STARTTLS with a valid
 // certificate on every MX host (RFC 8461 §4.2, RFC 3207).
+import { isIP } from 'node:net';
 import { mxMatches } from '../rfc/hostname.ts';
 import type { Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
@@ -27,10 +28,42 @@ export async function lookupMx(domain: string, io: CheckIO, signal: AbortSignal)
   return { ok: true, value: hosts };
 }
 
+/** RFC 7505: an MX whose exchange is the root (".", which resolvers return as "") names no host. */
+const isNullMx = (m: MxHost): boolean => m.host === '';
+
+/** The MX hosts a sender would try: every MX but a null MX. */
+export function mxHosts(mx: Lookup<MxHost[]>): MxHost[] {
+  return mx.ok ? mx.value.filter((m) => !isNullMx(m)) : [];
+}
+
+/** An MX "host" that is an IP address: RFC 5321 §5.1 requires a name, and MTA-STS matches names only. */
+const isAddress = (host: string): boolean => isIP(host) !== 0;
+
+/**
+ * RFC 7505 §3: "0 ." says the domain accepts no mail. No sender looks for an MTA-STS policy then, so there
+ * is nothing to match or probe; it is worth a word, not a failure (and never a bounce).
+ */
+function nullMxFinding(domain: string, mx: Lookup<MxHost[]>): Finding | undefined {
+  if (!mx.ok || mx.value.length === 0 || !mx.value.every(isNullMx)) return undefined;
+  return {
+    status: 'warn',
+    code: 'mx-null',
+    message: `${domain} publishes a null MX ("0 .", RFC 7505): it accepts no mail, so senders never apply its MTA-STS policy; publish its real MX records if it should receive mail`,
+  };
+}
+
 function mxLookupFailure(domain: string, mx: Lookup<MxHost[]>): Finding | undefined {
-  if (mx.ok && mx.value.length > 0) return undefined;
   if (!mx.ok && !mx.missing) return mx.finding;
+  const nullMx = nullMxFinding(domain, mx);
+  if (nullMx) return nullMx;
+  if (mx.ok && mx.value.length > 0) return undefined;
   return { status: 'fail', code: 'mx-none', message: `${domain} has no MX records; publish the Exchange Online MX (<tenant>.mail.protection.outlook.com)` };
+}
+
+/** RFC 7505 §3: a domain that publishes a null MX must publish no other MX. */
+function mixedNullMx(mx: Lookup<MxHost[]>): Finding[] {
+  if (!mx.ok || !mx.value.some(isNullMx)) return [];
+  return [{ status: 'fail', code: 'mx-null-mixed', message: 'a null MX ("0 .") is published next to other MX records, which RFC 7505 §3 forbids; remove the null MX (or the others, if the domain should receive no mail)' }];
 }
 
 /** The narrowest pattern that covers an MX host: its parent with one wildcard label, e.g. "*.example.com". */
@@ -46,8 +79,8 @@ export function matchingPattern(policy: Policy, host: string): string | undefine
 export function checkMxMatch(domain: string, mx: Lookup<MxHost[]>, policy: Policy | undefined): { result: CheckResult; unmatched: string[] } {
   const failure = mxLookupFailure(domain, mx);
   if (failure || !mx.ok) return { result: combine('mx-match', [failure!]), unmatched: [] };
-  const hosts = mx.value;
-  const evidence: Record<string, unknown> = { mx: hosts };
+  const hosts = mxHosts(mx);
+  const evidence: Record<string, unknown> = { mx: mx.value };
   if (!policy) {
     return { result: combine('mx-match', [{ status: 'fail', code: 'mx-no-policy', message: 'MX hosts cannot be checked without a valid policy' }], evidence), unmatched: [] };
   }
@@ -56,11 +89,18 @@ export function checkMxMatch(domain: string, mx: Lookup<MxHost[]>, policy: Polic
   const unmatched = matches.filter((m) => m.pattern === null).map((m) => m.host);
   // In mode none no MX is checked by senders, so an unmatched host is only worth a warning.
   const status = policy.mode === 'none' ? 'warn' : 'fail';
-  const findings: Finding[] = unmatched.map((host) => ({
-    status,
-    code: 'mx-not-in-policy',
-    message: `MX ${host} matches no policy mx pattern; add "${suggestPattern(host)}" to policy.mx`,
-  }));
+  const findings: Finding[] = mixedNullMx(mx);
+  for (const host of unmatched) {
+    findings.push(
+      isAddress(host)
+        ? {
+            status,
+            code: 'mx-ip-address',
+            message: `MX ${host} is an IP address, not a host name (RFC 5321 §5.1); no policy mx pattern can match an address (RFC 8461 §4.1) — publish an MX host name with an A record and list that name in policy.mx`,
+          }
+        : { status, code: 'mx-not-in-policy', message: `MX ${host} matches no policy mx pattern; add "${suggestPattern(host)}" to policy.mx` },
+    );
+  }
   if (findings.length === 0) {
     findings.push({ status: 'pass', code: 'mx-match-ok', message: matches.map((m) => `${m.host} ~ ${m.pattern}`).join(', ') });
   }
@@ -74,9 +114,11 @@ const isExchangeOnlineMx = (host: string): boolean => mxMatches('*.mail.protecti
  * Check 5 when port 25 cannot be probed (--skip-starttls). A warning, except for an enforce policy about to be
  * deployed: then an MX host nobody verified could bounce mail, unless it is Exchange Online's own.
  */
-export function skippedStarttls(mx: Lookup<MxHost[]>, enforcing: boolean): { result: CheckResult; failing: string[] } {
+export function skippedStarttls(domain: string, mx: Lookup<MxHost[]>, enforcing: boolean): { result: CheckResult; failing: string[] } {
   const skipped = 'STARTTLS on the MX hosts was not checked (--skip-starttls); check port 25 from a machine that can reach it';
-  const unverified = enforcing && mx.ok ? mx.value.map((m) => m.host).filter((h) => !isExchangeOnlineMx(h)) : [];
+  const nullMx = nullMxFinding(domain, mx);
+  if (nullMx) return { result: combine('mx-starttls', [nullMx]), failing: [] };
+  const unverified = enforcing ? mxHosts(mx).map((m) => m.host).filter((h) => !isExchangeOnlineMx(h)) : [];
   if (unverified.length === 0) {
     return { result: { check: 'mx-starttls', status: 'warn', code: 'mx-starttls-skipped', message: skipped }, failing: [] };
   }
@@ -96,11 +138,12 @@ export async function checkMxStarttls(
 ): Promise<{ result: CheckResult; failing: string[] }> {
   const failure = mxLookupFailure(domain, mx);
   if (failure || !mx.ok) return { result: combine('mx-starttls', [failure!]), failing: [] };
-  const hosts = mx.value.slice(0, MAX_MX_PROBES);
+  const all = mxHosts(mx);
+  const hosts = all.slice(0, MAX_MX_PROBES);
   const perHost = await Promise.all(hosts.map((h) => probeHost(h.host, io, signal)));
   const findings = perHost.flatMap((p) => p.findings);
-  if (mx.value.length > MAX_MX_PROBES) {
-    findings.push({ status: 'warn', code: 'mx-too-many', message: `only the first ${MAX_MX_PROBES} of ${mx.value.length} MX hosts were probed` });
+  if (all.length > MAX_MX_PROBES) {
+    findings.push({ status: 'warn', code: 'mx-too-many', message: `only the first ${MAX_MX_PROBES} of ${all.length} MX hosts were probed` });
   }
   if (findings.length === 0) {
     const summary = perHost
@@ -114,6 +157,10 @@ export async function checkMxStarttls(
 
 async function probeHost(host: string, io: CheckIO, signal: AbortSignal): Promise<{ host: string; findings: Finding[]; evidence: Record<string, unknown> }> {
   const evidence: Record<string, unknown> = { host };
+  if (isAddress(host)) {
+    // Senders look an MX up as a name (RFC 5321 §5.1), and no certificate can name an address for MTA-STS.
+    return { host, evidence, findings: [{ status: 'fail', code: 'mx-ip-address', message: `MX ${host} is an IP address, not a host name; senders that apply MTA-STS cannot deliver to it` }] };
+  }
   const addresses = await resolveAddresses(io.resolver, host, signal);
   if (!addresses.ok) {
     return { host, evidence, findings: [{ ...addresses.finding, code: 'mx-unresolved', message: `MX ${addresses.finding.message}` }] };

@@ -414,6 +414,40 @@ describe('4. MX hosts against the policy', () => {
     expect(r.evidence).toMatchObject({ mx: [{ host: 'mx1.mail.outside.example', pattern: '*.mail.outside.example' }, { host: 'backup.other.example', pattern: null }] });
   });
 
+  it('says a null MX (RFC 7505) accepts no mail, and neither suggests a pattern nor cries bounce', async () => {
+    await world.addDomain('nullmx.example', { mx: [], policy: policyFor(['*.nullmx.example']) });
+    world.dns.zone.get('nullmx.example')!.mx = [{ exchange: '.', priority: 0 }];
+    const report = await check('nullmx.example');
+    for (const name of ['mx-match', 'mx-starttls'] as const) {
+      const r = get(report, name);
+      expect([r.status, r.code]).toEqual(['warn', 'mx-null']);
+      expect(r.message).toContain('accepts no mail');
+    }
+    expect(get(report, 'exchange').code).toBe('exo-ok');
+    expect(JSON.stringify(report)).not.toMatch(/add ""|WOULD BOUNCE/);
+  });
+
+  it('fails a null MX published next to real MX hosts, and still checks the real ones', async () => {
+    await world.addDomain('mixednull.example');
+    world.dns.zone.get('mixednull.example')!.mx!.push({ exchange: '.', priority: 0 });
+    const report = await check('mixednull.example');
+    const r = get(report, 'mx-match');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-null-mixed']);
+    expect(r.message).not.toContain('add ""');
+    expect(get(report, 'mx-starttls').code).toBe('mx-starttls-ok');
+  });
+
+  it('gives an MX that is an IP address no wildcard advice', async () => {
+    await world.addDomain('ipmx.example', { mx: [], policy: policyFor(['mail.ipmx.example']) });
+    world.dns.zone.get('ipmx.example')!.mx = [{ exchange: '192.0.2.43', priority: 10 }];
+    const report = await check('ipmx.example');
+    const r = get(report, 'mx-match');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-ip-address']);
+    expect(r.message).toContain('is an IP address, not a host name');
+    expect(r.message).not.toContain('*.0.2.43');
+    expect(get(report, 'mx-starttls').code).toBe('mx-ip-address');
+  });
+
   it('fails a domain without MX records', async () => {
     await world.addDomain('nomx.example', { mx: [] });
     const report = await check('nomx.example');

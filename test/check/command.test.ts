@@ -235,6 +235,15 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
     expect(exo.reports[0]!.checks.find((c) => c.check === 'mx-starttls')!.code).toBe('mx-starttls-skipped');
   });
 
+  it('does not block the deploy of an enforce policy for a domain with a null MX: it accepts no mail', async () => {
+    await world.addDomain('nullmx.example', { mx: [] });
+    world.dns.zone.get('nullmx.example')!.mx = [{ exchange: '.', priority: 0 }];
+    const { r, reports } = await withConfig('enforce', '*.nullmx.example', [], 'nullmx.example');
+    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-null', 'mx-starttls:mx-null', 'exchange:exo-ok']);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('WOULD BOUNCE');
+  });
+
   it('only warns for an uncovered MX while the planned mode is none', async () => {
     const { r, reports } = await withConfig('none', '*.elsewhere.example', []);
     expect(r.code).toBe(0);
