@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../../src/cli.ts';
 import { checkCommand } from '../../src/check/command.ts';
 import { createResolver } from '../../src/check/io.ts';
+import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { DomainReport } from '../../src/check/result.ts';
 import { policyFor, World } from './world.ts';
 
@@ -144,6 +146,83 @@ describe('--junit', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('cannot write');
     expect(r.out).toMatch(/^ok\.example\s+ok/m); // the results are still shown
+  });
+});
+
+describe('text from a hostile MX', () => {
+  let server: Server;
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    // Greets, offers STARTTLS, then refuses it with a reply that tries to clear the screen, move the
+    // cursor home to write a fake row, set the window title and send a C1 CSI (latin1 0x9b).
+    server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+      socket.write('220 mx.hostile.example ESMTP\r\n');
+      socket.on('data', (d) => {
+        const text = d.toString();
+        if (text.startsWith('EHLO')) socket.write('250-mx.hostile.example\r\n250 STARTTLS\r\n');
+        else if (text.startsWith('STARTTLS')) {
+          socket.write(Buffer.concat([Buffer.from('454 \x1b[2J\x1b[H hostile.example  ok  ok \x1b]0;pwned\x07 '), Buffer.from([0x9b]), Buffer.from('2J ko\r\n')]));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await world.addDomain('hostile.example', { policy: policyFor(['mx.hostile.example'], 'testing') });
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+  const hostileRun = async (args: string[]): Promise<Run> => {
+    let out = '';
+    let err = '';
+    const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd, isTTY: false };
+    const port = (server.address() as AddressInfo).port;
+    const code = await checkCommand(['hostile.example', ...args, ...dns()], io, {
+      io: () => ({ ...world.io(), smtp: createSmtpProbe({ port, ca: world.ca.certPem, stepTimeoutMs: 2000 }) }),
+    });
+    return { code, out, err };
+  };
+  // Anything a terminal would act on: C0 but LF, DEL, C1, bidi overrides.
+  const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('reaches the terminal with its control characters shown as escapes', async () => {
+    const r = await hostileRun([]);
+    expect(r.code).toBe(1);
+    expect(r.out).not.toMatch(CONTROL);
+    expect(r.out).toContain('STARTTLS answered 454 \\x1b[2J\\x1b[H hostile.example  ok  ok \\x1b]0;pwned\\x07 \\x9b2J ko');
+    // The row still says what happened; the findings stay one line each.
+    expect(r.out).toMatch(/^hostile\.example\s.*FAIL$/m);
+    expect(r.out.split('\n').filter((l) => l.includes('hostile.example mx-starttls'))).toHaveLength(1);
+  });
+
+  it('is escaped in --json, which still parses to the server\'s exact text', async () => {
+    const r = await hostileRun(['--json']);
+    expect(r.out).not.toMatch(CONTROL);
+    const [report] = JSON.parse(r.out) as DomainReport[];
+    const starttls = report!.checks.find((c) => c.check === 'mx-starttls')!;
+    expect(starttls.message).toContain('STARTTLS answered 454 \x1b[2J\x1b[H hostile.example  ok  ok \x1b]0;pwned\x07 \u009b2J ko');
+  });
+
+  it('keeps the JUnit XML well-formed, with the escapes visible', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-junit-'));
+    try {
+      const file = join(dir, 'check.xml');
+      await hostileRun(['--junit', file]);
+      const script = [
+        'import json, sys, xml.etree.ElementTree as ET',
+        'root = ET.parse(sys.argv[1]).getroot()',
+        'print(json.dumps([f.get("message") for f in root.iter("failure")]))',
+      ].join('\n');
+      const messages = JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' })) as string[];
+      const starttls = messages.find((m) => m.includes('STARTTLS answered'))!;
+      expect(starttls).not.toMatch(CONTROL);
+      expect(starttls).toContain('\\x1b[2J');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
