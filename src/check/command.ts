@@ -8,6 +8,7 @@ import { isValidDomainName } from '../rfc/hostname.ts';
 import { configPolicy } from '../site/policy.ts';
 import { createPolicyFetcher } from './https-fetcher.ts';
 import { createResolver, dnsServerError, type CheckIO } from './io.ts';
+import { toALabels } from './names.ts';
 import { renderFindings, renderJson, renderJunit, renderTable, writeFileAtomic } from './report.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from './run.ts';
 import { createSmtpProbe } from './smtp-probe.ts';
@@ -78,7 +79,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   if (values.junit === '') throw new UsageError('--junit needs a file name');
 
   const domains = positionals.map((d) => {
-    const name = d.toLowerCase().replace(/\.$/, '');
+    const name = toALabels(d.replace(/\.$/, '')).toLowerCase(); // "bücher.de" is checked as "xn--bcher-kva.de"
     if (!isValidDomainName(name)) throw new UsageError(`"${d}" is not a domain name (expected something like contoso.com)`);
     return name;
   });

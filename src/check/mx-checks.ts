@@ -5,6 +5,7 @@ import { mxMatches } from '../rfc/hostname.ts';
 import type { Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
 import { lookup, resolveAddresses, type Lookup } from './dns.ts';
+import { toALabels } from './names.ts';
 import type { CheckIO } from './io.ts';
 import { tlsEvidence } from './policy-checks.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
@@ -72,8 +73,10 @@ export function suggestPattern(host: string): string {
   return labels.length >= 3 ? `*.${labels.slice(1).join('.')}` : labels.join('.');
 }
 
+/** The policy pattern covering `host`; both sides compared as A-labels, as senders compare them. */
 export function matchingPattern(policy: Policy, host: string): string | undefined {
-  return policy.mx.find((p) => mxMatches(p, host));
+  const name = toALabels(host);
+  return policy.mx.find((p) => mxMatches(toALabels(p), name));
 }
 
 export function checkMxMatch(domain: string, mx: Lookup<MxHost[]>, policy: Policy | undefined): { result: CheckResult; unmatched: string[] } {

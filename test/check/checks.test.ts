@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { parseConfig, type Config } from '../../src/config/config.ts';
 import { checkDomain } from '../../src/check/domain.ts';
+import { checkMxMatch } from '../../src/check/mx-checks.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -446,6 +447,13 @@ describe('4. MX hosts against the policy', () => {
     expect(r.message).toContain('is an IP address, not a host name');
     expect(r.message).not.toContain('*.0.2.43');
     expect(get(report, 'mx-starttls').code).toBe('mx-ip-address');
+  });
+
+  it('compares MX hosts and patterns as A-labels', () => {
+    const policy = { version: 'STSv1', mode: 'enforce', mx: ['mx.bücher.example', '*.Straße.example'], maxAge: 86400, extensions: {} } as const;
+    const mx = { ok: true as const, value: [{ host: 'mx.xn--bcher-kva.example', priority: 10 }, { host: 'mx1.xn--strae-oqa.example', priority: 20 }] };
+    const r = checkMxMatch('bücher.example', mx, { ...policy, mx: [...policy.mx] }).result;
+    expect([r.status, r.code]).toEqual(['pass', 'mx-match-ok']);
   });
 
   it('fails a domain without MX records', async () => {

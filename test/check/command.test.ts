@@ -85,6 +85,16 @@ describe('exit codes and the table', () => {
   });
 });
 
+describe('internationalized domain names', () => {
+  it('checks a U-label domain by its A-label', async () => {
+    await world.addDomain('xn--bcher-kva.example', { policy: policyFor(['mx.xn--bcher-kva.example'], 'testing') });
+    const r = await run(['Bücher.example', '--json', ...dns()]);
+    const reports = JSON.parse(r.out) as DomainReport[];
+    expect(reports.map((x) => [x.domain, x.status])).toEqual([['xn--bcher-kva.example', 'pass']]);
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('--json', () => {
   it('prints one object per domain with status, stable codes, messages and evidence', async () => {
     const r = await run(['ok.example', 'bad.example', '--json', ...dns()]);

@@ -5,6 +5,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import { domainToASCII } from 'node:url';
 // @peculiar/x509 needs the Reflect metadata API (through tsyringe); load it before the library.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -200,7 +201,8 @@ function records(name: string, type: number, entry: ZoneEntry): Record<string, u
 function sniCallback(certs: Map<string, KeyAndCert>): (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void {
   const contexts = new Map<KeyAndCert, SecureContext>();
   return (servername, cb) => {
-    const pair = certs.get(servername);
+    // smtp-server hands the name over as U-labels; certificates are filed under A-labels.
+    const pair = certs.get(servername) ?? certs.get(domainToASCII(servername));
     if (!pair) return cb(null, undefined);
     let ctx = contexts.get(pair);
     if (!ctx) contexts.set(pair, (ctx = createSecureContext(pair)));
