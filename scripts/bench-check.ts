@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPolicyFetcher } from '../src/check/https-fetcher.ts';
-import { createResolver, type CheckIO } from '../src/check/io.ts';
+import { createDns, type CheckIO } from '../src/check/io.ts';
 import type { DomainReport } from '../src/check/result.ts';
 import { DEFAULT_CONCURRENCY, runChecks } from '../src/check/run.ts';
 import { createSmtpProbe } from '../src/check/smtp-probe.ts';
@@ -52,9 +52,10 @@ try {
   await send(`latency ${LATENCY_MS}`);
   console.log(`setup: ${N} domains (${2 * N} certificates) in ${s(performance.now() - setupStart)}; DNS latency ${LATENCY_MS} ms; per-domain timeout ${TIMEOUT_MS / 1000} s`);
 
-  // Production settings but for the trusted CA and the ports: DNS 5 s per try, fetch and SMTP bounded by the deadline.
+  // Production settings but for the trusted CA and the ports: the production DNS retries and in-flight
+  // bound, fetch and SMTP bounded by the deadline.
   const io: CheckIO = {
-    resolver: createResolver({ server: world.dns, timeoutMs: 5000, tries: 2 }),
+    dns: createDns({ server: world.dns }),
     fetcher: createPolicyFetcher({ port: world.httpsPort, ca: world.ca, timeoutMs: TIMEOUT_MS }),
     smtp: createSmtpProbe({ port: world.smtpPort, ca: world.ca, stepTimeoutMs: TIMEOUT_MS }),
     now: () => new Date(),

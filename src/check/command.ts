@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type Config } from '
 import { isValidDomainName } from '../rfc/hostname.ts';
 import { configPolicy } from '../site/policy.ts';
 import { createPolicyFetcher } from './https-fetcher.ts';
-import { createResolver, dnsServerError, type CheckIO } from './io.ts';
+import { createDns, dnsServerError, type CheckIO } from './io.ts';
 import { toALabels } from './names.ts';
 import { renderFindings, renderJson, renderJunit, renderTable, writeFileAtomic } from './report.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from './run.ts';
@@ -24,7 +24,7 @@ export interface IOOptions {
 /** Production I/O: the system (or --dns-server) resolver, Node's trust store incl. NODE_EXTRA_CA_CERTS, ports 443 and 25. */
 export function productionIO(options: IOOptions): CheckIO {
   return {
-    resolver: createResolver({ server: options.dnsServer }),
+    dns: createDns({ server: options.dnsServer }),
     fetcher: createPolicyFetcher({ timeoutMs: options.timeoutMs }),
     smtp: createSmtpProbe({ stepTimeoutMs: Math.min(30_000, options.timeoutMs) }),
     now: () => new Date(),

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { Policy } from '../rfc/policy.ts';
 import { checkConfig } from './config-check.ts';
 import { checkExchange } from './exchange-check.ts';
-import type { CheckIO } from './io.ts';
+import type { CheckIO, DomainIO } from './io.ts';
 import { checkMxMatch, checkMxStarttls, lookupMx, skippedStarttls } from './mx-checks.ts';
 import { checkPolicyFetch, checkPolicyParse, type FetchOutcome } from './policy-checks.ts';
 import { checkStsRecord, checkTlsRpt } from './record-checks.ts';
@@ -25,10 +25,11 @@ export interface DomainOptions {
   graceMs?: number;
 }
 
-export async function checkDomain(domain: string, io: CheckIO, options: DomainOptions): Promise<DomainReport> {
+export async function checkDomain(domain: string, run: CheckIO, options: DomainOptions): Promise<DomainReport> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
   const signal = controller.signal;
+  const io: DomainIO = { resolver: run.dns.forDomain(signal), fetcher: run.fetcher, smtp: run.smtp, now: run.now };
   let late: (() => void) | undefined;
   try {
     const mx = lookupMx(domain, io, signal);
@@ -94,7 +95,7 @@ export async function checkDomain(domain: string, io: CheckIO, options: DomainOp
   } finally {
     clearTimeout(timer);
     if (late) signal.removeEventListener('abort', late);
-    controller.abort(); // releases any socket still open
+    controller.abort(); // releases any socket still open and cancels any lookup still in flight
   }
 }
 

@@ -6,7 +6,7 @@ import type { Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
 import { lookup, resolveAddresses, type Lookup } from './dns.ts';
 import { toALabels } from './names.ts';
-import type { CheckIO } from './io.ts';
+import type { DomainIO } from './io.ts';
 import { tlsEvidence } from './policy-checks.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
 
@@ -20,7 +20,7 @@ export const MAX_MX_PROBES = 10;
 const EXPIRY_WARNING_DAYS = 14;
 const DAY_MS = 86_400_000;
 
-export async function lookupMx(domain: string, io: CheckIO, signal: AbortSignal): Promise<Lookup<MxHost[]>> {
+export async function lookupMx(domain: string, io: DomainIO, signal: AbortSignal): Promise<Lookup<MxHost[]>> {
   const found = await lookup(domain, signal, () => io.resolver.resolveMx(domain), 'MX');
   if (!found.ok) return found;
   const hosts = found.value
@@ -136,7 +136,7 @@ export function skippedStarttls(domain: string, mx: Lookup<MxHost[]>, enforcing:
 export async function checkMxStarttls(
   domain: string,
   mx: Lookup<MxHost[]>,
-  io: CheckIO,
+  io: DomainIO,
   signal: AbortSignal,
 ): Promise<{ result: CheckResult; failing: string[] }> {
   const failure = mxLookupFailure(domain, mx);
@@ -158,7 +158,7 @@ export async function checkMxStarttls(
   return { result: combine('mx-starttls', findings, { hosts: perHost.map((p) => p.evidence) }), failing };
 }
 
-async function probeHost(host: string, io: CheckIO, signal: AbortSignal): Promise<{ host: string; findings: Finding[]; evidence: Record<string, unknown> }> {
+async function probeHost(host: string, io: DomainIO, signal: AbortSignal): Promise<{ host: string; findings: Finding[]; evidence: Record<string, unknown> }> {
   const evidence: Record<string, unknown> = { host };
   if (isAddress(host)) {
     // Senders look an MX up as a name (RFC 5321 §5.1), and no certificate can name an address for MTA-STS.

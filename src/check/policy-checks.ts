@@ -3,7 +3,7 @@
 import { parsePolicy, MAX_POLICY_BYTES, POLICY_PATH, type Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
 import { resolveAddresses } from './dns.ts';
-import type { CheckIO, FetchResult, TlsInfo } from './io.ts';
+import type { DomainIO, FetchResult, TlsInfo } from './io.ts';
 import { diagnosticText } from './record-checks.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
 
@@ -22,7 +22,7 @@ const REDIRECTS = [301, 302, 303, 307, 308];
 /** Azure Static Web Apps answers for a custom domain with its default certificate until the managed one is issued. */
 const SWA_DEFAULT_CERT = '*.azurestaticapps.net';
 
-export async function checkPolicyFetch(domain: string, io: CheckIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
+export async function checkPolicyFetch(domain: string, io: DomainIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
   const host = `mta-sts.${domain}`;
   const evidence: Record<string, unknown> = { url: `https://${host}${POLICY_PATH}` };
   const addresses = await resolveAddresses(io.resolver, host, signal);

@@ -4,13 +4,15 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../../src/cli.ts';
 import { checkCommand } from '../../src/check/command.ts';
-import { createResolver } from '../../src/check/io.ts';
+import { createDns } from '../../src/check/io.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { DomainReport } from '../../src/check/result.ts';
+import { startDns } from './servers.ts';
 import { policyFor, World } from './world.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,7 +45,7 @@ async function run(args: string[], options: { isTTY?: boolean; dir?: string } = 
   const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false };
   // The injected I/O still builds its resolver from --dns-server, so the option is exercised for real.
   const code = await checkCommand(args, io, {
-    io: (o) => ({ ...world.io(), resolver: createResolver({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
+    io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
   });
   return { code, out, err };
 }
@@ -369,6 +371,31 @@ describe('the installed command', () => {
     expect(byName['mx-starttls']!.evidence).toMatchObject({ hosts: [{ host: 'mx.cli.example', address: '127.0.0.1' }] });
     // Production trusts only real CAs and ports 443/25, so the local servers do not pass: exit 1.
     expect(code).toBe(1);
+  });
+
+  it('ends once the last domain\'s deadline has passed, even when the DNS server never answers', async () => {
+    const blackHole = await startDns();
+    blackHole.silent = true;
+    try {
+      const started = performance.now();
+      const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [join(ROOT, 'bin/mta-sts.js'), 'check', 'quiet1.example', 'quiet2.example', '--timeout', '2', '--dns-server', blackHole.address],
+          { cwd, timeout: 30_000 },
+          (_e, stdout) => resolve({ stdout, code: child.exitCode ?? -1 }),
+        );
+      });
+      const elapsed = performance.now() - started;
+      expect(stdout).toMatch(/^quiet1\.example\s.*FAIL$/m);
+      expect(stdout).toContain('[dns-timeout]');
+      expect(code).toBe(1);
+      expect(blackHole.queries).toBeGreaterThan(0);
+      // A behaviour bound, not a benchmark: the 2 s deadline plus Node's start-up, with a wide margin.
+      expect(elapsed).toBeLessThan(2000 + 3000);
+    } finally {
+      await blackHole.close();
+    }
   });
 
   it('trusts a private CA given in NODE_EXTRA_CA_CERTS (the default trust store, no ca option)', async () => {

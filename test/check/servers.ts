@@ -114,6 +114,8 @@ export interface ZoneEntry {
   delayMs?: number;
   /** Never answer. */
   silent?: boolean;
+  /** Drop this many queries for the name before answering again, as a lossy network would. */
+  drop?: number;
   /** Answer a CNAME alone, as an authoritative server does, leaving the chain to the client. */
   cnameOnly?: boolean;
 }
@@ -124,7 +126,12 @@ export interface DnsServer {
   zone: Zone;
   /** Added to every answer, for the benchmark's simulated network latency. */
   latencyMs: number;
+  /** Answer nothing at all: a black-hole DNS server. */
+  silent: boolean;
   queries: number;
+  /** Queries received and not yet answered, now and at most. */
+  pending: number;
+  peakPending: number;
   close(): Promise<void>;
 }
 
@@ -134,11 +141,12 @@ export interface DnsServer {
  */
 export async function startDns(zone: Zone = new Map()): Promise<DnsServer> {
   const { Packet } = dns2;
-  const state: DnsServer = { address: '', zone, latencyMs: 0, queries: 0, close: async () => {} };
+  const state: DnsServer = { address: '', zone, latencyMs: 0, silent: false, queries: 0, pending: 0, peakPending: 0, close: async () => {} };
   const server = dns2.createServer({
     udp: true,
     handle: (request, send) => {
       state.queries++;
+      if (state.silent) return;
       const response = Packet.createResponseFromRequest(request);
       const question = request.questions[0];
       if (!question) return void send(response);
@@ -146,6 +154,7 @@ export async function startDns(zone: Zone = new Map()): Promise<DnsServer> {
       let entry = zone.get(name);
       const delay = (entry?.delayMs ?? 0) + state.latencyMs;
       if (entry?.silent) return;
+      if (entry?.drop) return void entry.drop--;
       if (entry?.servfail) {
         response.header.rcode = RCODE.SERVFAIL;
       } else if (!entry && !zone.has(name)) {
@@ -162,7 +171,11 @@ export async function startDns(zone: Zone = new Map()): Promise<DnsServer> {
         }
         if (entry) response.answers.push(...records(name, question.type, entry).map(answer));
       }
-      const reply = (): void => void send(response);
+      const reply = (): void => {
+        state.pending--;
+        send(response);
+      };
+      state.peakPending = Math.max(state.peakPending, ++state.pending);
       if (delay > 0) setTimeout(reply, delay);
       else reply();
     },
