@@ -1,5 +1,6 @@
 // All eight checks of one domain, run as concurrently as their dependencies allow, under one deadline.
 import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/config.ts';
 import type { Policy } from '../rfc/policy.ts';
 import { checkConfig } from './config-check.ts';
@@ -33,7 +34,8 @@ export async function checkDomain(domain: string, run: CheckIO, options: DomainO
   // Every lookup, connection and wait of the domain listens to this one signal: some 30 at once for a
   // domain with 10 MX hosts, more than Node's default of 10 before it suspects a leak.
   setMaxListeners(100, signal);
-  const io: DomainIO = { resolver: run.dns.forDomain(signal), fetcher: run.fetcher, smtp: run.smtp, now: run.now };
+  const deadline = performance.now() + options.timeoutMs;
+  const io: DomainIO = { resolver: run.dns.forDomain(signal), deadline, fetcher: run.fetcher, smtp: run.smtp, now: run.now };
   let late: (() => void) | undefined;
   try {
     const mx = lookupMx(domain, io, signal);

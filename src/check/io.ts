@@ -189,7 +189,9 @@ export interface CheckIO {
   now: () => Date;
 }
 
-/** The I/O of one domain's checks: the run's, with the domain's own resolver. */
+/** The I/O of one domain's checks: the run's, with the domain's own resolver and deadline. */
 export interface DomainIO extends Omit<CheckIO, 'dns'> {
   resolver: Resolver;
+  /** When the domain's deadline passes, in performance.now() time: what the addresses of a host share. */
+  deadline: number;
 }

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { mxMatches } from '../rfc/hostname.ts';
 import type { Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
+import { isLocalNetworkError, tryInTurn, type Attempt } from './attempts.ts';
 import { lookup, resolveAddresses, type Lookup } from './dns.ts';
 import { toALabels } from './names.ts';
 import type { DomainIO } from './io.ts';
@@ -158,7 +159,13 @@ export async function checkMxStarttls(
   return { result: combine('mx-starttls', findings, { hosts: perHost.map((p) => p.evidence) }), failing };
 }
 
-async function probeHost(host: string, io: DomainIO, signal: AbortSignal): Promise<{ host: string; findings: Finding[]; evidence: Record<string, unknown> }> {
+type HostProbe = { host: string; findings: Finding[]; evidence: Record<string, unknown> };
+type AddressProbe = { findings: Finding[]; evidence: Record<string, unknown>; errorCode?: string };
+
+/** More addresses of one MX than this are not tried (Postfix stops at 5 per delivery). */
+const MAX_ADDRESS_PROBES = 10;
+
+async function probeHost(host: string, io: DomainIO, signal: AbortSignal): Promise<HostProbe> {
   const evidence: Record<string, unknown> = { host };
   if (isAddress(host)) {
     // Senders look an MX up as a name (RFC 5321 §5.1), and no certificate can name an address for MTA-STS.
@@ -168,17 +175,52 @@ async function probeHost(host: string, io: DomainIO, signal: AbortSignal): Promi
   if (!addresses.ok) {
     return { host, evidence, findings: [{ ...addresses.finding, code: 'mx-unresolved', message: `MX ${addresses.finding.message}` }] };
   }
-  const address = addresses.value[0]!;
-  evidence.address = address;
+  // A sender that fails at one address of an MX (no connection, a bad greeting, no STARTTLS, a certificate
+  // it must refuse) tries the next (RFC 5321 §5.1), so the host delivers when any address passes.
+  const list = addresses.value.slice(0, MAX_ADDRESS_PROBES);
+  const label = (address: string): string => (list.length > 1 ? `MX ${host} at ${address}` : `MX ${host}`);
+  const passes = (p: AddressProbe): boolean => !p.findings.some((f) => f.status === 'fail');
+  const attempts = await tryInTurn(list, signal, io.deadline, (address, s) => probeAddress(host, address, label(address), io, s), passes);
+  const cut = (a: Attempt<AddressProbe>): AddressProbe =>
+    a.cutShort
+      ? { ...a.result, findings: [{ status: 'fail', code: 'mx-timeout', message: `${label(a.address)}: no answer within ${(a.shareMs ?? 0) / 1000} s, its share of the deadline` }] }
+      : a.result;
+  const probes = attempts.map((a) => ({ address: a.address, ...cut(a) }));
+  if (probes.length === 0) {
+    return { host, evidence, findings: [{ status: 'fail', code: 'mx-timeout', message: `MX ${host}: the check deadline passed before it was probed` }] };
+  }
+  const good = probes.find(passes);
+  const used = good ?? probes[probes.length - 1]!;
+  Object.assign(evidence, used.evidence);
+  if (list.length > 1) {
+    evidence.addresses = addresses.value;
+    evidence.attempts = probes.map((p) => ({ address: p.address, ...(passes(p) ? { ok: true } : { code: p.findings.find((f) => f.status === 'fail')?.code }) }));
+  }
+  if (!good) return { host, evidence, findings: probes.flatMap((p) => p.findings) };
+  const findings: Finding[] = [];
+  for (const p of probes.filter((p) => p !== good && !isLocalNetworkError(p.errorCode))) {
+    const why = p.findings.find((f) => f.status === 'fail')!;
+    findings.push({
+      status: 'warn',
+      code: 'mx-address-failed',
+      message: `${why.message} [${why.code}]; ${good.address} works, so senders deliver after trying the next address, later — fix or remove ${p.address}`,
+    });
+  }
+  findings.push(...good.findings);
+  return { host, evidence, findings };
+}
+
+async function probeAddress(host: string, address: string, label: string, io: DomainIO, signal: AbortSignal): Promise<AddressProbe> {
+  const evidence: Record<string, unknown> = { address };
   const probe = await io.smtp.probe({ host, address, signal });
   evidence.elapsedMs = probe.elapsedMs;
   if (probe.greeting) evidence.greeting = probe.greeting;
   if (probe.extensions) evidence.extensions = probe.extensions;
   if (probe.tls) Object.assign(evidence, tlsEvidence(probe.tls));
-  const fail = (code: string, message: string): { host: string; findings: Finding[]; evidence: Record<string, unknown> } => ({
-    host,
+  const fail = (code: string, message: string): AddressProbe => ({
     evidence,
-    findings: [{ status: 'fail', code, message: `MX ${host}: ${message}` }],
+    findings: [{ status: 'fail', code, message: `${label}: ${message}` }],
+    errorCode: probe.error?.code,
   });
 
   const error = probe.error;
@@ -208,11 +250,7 @@ async function probeHost(host: string, io: DomainIO, signal: AbortSignal): Promi
   const daysLeft = Math.floor((validTo.getTime() - io.now().getTime()) / DAY_MS);
   evidence.daysLeft = daysLeft;
   if (daysLeft < EXPIRY_WARNING_DAYS) {
-    return {
-      host,
-      evidence,
-      findings: [{ status: 'warn', code: 'mx-cert-expiring', message: `MX ${host}: certificate expires on ${validTo.toISOString().slice(0, 10)}, in ${daysLeft} days` }],
-    };
+    return { evidence, findings: [{ status: 'warn', code: 'mx-cert-expiring', message: `${label}: certificate expires on ${validTo.toISOString().slice(0, 10)}, in ${daysLeft} days` }] };
   }
-  return { host, evidence, findings: [] };
+  return { evidence, findings: [] };
 }

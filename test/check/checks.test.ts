@@ -571,6 +571,100 @@ describe('5. hostile or broken SMTP servers', () => {
   });
 });
 
+describe('every address of a host, in turn, as senders try them', () => {
+  // 127.0.0.2: nothing listens there, so connections are refused. 127.0.0.3: a black hole on the HTTPS
+  // and SMTP ports, accepting connections and never answering.
+  const DEAD = '127.0.0.2';
+  const HOLE = '127.0.0.3';
+  const holes: Server[] = [];
+  const held = new Set<Socket>();
+  beforeAll(async () => {
+    for (const port of [world.https.port, world.smtp.port]) {
+      const server = createServer((socket) => {
+        held.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => held.delete(socket));
+      });
+      holes.push(server);
+      await new Promise<void>((resolve) => server.listen(port, HOLE, resolve));
+    }
+  });
+  afterAll(async () => {
+    for (const s of held) s.destroy();
+    await Promise.all(holes.map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+  const addresses = (host: string, a: string[], aaaa: string[] = []): void => void world.dns.zone.set(host, { a, aaaa });
+
+  it('fetches the policy from the next address when the first refuses', async () => {
+    await world.addDomain('deadfirst.example');
+    addresses('mta-sts.deadfirst.example', [DEAD, '127.0.0.1']);
+    const report = await check('deadfirst.example');
+    const r = get(report, 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['warn', 'policy-address-unreachable']);
+    expect(r.message).toContain(`mta-sts.deadfirst.example (${DEAD}): connect ECONNREFUSED`);
+    expect(r.evidence).toMatchObject({ addresses: [DEAD, '127.0.0.1'], attempts: [{ address: DEAD, error: { stage: 'connect' } }, { address: '127.0.0.1' }] });
+    expect(get(report, 'policy-parse').status).toBe('pass');
+    expect(report.status).toBe('warn');
+  });
+
+  it('tries the AAAA addresses first, then the A addresses', async () => {
+    await world.addDomain('sixfirst.example');
+    addresses('mta-sts.sixfirst.example', ['127.0.0.1'], ['::1']); // nothing listens on [::1]
+    const r = get(await check('sixfirst.example'), 'policy-fetch');
+    expect(r.evidence).toMatchObject({ addresses: ['::1', '127.0.0.1'], attempts: [{ address: '::1' }, { address: '127.0.0.1' }] });
+    expect(r.code).toBe('policy-address-unreachable');
+  });
+
+  it('gives a black-hole address only its share of the deadline, then fetches from the next', async () => {
+    await world.addDomain('holefirst.example');
+    addresses('mta-sts.holefirst.example', [HOLE, '127.0.0.1']);
+    const report = await check('holefirst.example', { timeoutMs: 3000 });
+    const r = get(report, 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['warn', 'policy-address-unreachable']);
+    expect(r.message).toContain(`(${HOLE}): no answer within 1.`);
+    expect(get(report, 'policy-parse').status).toBe('pass');
+  });
+
+  it('fails the fetch only when no address answers, naming each', async () => {
+    await world.addDomain('alldead.example');
+    addresses('mta-sts.alldead.example', [DEAD, '127.0.0.4']);
+    const r = get(await check('alldead.example'), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-connect-failed']);
+    expect(r.message).toBe(`cannot reach mta-sts.alldead.example at any of its addresses (${DEAD}: ECONNREFUSED; 127.0.0.4: ECONNREFUSED)`);
+  });
+
+  it('delivers through the next address of an MX when the first refuses: a warning, no bounce', async () => {
+    await world.addDomain('mxdeadfirst.example');
+    addresses('mx.mxdeadfirst.example', [DEAD, '127.0.0.1']);
+    const report = await check('mxdeadfirst.example');
+    const r = get(report, 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['warn', 'mx-address-failed']);
+    expect(r.message).toContain(`MX mx.mxdeadfirst.example at ${DEAD}: cannot connect to ${DEAD} on the SMTP port (ECONNREFUSED)`);
+    expect(r.evidence).toMatchObject({ hosts: [{ host: 'mx.mxdeadfirst.example', address: '127.0.0.1', protocol: 'TLSv1.3', attempts: [{ address: DEAD, code: 'mx-connect-failed' }, { address: '127.0.0.1', ok: true }] }] });
+    expect(get(report, 'exchange').code).toBe('exo-ok');
+  });
+
+  it('moves on from an MX address that accepts and never greets, within the deadline', async () => {
+    await world.addDomain('mxholefirst.example');
+    addresses('mx.mxholefirst.example', [HOLE, '127.0.0.1']);
+    const report = await check('mxholefirst.example', { timeoutMs: 3000 });
+    const r = get(report, 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['warn', 'mx-address-failed']);
+    expect(r.message).toContain('its share of the deadline');
+    expect(get(report, 'exchange').code).toBe('exo-ok');
+  });
+
+  it('fails an MX, and cries bounce under enforce, only when every address fails', async () => {
+    await world.addDomain('mxalldead.example');
+    addresses('mx.mxalldead.example', [DEAD, '127.0.0.4']);
+    const report = await check('mxalldead.example');
+    const r = get(report, 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-connect-failed']);
+    expect(r.evidence).toMatchObject({ findings: [{ message: expect.stringContaining(`at ${DEAD}:`) }, { message: expect.stringContaining('at 127.0.0.4:') }] });
+    expect(get(report, 'exchange').code).toBe('enforce-would-bounce');
+  });
+});
+
 describe('6. TLS-RPT', () => {
   it('warns, not fails, when the record is missing', async () => {
     await world.addDomain('nortt.example', { tlsrptTxt: [] });

@@ -335,6 +335,15 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
     expect(r.out).not.toContain('WOULD BOUNCE');
   });
 
+  it('does not block the deploy of an enforce policy when one address of an MX is dead and another works', async () => {
+    await world.addDomain('twoaddr.example', { mx: ['mx.twoaddr.example'] });
+    world.dns.zone.set('mx.twoaddr.example', { a: ['127.0.0.2', '127.0.0.1'] }); // nothing listens on 127.0.0.2
+    const { r, reports } = await withConfig('enforce', 'mx.twoaddr.example', [], 'twoaddr.example');
+    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-match-ok', 'mx-starttls:mx-address-failed', 'exchange:exo-ok']);
+    expect(r.out).not.toContain('WOULD BOUNCE');
+    expect(r.code).toBe(0);
+  });
+
   it('only warns for an uncovered MX while the planned mode is none', async () => {
     const { r, reports } = await withConfig('none', '*.elsewhere.example', []);
     expect(r.code).toBe(0);
