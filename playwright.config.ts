@@ -1,8 +1,14 @@
 // Browser tests: Debian's Chromium (or the agent's Chrome) against the SWA CLI emulator serving home/.
+import { execFileSync } from 'node:child_process';
 import { defineConfig } from '@playwright/test';
 import { findBrowser } from './test/browser/find-browser.ts';
 
-export const E2E_PORT = 4281; // not 4280, so `npm start` can keep running while tests run
+// A free port, chosen once: workers load this file again and inherit the choice through the environment.
+// Never 4280 or any fixed port, so `npm start` (or a second test run) can keep running while tests run.
+process.env.MTA_STS_E2E_PORT ??= execFileSync(process.execPath, [
+  '-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })",
+], { encoding: 'utf8' }).trim();
+export const E2E_PORT = Number(process.env.MTA_STS_E2E_PORT);
 
 export default defineConfig({
   testDir: 'test/browser',

@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/compile.ts'],
     // Tests start real servers and child processes; a hang must fail, not stall CI.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,7 +1,7 @@
 // Check 7: is what is live what `mta-sts build` produces from mta-sts.config.yaml? When not, say which
 // step of the RFC 8461 §8.1 order is missing: new policy live first, then the TXT id.
 import type { Config } from '../config/config.ts';
-import { effectiveId, policyText } from '../site/policy.ts';
+import { effectiveId, policyText } from '../config/policy.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
 
 export function checkConfig(domain: string, config: Config, liveBody: Buffer | undefined, liveId: string | undefined): CheckResult {

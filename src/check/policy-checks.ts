@@ -1,11 +1,11 @@
 // Check 2, fetching https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.3), and check 3, parsing
 // what came back (RFC 8461 §3.2).
+import { formatDiagnostic } from '../rfc/diagnostic.ts';
 import { parsePolicy, MAX_POLICY_BYTES, POLICY_PATH, type Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
 import { resolveAddresses } from './dns.ts';
 import { isLocalNetworkError, tryInTurn, type Attempt } from './attempts.ts';
 import type { DomainIO, FetchError, FetchResult, TlsInfo } from './io.ts';
-import { diagnosticText } from './record-checks.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
 
 /** What the fetch produced for the later checks: the body only when a sender would have read one. */
@@ -191,8 +191,8 @@ export function checkPolicyParse(fetch: FetchOutcome): { result: CheckResult; po
       ], { start: text.slice(0, 120) }),
     };
   }
-  const findings: Finding[] = parsed.errors.map((e) => ({ status: 'fail' as const, code: 'policy-invalid', message: diagnosticText(e) }));
-  findings.push(...parsed.warnings.map((w) => ({ status: 'warn' as const, code: 'policy-warning', message: diagnosticText(w) })));
+  const findings: Finding[] = parsed.errors.map((e) => ({ status: 'fail' as const, code: 'policy-invalid', message: formatDiagnostic(e) }));
+  findings.push(...parsed.warnings.map((w) => ({ status: 'warn' as const, code: 'policy-warning', message: formatDiagnostic(w) })));
   const policy = parsed.ok ? parsed.policy : undefined;
   if (policy?.mode === 'none') {
     findings.push({ status: 'warn', code: 'policy-mode-none', message: 'mode is none: senders treat the domain as having no MTA-STS policy' });

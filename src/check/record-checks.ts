@@ -1,16 +1,11 @@
 // Check 1, the `_mta-sts` TXT record (RFC 8461 §3.1), and check 6, the `_smtp._tls` record (RFC 8460 §3).
-import type { Diagnostic } from '../rfc/diagnostic.ts';
+import { formatDiagnostic } from '../rfc/diagnostic.ts';
 import { selectStsRecord } from '../rfc/sts-record.ts';
 import { selectTlsRptRecord } from '../rfc/tlsrpt-record.ts';
 import { lookup, resolveTxtFollowingCnames } from './dns.ts';
 import type { Resolver } from './io.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
 
-/** "col 9: message", so a diagnostic points into the record it came from. */
-export function diagnosticText(d: Diagnostic): string {
-  const at = d.line !== undefined ? `line ${d.line}${d.column !== undefined ? `:${d.column}` : ''}: ` : d.column !== undefined ? `col ${d.column}: ` : '';
-  return `${at}${d.message}`;
-}
 
 export async function checkStsRecord(
   domain: string,
@@ -35,13 +30,13 @@ export async function checkStsRecord(
     } else if (e.code === 'multiple-sts-records') {
       findings.push({ status: 'fail', code: 'sts-record-multiple', message: `${name}: ${e.message}` });
     } else {
-      findings.push({ status: 'fail', code: 'sts-record-invalid', message: `${name}: ${diagnosticText(e)}` });
+      findings.push({ status: 'fail', code: 'sts-record-invalid', message: `${name}: ${formatDiagnostic(e)}` });
     }
   }
   for (const w of selected.warnings) {
     const code = w.code === 'spf-at-mta-sts' ? 'sts-record-spf' : 'sts-record-warning';
     // With no STS record at all, an SPF answer is the explanation, so it is the failure's headline.
-    findings.push({ status: selected.ok ? 'warn' : 'fail', code, message: `${name}: ${diagnosticText(w)}` });
+    findings.push({ status: selected.ok ? 'warn' : 'fail', code, message: `${name}: ${formatDiagnostic(w)}` });
   }
   if (findings.some((f) => f.code === 'sts-record-spf')) findings.sort((a, b) => Number(b.code === 'sts-record-spf') - Number(a.code === 'sts-record-spf'));
 
@@ -78,10 +73,10 @@ export async function checkTlsRpt(domain: string, resolver: Resolver, signal: Ab
     } else if (e.code === 'multiple-tlsrpt-records') {
       findings.push({ status: 'fail', code: 'tlsrpt-multiple', message: `${name}: ${e.message}` });
     } else {
-      findings.push({ status: 'fail', code: 'tlsrpt-invalid', message: `${name}: ${diagnosticText(e)}` });
+      findings.push({ status: 'fail', code: 'tlsrpt-invalid', message: `${name}: ${formatDiagnostic(e)}` });
     }
   }
-  for (const w of selected.warnings) findings.push({ status: 'warn', code: 'tlsrpt-warning', message: `${name}: ${diagnosticText(w)}` });
+  for (const w of selected.warnings) findings.push({ status: 'warn', code: 'tlsrpt-warning', message: `${name}: ${formatDiagnostic(w)}` });
   if (selected.ok) {
     evidence.rua = selected.rua;
     findings.push({ status: 'pass', code: 'tlsrpt-ok', message: `reports go to ${(selected.rua ?? []).join(', ')}` });

@@ -1,14 +1,15 @@
 // The one file users edit: parse the YAML, check it against mta-sts.schema.json, then the semantic rules.
-import { readFile } from 'node:fs/promises';
-import { Ajv } from 'ajv';
-import { LineCounter, parseDocument, visit, type Node } from 'yaml';
-import type { Diagnostic } from '../rfc/diagnostic.ts';
+import { open } from 'node:fs/promises';
+import type { ValidateFunction } from 'ajv';
+import { isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { formatDiagnostic as formatAny, type Diagnostic } from '../rfc/diagnostic.ts';
 import type { PolicyMode } from '../rfc/policy.ts';
 import { SourcePositions } from './positions.ts';
-import type { HostingPlan } from './raw-config.ts';
+import type { HostingPlan, RawConfig } from './raw-config.ts';
 import { applyRules } from './rules.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
 import { configSchema } from './schema.generated.ts';
+import validateRaw from './validate.generated.ts';
 
 export type { HostingPlan, RawConfig } from './raw-config.ts';
 
@@ -30,25 +31,41 @@ export type LoadResult =
   | { ok: true; config: Config; warnings: ConfigDiagnostic[] }
   | { ok: false; errors: ConfigDiagnostic[]; warnings: ConfigDiagnostic[] };
 
-export const DEFAULT_CONFIG_FILE = 'mta-sts.config.yaml';
+export { DEFAULT_CONFIG_FILE } from './file-name.ts';
 
-// allErrors: report every mistake at once; useDefaults: fill policy.mx and hosting.plan.
-const validate = new Ajv({ allErrors: true, useDefaults: true }).compile(configSchema);
+/** A real config is a few hundred bytes; anything this large is the wrong file, refused before parsing. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function tooLarge(file: string, bytes?: number): ConfigDiagnostic {
+  const size = bytes === undefined ? 'over' : `${bytes} bytes, over`;
+  return {
+    file, code: 'config-too-large',
+    message: `${file} is ${size} the 1 MiB (${MAX_CONFIG_BYTES} bytes) a config may have; check that it is the right file`,
+  };
+}
+
+// Compiled from configSchema by `npm run schema` with generate-schema.ts's AJV_OPTIONS (every error at once, defaults filled).
+const validate = validateRaw as ValidateFunction<RawConfig>;
 
 const byPosition = (a: ConfigDiagnostic, b: ConfigDiagnostic) =>
   (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 
 /** Checks config text; `file` is the name used in diagnostics. Never throws for a user's mistake. */
 export function parseConfig(text: string, file: string): LoadResult {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_BYTES) return { ok: false, errors: [tooLarge(file, bytes)], warnings: [] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // uniqueKeys off: the yaml library compares every key with every other (a file of 40,000 keys took
+  // half a minute); duplicateKeys() finds the same duplicates with a Set.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const positions = new SourcePositions(doc, lineCounter);
   const warnings: ConfigDiagnostic[] = doc.warnings.map((w) => ({
     file, ...positions.at(w.pos[0]), code: 'yaml-warning', message: `YAML: ${w.message}`,
   }));
-  if (doc.errors.length > 0) {
-    const errors = doc.errors.map((e): ConfigDiagnostic => ({
-      file, ...positions.at(e.pos[0]), code: 'yaml-syntax', message: `YAML syntax error: ${e.message}`,
+  const syntax = [...doc.errors.map((e) => ({ offset: e.pos[0], message: e.message })), ...duplicateKeys(doc)];
+  if (syntax.length > 0) {
+    const errors = syntax.sort((a, b) => a.offset - b.offset).map((e): ConfigDiagnostic => ({
+      file, ...positions.at(e.offset), code: 'yaml-syntax', message: `YAML syntax error: ${e.message}`,
     }));
     return { ok: false, errors, warnings };
   }
@@ -58,6 +75,8 @@ export function parseConfig(text: string, file: string): LoadResult {
     data = doc.toJS();
   } catch (e) {
     // Aliases are resolved only here: an undefined anchor or an alias bomb throws.
+    const errors = unresolvedAliases(doc, text, file, positions);
+    if (errors.length > 0) return { ok: false, errors, warnings };
     let alias: Node | undefined;
     visit(doc, { Alias: (_, node) => { alias ??= node; } });
     const where = alias?.range ? positions.at(alias.range[0]) : { line: 1, column: 1 };
@@ -74,6 +93,43 @@ export function parseConfig(text: string, file: string): LoadResult {
   return { ok: true, config: result.config, warnings };
 }
 
+// YAML reads an unquoted value that starts with `*` (`- *.mail.protection.outlook.com`) as an alias
+// of an anchor that does not exist; say so, and how to write it instead.
+function unresolvedAliases(doc: Document, text: string, file: string, positions: SourcePositions): ConfigDiagnostic[] {
+  const found: ConfigDiagnostic[] = [];
+  visit(doc, {
+    Alias: (_, alias, path) => {
+      if (alias.resolve(doc) !== undefined || !alias.range) return;
+      const written = text.slice(alias.range[0], alias.range[1]);
+      const field = path.filter(isPair).map((p) => String(isScalar(p.key) ? p.key.value : '?')).join('.');
+      found.push({
+        file, ...positions.at(alias.range[0]), code: 'yaml-unquoted-star', ...(field ? { field } : {}),
+        message: `${field ? `${field}: ` : ''}YAML reads ${written} as an alias of an anchor that does not exist ("Unresolved alias"); ` +
+          `quote values that start with *, like "${written}"`,
+      });
+    },
+  });
+  return found;
+}
+
+// The second and later uses of a key in one map (YAML 1.2 §3.2.1.1: keys are unique), by position.
+function duplicateKeys(doc: Document): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  visit(doc, {
+    Map: (_, map) => {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (!isScalar(key)) continue;
+        const id = `${typeof key.value}:${String(key.value)}`;
+        if (seen.has(id)) found.push({ offset: key.range?.[0] ?? 0, message: 'Map keys must be unique' });
+        seen.add(id);
+      }
+    },
+  });
+  return found;
+}
+
 /**
  * Reads and checks the config at `path`. Diagnostics name the file as `display` (default: `path` as
  * given), so a CLI can read an absolute path yet print what the user typed.
@@ -81,7 +137,24 @@ export function parseConfig(text: string, file: string): LoadResult {
 export async function loadConfig(path: string, display: string = path): Promise<LoadResult> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Read at most one byte past the limit, so a huge file (or a device) is never read whole.
+    const handle = await open(path);
+    try {
+      const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+      let length = 0;
+      while (length < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+      }
+      if (length > MAX_CONFIG_BYTES) {
+        const { size } = await handle.stat();
+        return { ok: false, errors: [tooLarge(display, size > MAX_CONFIG_BYTES ? size : undefined)], warnings: [] };
+      }
+      text = buffer.toString('utf8', 0, length);
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT'
@@ -92,9 +165,10 @@ export async function loadConfig(path: string, display: string = path): Promise<
   return parseConfig(text, display);
 }
 
-/** `FILE:LINE:COL: MESSAGE`, with `warning: ` before the message for warnings. */
+/**
+ * `FILE:LINE:COL: MESSAGE`, with `warning: ` before the message for warnings. A finding about the file as a
+ * whole has no position, and its message names the file already.
+ */
 export function formatDiagnostic(d: ConfigDiagnostic, severity: 'error' | 'warning' = 'error'): string {
-  const label = severity === 'warning' ? 'warning: ' : '';
-  if (d.line === undefined) return `${label}${d.message}`;
-  return `${d.file}:${d.line}:${d.column ?? 1}: ${label}${d.message}`;
+  return formatAny({ ...d, column: d.line === undefined ? undefined : d.column ?? 1 }, { file: d.line === undefined ? undefined : d.file, severity });
 }

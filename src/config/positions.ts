@@ -1,10 +1,14 @@
 // Maps a path in the parsed config (as ajv and the rules see it) back to a line:column in the YAML text.
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 
 export type ConfigPath = readonly (string | number)[];
 export interface Position { line: number; column: number }
 
 export class SourcePositions {
+  // Pairs by key text per map, built on first use: a lookup per diagnostic stays O(1) even for a file
+  // with tens of thousands of (unknown) keys.
+  private readonly pairs = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
@@ -28,6 +32,12 @@ export class SourcePositions {
     return this.of((empty ? found.key : node) ?? found.value ?? this.doc.contents);
   }
 
+  /** The value at `path` exactly as written (`.inf`, not Infinity), when it is a scalar. */
+  written(path: ConfigPath): string | undefined {
+    const node = this.walk(path).value;
+    return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  }
+
   /** Where the key of the last segment of `path` is written (the value's, for list items). */
   key(path: ConfigPath): Position {
     const found = this.walk(path);
@@ -39,7 +49,7 @@ export class SourcePositions {
     let key: Node | undefined;
     for (const segment of path) {
       if (isMap(value)) {
-        const pair = value.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = this.pairsOf(value).get(String(segment));
         if (!pair) break;
         key = pair.key as Node;
         value = pair.value;
@@ -51,6 +61,19 @@ export class SourcePositions {
       }
     }
     return { key, value: (value ?? undefined) as Node | undefined };
+  }
+
+  private pairsOf(map: YAMLMap): Map<string, Pair> {
+    let index = this.pairs.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of map.items as Pair[]) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key !== undefined && !index.has(key)) index.set(key, pair); // the first wins, as in the parsed data
+      }
+      this.pairs.set(map, index);
+    }
+    return index;
   }
 
   private of(node: unknown): Position {

@@ -22,7 +22,7 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
     list.push({ file, ...positions.value(path), code, field, message });
 
   const plan = raw.hosting?.plan ?? 'standard';
-  const domains = checkDomains(raw.domains, plan, positions, (path, code, message) => report(errors, path, 'domains', code, message));
+  const domains = checkDomains(raw.domains, plan, Boolean(raw.tlsrpt), positions, (path, code, message) => report(errors, path, 'domains', code, message));
 
   const mode = raw.policy.mode;
   const mx = (raw.policy.mx ?? []).map((p) => p.toLowerCase());
@@ -80,9 +80,18 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
   return { config, errors, warnings };
 }
 
+// The names published for each domain (README "Publish the DNS records"); each must fit in DNS.
+const DERIVED_NAMES = [
+  { prefix: 'mta-sts.', what: 'policy host (CNAME)', tlsrpt: false },
+  { prefix: '_mta-sts.', what: 'TXT record', tlsrpt: false },
+  { prefix: '_smtp._tls.', what: 'TLS-RPT TXT record', tlsrpt: true },
+];
+const MAX_NAME = 253; // RFC 1035 §2.3.4: 255 octets on the wire, 253 characters written without the root dot
+
 function checkDomains(
   written: string[],
   plan: HostingPlan,
+  tlsrpt: boolean,
   positions: SourcePositions,
   error: (path: ConfigPath, code: string, message: string) => void,
 ): string[] {
@@ -99,6 +108,16 @@ function checkDomains(
         `domains: each entry must be a domain name like contoso.com: letters, digits and hyphens, at least two labels, no trailing dot ${got}`);
     } else if (domain === 'onmicrosoft.com' || domain.endsWith('.onmicrosoft.com')) {
       error(path, 'domain-onmicrosoft', `domains: MTA-STS cannot be used on onmicrosoft.com domains; Microsoft manages them ${got}`);
+    } else {
+      // The longest name this domain needs decides; _smtp._tls only when TLS-RPT records are published.
+      const needed = DERIVED_NAMES.filter((n) => tlsrpt || !n.tlsrpt);
+      const longest = needed.reduce((a, b) => (b.prefix.length > a.prefix.length ? b : a));
+      const length = longest.prefix.length + domain.length;
+      if (length > MAX_NAME) {
+        error(path, 'domain-too-long',
+          `domains: the ${longest.what} name ${longest.prefix}<domain> would be ${length} characters, over the ${MAX_NAME} a DNS name may have (RFC 1035 §2.3.4); ` +
+            `this domain has ${domain.length}, so at most ${MAX_NAME - longest.prefix.length} fit ${got}`);
+      }
     }
     const first = firstIndex.get(domain);
     if (first === undefined) {

@@ -19,7 +19,7 @@ export const EXPECTED: Record<string, string> = {
   'domains.*': 'a domain name such as contoso.com',
   'policy.mx': 'a list of MX host patterns, one "- \'*.mail.protection.outlook.com\'" line each',
   'policy.mx.*': 'a host name pattern such as *.mail.protection.outlook.com',
-  'policy.max_age': 'a whole number of seconds or a duration like 7d',
+  'policy.max_age': 'a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w',
   'policy.id': '1 to 32 letters or digits',
   'tlsrpt.rua': 'a list of mailto: or https: URIs, one "- mailto:tlsrpt@contoso.com" line each',
   'tlsrpt.rua.*': 'a mailto: or https: URI such as mailto:tlsrpt@contoso.com, without spaces, commas or semicolons',
@@ -76,6 +76,12 @@ function expected(schema: SchemaNode, path: readonly (string | number)[]): strin
   return `a map with the keys ${keys.join(', ')}`;
 }
 
+/** Advice for a likely mistake in one field's value, appended to its message. */
+const HINTS: Record<string, (value: unknown) => string | undefined> = {
+  // RFC 8461 §3.2 caps max_age at 31557600 s; 52w (31449600 s) is the longest whole-week duration under it.
+  'policy.max_age': (value) => (typeof value === 'string' && /^\s*\d*\s*(y|yr|yrs|years?)\s*$/i.test(value) ? '; for a year write 52w' : undefined),
+};
+
 /** The first-listed error kind decides the message when one value breaks several keywords. */
 const VALUE_KEYWORDS = ['enum', 'minItems', 'minimum', 'maximum'];
 
@@ -114,6 +120,8 @@ export function schemaDiagnostics(
   for (const [pointer, group] of valueErrors) {
     const path = pointerPath(pointer, data);
     const value = valueAt(data, path);
+    // JSON has no Infinity or NaN (`.inf`, `.nan`), so those are shown as written rather than as null.
+    const odd = typeof value === 'number' && !Number.isFinite(value) ? (positions.written(path) ?? String(value)) : undefined;
     const main = VALUE_KEYWORDS.map((k) => group.find((e) => e.keyword === k)).find(Boolean);
     let requirement: string;
     if (main?.keyword === 'enum') {
@@ -125,11 +133,12 @@ export function schemaDiagnostics(
     } else {
       requirement = `must be ${expected(schema, path)}`;
       // YAML reads an all-digit value such as an id as a number.
-      if (typeof value === 'number' && schemaAt(schema, path)?.type === 'string') requirement += `, written in quotes like "${value}"`;
+      if (typeof value === 'number' && !odd && schemaAt(schema, path)?.type === 'string') requirement += `, written in quotes like "${value}"`;
     }
+    requirement += HINTS[fieldName(path)]?.(value) ?? '';
     diagnostics.push({
       file, ...positions.value(path), code: 'invalid-value', field: fieldName(path),
-      message: `${subject(path)} ${requirement} (got ${shown(value)})`,
+      message: `${subject(path)} ${requirement} (got ${odd ?? shown(value)})`,
     });
   }
   return diagnostics;

@@ -19,3 +19,25 @@ export function describeChar(ch: string): string {
   if (cp < 0x20 || cp > 0x7e) return hex;
   return ch === '"' ? `'"' (${hex})` : `"${ch}" (${hex})`;
 }
+
+export interface DiagnosticFormat {
+  /** The file it belongs to: the position then reads `FILE:LINE:COL`. Without it, `line L:C` or `col C`. */
+  file?: string;
+  severity?: 'error' | 'warning';
+  /** Write `error: ` before errors too (warnings always get `warning: `). */
+  labelErrors?: boolean;
+  /** Append ` [code]`. */
+  withCode?: boolean;
+}
+
+/** The one way a diagnostic is printed, by the config loader, `lint` and the checker alike. */
+export function formatDiagnostic(d: Diagnostic, format: DiagnosticFormat = {}): string {
+  const { file, severity = 'error' } = format;
+  const at = file !== undefined
+    ? `${[file, d.line, d.column].filter((x) => x !== undefined).join(':')}: `
+    : d.line !== undefined
+      ? `line ${d.line}${d.column !== undefined ? `:${d.column}` : ''}: `
+      : d.column !== undefined ? `col ${d.column}: ` : '';
+  const label = severity === 'warning' ? 'warning: ' : format.labelErrors ? 'error: ' : '';
+  return `${at}${label}${d.message}${format.withCode ? ` [${d.code}]` : ''}`;
+}

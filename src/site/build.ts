@@ -1,13 +1,15 @@
 // Renders the deployed folder: the policy file, the human page (Vite) and the SWA config.
 // Everything is written to a sibling temp dir and swapped in by rename, so a failed build
-// never leaves a half-written `home/` behind.
-import { chmod, mkdtemp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+// never leaves a half-written `home/` behind. Only a folder that is missing, empty or a previous
+// build is ever replaced.
+import type { Dirent } from 'node:fs';
+import { chmod, lstat, mkdtemp, mkdir, opendir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as viteBuild, type Plugin } from 'vite';
 import type { Config } from '../config/config.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
-import { effectiveId, policyText } from './policy.ts';
+import { effectiveId, policyText } from '../config/policy.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SITE_DIR = join(PROJECT_ROOT, 'site');
@@ -22,76 +24,285 @@ const MODE_MEANING = {
 /** Thrown for problems the user can fix (e.g. an unreadable staticwebapp.config.json); no stack trace. */
 export class SiteError extends Error {}
 
-/** Writes the site to `outDir`; returns false when it was already up to date (then nothing is touched). */
-export async function buildSite(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE): Promise<boolean> {
+/**
+ * The points between the steps of a build, in order; `path` is the folder the step made or moved.
+ * Tests hook them to break a build or to kill the process at a known point; the next build must then
+ * repair what was left.
+ */
+export type BuildStep = 'staging-created' | 'rendered' | 'staged' | 'moved-aside' | 'swapped';
+export type BuildHook = (step: BuildStep, path: string) => void | Promise<void>;
+
+// What a build writes, and so the only things a folder may hold for a build to replace it.
+const ASSETS_DIR = 'assets';
+const POLICY_FILE = POLICY_PATH.slice(1); // `.well-known/mta-sts.txt`, relative to the folder
+const BUILD_FILES = new Set(['index.html', 'staticwebapp.config.json']);
+const BUILD_DIRS = new Map<string, (name: string) => boolean>([
+  [dirname(POLICY_FILE), (name) => name === basename(POLICY_FILE)],
+  [ASSETS_DIR, (name) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)], // Vite's hashed file names
+]);
+// A build writes a handful of files; more than this many entries in one folder is not a build, and
+// stops the inspection before it reads a large foreign tree.
+const MAX_ENTRIES = 256;
+// How many entries of the output's parent folder are searched for leftover temp folders.
+const MAX_SIBLINGS = 10_000;
+
+/**
+ * Writes the site to `outDir`; returns false when it was already up to date (then nothing is touched).
+ * `outDir` must be missing, empty or a previous build; anything else is refused with a SiteError.
+ */
+export async function buildSite(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE, hook?: BuildHook): Promise<boolean> {
   const out = resolve(outDir);
-  return withStaging(config, out, swaConfig, async (staging) => {
-    // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
-    if ((await differences(staging, out)).length === 0) return false;
-    await swapIn(staging, out);
-    return true;
+  return guarded(out, async () => {
+    await checkOutPath(out);
+    await repair(out);
+    await checkReplaceable(out);
+    return withStaging(config, out, swaConfig, hook, async (staging) => {
+      // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
+      if ((await differences(staging, out)).length === 0) return false;
+      await swapIn(staging, out, hook);
+      return true;
+    });
   });
 }
 
 /** Lists the files whose bytes differ between a fresh build and `outDir` (empty when up to date). */
 export async function staleFiles(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE): Promise<string[]> {
   const out = resolve(outDir);
-  return withStaging(config, out, swaConfig, (staging) => differences(staging, out));
+  return guarded(out, async () => {
+    await checkOutPath(out);
+    await checkReplaceable(out);
+    return withStaging(config, out, swaConfig, undefined, (staging) => differences(staging, out));
+  });
 }
 
-// Renders into a temp folder beside `out`, runs `use`, and always removes what is left of the temp folder.
-// File-system failures (a read-only folder, `--out` naming a file) become SiteErrors: the user's to fix.
-async function withStaging<T>(config: Config, out: string, swaConfig: string, use: (staging: string) => Promise<T>): Promise<T> {
-  let staging: string | undefined;
+// File-system failures (a read-only folder, a full disk) become SiteErrors: the user's to fix.
+async function guarded<T>(out: string, run: () => Promise<T>): Promise<T> {
   try {
-    const kind = await stat(out).catch(() => undefined);
-    if (kind && !kind.isDirectory()) throw new SiteError(`${out} exists and is not a folder; choose another --out`);
-    staging = await renderToTemp(config, out, swaConfig);
-    return await use(staging);
+    return await run();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (e instanceof SiteError || typeof code !== 'string') throw e;
     throw new SiteError(`cannot write ${out}: ${(e as Error).message}`);
+  }
+}
+
+// The sibling folders of `out`: `new` and `old` have fixed names so an interrupted swap can be repaired.
+function siblings(out: string) {
+  const prefix = join(dirname(out), `.${basename(out)}`);
+  return { fresh: `${prefix}.new`, old: `${prefix}.old`, staging: `${prefix}.build-` };
+}
+
+async function checkOutPath(out: string): Promise<void> {
+  if (dirname(out) === out) throw new SiteError(`${out} is the root folder; choose a folder of its own for --out, such as home`);
+  const cwd = process.cwd();
+  if (cwd === out || cwd.startsWith(`${out}${sep}`)) {
+    throw new SiteError(`${out} is the working folder or holds it; choose a folder of its own for --out, such as home`);
+  }
+  const kind = await lstat(out).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  // Refused rather than followed: the swap renames folders, so it would replace the link with a folder.
+  if (kind?.isSymbolicLink()) {
+    const target = await readlink(out).catch(() => '?');
+    throw new SiteError(`${out} is a symbolic link (to ${printable(target)}); give the folder itself as --out`);
+  }
+  if (kind && !kind.isDirectory()) throw new SiteError(`${out} exists and is not a folder; choose another --out`);
+}
+
+async function checkReplaceable(out: string): Promise<void> {
+  const listing = await inspect(out, true);
+  if (listing && listing.foreign.length > 0) {
+    const written = [...BUILD_DIRS.keys()].map((d) => `${d}/`).concat(...BUILD_FILES).join(', ');
+    throw new SiteError(
+      `${out} is not a previous build, so it is not replaced: it holds ${listing.foreign.join(', ')}, and a build ` +
+        `writes only ${written}. Nothing was touched; choose an empty or new folder for --out (the default is home)`,
+    );
+  }
+}
+
+interface Listing { files: string[]; foreign: string[] }
+
+/**
+ * What `dir` holds, as far as a build could have written it: `files` are relative paths, `foreign`
+ * describes up to three entries a build never writes. Reads at most two levels and MAX_ENTRIES
+ * entries per folder, never a whole foreign tree. `complete`: a previous build also holds the policy.
+ * Undefined when `dir` does not exist.
+ */
+async function inspect(dir: string, complete: boolean): Promise<Listing | undefined> {
+  const listing: Listing = { files: [], foreign: [] };
+  const foreign = (what: string) => {
+    if (listing.foreign.length < 3) listing.foreign.push(printable(what));
+    else if (listing.foreign.length === 3) listing.foreign.push('…');
+  };
+  const top = await entries(dir);
+  if (!top) return undefined;
+  if (top.length > MAX_ENTRIES) foreign(`more than ${MAX_ENTRIES} entries`);
+  for (const entry of top.slice(0, MAX_ENTRIES)) {
+    const allowed = BUILD_DIRS.get(entry.name);
+    if (entry.isFile() && BUILD_FILES.has(entry.name)) {
+      listing.files.push(entry.name);
+    } else if (entry.isDirectory() && allowed) {
+      const inner = (await entries(join(dir, entry.name))) ?? [];
+      if (inner.length > MAX_ENTRIES) foreign(`${entry.name}/ holds more than ${MAX_ENTRIES} entries`);
+      for (const file of inner.slice(0, MAX_ENTRIES)) {
+        const path = `${entry.name}/${file.name}`;
+        if (file.isFile() && allowed(file.name)) listing.files.push(path);
+        else foreign(file.isDirectory() ? `${path}/` : path);
+      }
+    } else {
+      foreign(entry.isDirectory() ? `${entry.name}/` : entry.name);
+    }
+  }
+  if (complete && top.length > 0 && listing.foreign.length === 0 && !listing.files.includes(POLICY_FILE)) {
+    foreign(`no ${POLICY_FILE}`);
+  }
+  return listing;
+}
+
+// At most MAX_ENTRIES + 1 entries of `dir`, so a huge folder is never read whole; undefined if missing.
+async function entries(dir: string): Promise<Dirent[] | undefined> {
+  let handle;
+  try {
+    handle = await opendir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const list: Dirent[] = [];
+  for await (const entry of handle) { // breaking out closes the handle
+    list.push(entry);
+    if (list.length > MAX_ENTRIES) break;
+  }
+  return list.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)); // stable messages
+}
+
+/**
+ * Finishes or undoes what an interrupted build left beside `out` (see swapIn for the order of the
+ * renames) and removes the temp folders of builds that are no longer running. Only folders that hold
+ * nothing but build output are moved or removed; anything else is reported and left alone.
+ */
+async function repair(out: string): Promise<void> {
+  const { fresh, old, staging } = siblings(out);
+  const ours = async (dir: string) => {
+    const listing = await inspect(dir, false);
+    if (listing && listing.foreign.length > 0) {
+      throw new SiteError(`${dir} is in the way and is not a build (${listing.foreign.join(', ')}); move it away and build again`);
+    }
+    return listing !== undefined;
+  };
+  const [hasOut, hasFresh, hasOld] = [await exists(out), await ours(fresh), await ours(old)];
+  if (!hasOut && hasFresh) await rename(fresh, out); // killed after moving the old site aside: the new one is complete
+  else if (!hasOut && hasOld) await rename(old, out); // the swap failed and was not undone: put the old site back
+  if (await exists(fresh)) await rm(fresh, { recursive: true, force: true }); // killed before the swap began
+  if (await exists(old)) await rm(old, { recursive: true, force: true }); // killed before the old site was removed
+  const parent = dirname(out);
+  if (!(await exists(parent))) return;
+  const leftovers: string[] = [];
+  let seen = 0;
+  // The parent may be any folder (the repo root, /tmp): stream it, and stop after a bounded count.
+  for await (const entry of await opendir(parent)) {
+    if (++seen > MAX_SIBLINGS) break;
+    const path = join(parent, entry.name);
+    if (entry.isDirectory() && path.startsWith(staging)) leftovers.push(path);
+  }
+  for (const path of leftovers) {
+    // `.home.build-<pid>-XXXXXX`: leave those of a build that is still running.
+    const pid = Number(/^(\d+)-/.exec(path.slice(staging.length))?.[1]);
+    if (pid && isRunning(pid)) continue;
+    if (await ours(path)) await rm(path, { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined)) !== undefined;
+}
+
+// Renders into a temp folder beside `out`, runs `use`, and always removes what is left of the temp folder.
+async function withStaging<T>(
+  config: Config, out: string, swaConfig: string, hook: BuildHook | undefined, use: (staging: string) => Promise<T>,
+): Promise<T> {
+  let staging: string | undefined;
+  try {
+    staging = await renderToTemp(config, out, swaConfig, hook);
+    return await use(staging);
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });
   }
 }
 
 async function differences(fresh: string, current: string): Promise<string[]> {
-  const [a, b] = await Promise.all([readTree(fresh), readTree(current)]);
-  const names = new Set([...a.keys(), ...b.keys()]);
-  const same = (n: string) => {
-    const [x, y] = [a.get(n), b.get(n)];
-    return x !== undefined && y !== undefined && x.equals(y);
-  };
-  return [...names].filter((n) => !same(n)).sort();
+  const [a, b] = await Promise.all([inspect(fresh, false), inspect(current, false)]);
+  const names = [...new Set([...(a?.files ?? []), ...(b?.files ?? [])])].sort();
+  const differs = await Promise.all(names.map((n) => fileDiffers(join(fresh, n), join(current, n))));
+  return names.filter((_, i) => differs[i]);
 }
 
-async function renderToTemp(config: Config, out: string, swaConfig: string): Promise<string> {
+// Sizes first, so a large hand-made file is never read; equal sizes are small (a build's own files).
+async function fileDiffers(fresh: string, current: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(fresh).catch(() => undefined), stat(current).catch(() => undefined)]);
+  if (!x || !y || x.size !== y.size) return true;
+  const [p, q] = await Promise.all([readFile(fresh), readFile(current)]);
+  return !p.equals(q);
+}
+
+async function renderToTemp(config: Config, out: string, swaConfig: string, hook: BuildHook | undefined): Promise<string> {
   await mkdir(dirname(out), { recursive: true });
-  // Same parent as the output, so the final rename never crosses a file system.
-  const staging = await mkdtemp(join(dirname(out), `.${basename(out)}.build-`));
+  // Same parent as the output, so the final rename never crosses a file system. The pid tells a later
+  // build whether this one is still running (see repair).
+  const staging = await mkdtemp(`${siblings(out).staging}${process.pid}-`);
   try {
     await chmod(staging, 0o755); // mkdtemp makes it private; the result is a normal, world-readable folder
+    await hook?.('staging-created', staging);
     // serializePolicy re-parses its output, so these bytes are valid RFC 8461 §3.2 (ASCII, < 64 KiB).
     const policy = policyText(config);
-    await viteBuild({
-      root: SITE_DIR,
-      configFile: false,
-      logLevel: 'silent',
-      base: '/',
-      publicDir: false,
-      plugins: [pageData(config, policy)],
-      build: { outDir: staging, emptyOutDir: false, assetsInlineLimit: 0 },
-    });
-    await mkdir(join(staging, '.well-known'));
-    await writeFile(join(staging, POLICY_PATH), policy, 'ascii');
+    try {
+      await viteBuild({
+        root: SITE_DIR,
+        configFile: false,
+        logLevel: 'silent',
+        base: '/',
+        publicDir: false,
+        plugins: [pageData(config, policy)],
+        build: { outDir: staging, assetsDir: ASSETS_DIR, emptyOutDir: false, assetsInlineLimit: 0 },
+      });
+    } catch (e) {
+      throw viteError(e, out);
+    }
+    await mkdir(join(staging, dirname(POLICY_FILE)));
+    await writeFile(join(staging, POLICY_FILE), policy, 'ascii');
     await writeFile(join(staging, 'staticwebapp.config.json'), await readSwaConfig(swaConfig));
+    await hook?.('rendered', staging);
     return staging;
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     throw e;
   }
+}
+
+// Vite (rolldown) reports a failed write (a full disk) as one long message with a Rust backtrace and
+// no error code; keep only the operating system's cause, worded like every other write failure. Other
+// errors are bugs in the template and keep their stack.
+function viteError(e: unknown, out: string): unknown {
+  const text = String((e as Error | undefined)?.message ?? e).replace(/\x1b\[[0-9;]*m/g, '').split(/\n\s*Stack backtrace:/)[0]!;
+  if ((e as NodeJS.ErrnoException).code || !/Failed to write file|\(os error \d+\)/.test(text)) return e;
+  const cause = /Caused by:\s*\n\s*(.+)/.exec(text)?.[1]?.trim() ?? 'the page could not be written';
+  return new SiteError(`cannot write ${out}: ${printable(cause)}`);
+}
+
+/** Control characters shown as `?`, so a file name cannot rewrite the terminal. */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
 }
 
 async function readSwaConfig(path: string): Promise<string> {
@@ -132,39 +343,32 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-// Replace `out` with `staging`: the old tree is moved aside first, put back if the swap fails, and
-// removed only after it succeeded.
-async function swapIn(staging: string, out: string): Promise<void> {
-  const old = `${staging}.old`;
+// Replace `out` with the complete site in `staging`. Node has no atomic exchange of two folders, so
+// the renames go through fixed names and at every instant one complete site is at `out`, `.out.new`
+// or `.out.old`, from where repair() finishes or undoes the swap on the next run:
+//   staging → .out.new;  out → .out.old;  .out.new → out;  remove .out.old
+async function swapIn(staging: string, out: string, hook: BuildHook | undefined): Promise<void> {
+  const { fresh, old } = siblings(out);
+  await rename(staging, fresh);
+  await hook?.('staged', fresh);
   let hadOld = true;
   try {
     await rename(out, old);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      await rm(fresh, { recursive: true, force: true });
+      throw e;
+    }
     hadOld = false;
   }
   try {
-    await rename(staging, out);
+    await hook?.('moved-aside', old);
+    await rename(fresh, out);
   } catch (e) {
     if (hadOld) await rename(old, out);
+    await rm(fresh, { recursive: true, force: true });
     throw e;
   }
+  await hook?.('swapped', out);
   if (hadOld) await rm(old, { recursive: true, force: true });
-}
-
-async function readTree(dir: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  let entries;
-  try {
-    entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return files;
-    throw e;
-  }
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files.set(relative(dir, path), await readFile(path));
-  }
-  return files;
 }

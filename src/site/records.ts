@@ -1,6 +1,6 @@
 // The DNS records a domain must publish for the built site (RFC 8461 §3.1, RFC 8460 §3).
 import type { Config } from '../config/config.ts';
-import { effectiveId } from './policy.ts';
+import { effectiveId } from '../config/policy.ts';
 
 export interface DnsRecord {
   /** The mail domain the record belongs to, so scripts can pick the DNS zone. */

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
 import type { CheckName, CheckResult, DomainReport } from '../../src/check/result.ts';
-import { effectiveId, policyText } from '../../src/site/policy.ts';
+import { effectiveId, policyText } from '../../src/config/policy.ts';
 import { serve, startHttps, TestCA, type HttpsTestServer } from './servers.ts';
 import { FAST, ID, policyFor, World } from './world.ts';
 

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { CommandIO } from '../../src/cli.ts';
-import { checkCommand } from '../../src/check/command.ts';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { checkCommand } from '../../src/cli/check.ts';
+import type { CommandIO } from '../../src/cli/io.ts';
+import { runCommand } from '../../src/cli/main.ts';
 import { createDns } from '../../src/check/io.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { DomainReport } from '../../src/check/result.ts';
 import { startDns } from './servers.ts';
 import { policyFor, World } from './world.ts';
@@ -44,9 +45,10 @@ async function run(args: string[], options: { isTTY?: boolean; dir?: string } = 
   let err = '';
   const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false };
   // The injected I/O still builds its resolver from --dns-server, so the option is exercised for real.
-  const code = await checkCommand(args, io, {
+  const command = checkCommand({
     io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
   });
+  const code = await runCommand(command, args, io);
   return { code, out, err };
 }
 
@@ -192,9 +194,8 @@ describe('text from a hostile MX', () => {
     let err = '';
     const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd, isTTY: false };
     const port = (server.address() as AddressInfo).port;
-    const code = await checkCommand(['hostile.example', ...args, ...dns()], io, {
-      io: () => ({ ...world.io(), smtp: createSmtpProbe({ port, ca: world.ca.certPem, stepTimeoutMs: 2000 }) }),
-    });
+    const command = checkCommand({ io: () => ({ ...world.io(), smtp: createSmtpProbe({ port, ca: world.ca.certPem, stepTimeoutMs: 2000 }) }) });
+    const code = await runCommand(command, ['hostile.example', ...args, ...dns()], io);
     return { code, out, err };
   };
   // Anything a terminal would act on: C0 but LF, DEL, C1, bidi overrides.
@@ -247,7 +248,6 @@ describe('usage errors exit 2', () => {
     [['ok.example', '--dns-server', '127.0.0.1:99999'], '--dns-server port must be 1-65535'],
     [['not a domain'], '"not a domain" is not a domain name'],
     [[], 'name the domains to check'],
-    [['--config', 'missing.yaml'], '--config missing.yaml: no such file'],
     [['ok.example', '--before-deploy'], '--before-deploy checks the policy a config would deploy'],
   ])('%j', async (args, message) => {
     const r = await run(args);

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.ts';
+import { main, registry } from '../../src/cli/main.ts';
 
 const GOOD = `domains:\n  - contoso.com\npolicy:\n  mode: testing\n  mx:\n    - "*.mail.protection.outlook.com"\n  max_age: 604800\n`;
 const BAD = `domains:\n  - contoso.com\npolicy:\n  mode: enforced\n  mx:\n    - "*.mail.protection.outlook.com"\n  max_age: 604800\nhostng:\n  plan: free\n`;
@@ -17,10 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(cwd, { recursive: true, force: true }));
 
-async function run(args: string[], stdin = '') {
+async function run(args: string[], stdin = '', dir = cwd) {
   let out = '';
   let err = '';
-  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd, isTTY: false, stdin: async () => stdin });
+  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd: dir, isTTY: false, stdin: async () => stdin });
   return { code, out, err };
 }
 
@@ -59,6 +59,35 @@ describe('build', () => {
     const r = await run(['build', '--out', 'out-file']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^mta-sts build: .*out-file exists and is not a folder/m);
+  });
+
+  it('refuses --out ., "" and .. (folders holding the config): exit 1, nothing touched', async () => {
+    const outer = join(cwd, 'outer');
+    const inner = join(outer, 'inner');
+    await mkdir(inner, { recursive: true });
+    await writeFile(join(inner, 'mta-sts.config.yaml'), GOOD);
+    await writeFile(join(outer, 'keep.txt'), 'keep');
+    for (const out of ['.', '', '..']) {
+      const r = await run(['build', '--out', out], '', inner);
+      expect(r.code, out).toBe(1);
+      expect(r.err).toMatch(/^mta-sts build: .* is not a previous build, so it is not replaced: it holds .*Nothing was touched/m);
+    }
+    expect((await readdir(outer)).sort()).toEqual(['inner', 'keep.txt']);
+    expect(await readdir(inner)).toEqual(['mta-sts.config.yaml']);
+  });
+
+  it('refuses to replace the working folder even when it is empty', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'mta-sts-cwd-'));
+    try {
+      const bin = join(process.cwd(), 'bin/mta-sts.js');
+      const args = [bin, 'build', '--config', join(cwd, 'mta-sts.config.yaml'), '--out', '.'];
+      const result = await promisify(execFile)(process.execPath, args, { cwd: empty }).catch((e) => e);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^mta-sts build: .* is the working folder or holds it; choose a folder of its own for --out/m);
+      expect(await readdir(empty)).toEqual([]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 
   it('rejects unknown options as a usage error', async () => {
@@ -108,20 +137,38 @@ describe('lint', () => {
     expect(JSON.parse(r.out)).toMatchObject({ file: '<stdin>', ok: true, policy: { mode: 'none', maxAge: 86400 } });
   });
 
-  it('treats a missing file as a usage error', async () => {
+  it('treats a missing file as failed input (exit 1), naming it', async () => {
     const r = await run(['lint', 'missing.txt']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.err).toContain('cannot read missing.txt: ENOENT');
+  });
+
+  it('with no file and a terminal on stdin, prints the usage instead of waiting (exit 2)', async () => {
+    let read = false;
+    let err = '';
+    const code = await main(['lint'], { out: () => {}, err: (t) => (err += t), cwd, isTTY: true, stdinIsTTY: true, stdin: async () => { read = true; return ''; } });
+    expect(code).toBe(2);
+    expect(read).toBe(false);
+    expect(err).toContain('usage: mta-sts lint');
   });
 });
 
 describe('dispatch', () => {
-  it('--help lists every command with the same usage the command itself prints', async () => {
-    const { CHECK_USAGE } = await import('../../src/check/command.ts');
+  it('--help lists every command with the summary the command itself has', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain(CHECK_USAGE);
-    for (const name of ['build', 'records', 'lint']) expect(r.out).toContain(`mta-sts ${name} `);
+    for (const entry of registry) {
+      const { command } = await entry.load();
+      expect(command.name).toBe(entry.name);
+      expect(command.summary).toBe(entry.summary);
+      expect(r.out).toContain(`  ${entry.name.padEnd(Math.max(...registry.map((e) => e.name.length)))}  ${entry.summary}`);
+    }
+  });
+
+  it('--version prints the package version (exit 0)', async () => {
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${JSON.parse(await readFile(join(process.cwd(), 'package.json'), 'utf8')).version}\n`);
   });
 
   it('exits 2 for no command or an unknown one, listing the commands', async () => {
@@ -129,7 +176,20 @@ describe('dispatch', () => {
     const r = await run(['deploy']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('unknown command "deploy"');
-    expect(r.err).toContain('mta-sts records');
+    expect(r.err).toMatch(/^  records  +print the DNS records/m);
+  });
+
+  it('a reader that closes the pipe early (build | head -1) ends it quietly with its own exit code', async () => {
+    const bin = join(process.cwd(), 'bin/mta-sts.js');
+    const child = spawn(process.execPath, [bin, 'build', '--out', 'piped'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Like head -1: read the first chunk, then close the pipe while the command still has lines to write.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(await readFile(join(cwd, 'piped/.well-known/mta-sts.txt'), 'latin1')).toMatch(/^version: STSv1/);
   });
 
   it('runs from the installed bin without a stack trace for a user mistake', async () => {
@@ -138,5 +198,31 @@ describe('dispatch', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('policy.mode must be one of');
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+// The contract of src/cli/io.ts, command by command.
+describe.each(registry.map((e) => e.name))('the exit-code contract of %s', (name) => {
+  const words = name.split(' ');
+
+  it('--help prints its usage and options on stdout (exit 0)', async () => {
+    const r = await run([...words, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`usage: mta-sts ${name}`);
+    expect(r.err).toBe('');
+  });
+
+  it('an unknown option is a usage error (exit 2) with the usage', async () => {
+    const r = await run([...words, '--no-such-option']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`usage: mta-sts ${name}`);
+  });
+});
+
+describe.each(['build', 'records', 'check'])('%s with a named config that does not exist', (name) => {
+  it('fails the input (exit 1) and names the file', async () => {
+    const r = await run([name, '--config', 'missing.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('cannot read missing.yaml: no such file');
   });
 });

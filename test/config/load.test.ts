@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDiagnostic, loadConfig } from '../../src/config/config.ts';
+import { formatDiagnostic, loadConfig, MAX_CONFIG_BYTES, parseConfig } from '../../src/config/config.ts';
 import { config } from './helpers.ts';
 
 let dir: string;
@@ -85,5 +85,32 @@ describe('npm run schema -- --check', () => {
       timeout: 20_000,
     });
     expect(stdout + stderr).toBe('');
+  });
+});
+
+describe('a config over 1 MiB', () => {
+  // Real configs are a few hundred bytes; 40,000 unknown keys used to keep the checker busy for half a minute.
+  const huge = config({ extra: Array.from({ length: 70_000 }, (_, i) => `unknown_key_${i}: 1`).join('\n') });
+
+  it('is refused by loadConfig before parsing, naming the file and the limit, without reading it all', async () => {
+    expect(Buffer.byteLength(huge)).toBeGreaterThan(MAX_CONFIG_BYTES);
+    const path = join(dir, 'huge.yaml');
+    await writeFile(path, huge);
+    const result = await loadConfig(path, 'huge.yaml');
+    expect(result.ok ? [] : result.errors.map((d) => formatDiagnostic(d))).toEqual([
+      `huge.yaml is ${Buffer.byteLength(huge)} bytes, over the 1 MiB (1048576 bytes) a config may have; check that it is the right file`,
+    ]);
+    // A device that never ends is read only up to the limit.
+    const endless = await loadConfig('/dev/zero', 'zero.yaml');
+    expect(endless.ok ? [] : endless.errors.map((d) => d.message)).toEqual([
+      'zero.yaml is over the 1 MiB (1048576 bytes) a config may have; check that it is the right file',
+    ]);
+  });
+
+  it('is refused by parseConfig too, while exactly 1 MiB is still parsed', () => {
+    const result = parseConfig(huge, 'mta-sts.config.yaml');
+    expect(result.ok ? [] : result.errors.map((d) => d.code)).toEqual(['config-too-large']);
+    const padded = config() + '#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(config()));
+    expect(parseConfig(padded, 'mta-sts.config.yaml').ok).toBe(true);
   });
 });

@@ -36,6 +36,28 @@ describe('domains', () => {
     expect(accepted(config({ domains: '[notonmicrosoft.com]' })).config.domains).toEqual(['notonmicrosoft.com']);
   });
 
+  it('refuses a domain whose published names would not fit in DNS (253 characters), naming the name and lengths', () => {
+    // Labels of at most 63 characters, ending in .com, exactly `length` characters long.
+    const named = (length: number) => {
+      let name = 'com';
+      while (name.length < length) name = `${'a'.repeat(Math.min(63, length - name.length - 1))}.${name}`;
+      return name;
+    };
+    const rua = 'tlsrpt: {rua: [mailto:tlsrpt@contoso.com]}';
+    expect(accepted(config({ domains: `[${named(244)}]` })).config.domains).toEqual([named(244)]);
+    expect(accepted(config({ domains: `[${named(242)}]`, extra: rua })).config.domains).toEqual([named(242)]);
+
+    const d = onlyError(config({ domains: `[${named(253)}]` }));
+    expect([d.line, d.column, d.field, d.code]).toEqual([1, 11, 'domains', 'domain-too-long']);
+    expect(d.message).toMatch(
+      /^domains: the TXT record name _mta-sts\.<domain> would be 262 characters, over the 253 a DNS name may have \(RFC 1035 §2\.3\.4\); this domain has 253, so at most 244 fit \(got "a{55}…"\)$/,
+    );
+    expect(onlyError(config({ domains: `[${named(245)}]` })).message).toContain('_mta-sts.<domain> would be 254 characters');
+    expect(onlyError(config({ domains: `[${named(243)}]`, extra: rua })).message).toContain(
+      'the TLS-RPT TXT record name _smtp._tls.<domain> would be 254 characters, over the 253 a DNS name may have (RFC 1035 §2.3.4); this domain has 243, so at most 242 fit',
+    );
+  });
+
   it('refuses internationalized names, Unicode or xn--', () => {
     for (const name of ['bücher.example', 'xn--bcher-kva.example', 'mail.XN--bcher-kva.example']) {
       const d = onlyError(config({ domains: `[${name}]` }));
@@ -125,12 +147,32 @@ describe('policy.max_age', () => {
     expect(errorsOf(config({ max_age: '-1' }))[0]).toMatch(/^mta-sts\.config\.yaml:5:12: policy\.max_age must be between 0 and 31557600/);
   });
 
-  it('refuses fractions, quoted numbers and unknown units', () => {
-    for (const value of ['1.5', '"604800"', '7y', '1 d']) {
+  it('refuses fractions, quoted numbers and unknown units, listing the units', () => {
+    for (const value of ['1.5', '"604800"', '7y', '1 d', '1mo']) {
       expect(errorsOf(config({ max_age: value }))).toEqual([
-        expect.stringMatching(/^mta-sts\.config\.yaml:5:12: policy\.max_age must be a whole number of seconds or a duration like 7d \(got /),
+        expect.stringMatching(/^mta-sts\.config\.yaml:5:12: policy\.max_age must be a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w[ ;]/),
       ]);
     }
+  });
+
+  it('suggests 52w for a year', () => {
+    for (const value of ['1y', '1Y', '2years']) {
+      expect(errorsOf(config({ max_age: value }))).toEqual([
+        `mta-sts.config.yaml:5:12: policy.max_age must be a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w; for a year write 52w (got "${value}")`,
+      ]);
+    }
+    expect(accepted(config({ max_age: '52w' })).config.policy.max_age).toBe(31449600);
+  });
+
+  it('shows .inf and .nan as written, not as null', () => {
+    for (const value of ['.inf', '-.Inf', '.NaN']) {
+      expect(errorsOf(config({ max_age: value }))).toEqual([
+        `mta-sts.config.yaml:5:12: policy.max_age must be a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w (got ${value})`,
+      ]);
+    }
+    expect(errorsOf(config({ extra: '  id: .inf' }))).toEqual([
+      'mta-sts.config.yaml:6:7: policy.id must be 1 to 32 letters or digits (got .inf)',
+    ]);
   });
 });
 

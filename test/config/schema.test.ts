@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../src/config/config.ts';
+import { formatDiagnostic, parseConfig } from '../../src/config/config.ts';
 import { configSchema } from '../../src/config/schema.generated.ts';
 import { EXPECTED } from '../../src/config/schema-errors.ts';
 import { SCHEMA_JSON_URL, SCHEMA_MODULE_URL, schemaModuleSource } from '../../src/config/generate-schema.ts';
@@ -72,7 +72,7 @@ describe('schema errors', () => {
     const text = config({ mode: 'enforced', max_age: 'forever', extra: 'hostin: {}' });
     expect(errorsOf(text)).toEqual([
       'mta-sts.config.yaml:3:9: policy.mode must be one of testing, enforce, none (got "enforced")',
-      'mta-sts.config.yaml:5:12: policy.max_age must be a whole number of seconds or a duration like 7d (got "forever")',
+      'mta-sts.config.yaml:5:12: policy.max_age must be a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w (got "forever")',
       'mta-sts.config.yaml:6:1: unknown key "hostin"; did you mean "hosting"?',
     ]);
   });
@@ -171,6 +171,18 @@ describe('YAML syntax errors', () => {
 
   it('point at a duplicated key', () => {
     expect(errorsOf(config({ extra: '  mode: enforce' }))).toEqual(['mta-sts.config.yaml:6:3: YAML syntax error: Map keys must be unique']);
+    // In flow maps too, quoted or not, each repeat reported; 1 and "1" are different keys.
+    expect(errorsOf('domains: [contoso.com]\npolicy: {mode: testing, "mode": none, max_age: 1d, mode: enforce}\nx: {1: a, "1": b}\n')).toEqual([
+      'mta-sts.config.yaml:2:25: YAML syntax error: Map keys must be unique',
+      'mta-sts.config.yaml:2:52: YAML syntax error: Map keys must be unique',
+    ]);
+  });
+
+  it('report every one of 40,000 unknown keys at its line (see scripts/bench-config.ts for the time)', () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`);
+    const errors = errorsOf(config({ extra: keys.join('\n') }));
+    expect(errors).toHaveLength(40_000);
+    expect(errors[39_999]).toBe('mta-sts.config.yaml:40005:1: unknown key "k39999"; the keys here are domains, policy, tlsrpt, hosting');
   });
 
   it('point at a tab used for indentation', () => {
@@ -203,9 +215,21 @@ describe('YAML aliases', () => {
     expect(errorsOf(text)).toEqual(['mta-sts.config.yaml:7:1: unknown key "x"; the keys here are domains, policy, tlsrpt, hosting']);
   });
 
-  it('that point nowhere are reported at the alias', () => {
+  it('that point nowhere are reported at the alias, with the field and the quoting that fixes it', () => {
     expect(errorsOf(config({ mx: '[*nowhere]' }))).toEqual([
-      expect.stringMatching(/^mta-sts\.config\.yaml:4:8: YAML error: Unresolved alias/),
+      'mta-sts.config.yaml:4:8: policy.mx: YAML reads *nowhere as an alias of an anchor that does not exist ("Unresolved alias"); quote values that start with *, like "*nowhere"',
+    ]);
+  });
+
+  it('explain an unquoted *.mail.protection.outlook.com, each one', () => {
+    const text = ['domains: [contoso.com]', 'policy:', '  mode: enforce', '  mx:', '    - *.mail.protection.outlook.com', '    - *.contoso-com.l-v1.mx.microsoft', '  max_age: 1w', ''].join('\n');
+    const result = parseConfig(text, FILE);
+    expect(result.ok ? [] : result.errors.map((d) => [formatDiagnostic(d), d.field, d.code])).toEqual([
+      [
+        'mta-sts.config.yaml:5:7: policy.mx: YAML reads *.mail.protection.outlook.com as an alias of an anchor that does not exist ("Unresolved alias"); quote values that start with *, like "*.mail.protection.outlook.com"',
+        'policy.mx', 'yaml-unquoted-star',
+      ],
+      [expect.stringMatching(/^mta-sts\.config\.yaml:6:7: policy\.mx: .*like "\*\.contoso-com\.l-v1\.mx\.microsoft"$/), 'policy.mx', 'yaml-unquoted-star'],
     ]);
   });
 });

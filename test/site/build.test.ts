@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { buildSite, SiteError, staleFiles, SWA_CONFIG_SOURCE } from '../../src/site/build.ts';
-import { effectiveId, policyText } from '../../src/site/policy.ts';
+import { effectiveId, policyText } from '../../src/config/policy.ts';
 import { defaultConfig } from './fixtures.ts';
 
 let work: string;
@@ -60,8 +60,17 @@ describe('buildSite', () => {
     const dir = join(work, 'edited');
     await buildSite(defaultConfig(), dir);
     await writeFile(join(dir, '.well-known/mta-sts.txt'), policyText(defaultConfig()).replace(/\r\n/g, '\n'));
-    await writeFile(join(dir, 'extra.txt'), 'x');
-    expect(await staleFiles(defaultConfig(), dir)).toEqual(['.well-known/mta-sts.txt', 'extra.txt']);
+    await writeFile(join(dir, 'assets/extra.css'), 'x');
+    expect(await staleFiles(defaultConfig(), dir)).toEqual(['.well-known/mta-sts.txt', 'assets/extra.css']);
+  });
+
+  it('compares sizes before bytes, so a huge file in the output is never read', async () => {
+    const dir = join(work, 'huge');
+    await buildSite(defaultConfig(), dir);
+    await truncate(join(dir, 'index.html'), 3 * 1024 ** 3); // sparse; reading it whole would fail past 2 GiB
+    expect(await staleFiles(defaultConfig(), dir)).toEqual(['index.html']);
+    expect(await buildSite(defaultConfig(), dir)).toBe(true);
+    expect(await staleFiles(defaultConfig(), dir)).toEqual([]);
   });
 
   it('leaves an up-to-date folder untouched, so a running server never sees it vanish', async () => {
@@ -75,7 +84,7 @@ describe('buildSite', () => {
   it('replaces a previous build completely', async () => {
     const dir = join(work, 'rebuilt');
     await buildSite(defaultConfig(), dir);
-    await writeFile(join(dir, 'leftover.txt'), 'x');
+    await writeFile(join(dir, 'assets/index-0ld.css'), 'x'); // as an earlier page's hashed asset
     await buildSite(defaultConfig(), dir);
     expect(await staleFiles(defaultConfig(), dir)).toEqual([]);
   });
@@ -113,5 +122,21 @@ describe('the committed home/', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(await staleFiles(result.config, 'home')).toEqual([]);
+  });
+});
+
+describe('a write failure inside Vite', () => {
+  it('is a SiteError naming the folder and the cause, without Rust backtrace, and keeps the previous output', async () => {
+    const dir = join(work, 'disk-full');
+    await buildSite(defaultConfig(), dir);
+    // /dev/full answers every write with ENOSPC: Vite writing index.html there sees a real full disk.
+    const full = buildSite(defaultConfig({ mode: 'enforce' }), dir, undefined, async (step, staging) => {
+      if (step === 'staging-created') await symlink('/dev/full', join(staging, 'index.html'));
+    });
+    const error = await full.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SiteError);
+    expect((error as Error).message).toBe(`cannot write ${dir}: No space left on device (os error 28)`);
+    expect(await staleFiles(defaultConfig(), dir)).toEqual([]);
+    expect((await readdir(work)).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
-// The policy exactly as senders will download it, and the TXT id that names it.
+// The config's policy as senders will download it (its exact bytes) and the TXT id that names it: the
+// mapping the site renderer, the DNS records and the checker all share.
 import { createHash } from 'node:crypto';
-import type { Config } from '../config/config.ts';
+import type { Config } from './config.ts';
 import { serializePolicy, type Policy } from '../rfc/policy.ts';
 
 /** The policy the config describes. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/rfc/policy.ts';
-import { effectiveId, policyId, policyText } from '../../src/site/policy.ts';
+import { effectiveId, policyId, policyText } from '../../src/config/policy.ts';
 import { dnsRecords, zoneFileLines } from '../../src/site/records.ts';
-import { defaultConfig } from './fixtures.ts';
+import { defaultConfig } from '../site/fixtures.ts';
 
 describe('policyText', () => {
   it('renders the exact RFC 8461 §3.2 bytes: fixed field order, CRLF after every line', () => {

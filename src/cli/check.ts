@@ -1,0 +1,125 @@
+// `mta-sts check`: argument parsing and output only; the checks live in src/check/.
+import { resolve } from 'node:path';
+import { createPolicyFetcher } from '../check/https-fetcher.ts';
+import { createDns, dnsServerError, type CheckIO } from '../check/io.ts';
+import { toALabels } from '../check/names.ts';
+import { renderFindings, renderJson, renderJunit, renderTable, writeFileAtomic } from '../check/report.ts';
+import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
+import { createSmtpProbe } from '../check/smtp-probe.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { isValidDomainName } from '../rfc/hostname.ts';
+import { configPolicy } from '../config/policy.ts';
+import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
+
+export interface IOOptions {
+  dnsServer?: string;
+  timeoutMs: number;
+}
+
+/** Production I/O: the system (or --dns-server) resolver, Node's trust store incl. NODE_EXTRA_CA_CERTS, ports 443 and 25. */
+export function productionIO(options: IOOptions): CheckIO {
+  return {
+    dns: createDns({ server: options.dnsServer }),
+    fetcher: createPolicyFetcher({ timeoutMs: options.timeoutMs }),
+    smtp: createSmtpProbe({ stepTimeoutMs: Math.min(30_000, options.timeoutMs) }),
+    now: () => new Date(),
+  };
+}
+
+export interface CheckCommandDeps {
+  /** Builds the run's I/O from the options; tests inject their CA and ports here. */
+  io?: (options: IOOptions) => CheckIO;
+}
+
+const checkOptions = {
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  junit: { type: 'string' },
+  concurrency: { type: 'string' },
+  timeout: { type: 'string' },
+  'dns-server': { type: 'string' },
+  'allow-pending-cert': { type: 'boolean' },
+  'skip-starttls': { type: 'boolean' },
+  'before-deploy': { type: 'boolean' },
+} as const;
+
+/** The command with its I/O injectable (tests); `command` below is the production one. */
+export function checkCommand(deps: CheckCommandDeps = {}): Command {
+  return {
+    name: 'check',
+    usage: 'check [DOMAIN...] [--config FILE] [--json] [--junit FILE] [--concurrency N] [--timeout S] [--dns-server HOST:PORT] [--allow-pending-cert] [--skip-starttls] [--before-deploy]',
+    summary: 'verify the live MTA-STS setup of domains (DNS, policy host, MX, STARTTLS, TLS-RPT)',
+    help: [
+      '  DOMAIN...               domains to check; none: every domain of the config',
+      `  --config FILE           config to compare with (default: ./${DEFAULT_CONFIG_FILE} when present)`,
+      '  --json                  a JSON array, one object per domain',
+      '  --junit FILE            also write JUnit XML',
+      `  --concurrency N         domains checked at once (default ${DEFAULT_CONCURRENCY}, 1-1000)`,
+      `  --timeout S             deadline per domain, every lookup and connection included (default ${DEFAULT_TIMEOUT_S})`,
+      '  --dns-server HOST:PORT  send every lookup to this server',
+      '  --allow-pending-cert    a certificate not issued yet is a warning',
+      '  --skip-starttls         do not probe MX hosts on port 25',
+      '  --before-deploy         judge the live MX hosts against the policy the config would deploy',
+    ].join('\n'),
+    run: (args, io) => run(args, io, deps),
+  };
+}
+
+export const command = checkCommand();
+
+async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promise<number> {
+  const parsed = parseOptions(args, checkOptions, true);
+  const { values, positionals } = parsed;
+  const concurrency = numberOption('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, { integer: true, min: 1, max: 1000 });
+  const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
+  const dnsServer = values['dns-server'];
+  if (dnsServer !== undefined) {
+    const problem = dnsServerError(dnsServer);
+    if (problem) throw new UsageError(problem);
+  }
+  if (values.junit === '') throw new UsageError('--junit needs a file name');
+
+  const domains = positionals.map((d) => {
+    const name = toALabels(d.replace(/\.$/, '')).toLowerCase(); // "bücher.de" is checked as "xn--bcher-kva.de"
+    if (!isValidDomainName(name)) throw new UsageError(`"${d}" is not a domain name (expected something like contoso.com)`);
+    return name;
+  });
+  const loaded = await loadOptionalConfig(io, values.config);
+  if (!loaded.ok) return 1;
+  const config = loaded.config;
+  if (values['before-deploy'] && !config) {
+    throw new UsageError(`--before-deploy checks the policy a config would deploy: run where ${DEFAULT_CONFIG_FILE} is, or pass --config FILE`);
+  }
+  if (domains.length === 0) {
+    if (!config) throw new UsageError(`name the domains to check, or run where ${DEFAULT_CONFIG_FILE} is, or pass --config FILE`);
+    domains.push(...config.domains);
+  }
+  const unique = [...new Set(domains)];
+
+  const timeoutMs = Math.round(timeoutS * 1000);
+  const checkIO = (deps.io ?? productionIO)({ dnsServer, timeoutMs });
+  const progress = io.isTTY && !values.json;
+  const reports = await runChecks(unique, checkIO, {
+    concurrency,
+    timeoutMs,
+    config,
+    allowPendingCert: values['allow-pending-cert'] ?? false,
+    skipStarttls: values['skip-starttls'] ?? false,
+    plannedPolicy: values['before-deploy'] && config ? configPolicy(config) : undefined,
+    onProgress: progress ? (done, total, r) => io.err(`\r\x1b[Kchecking ${done}/${total} domains (${r.domain}: ${r.status})`) : undefined,
+  });
+  if (progress) io.err('\r\x1b[K');
+
+  // The report first: a JUnit file that cannot be written must not cost the user the results.
+  io.out(values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports));
+  if (values.junit !== undefined) {
+    const file = resolve(io.cwd, values.junit);
+    try {
+      await writeFileAtomic(file, renderJunit(reports));
+    } catch (e) {
+      io.err(`mta-sts check: cannot write ${values.junit}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 1;
+    }
+  }
+  return reports.some((r) => r.status === 'fail') ? 1 : 0;
+}

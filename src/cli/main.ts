@@ -1,0 +1,106 @@
+// The dispatcher: finds the command, loads its module only then (the checker and Vite are heavy), and applies
+// the contract of io.ts: --help and --version, usage errors as exit 2.
+import { readFileSync } from 'node:fs';
+import { UsageError, type Command, type CommandIO } from './io.ts';
+
+interface Entry { name: string; summary: string; load: () => Promise<{ command: Command }> }
+
+// Summaries are repeated here so `mta-sts --help` needs no command module; a test keeps them equal.
+export const registry: Entry[] = [
+  { name: 'build', summary: 'write the site (policy, page, SWA config) to home/; --check only verifies home/ is current', load: () => import('./build.ts') },
+  { name: 'records', summary: 'print the DNS records to publish for every domain', load: () => import('./records.ts') },
+  { name: 'lint', summary: 'validate any MTA-STS policy file against RFC 8461 (- reads stdin)', load: () => import('./lint.ts') },
+  { name: 'check', summary: 'verify the live MTA-STS setup of domains (DNS, policy host, MX, STARTTLS, TLS-RPT)', load: () => import('./check.ts') },
+];
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function overview(): string {
+  const width = Math.max(...registry.map((e) => e.name.length));
+  const lines = registry.map((e) => `  ${e.name.padEnd(width)}  ${e.summary}`);
+  return `usage: mta-sts <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'mta-sts <command> --help shows the options of one command; mta-sts --version prints the version.\n' +
+    'Exit codes: 0 ok, 1 the input or a check failed, 2 usage error.\n';
+}
+
+export function commandHelp(command: Command): string {
+  return `usage: mta-sts ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help.replace(/\n?$/, '\n')}` : ''}`;
+}
+
+/** Runs one command under the contract: --help/-h anywhere prints its help (exit 0); a UsageError is exit 2. */
+export async function runCommand(command: Command, args: string[], io: CommandIO): Promise<number> {
+  const end = args.indexOf('--');
+  if ((end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+    io.out(commandHelp(command));
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`mta-sts ${command.name}: ${e.message}\nusage: mta-sts ${command.usage}\n`);
+    return 2;
+  }
+}
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.err(overview());
+    return 2;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    io.out(overview());
+    return 0;
+  }
+  if (first === '--version' || first === '-V') {
+    io.out(`${version()}\n`);
+    return 0;
+  }
+  // Longest name first, so `azure bind` wins over a future `azure`.
+  const entry = [...registry].sort((a, b) => b.name.length - a.name.length)
+    .find((e) => e.name.split(' ').every((word, i) => argv[i] === word));
+  if (!entry) {
+    const group = registry.filter((e) => e.name.startsWith(`${first} `)).map((e) => e.name);
+    const what = group.length > 0
+      ? `"${first}" needs one of: ${group.join(', ')}${rest[0] ? ` (got "${rest[0]}")` : ''}`
+      : `unknown command "${first}"`;
+    io.err(`mta-sts: ${what}\n\n${overview()}`);
+    return 2;
+  }
+  const { command } = await entry.load();
+  return runCommand(command, argv.slice(entry.name.split(' ').length), io);
+}
+
+/**
+ * The real process. A closed pipe (`mta-sts build | head -1`) silences the rest of the output instead of
+ * crashing: the command still finishes its work and exits with its own code.
+ */
+export function processIO(): CommandIO {
+  const writer = (stream: NodeJS.WriteStream) => {
+    let closed = false;
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closed = true;
+    });
+    return (text: string) => void (closed || stream.write(text));
+  };
+  return {
+    out: writer(process.stdout),
+    err: writer(process.stderr),
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stdout.isTTY),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdin: readStdin,
+    env: process.env,
+  };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
