@@ -196,14 +196,22 @@ async function probeHost(host: string, io: DomainIO, signal: AbortSignal): Promi
     evidence.addresses = addresses.value;
     evidence.attempts = probes.map((p) => ({ address: p.address, ...(passes(p) ? { ok: true } : { code: p.findings.find((f) => f.status === 'fail')?.code }) }));
   }
-  if (!good) return { host, evidence, findings: probes.flatMap((p) => p.findings) };
+  if (!good) {
+    const findings = probes.flatMap((p) => p.findings);
+    // No address connected at all: most often this machine cannot reach port 25, not the MX being down.
+    if (findings.every((f) => f.code === 'mx-connect-failed')) {
+      const last = findings.pop()!;
+      findings.push({ ...last, message: `${last.message}; where outbound port 25 is blocked (many clouds and ISPs), run the check from elsewhere` });
+    }
+    return { host, evidence, findings };
+  }
   const findings: Finding[] = [];
   for (const p of probes.filter((p) => p !== good && !isLocalNetworkError(p.errorCode))) {
     const why = p.findings.find((f) => f.status === 'fail')!;
     findings.push({
       status: 'warn',
       code: 'mx-address-failed',
-      message: `${why.message} [${why.code}]; ${good.address} works, so senders deliver after trying the next address, later — fix or remove ${p.address}`,
+      message: `${why.message} [${why.code}]; senders deliver through ${good.address} after that failure, with a delay — fix or remove ${p.address}`,
     });
   }
   findings.push(...good.findings);
@@ -228,7 +236,7 @@ async function probeAddress(host: string, address: string, label: string, io: Do
     evidence.error = error;
     switch (error.stage) {
       case 'connect':
-        return fail('mx-connect-failed', `cannot connect to ${address} on the SMTP port (${error.code}); where outbound port 25 is blocked (many clouds and ISPs), run the check from elsewhere`);
+        return fail('mx-connect-failed', `cannot connect to ${address} on the SMTP port (${error.code})`);
       case 'timeout':
         return fail('mx-timeout', `no answer in time (${error.message})`);
       case 'starttls':

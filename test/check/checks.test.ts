@@ -555,6 +555,7 @@ describe('5. hostile or broken SMTP servers', () => {
     await new Promise((resolve) => servers.pop()!.close(resolve));
     const r = await probeOn('closed.example', port);
     expect([r.status, r.code]).toEqual(['fail', 'mx-connect-failed']);
+    expect(r.message).toContain('where outbound port 25 is blocked');
   });
 
   it('reports STARTTLS refused after it was offered', async () => {
@@ -640,6 +641,7 @@ describe('every address of a host, in turn, as senders try them', () => {
     const r = get(report, 'mx-starttls');
     expect([r.status, r.code]).toEqual(['warn', 'mx-address-failed']);
     expect(r.message).toContain(`MX mx.mxdeadfirst.example at ${DEAD}: cannot connect to ${DEAD} on the SMTP port (ECONNREFUSED)`);
+    expect(r.message).not.toContain('port 25 is blocked'); // another address connected, so port 25 is open
     expect(r.evidence).toMatchObject({ hosts: [{ host: 'mx.mxdeadfirst.example', address: '127.0.0.1', protocol: 'TLSv1.3', attempts: [{ address: DEAD, code: 'mx-connect-failed' }, { address: '127.0.0.1', ok: true }] }] });
     expect(get(report, 'exchange').code).toBe('exo-ok');
   });
