@@ -87,7 +87,8 @@ class Slots {
   private wait(signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
-        this.waiting.splice(this.waiting.indexOf(go), 1);
+        const at = this.waiting.indexOf(go);
+        if (at >= 0) this.waiting.splice(at, 1);
         reject(Object.assign(new Error('deadline'), { code: 'EDEADLINE' }));
       };
       const go = (): void => {
