@@ -13,8 +13,8 @@ export interface Attempt<T> {
 }
 
 /**
- * Tries `addresses` in order until `done(result)` says a result needs no further address; returns every
- * attempt made. `deadline` is the domain's, in performance.now() time; `signal` aborts at it.
+ * Tries `addresses` in order until `done(result)` says a result needs no further address (an attempt
+ * cut short at its share never does); returns every attempt made. `deadline` is the domain's, in performance.now() time; `signal` aborts at it.
  */
 export async function tryInTurn<T>(
   addresses: string[],
@@ -40,8 +40,10 @@ export async function tryInTurn<T>(
     } finally {
       clearTimeout(timer);
     }
-    attempts.push({ address, result, cutShort: share.signal.aborted && !signal.aborted, shareMs });
-    if (done(result)) break;
+    const cutShort = share.signal.aborted && !signal.aborted;
+    attempts.push({ address, result, cutShort, shareMs });
+    // An attempt cut short got no verdict from the server, whatever stage it reached: try the next.
+    if (!cutShort && done(result)) break;
   }
   return attempts;
 }

@@ -626,6 +626,28 @@ describe('every address of a host, in turn, as senders try them', () => {
     expect(get(report, 'policy-parse').status).toBe('pass');
   });
 
+  it('moves on from an address that completes TLS and never answers the request, once its share is spent', async () => {
+    const MUTE = '127.0.0.5';
+    const open = new Set<TLSSocket>();
+    const mute = createTlsServer({ ...(await world.cert('mta-sts.mutefirst.example')) }, (socket) => {
+      open.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => mute.listen(world.https.port, MUTE, resolve));
+    try {
+      await world.addDomain('mutefirst.example');
+      addresses('mta-sts.mutefirst.example', [MUTE, '127.0.0.1']);
+      const report = await check('mutefirst.example', { timeoutMs: 3000 });
+      const r = get(report, 'policy-fetch');
+      expect([r.status, r.code]).toEqual(['warn', 'policy-address-unreachable']);
+      expect(r.message).toContain(`(${MUTE}): no answer within 1.`);
+      expect(get(report, 'policy-parse').status).toBe('pass');
+    } finally {
+      for (const socket of open) socket.destroy(); // never read from, they would not see the client's close
+      await new Promise((resolve) => mute.close(resolve));
+    }
+  });
+
   it('fails the fetch only when no address answers, naming each', async () => {
     await world.addDomain('alldead.example');
     addresses('mta-sts.alldead.example', [DEAD, '127.0.0.4']);
