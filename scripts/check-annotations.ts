@@ -1,20 +1,19 @@
 // Turns `mta-sts check --json` output into CI annotations, one per failed or warning check, so each problem
 // shows on the run's summary page instead of only in the log.
 //   check-annotations.ts --format azure|github FILE
+// With --format azure, a warning also marks the step "succeeded with issues" (a certificate still being issued on a
+// first run is one), except the STARTTLS probe the pipeline itself asked to skip: that would mark every hosted run.
 // Exit 0 after printing; 1 when FILE holds no check results (the check itself crashed or got bad usage).
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { annotation, type CiFormat } from '../src/azure/annotations.ts';
 
-export type Format = 'azure' | 'github';
+// The logging-command format and escaping are shared with the azure commands (src/azure/annotations.ts).
+export { annotation } from '../src/azure/annotations.ts';
+export type Format = CiFormat;
 
 interface CheckResult { check: string; status: 'pass' | 'warn' | 'fail'; code: string; message: string }
 interface DomainResult { domain: string; status: 'pass' | 'warn' | 'fail'; checks: CheckResult[] }
-
-// Azure Pipelines logging-command escaping (azure-pipelines-task-lib taskcommand.ts).
-const azureData = (s: string) => s.replace(/%/g, '%AZP25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-// GitHub Actions workflow-command escaping (@actions/core command.ts).
-const githubData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const githubProperty = (s: string) => githubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function isDomainResults(json: unknown): json is DomainResult[] {
   return Array.isArray(json) && json.every((d) =>
@@ -23,17 +22,20 @@ function isDomainResults(json: unknown): json is DomainResult[] {
       typeof (c as CheckResult).check === 'string' && typeof (c as CheckResult).message === 'string'));
 }
 
-export function annotation(format: Format, level: 'error' | 'warning', title: string, message: string): string {
-  return format === 'azure'
-    ? `##vso[task.logissue type=${level}]${azureData(`${title}: ${message}`)}`
-    : `::${level} title=${githubProperty(title)}::${githubData(message)}`;
-}
-
 /** One annotation per failed (error) or warning check, in the order the checker reported them. */
 export function annotations(results: DomainResult[], format: Format): string[] {
   return results.flatMap((d) => d.checks
     .filter((c) => c.status === 'fail' || c.status === 'warn')
     .map((c) => annotation(format, c.status === 'fail' ? 'error' : 'warning', `${d.domain} ${c.check} [${c.code}]`, c.message)));
+}
+
+// Warnings that only say a check was skipped on request (--skip-starttls): reported, but no reason for "issues".
+const REQUESTED_SKIPS = new Set(['mx-starttls-skipped']);
+
+/** Whether the run should read "succeeded with issues": no check failed, and one warned for a reason of its own. */
+export function hasIssues(results: DomainResult[]): boolean {
+  const checks = results.flatMap((d) => d.checks);
+  return !checks.some((c) => c.status === 'fail') && checks.some((c) => c.status === 'warn' && !REQUESTED_SKIPS.has(c.code));
 }
 
 function main(argv: string[]): number {
@@ -55,7 +57,10 @@ function main(argv: string[]): number {
     process.stdout.write(`${annotation(format, 'error', 'mta-sts check', `no results in ${file} (${why}); see the check step's log`)}\n`);
     return 1;
   }
-  process.stdout.write(annotations(json, format).map((l) => `${l}\n`).join(''));
+  const lines = annotations(json, format);
+  // Only without failures: the check's non-zero exit then decides, not a result set before it.
+  if (format === 'azure' && hasIssues(json)) lines.push('##vso[task.complete result=SucceededWithIssues;]');
+  process.stdout.write(lines.map((l) => `${l}\n`).join(''));
   return 0;
 }
 

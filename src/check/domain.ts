@@ -21,6 +21,11 @@ export interface DomainOptions {
    * Only checks 4, 5 and 8 run: it answers "would this policy bounce mail?" before it is published.
    */
   plannedPolicy?: Policy;
+  /**
+   * With plannedPolicy: the promotion gate, called with the live policy (undefined when it cannot be
+   * fetched: a first deployment has no testing policy to protect). Its result is the `evidence` check.
+   */
+  promotionGate?: (livePolicy: Policy | undefined) => CheckResult;
   /** Per-domain overall deadline. */
   timeoutMs: number;
   /** How long after the deadline a check may take to wind down before it is reported as timed out. */
@@ -58,6 +63,11 @@ export async function checkDomain(domain: string, run: CheckIO, options: DomainO
     let fetchOutcome: Promise<FetchOutcome | undefined> | undefined;
     if (options.plannedPolicy) {
       pending.push(...mxChecks(Promise.resolve(options.plannedPolicy)));
+      const gate = options.promotionGate;
+      if (gate) {
+        const live = checkPolicyFetch(domain, io, signal, false).then((f) => checkPolicyParse(f).policy, () => undefined);
+        pending.push(['evidence', live.then(gate)]);
+      }
     } else {
       const sts = checkStsRecord(domain, io.resolver, signal);
       const fetch = checkPolicyFetch(domain, io, signal, options.allowPendingCert);

@@ -65,6 +65,16 @@ export function createDns(options: DnsOptions = {}): Dns {
   };
 }
 
+/**
+ * One resolver for one-off lookups outside a domain check (the azure commands), with the same retries and
+ * `--dns-server` handling; its lookups end with the caller's own timeout, not a domain's deadline.
+ */
+export function createResolver(options: Omit<DnsOptions, 'maxInFlight'> = {}): Resolver {
+  const resolver = new NodeResolver({ timeout: options.timeoutMs ?? FIRST_TRY_MS, tries: options.tries ?? TRIES });
+  if (options.server !== undefined) resolver.setServers([options.server]);
+  return resolver;
+}
+
 /** At most `size` tasks at once; the others wait in order, and leave the queue when their signal aborts. */
 class Slots {
   private running = 0;

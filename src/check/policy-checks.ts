@@ -1,5 +1,6 @@
 // Check 2, fetching https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.3), and check 3, parsing
 // what came back (RFC 8461 §3.2).
+import { performance } from 'node:perf_hooks';
 import { formatDiagnostic } from '../rfc/diagnostic.ts';
 import { parsePolicy, MAX_POLICY_BYTES, POLICY_PATH, type Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
@@ -20,10 +21,17 @@ export interface FetchOutcome {
 // RFC 9110 §15.4: the redirecting 3xx codes. 304 Not Modified (and 300, 305, 306) redirect nowhere.
 const REDIRECTS = [301, 302, 303, 307, 308];
 
+/**
+ * What the fetch needs of a domain's I/O (the azure commands reuse it without an SMTP probe). Without a
+ * `deadline` (the azure commands only pass a signal), the addresses share DEFAULT_FETCH_BUDGET_MS.
+ */
+export type PolicyFetchIO = Pick<DomainIO, 'resolver' | 'fetcher'> & { deadline?: number };
+const DEFAULT_FETCH_BUDGET_MS = 20_000;
+
 /** Azure Static Web Apps answers for a custom domain with its default certificate until the managed one is issued. */
 const SWA_DEFAULT_CERT = '*.azurestaticapps.net';
 
-export async function checkPolicyFetch(domain: string, io: DomainIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
+export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
   const host = `mta-sts.${domain}`;
   const evidence: Record<string, unknown> = { url: `https://${host}${POLICY_PATH}` };
   const addresses = await resolveAddresses(io.resolver, host, signal);
@@ -35,7 +43,8 @@ export async function checkPolicyFetch(domain: string, io: DomainIO, signal: Abo
   evidence.addresses = addresses.value;
   const list = addresses.value.slice(0, MAX_ADDRESS_ATTEMPTS);
   // Like an HTTP client, the next address only when this one cannot be reached.
-  const attempts = await tryInTurn(list, signal, io.deadline, (address, s) => io.fetcher.fetch({ host, address, signal: s }), (r) => !unreachable(r));
+  const deadline = io.deadline ?? performance.now() + DEFAULT_FETCH_BUDGET_MS;
+  const attempts = await tryInTurn(list, signal, deadline, (address, s) => io.fetcher.fetch({ host, address, signal: s }), (r) => !unreachable(r));
   const final = attempts[attempts.length - 1] ?? { address: list[0]!, result: deadlinePassed(), cutShort: false };
   const { address, result: fetched } = final;
   if (attempts.length > 1) evidence.attempts = attempts.map((a) => ({ address: a.address, ...(a.result.error ? { error: attemptError(a) } : {}) }));

@@ -14,6 +14,7 @@ const COLUMN: Record<CheckName, string> = {
   tlsrpt: 'TLSRPT',
   config: 'CONFIG',
   exchange: 'EXO',
+  evidence: 'EVIDENCE',
 };
 const CELL: Record<Status, string> = { pass: 'ok', warn: 'warn', fail: 'FAIL' };
 const BOUNCE = 'enforce-would-bounce';

@@ -2,7 +2,7 @@
 
 export type Status = 'pass' | 'warn' | 'fail';
 
-/** The eight check groups of a domain, in the order they are shown. */
+/** The check groups of a domain, in the order they are shown. */
 export const CHECKS = [
   'sts-record', // 1. _mta-sts TXT (RFC 8461 §3.1)
   'policy-fetch', // 2. HTTPS fetch (RFC 8461 §3.3)
@@ -12,6 +12,7 @@ export const CHECKS = [
   'tlsrpt', // 6. _smtp._tls TXT (RFC 8460 §3)
   'config', // 7. live vs mta-sts.config.yaml (RFC 8461 §8.1)
   'exchange', // 8. Exchange Online pitfalls
+  'evidence', // 9. --before-deploy, testing → enforce: TLS-RPT promotion evidence (src/tlsrpt/evidence.ts)
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 

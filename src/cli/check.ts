@@ -9,6 +9,10 @@ import { createSmtpProbe } from '../check/smtp-probe.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { isValidDomainName } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
+import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText } from '../tlsrpt/evidence.ts';
+import type { CheckResult } from '../check/result.ts';
+import type { Config } from '../config/config.ts';
+import type { Policy } from '../rfc/policy.ts';
 import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 
 export interface IOOptions {
@@ -106,6 +110,10 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
     allowPendingCert: values['allow-pending-cert'] ?? false,
     skipStarttls: values['skip-starttls'] ?? false,
     plannedPolicy: values['before-deploy'] && config ? configPolicy(config) : undefined,
+    // Switching a live testing policy to enforce needs the evidence `mta-sts promote` writes.
+    promotionGate: values['before-deploy'] && config?.policy.mode === 'enforce'
+      ? await promotionGate(config, resolve(io.cwd, values.config ?? DEFAULT_CONFIG_FILE), checkIO.now)
+      : undefined,
     onProgress: progress ? (done, total, r) => io.err(`\r\x1b[Kchecking ${done}/${total} domains (${r.domain}: ${r.status})`) : undefined,
   });
   if (progress) io.err('\r\x1b[K');
@@ -122,4 +130,14 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
     }
   }
   return reports.some((r) => r.status === 'fail') ? 1 : 0;
+}
+
+/** The evidence check of one deploy: the evidence file beside the config is read once, judged per domain. */
+async function promotionGate(config: Config, configPath: string, now: () => Date): Promise<(live: Policy | undefined) => CheckResult> {
+  const { text, error } = await readEvidenceText(evidencePath(configPath));
+  return (livePolicy) => {
+    if (error) return { check: 'evidence', status: 'fail', code: 'evidence-unreadable', message: `${EVIDENCE_FILE}: ${error}` };
+    const gate = checkPromotionEvidence({ ...(livePolicy ? { livePolicy } : {}), config, ...(text !== undefined ? { evidenceText: text } : {}), evidenceFile: EVIDENCE_FILE, now: now() });
+    return { check: 'evidence', ...gate };
+  };
 }

@@ -11,6 +11,12 @@ export const registry: Entry[] = [
   { name: 'records', summary: 'print the DNS records to publish for every domain', load: () => import('./records.ts') },
   { name: 'lint', summary: 'validate any MTA-STS policy file against RFC 8461 (- reads stdin)', load: () => import('./lint.ts') },
   { name: 'check', summary: 'verify the live MTA-STS setup of domains (DNS, policy host, MX, STARTTLS, TLS-RPT)', load: () => import('./check.ts') },
+  { name: 'azure bind', summary: 'bind mta-sts.<domain> to the Static Web App (creating the CNAME in Azure DNS), and report each host', load: () => import('./azure-bind.ts') },
+  { name: 'azure publish-dns', summary: 'wait until every mta-sts host serves the built policy, then publish the TXT records (Azure DNS) or print them', load: () => import('./azure-publish-dns.ts') },
+  { name: 'azure setup', summary: 'create or reuse the Static Web App and set up Azure DevOps (variable group, pipeline, service connection), then bind the domains', load: () => import('./azure-setup.ts') },
+  { name: 'reports', summary: 'summarise TLS-RPT reports (.json, .json.gz, .eml; folders recursively) and say whether enforce is safe', load: () => import('./reports.ts') },
+  { name: 'promote', summary: 'switch policy.mode from testing to enforce when the TLS-RPT reports and the live check allow it', load: () => import('./promote.ts') },
+  { name: 'retire', summary: 'withdraw MTA-STS: mode none with max_age 1d, home/ rebuilt, and when the records may go (RFC 8461 §8.3)', load: () => import('./retire.ts') },
 ];
 
 export function version(): string {

@@ -5,20 +5,32 @@ import { isPair, isScalar, LineCounter, parseDocument, visit, type Document, typ
 import { formatDiagnostic as formatAny, type Diagnostic } from '../rfc/diagnostic.ts';
 import type { PolicyMode } from '../rfc/policy.ts';
 import { SourcePositions } from './positions.ts';
-import type { HostingPlan, RawConfig } from './raw-config.ts';
+import type { AzureHostingKey, HostingPlan, RawConfig } from './raw-config.ts';
 import { applyRules } from './rules.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
 import { configSchema } from './schema.generated.ts';
 import validateRaw from './validate.generated.ts';
 
-export type { HostingPlan, RawConfig } from './raw-config.ts';
+export { AZURE_HOSTING_KEYS, type AzureHostingKey, type HostingPlan, type RawConfig } from './raw-config.ts';
 
 /** The config after checking: durations are seconds, names lower-case, defaults filled in. */
 export interface Config {
   domains: string[];
   policy: { mode: PolicyMode; mx: string[]; max_age: number; id?: string };
   tlsrpt?: { rua: string[] };
-  hosting: { plan: HostingPlan; default_hostname?: string };
+  hosting: { plan: HostingPlan; default_hostname?: string } & Partial<Record<AzureHostingKey, string>>;
+  /** Present when the file has a rollout section (defaults filled in); effectiveRollout() gives the defaults otherwise. */
+  rollout?: Rollout;
+}
+
+/** The evidence rules of `mta-sts promote`, defaults filled in (see mta-sts.schema.json). */
+export interface Rollout {
+  window_days: number;
+  min_report_days: number;
+  min_organizations: number;
+  min_sessions: number;
+  recent_days: number;
+  max_fetch_error_days: number;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isMap, parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument, stringify, type Document } from 'yaml';
 import { formatDiagnostic, parseConfig } from './config.ts';
 
 /** Sets `path` to `value`; `value: undefined` removes the key. */
@@ -18,17 +18,40 @@ export function editConfigText(text: string, edits: ConfigEdit[], file: string):
   if (doc.errors.length > 0 || !isMap(doc.contents)) {
     throw new ConfigEditError(`${file}: not a valid config (run npx mta-sts build to see why); it was not changed`);
   }
-  for (const { path, value } of edits) {
-    if (value === undefined) doc.deleteIn(path);
-    else if (doc.getIn(path) !== value) doc.setIn(path, value);
-  }
-  const result = doc.toString();
+  const result = spliceScalars(text, doc, edits) ?? applyToDocument(doc, edits);
   const check = parseConfig(result, file);
   if (!check.ok) {
     const why = check.errors.map((e) => formatDiagnostic(e)).join('; ');
     throw new ConfigEditError(`${file}: the change would make the config invalid (${why}); it was not changed`);
   }
   return result;
+}
+
+function applyToDocument(doc: Document, edits: ConfigEdit[]): string {
+  for (const { path, value } of edits) {
+    if (value === undefined) doc.deleteIn(path);
+    else if (doc.getIn(path) !== value) doc.setIn(path, value);
+  }
+  return doc.toString();
+}
+
+/**
+ * When every edit replaces an existing plain value with another (mode: testing → enforce), the new values
+ * are spliced into the text, so every other byte (the spacing before a comment included) stays as written;
+ * the yaml printer would re-flow it. Undefined when an edit adds or removes a key, or changes a structure.
+ */
+function spliceScalars(text: string, doc: Document, edits: ConfigEdit[]): string | undefined {
+  const splices: { start: number; end: number; text: string }[] = [];
+  for (const { path, value } of edits) {
+    const node = doc.getIn(path, true);
+    if (!isScalar(node) || !node.range || !['string', 'number', 'boolean'].includes(typeof value)) return undefined;
+    if (node.value === value) continue;
+    const rendered = stringify(value).trimEnd();
+    if (rendered.includes('\n')) return undefined;
+    splices.push({ start: node.range[0], end: node.range[1], text: rendered });
+  }
+  splices.sort((a, b) => b.start - a.start);
+  return splices.reduce((out, s) => out.slice(0, s.start) + s.text + out.slice(s.end), text);
 }
 
 /** Edits the config file in place, atomically. Returns false when the file already said so (nothing written). */

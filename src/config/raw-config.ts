@@ -4,6 +4,10 @@ import type { PolicyMode } from '../rfc/policy.ts';
 
 export type HostingPlan = 'free' | 'standard';
 
+/** The `hosting:` keys naming the Azure resources (flags of `mta-sts azure …` override them). */
+export const AZURE_HOSTING_KEYS = ['app', 'resource_group', 'subscription', 'dns_resource_group'] as const;
+export type AzureHostingKey = (typeof AZURE_HOSTING_KEYS)[number];
+
 export interface RawConfig {
   domains: string[];
   policy: {
@@ -15,5 +19,24 @@ export interface RawConfig {
     id?: string | null;
   };
   tlsrpt?: { rua: string[] } | null;
-  hosting?: { plan?: HostingPlan | null; default_hostname?: string | null } | null;
+  hosting?: {
+    plan?: HostingPlan | null;
+    default_hostname?: string | null;
+    /** Where `mta-sts azure bind` and `publish-dns` find the app and the DNS zones. */
+    app?: string | null;
+    resource_group?: string | null;
+    subscription?: string | null;
+    dns_resource_group?: string | null;
+  } | null;
+  rollout?: RawRollout | null;
+}
+
+/** How much TLS-RPT evidence `mta-sts promote` needs (src/tlsrpt/verdict.ts). */
+export interface RawRollout {
+  window_days?: number | null;
+  min_report_days?: number | null;
+  min_organizations?: number | null;
+  min_sessions?: number | null;
+  recent_days?: number | null;
+  max_fetch_error_days?: number | null;
 }

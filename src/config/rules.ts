@@ -2,15 +2,21 @@
 import { checkMxPattern, isValidDomainName } from '../rfc/hostname.ts';
 import { MAX_MAX_AGE } from '../rfc/policy.ts';
 import { parseTlsRptRecord } from '../rfc/tlsrpt-record.ts';
-import type { Config, ConfigDiagnostic } from './config.ts';
+import type { Config, ConfigDiagnostic, Rollout } from './config.ts';
 import { durationSeconds } from './duration.ts';
 import type { ConfigPath, SourcePositions } from './positions.ts';
-import type { HostingPlan, RawConfig } from './raw-config.ts';
+import { AZURE_HOSTING_KEYS, type HostingPlan, type RawConfig, type RawRollout } from './raw-config.ts';
 import { shown } from './schema-errors.ts';
 
 // Azure Static Web Apps quota: custom domains per app (each mail domain needs mta-sts.<domain>).
 export const CUSTOM_DOMAIN_QUOTA: Record<HostingPlan, number> = { free: 2, standard: 5 };
 const ONE_DAY = 86400;
+
+// Google's guidance for its own domains: two weeks of testing; the other numbers keep one quiet sender
+// or one lucky week from deciding (see mta-sts.schema.json for each meaning).
+export const DEFAULT_ROLLOUT: Rollout = {
+  window_days: 14, min_report_days: 10, min_organizations: 2, min_sessions: 100, recent_days: 7, max_fetch_error_days: 3,
+};
 
 export interface RuleResult { config: Config; errors: ConfigDiagnostic[]; warnings: ConfigDiagnostic[] }
 
@@ -68,6 +74,14 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
     }
   });
 
+  const rollout = rolloutOf(raw.rollout);
+  for (const key of ['min_report_days', 'recent_days', 'max_fetch_error_days'] as const) {
+    if (rollout[key] > rollout.window_days) {
+      report(errors, ['rollout', key], `rollout.${key}`, 'rollout-beyond-window',
+        `rollout.${key} is ${rollout[key]} days but the evidence window (rollout.window_days) is only ${rollout.window_days}; make it at most ${rollout.window_days}`);
+    }
+  }
+
   const config: Config = {
     domains,
     policy: { mode, mx, max_age: maxAge, ...(raw.policy.id ? { id: raw.policy.id } : {}) },
@@ -75,7 +89,9 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
     hosting: {
       plan,
       ...(raw.hosting?.default_hostname ? { default_hostname: raw.hosting.default_hostname.toLowerCase() } : {}),
+      ...Object.fromEntries(AZURE_HOSTING_KEYS.flatMap((key) => (raw.hosting?.[key] ? [[key, raw.hosting[key]]] : []))),
     },
+    ...(raw.rollout ? { rollout } : {}),
   };
   return { config, errors, warnings };
 }
@@ -138,4 +154,17 @@ function checkDomains(
       `domains lists ${unique.length} domains but the ${plan === 'free' ? 'Free' : 'Standard'} plan allows ${quota} custom domains per Static Web App; ${wayOut}`);
   }
   return unique;
+}
+
+/** The evidence rules a config asks for: its rollout section with defaults filled in. */
+export function effectiveRollout(config: Config): Rollout {
+  return config.rollout ?? DEFAULT_ROLLOUT;
+}
+
+function rolloutOf(raw: RawRollout | null | undefined): Rollout {
+  const pick = (key: keyof Rollout) => raw?.[key] ?? DEFAULT_ROLLOUT[key];
+  return {
+    window_days: pick('window_days'), min_report_days: pick('min_report_days'), min_organizations: pick('min_organizations'),
+    min_sessions: pick('min_sessions'), recent_days: pick('recent_days'), max_fetch_error_days: pick('max_fetch_error_days'),
+  };
 }

@@ -24,6 +24,16 @@ export const EXPECTED: Record<string, string> = {
   'tlsrpt.rua': 'a list of mailto: or https: URIs, one "- mailto:tlsrpt@contoso.com" line each',
   'tlsrpt.rua.*': 'a mailto: or https: URI such as mailto:tlsrpt@contoso.com, without spaces, commas or semicolons',
   'hosting.default_hostname': "the app's default host name, like example-name-0123456789.azurestaticapps.net",
+  'hosting.app': 'the Static Web App name: 1 to 40 letters, digits or hyphens, not starting or ending with a hyphen',
+  'hosting.resource_group': 'a resource group name: up to 90 letters, digits, _ - . ( ), not ending with a period',
+  'hosting.dns_resource_group': 'a resource group name: up to 90 letters, digits, _ - . ( ), not ending with a period',
+  'hosting.subscription': 'a subscription ID like 00000000-0000-0000-0000-000000000000 (az account show --query id -o tsv)',
+  'rollout.window_days': 'a whole number of days from 1 to 366, like 14',
+  'rollout.min_report_days': 'a whole number of days from 1 to 366, like 10',
+  'rollout.min_organizations': 'a whole number from 1 to 1000, like 2',
+  'rollout.min_sessions': 'a whole number of sessions, like 100',
+  'rollout.recent_days': 'a whole number of days from 1 to 366, like 7',
+  'rollout.max_fetch_error_days': 'a whole number of days from 1 to 366, like 3',
 };
 
 /** How the value itself reads in a message: `"enforced"`, `5`, `a list`, `nothing`. */

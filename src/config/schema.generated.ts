@@ -140,6 +140,97 @@ export const configSchema: JSONSchemaType<RawConfig> = {
           "type": "string",
           "nullable": true,
           "pattern": "^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+azurestaticapps\\.net$"
+        },
+        "app": {
+          "title": "Static Web App name",
+          "description": "The Static Web App's resource name, for `mta-sts azure bind` and `publish-dns` (flag --app overrides it).",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$"
+        },
+        "resource_group": {
+          "title": "Resource group of the app",
+          "description": "The Azure resource group holding the Static Web App (flag --resource-group overrides it).",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[-\\w.()]{0,89}[-\\w()]$"
+        },
+        "subscription": {
+          "title": "Azure subscription ID",
+          "description": "The subscription ID (a GUID) of the app and the DNS zones (flag --subscription overrides it).",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$"
+        },
+        "dns_resource_group": {
+          "title": "Resource group of the Azure DNS zones",
+          "description": "Optional: the resource group of the Azure DNS zones of your domains; set, the CNAME and TXT records are written there. Left out, the records are printed for you to publish (flag --dns-resource-group overrides it).",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^[-\\w.()]{0,89}[-\\w()]$"
+        }
+      },
+      "additionalProperties": false
+    },
+    "rollout": {
+      "title": "Rollout evidence (testing to enforce)",
+      "description": "Optional: how much TLS-RPT evidence mta-sts promote needs before it switches policy.mode from testing to enforce.",
+      "type": "object",
+      "nullable": true,
+      "properties": {
+        "window_days": {
+          "title": "Evidence window",
+          "description": "Days before today (or --now) whose reports count as evidence.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 366,
+          "default": 14
+        },
+        "min_report_days": {
+          "title": "Days with reports",
+          "description": "Each domain needs reports on at least this many distinct days (report start date, UTC) of the window.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 366,
+          "default": 10
+        },
+        "min_organizations": {
+          "title": "Reporting organisations",
+          "description": "Each domain needs reports from at least this many organisations (e.g. Google, Microsoft) in the window.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 1000,
+          "default": 2
+        },
+        "min_sessions": {
+          "title": "Successful sessions",
+          "description": "Each domain needs at least this many successful sts sessions in the window.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 0,
+          "maximum": 1000000000,
+          "default": 100
+        },
+        "recent_days": {
+          "title": "Recent days",
+          "description": "A failure that would bounce mail under enforce (starttls-not-supported, certificate-*, validation-failure, sts-policy-invalid, sts-webpki-invalid) in this many last days blocks the promotion.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 366,
+          "default": 7
+        },
+        "max_fetch_error_days": {
+          "title": "Days with fetch errors",
+          "description": "sts-policy-fetch-error on this many days of the window or more means the policy host is failing; it blocks the promotion.",
+          "type": "integer",
+          "nullable": true,
+          "minimum": 1,
+          "maximum": 366,
+          "default": 3
         }
       },
       "additionalProperties": false

@@ -45,12 +45,20 @@ export function zoneFileLines(records: DnsRecord[]): string {
 const MAX_STRING_BYTES = 255;
 
 function txtStrings(value: string): string {
+  return txtByteStrings(value).map((bytes) => `"${zoneEscaped(bytes)}"`).join(' ');
+}
+
+function txtByteStrings(value: string): Uint8Array[] {
   const bytes = new TextEncoder().encode(value);
-  const strings: string[] = [];
-  for (let at = 0; at === 0 || at < bytes.length; at += MAX_STRING_BYTES) {
-    strings.push(`"${zoneEscaped(bytes.subarray(at, at + MAX_STRING_BYTES))}"`);
-  }
-  return strings.join(' ');
+  const strings: Uint8Array[] = [];
+  for (let at = 0; at === 0 || at < bytes.length; at += MAX_STRING_BYTES) strings.push(bytes.subarray(at, at + MAX_STRING_BYTES));
+  return strings;
+}
+
+/** A TXT value as the character-strings of one record, for APIs that take them as a list (Azure DNS `value`). */
+export function txtCharacterStrings(value: string): string[] {
+  // The record grammars (RFC 8461 §3.1, RFC 8460 §3) are ASCII, so a 255-byte cut never splits a character.
+  return txtByteStrings(value).map((bytes) => new TextDecoder().decode(bytes));
 }
 
 // RFC 1035 §5.1: inside a quoted string, '"' and '\' are written \" and \\, and a byte that is not

@@ -290,10 +290,11 @@ describe('the config', () => {
 });
 
 describe('--before-deploy: would the policy about to be deployed bounce mail?', () => {
-  async function withConfig(mode: string, mx: string, args: string[], domain = 'ok.example'): Promise<{ r: Run; reports: DomainReport[] }> {
+  async function withConfig(mode: string, mx: string, args: string[], domain = 'ok.example', evidence?: object): Promise<{ r: Run; reports: DomainReport[] }> {
     const dir = await mkdtemp(join(tmpdir(), 'mta-sts-cfg-'));
     try {
       await writeFile(join(dir, 'mta-sts.config.yaml'), `domains:\n  - ${domain}\npolicy:\n  mode: ${mode}\n  mx:\n    - "${mx}"\n  max_age: 7d\n`);
+      if (evidence) await writeFile(join(dir, 'mta-sts.evidence.json'), JSON.stringify(evidence));
       const r = await run(['--before-deploy', '--json', ...args, ...dns()], { dir });
       return { r, reports: JSON.parse(r.out) as DomainReport[] };
     } finally {
@@ -305,13 +306,15 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
     const { r, reports } = await withConfig('enforce', '*.elsewhere.example', []);
     expect(r.code).toBe(1);
     const codes = reports[0]!.checks.map((c) => `${c.check}:${c.code}`);
-    expect(codes).toEqual(['mx-match:mx-not-in-policy', 'mx-starttls:mx-starttls-ok', 'exchange:enforce-would-bounce']);
+    // The live policy is testing and there is no promotion evidence: the gate fails too (test/tlsrpt/gate.test.ts).
+    expect(codes).toEqual(['mx-match:mx-not-in-policy', 'mx-starttls:mx-starttls-ok', 'exchange:enforce-would-bounce', 'evidence:enforce-without-evidence']);
   });
 
-  it('passes a planned policy that covers every MX, and checks nothing of the live policy host', async () => {
-    const { r, reports } = await withConfig('enforce', '*.ok.example', []);
+  it('passes a planned policy that covers every MX; of the live policy host it reads only the mode, for the promotion gate', async () => {
+    const evidence = { created: new Date().toISOString(), policy: { mode: 'enforce', mx: ['*.ok.example'] } };
+    const { r, reports } = await withConfig('enforce', '*.ok.example', [], 'ok.example', evidence);
     expect(r.code).toBe(0);
-    expect(reports[0]!.checks.map((c) => c.check)).toEqual(['mx-match', 'mx-starttls', 'exchange']);
+    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-match-ok', 'mx-starttls:mx-starttls-ok', 'exchange:exo-ok', 'evidence:evidence-ok']);
   });
 
   it('with --skip-starttls, refuses to enforce on an MX nobody probed, unless it is Exchange Online', async () => {
@@ -330,7 +333,7 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
     await world.addDomain('nullmx.example', { mx: [] });
     world.dns.zone.get('nullmx.example')!.mx = [{ exchange: '.', priority: 0 }];
     const { r, reports } = await withConfig('enforce', '*.nullmx.example', [], 'nullmx.example');
-    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-null', 'mx-starttls:mx-null', 'exchange:exo-ok']);
+    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-null', 'mx-starttls:mx-null', 'exchange:exo-ok', 'evidence:evidence-not-needed']);
     expect(r.code).toBe(0);
     expect(r.out).not.toContain('WOULD BOUNCE');
   });
@@ -339,7 +342,7 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
     await world.addDomain('twoaddr.example', { mx: ['mx.twoaddr.example'] });
     world.dns.zone.set('mx.twoaddr.example', { a: ['127.0.0.2', '127.0.0.1'] }); // nothing listens on 127.0.0.2
     const { r, reports } = await withConfig('enforce', 'mx.twoaddr.example', [], 'twoaddr.example');
-    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-match-ok', 'mx-starttls:mx-address-failed', 'exchange:exo-ok']);
+    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-match-ok', 'mx-starttls:mx-address-failed', 'exchange:exo-ok', 'evidence:evidence-not-needed']);
     expect(r.out).not.toContain('WOULD BOUNCE');
     expect(r.code).toBe(0);
   });

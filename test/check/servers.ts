@@ -33,6 +33,8 @@ async function pemKey(key: CryptoKey): Promise<string> {
 export interface LeafOptions {
   /** DNS SANs; default none. */
   names: string[];
+  /** IP address SANs, for servers reached by address (the ARM emulator). */
+  ips?: string[];
   notBefore?: Date;
   notAfter?: Date;
   /** Signed by its own key rather than the CA. */
@@ -70,7 +72,10 @@ export class TestCA {
     const extensions = [
       new x509.BasicConstraintsExtension(false),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(options.names.map((value) => ({ type: 'dns' as const, value }))),
+      new x509.SubjectAlternativeNameExtension([
+        ...options.names.map((value) => ({ type: 'dns' as const, value })),
+        ...(options.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+      ]),
     ];
     const common = {
       notBefore: options.notBefore ?? new Date(Date.now() - DAY),
@@ -139,7 +144,7 @@ export interface DnsServer {
  * An authoritative-and-recursive-looking server: like a resolver, it follows CNAMEs itself and returns
  * the chain with the final records, in one answer.
  */
-export async function startDns(zone: Zone = new Map()): Promise<DnsServer> {
+export async function startDns(zone: Zone = new Map(), host = '127.0.0.1', port = 0): Promise<DnsServer> {
   const { Packet } = dns2;
   const state: DnsServer = { address: '', zone, latencyMs: 0, silent: false, queries: 0, pending: 0, peakPending: 0, close: async () => {} };
   const server = dns2.createServer({
@@ -180,9 +185,8 @@ export async function startDns(zone: Zone = new Map()): Promise<DnsServer> {
       else reply();
     },
   });
-  await server.listen({ udp: { port: 0, address: '127.0.0.1' } });
-  const port = (server.addresses().udp as AddressInfo).port;
-  state.address = `127.0.0.1:${port}`;
+  await server.listen({ udp: { port, address: host } });
+  state.address = `${host}:${(server.addresses().udp as AddressInfo).port}`;
   state.close = async () => {
     await server.close();
   };
@@ -234,7 +238,7 @@ export interface HttpsTestServer {
   close(): Promise<void>;
 }
 
-export async function startHttps(defaultCert: KeyAndCert, tlsOptions: TlsOptions = {}): Promise<HttpsTestServer> {
+export async function startHttps(defaultCert: KeyAndCert, tlsOptions: TlsOptions = {}, host = '127.0.0.1', port = 0): Promise<HttpsTestServer> {
   const certs = new Map<string, KeyAndCert>();
   const handlers = new Map<string, Handler>();
   const server: HttpsServer = createHttpsServer(
@@ -256,7 +260,7 @@ export async function startHttps(defaultCert: KeyAndCert, tlsOptions: TlsOptions
     s.on('close', () => sockets.delete(s));
   });
   server.on('tlsClientError', () => {}); // clients that refuse our test certificates are expected
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     certs,

@@ -21,6 +21,12 @@ describe('editConfigText', () => {
     expect(out).toBe(config.replace('mode: testing', 'mode: enforce'));
   });
 
+  it('keeps the spacing before inline comments and the quoting of other values when values change in place', () => {
+    const text = 'domains: ["contoso.com"]\npolicy:\n  mode: testing     # testing -> enforce\n  mx: [ "*.mail.protection.outlook.com" ]\n  max_age: 604800   # a week\n';
+    const out = editConfigText(text, [{ path: ['policy', 'mode'], value: 'none' }, { path: ['policy', 'max_age'], value: '1d' }], 'c.yaml');
+    expect(out).toBe('domains: ["contoso.com"]\npolicy:\n  mode: none     # testing -> enforce\n  mx: [ "*.mail.protection.outlook.com" ]\n  max_age: 1d   # a week\n');
+  });
+
   it('adds a key to an existing map and removes one', () => {
     const out = editConfigText(config, [
       { path: ['hosting', 'default_hostname'], value: 'a-1.azurestaticapps.net' },

@@ -118,7 +118,7 @@ describe('schema errors', () => {
 
   it('lists the known keys when no key is close', () => {
     expect(errorsOf(config({ extra: 'reporting: yes' }))).toEqual([
-      'mta-sts.config.yaml:6:1: unknown key "reporting"; the keys here are domains, policy, tlsrpt, hosting',
+      'mta-sts.config.yaml:6:1: unknown key "reporting"; the keys here are domains, policy, tlsrpt, hosting, rollout',
     ]);
   });
 
@@ -155,9 +155,9 @@ describe('schema errors', () => {
   });
 
   it('refuses a file that is not a map', () => {
-    expect(errorsOf('')).toEqual(['mta-sts.config.yaml:1:1: the config must be a map with the keys domains, policy, tlsrpt, hosting (got nothing)']);
+    expect(errorsOf('')).toEqual(['mta-sts.config.yaml:1:1: the config must be a map with the keys domains, policy, tlsrpt, hosting, rollout (got nothing)']);
     expect(errorsOf('\n\n- contoso.com\n')).toEqual([
-      'mta-sts.config.yaml:3:1: the config must be a map with the keys domains, policy, tlsrpt, hosting (got a list)',
+      'mta-sts.config.yaml:3:1: the config must be a map with the keys domains, policy, tlsrpt, hosting, rollout (got a list)',
     ]);
   });
 });
@@ -182,7 +182,7 @@ describe('YAML syntax errors', () => {
     const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`);
     const errors = errorsOf(config({ extra: keys.join('\n') }));
     expect(errors).toHaveLength(40_000);
-    expect(errors[39_999]).toBe('mta-sts.config.yaml:40005:1: unknown key "k39999"; the keys here are domains, policy, tlsrpt, hosting');
+    expect(errors[39_999]).toBe('mta-sts.config.yaml:40005:1: unknown key "k39999"; the keys here are domains, policy, tlsrpt, hosting, rollout');
   });
 
   it('point at a tab used for indentation', () => {
@@ -212,7 +212,7 @@ function errorsOrConfig(text: string): unknown {
 describe('YAML aliases', () => {
   it('are resolved', () => {
     const text = config({ mx: '&exo ["*.mail.protection.outlook.com"]', extra: 'tlsrpt: {rua: [mailto:a@contoso.com]}\nx: *exo' });
-    expect(errorsOf(text)).toEqual(['mta-sts.config.yaml:7:1: unknown key "x"; the keys here are domains, policy, tlsrpt, hosting']);
+    expect(errorsOf(text)).toEqual(['mta-sts.config.yaml:7:1: unknown key "x"; the keys here are domains, policy, tlsrpt, hosting, rollout']);
   });
 
   it('that point nowhere are reported at the alias, with the field and the quoting that fixes it', () => {

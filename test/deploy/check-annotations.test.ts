@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { annotation, annotations } from '../../scripts/check-annotations.ts';
+import { annotation, annotations, hasIssues } from '../../scripts/check-annotations.ts';
 import { repoRoot } from './helpers.ts';
 
 const results = [
@@ -45,6 +45,20 @@ describe('annotations', () => {
   });
 });
 
+describe('hasIssues', () => {
+  const pass = results[0]!.checks[0]!;
+  const pending = results[1]!.checks[0]!;
+  const skipped = { check: 'mx-starttls', status: 'warn' as const, code: 'mx-starttls-skipped', message: 'skipped (--skip-starttls)' };
+  it('is true for a warning such as a pending certificate when nothing failed', () => {
+    expect(hasIssues([{ domain: 'a.com', status: 'warn', checks: [pass, pending] }])).toBe(true);
+  });
+  it('is false when a check failed (the failure decides), when all passed, and for the requested STARTTLS skip', () => {
+    expect(hasIssues(results)).toBe(false);
+    expect(hasIssues([{ domain: 'a.com', status: 'pass', checks: [pass] }])).toBe(false);
+    expect(hasIssues([{ domain: 'a.com', status: 'warn', checks: [pass, skipped] }])).toBe(false);
+  });
+});
+
 describe('check-annotations.ts command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'annotations-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,6 +71,17 @@ describe('check-annotations.ts command', () => {
     const r = run(['--format', 'azure', file]);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual(annotations(results, 'azure'));
+  });
+
+  it('marks an Azure step SucceededWithIssues after the warnings, and only on Azure', () => {
+    const file = join(dir, 'pending.json');
+    const warnOnly = [results[1]!];
+    writeFileSync(file, JSON.stringify(warnOnly));
+    const azure = run(['--format', 'azure', file]);
+    expect(azure.status).toBe(0);
+    expect(azure.stdout.split('\n').filter(Boolean)).toEqual([...annotations(warnOnly, 'azure'), '##vso[task.complete result=SucceededWithIssues;]']);
+    const github = run(['--format', 'github', file]);
+    expect(github.stdout.split('\n').filter(Boolean)).toEqual(annotations(warnOnly, 'github'));
   });
 
   it('turns an empty or malformed results file into one error and exit 1', () => {

@@ -1,5 +1,6 @@
 // Structure of azure-pipelines.yml and .github/workflows/deploy.yml, parsed with `yaml`: the tasks and their
 // inputs, the token as a reference, deploy only from main and never from a PR, the RFC 8461 §8.1 order.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -32,6 +33,11 @@ const indexWhere = <T>(list: T[], pred: (x: T) => boolean) => {
   return i;
 };
 
+/** Runs a step's script the way the Azure agent does (bash --noprofile --norc), with only PATH and `env`. */
+function runBash(script: string, env: Record<string, string>) {
+  return spawnSync('bash', ['--noprofile', '--norc', '-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8' });
+}
+
 const MAIN_ONLY = [
   'succeeded()',
   "eq(variables['Build.SourceBranch'], 'refs/heads/main')",
@@ -56,6 +62,8 @@ describe('azure-pipelines.yml', () => {
     expect(comments).toMatch(/deployment_token = the app's deployment token/);
     expect(comments).toMatch(/service connection/i);
     expect(comments).toMatch(/Azure DNS zones/);
+    // The app and its resource groups live in the config, the one source both pipelines and the CLI read.
+    expect(comments).toMatch(/hosting\.app, hosting\.resource_group, hosting\.subscription, hosting\.dns_resource_group/);
   });
 
   it('defines every variable it references ($(x) and ${{ variables.x }})', () => {
@@ -69,9 +77,7 @@ describe('azure-pipelines.yml', () => {
     }
     // Template expressions are expanded before the variable group is read, so they may use YAML variables only.
     for (const [, name] of azureText.matchAll(/\$\{\{[^}]*variables\.(\w+)/g)) expect(yamlVars.has(name!), name).toBe(true);
-    expect(yamlVars).toEqual(
-      new Set(['armServiceConnection', 'swaName', 'swaResourceGroup', 'dnsResourceGroup', 'allowPendingCertificates', 'checkStarttls']),
-    );
+    expect(yamlVars).toEqual(new Set(['armServiceConnection', 'checkStarttls']));
   });
 
   it('has the stages Build, Deploy, Domains, Verify, in that dependency order', () => {
@@ -132,8 +138,38 @@ describe('azure-pipelines.yml', () => {
       output_location: '',
       skip_app_build: true,
       skip_api_build: true,
+      production_branch: 'main',
       azure_static_web_apps_api_token: '$(deployment_token)',
     });
+  });
+
+  it('Deploy: stops before deploying when deployment_token is missing, in one line naming the variable group', () => {
+    const steps = stepsOf('Deploy');
+    const guard = indexWhere(steps, (s) => String(s.displayName).includes('holds deployment_token'));
+    expect(guard).toBeLessThan(indexWhere(steps, (s) => s.task === 'AzureStaticWebApp@0'));
+    // The secret arrives through env: in the script body a defined $(deployment_token) would be replaced by the
+    // secret itself, so the body must not contain the macro.
+    expect(steps[guard]!.env).toEqual({ DEPLOYMENT_TOKEN: '$(deployment_token)' });
+    expect(scriptOf(steps[guard]!)).not.toContain('$(deployment_token)');
+    expect(steps[guard]!.condition).toBeUndefined();
+    expect(steps[guard]!.continueOnError).toBeUndefined();
+    const errors = scriptOf(steps[guard]!).split('\n').filter((l) => l.includes('##vso[task.logissue type=error]'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('variable group mta-sts');
+  });
+
+  it('Deploy: the token guard, run by bash as the agent runs it, refuses an empty or unexpanded token only', () => {
+    const guard = stepsOf('Deploy').find((s) => String(s.displayName).includes('holds deployment_token'))!;
+    const run = (env: Record<string, string>) => runBash(scriptOf(guard), env);
+    // The agent leaves an undefined macro as its literal text; an empty secret arrives empty.
+    for (const env of [{ DEPLOYMENT_TOKEN: '$(deployment_token)' }, { DEPLOYMENT_TOKEN: '' }, {}] as Array<Record<string, string>>) {
+      const r = run(env);
+      expect(r.status, JSON.stringify(env)).toBe(1);
+      expect(r.stdout.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toMatch(/^##vso\[task\.logissue type=error\]Not deployed: the secret variable deployment_token is missing or empty\. Add it to the variable group mta-sts/);
+    }
+    const ok = run({ DEPLOYMENT_TOKEN: '0123abcd-token' });
+    expect([ok.status, ok.stdout, ok.stderr]).toEqual([0, '', '']);
   });
 
   it('Deploy: keeps the .well-known dot-folder: checks out this commit, asserts the files, copies nothing', () => {
@@ -162,68 +198,67 @@ describe('azure-pipelines.yml', () => {
     expect(steps[guard]!.env).toEqual({ CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
   });
 
-  it('Domains: with a service connection, AzureCLI@2 runs the bind script; otherwise a step says how to enable it', () => {
+  it('Domains: with a service connection, AzureCLI@2 runs azure bind; otherwise a step says how to enable it', () => {
     const steps = stepsOf('Domains');
     const enabled = "${{ if ne(variables.armServiceConnection, '') }}";
     const cli = steps.find((s) => s.task === 'AzureCLI@2')!;
     expect(cli.branch).toBe(enabled);
-    expect(cli.inputs).toMatchObject({
+    // The app, resource groups and subscription come from the config alone: no flags, no env.
+    expect(cli.inputs).toEqual({
       azureSubscription: '${{ variables.armServiceConnection }}',
       scriptType: 'bash',
-      inlineScript: 'bash scripts/configure-domains.sh bind',
+      scriptLocation: 'inlineScript',
+      inlineScript: 'node bin/mta-sts.js azure bind --config mta-sts.config.yaml',
       workingDirectory: '$(System.DefaultWorkingDirectory)',
+      failOnStandardError: false,
     });
-    expect(cli.env).toEqual({ SWA_NAME: '${{ variables.swaName }}', SWA_RESOURCE_GROUP: '${{ variables.swaResourceGroup }}', DNS_RESOURCE_GROUP: '${{ variables.dnsResourceGroup }}' });
-    expect(steps.filter((s) => s.branch === enabled).map(scriptOf)).toContain('npm ci');
+    expect(cli.env).toBeUndefined();
+    const enabledScripts = steps.filter((s) => s.branch === enabled).map(scriptOf);
+    expect(enabledScripts.indexOf('npm ci')).toBeGreaterThanOrEqual(0);
+    expect(steps.filter((s) => s.branch === enabled)[0]).toMatchObject({ checkout: 'self' });
     const howTo = steps.filter((s) => s.branch === '${{ else }}').map(scriptOf).join('\n');
     expect(howTo).toContain('##vso[task.logissue type=warning]');
-    expect(howTo).toContain('set armServiceConnection, swaName and swaResourceGroup');
+    expect(howTo).toContain('set armServiceConnection at the top of azure-pipelines.yml');
   });
 
-  it('Verify: waits for the live policy, then publishes TXT, then checks, then publishes JUnit', () => {
+  it('Verify: publish-dns (waits for the live policy itself), then the check, then JUnit', () => {
     const steps = stepsOf('Verify');
     const scripts = steps.map(scriptOf);
-    const wait = indexWhere(scripts, (s) => s === 'bash scripts/configure-domains.sh wait-live');
-    const publishers = steps.filter((s) => scriptOf(s) === 'bash scripts/configure-domains.sh publish-txt');
-    // With Azure access it may write to Azure DNS; without, it prints the records still to publish.
+    const publishDns = 'node bin/mta-sts.js azure publish-dns --config mta-sts.config.yaml';
+    const publishers = steps.filter((s) => scriptOf(s) === publishDns);
+    // With the service connection it runs logged in to Azure (for hosting.dns_resource_group); without, it prints.
     expect(publishers.map((s) => [s.branch, s.task ?? 'script'])).toEqual([
       ["${{ if ne(variables.armServiceConnection, '') }}", 'AzureCLI@2'],
       ['${{ else }}', 'script'],
     ]);
-    expect(publishers[0]!.env).toEqual({ DNS_RESOURCE_GROUP: '${{ variables.dnsResourceGroup }}' });
+    expect(publishers[0]!.inputs).toMatchObject({ azureSubscription: '${{ variables.armServiceConnection }}', scriptType: 'bash' });
+    for (const p of publishers) {
+      expect(p.env).toBeUndefined();
+      expect(p.continueOnError).toBeUndefined();
+    }
     const check = indexWhere(scripts, (s) => s.includes('node bin/mta-sts.js check'));
     const junit = indexWhere(steps, (s) => s.task === 'PublishTestResults@2');
-    for (const p of publishers) {
-      expect(steps.indexOf(p)).toBeGreaterThan(wait);
-      expect(steps.indexOf(p)).toBeLessThan(check);
-    }
+    for (const p of publishers) expect(steps.indexOf(p)).toBeLessThan(check);
     expect(junit).toBeGreaterThan(check);
-    // After a failed wait they still run: publish-txt withholds the TXT itself and prints what is missing.
-    for (const step of [...publishers, steps[check]!]) expect(step.condition).toBe('succeededOrFailed()');
+    expect(scripts.filter((s) => /configure-domains|wait-live|publish-txt/.test(s))).toEqual([]);
+    // The check still runs after a failed publish: its findings say what is missing.
+    expect(steps[check]!.condition).toBe('succeededOrFailed()');
     expect(steps[junit]).toMatchObject({ condition: 'succeededOrFailed()', inputs: { testResultsFormat: 'JUnit', testResultsFiles: 'test-results/check.xml' } });
   });
 
-  it('Verify: the check writes JUnit, annotates each failure, fails the run, and honours allowPendingCertificates', () => {
+  it('Verify: the check always allows pending certificates, writes JUnit, annotates, and fails the run on a failure', () => {
     const steps = stepsOf('Verify');
     const check = steps.find((s) => scriptOf(s).includes('node bin/mta-sts.js check'))!;
     const script = scriptOf(check);
-    expect(script).toContain('--config mta-sts.config.yaml --junit test-results/check.xml --json');
-    expect(script).toContain('if [ "$ALLOW_PENDING_CERTIFICATES" = true ]; then args+=(--allow-pending-cert); fi');
+    expect(script).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --json --allow-pending-cert)');
     expect(script).toContain('if [ "$CHECK_STARTTLS" != true ]; then args+=(--skip-starttls); fi');
-    expect(check.env).toEqual({ ALLOW_PENDING_CERTIFICATES: '${{ variables.allowPendingCertificates }}', CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
+    expect(check.env).toEqual({ CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
+    // check-annotations.ts turns warnings into SucceededWithIssues (check-annotations.test.ts).
     expect(script).toContain('scripts/check-annotations.ts --format azure test-results/check.json');
     expect(script).toMatch(/status=\$\?[\s\S]*exit "\$status"$/m);
-    expect(check.continueOnError).toBeUndefined();
-    // Only the waiting and publishing steps may turn into warnings while certificates are pending.
-    const soft = steps.filter((s) => s.continueOnError !== undefined).map(scriptOf);
-    expect(soft).toEqual([
-      'bash scripts/configure-domains.sh wait-live',
-      'bash scripts/configure-domains.sh publish-txt',
-      'bash scripts/configure-domains.sh publish-txt',
-    ]);
-    for (const s of steps.filter((s) => s.continueOnError !== undefined)) {
-      expect(s.continueOnError).toBe("${{ eq(variables.allowPendingCertificates, 'true') }}");
-    }
+    // No step is softened by hand any more: warnings come from the commands themselves.
+    expect(stages.flatMap((s) => stepsOf(s.stage as string)).filter((s) => s.continueOnError !== undefined)).toEqual([]);
+    expect(azureText).not.toMatch(/allowPendingCertificates|ALLOW_PENDING/);
   });
 });
 
@@ -271,6 +306,7 @@ describe('.github/workflows/deploy.yml', () => {
       output_location: '',
       skip_app_build: true,
       skip_api_build: true,
+      production_branch: 'main',
       azure_static_web_apps_api_token: '${{ secrets.AZURE_STATIC_WEB_APPS_API_TOKEN }}',
     });
     expect(s[0]!.uses).toBe('actions/checkout@v4');
@@ -286,6 +322,20 @@ describe('.github/workflows/deploy.yml', () => {
     expect(s[guard]!['continue-on-error']).toBeUndefined();
   });
 
+  it('deploy: stops before the upload when the token secret is missing, naming the secret', () => {
+    const s = steps('deploy');
+    const guard = indexWhere(s, (x) => String(x.name).includes('AZURE_STATIC_WEB_APPS_API_TOKEN is set'));
+    expect(guard).toBeLessThan(indexWhere(s, (x) => x.uses === 'Azure/static-web-apps-deploy@v1'));
+    expect(s[guard]!.env).toEqual({ DEPLOYMENT_TOKEN: '${{ secrets.AZURE_STATIC_WEB_APPS_API_TOKEN }}' });
+    const run = (env: Record<string, string>) => runBash(runOf(s[guard]!), env);
+    for (const env of [{ DEPLOYMENT_TOKEN: '' }, {}] as Array<Record<string, string>>) {
+      const r = run(env);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/^::error::Not deployed: the secret AZURE_STATIC_WEB_APPS_API_TOKEN is missing or empty\.[^\n]*\n$/);
+    }
+    expect(run({ DEPLOYMENT_TOKEN: '0123abcd-token' }).status).toBe(0);
+  });
+
   it('never uploads home/ as an artifact without include-hidden-files', () => {
     const uploads = Object.values(jobs).flatMap((j) => (j.steps as Obj[]).filter((x) => String(x.uses).startsWith('actions/upload-artifact')));
     expect(uploads.length).toBeGreaterThan(0);
@@ -296,42 +346,73 @@ describe('.github/workflows/deploy.yml', () => {
     expect(Object.values(jobs).flatMap((j) => (j.steps as Obj[]).filter((x) => String(x.uses).startsWith('actions/download-artifact')))).toEqual([]);
   });
 
-  it('domains: azure/login (OIDC) then the bind script when configured; otherwise a warning says how', () => {
+  it('domains: azure/login (OIDC) then azure bind when configured; otherwise a warning says how', () => {
     const s = steps('domains');
     expect(jobs.domains!.permissions).toMatchObject({ 'id-token': 'write' });
+    expect((jobs.domains!.env as Obj).AZURE_CONFIGURED).toBe("${{ vars.AZURE_CLIENT_ID != '' }}");
     const login = indexWhere(s, (x) => x.uses === 'azure/login@v2');
-    const bind = indexWhere(s, (x) => runOf(x) === 'bash scripts/configure-domains.sh bind');
+    const bind = indexWhere(s, (x) => runOf(x) === 'node bin/mta-sts.js azure bind --config mta-sts.config.yaml');
     expect(login).toBeLessThan(bind);
+    expect(indexWhere(s, (x) => runOf(x) === 'npm ci')).toBeLessThan(bind);
     expect(s[bind]!.if).toBe("env.AZURE_CONFIGURED == 'true'");
-    expect(s[bind]!.env).toEqual({
-      SWA_NAME: '${{ vars.SWA_NAME }}', SWA_RESOURCE_GROUP: '${{ vars.SWA_RESOURCE_GROUP }}', DNS_RESOURCE_GROUP: '${{ vars.DNS_RESOURCE_GROUP }}',
-    });
+    expect(s[bind]!.env).toBeUndefined();
     const howTo = s.find((x) => x.if === "env.AZURE_CONFIGURED != 'true'")!;
     expect(runOf(howTo)).toContain('::warning::Custom domains are not bound by this workflow');
   });
 
-  it('verify: wait-live, then publish-txt, then the check with JUnit and annotations, then upload results', () => {
+  it('verify: publish-dns, then the check with JUnit and annotations, then upload results', () => {
     const s = steps('verify');
     const runs = s.map(runOf);
-    const wait = indexWhere(runs, (r) => r === 'bash scripts/configure-domains.sh wait-live');
-    const publish = indexWhere(runs, (r) => r === 'bash scripts/configure-domains.sh publish-txt');
+    const login = indexWhere(s, (x) => x.uses === 'azure/login@v2');
+    const publish = indexWhere(runs, (r) => r === 'node bin/mta-sts.js azure publish-dns --config mta-sts.config.yaml');
     const check = indexWhere(runs, (r) => r.includes('node bin/mta-sts.js check'));
     const upload = indexWhere(s, (x) => x.uses === 'actions/upload-artifact@v4');
-    expect(wait).toBeLessThan(publish);
+    expect(login).toBeLessThan(publish);
+    expect(s[login]!.if).toBe("env.AZURE_CONFIGURED == 'true'");
     expect(publish).toBeLessThan(check);
     expect(check).toBeLessThan(upload);
-    expect(runs[check]).toContain('--config mta-sts.config.yaml --junit test-results/check.xml --json');
-    expect(runs[check]).toContain('args+=(--allow-pending-cert)');
+    expect(runs[check]).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --json --allow-pending-cert)');
     expect(runs[check]).toContain('scripts/check-annotations.ts --format github test-results/check.json');
-    expect(s[check]!['continue-on-error']).toBeUndefined();
+    expect(s[check]!.if).toBe('${{ !cancelled() }}');
     expect(s[upload]).toMatchObject({ if: '${{ !cancelled() }}', with: { path: 'test-results/' } });
-    expect(s[wait]!['continue-on-error']).toBe("${{ vars.ALLOW_PENDING_CERTIFICATES == 'true' }}");
-    for (const i of [publish, check]) expect(s[i]!.if).toBe('${{ !cancelled() }}');
-    expect(s.find((x) => x.uses === 'azure/login@v2')!.if).toBe("${{ !cancelled() && env.DNS_AUTOMATED == 'true' }}");
+    for (const x of s) expect(x['continue-on-error'], String(x.name ?? x.uses ?? x.run)).toBeUndefined();
+    expect(githubText).not.toMatch(/ALLOW_PENDING|configure-domains|SWA_NAME|DNS_RESOURCE_GROUP/);
+  });
+});
+
+describe('README "Deploy to Azure" and the pipelines', () => {
+  const readme = read('README.md');
+  const section = readme.slice(readme.indexOf('## Deploy to Azure\n'), readme.indexOf('\n## ', readme.indexOf('## Deploy to Azure\n') + 1));
+  const heading = (n: number) => new RegExp(`^### ${n}\\. (.*)$`, 'm').exec(section)?.[1] ?? '';
+
+  it('has the steps 1 to 8 the pipelines\' messages point to, on the subjects they name', () => {
+    for (let n = 1; n <= 8; n++) expect(heading(n), `step ${n}`).not.toBe('');
+    const refs = [...`${azureText}\n${githubText}`.matchAll(/README: Deploy to Azure, step (\d)/g)].map((m) => Number(m[1]));
+    expect(new Set(refs)).toEqual(new Set([2, 3]));
+    expect(heading(2)).toMatch(/deployment token/);
+    expect(heading(3)).toMatch(/service connection/);
+    expect(heading(8)).toMatch(/enforce/);
+  });
+
+  it('names only the variables the pipeline has, and the hosting: keys it reads', () => {
+    expect(section).not.toMatch(/allowPendingCertificates|swaName|swaResourceGroup|dnsResourceGroup|configure-domains/);
+    expect(section).toContain('`armServiceConnection`');
+    for (const key of ['app', 'resource_group', 'subscription', 'dns_resource_group']) expect(section).toMatch(new RegExp(`^  ${key}: `, 'm'));
+    // Step 8 tells a user outside Azure DNS to replace one TXT per domain, and how the run says so.
+    const step8 = section.slice(section.indexOf('### 8.'), section.indexOf('### Troubleshooting'));
+    expect(step8).toMatch(/one TXT record per domain[\s\S]*warns[\s\S]*fails on purpose[\s\S]*config-id-differs/);
   });
 });
 
 describe('both files', () => {
+  it('run the CLI one way: node bin/mta-sts.js (npx would copy the project into its cache first)', () => {
+    for (const text of [azureText, githubText]) {
+      expect(text).not.toMatch(/npx\s/);
+      const calls = [...text.matchAll(/node bin\/mta-sts\.js (\w+(?: \w[\w-]*)?)/g)].map((m) => m[1]);
+      expect(new Set(calls)).toEqual(new Set(['check', 'azure bind', 'azure publish-dns']));
+    }
+  });
+
   it('hold no literal secret', () => {
     for (const text of [azureText, githubText]) {
       expect(text).not.toMatch(/[0-9a-f]{32,}/i);

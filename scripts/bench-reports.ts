@@ -1,0 +1,112 @@
+// npx tsx scripts/bench-reports.ts [N] [--runs R]
+// Writes N TLS-RPT reports (default 10,000: gzip files, report mails and plain JSON, 1% saved twice) to a
+// temp folder, then runs `mta-sts reports FOLDER --json --config … --now …` in a child process (so only the
+// command is measured) R times, and again on a tenth of the folder. Prints the median wall time, reports
+// per second and the child's peak RSS for both: memory must stay flat as the folder grows, because files
+// are read one at a time and only aggregates and per-report metadata are kept.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '3' } } });
+const N = Number(positionals[0] ?? 10_000);
+const RUNS = Number(values.runs);
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const ORGS = ['Google Inc.', 'Microsoft Corporation', 'Mail.ru', 'Yahoo', 'Comcast'];
+const DOMAINS = ['contoso.example', 'fabrikam.example', 'northwind.example', 'tailspin.example', 'adatum.example'];
+
+function reportJson(i: number): string {
+  const day = new Date(Date.UTC(2026, 0, 1) + (i % 70) * 86_400_000).toISOString().slice(0, 10);
+  const domain = DOMAINS[i % DOMAINS.length]!;
+  const details = i % 7 === 0
+    ? Array.from({ length: 5 }, (_, k) => ({
+      'result-type': k % 2 ? 'certificate-expired' : 'sts-policy-fetch-error', 'sending-mta-ip': `198.51.100.${k}`,
+      'receiving-mx-hostname': `mx${k % 2}.${domain}`, 'failed-session-count': 1 + k,
+    }))
+    : [];
+  return JSON.stringify({
+    'organization-name': ORGS[i % ORGS.length],
+    'date-range': { 'start-datetime': `${day}T00:00:00Z`, 'end-datetime': `${day}T23:59:59Z` },
+    'contact-info': 'smtp-tls-reporting@sender.example',
+    'report-id': `bench-${i}`,
+    policies: [{
+      policy: { 'policy-type': 'sts', 'policy-string': ['version: STSv1', 'mode: testing', `mx: *.${domain}`, 'max_age: 604800'], 'policy-domain': domain, 'mx-host': [`mx0.${domain}`] },
+      summary: { 'total-successful-session-count': 100 + (i % 900), 'total-failure-session-count': details.reduce((n, d) => n + d['failed-session-count'], 0) },
+      ...(details.length ? { 'failure-details': details } : {}),
+    }],
+  });
+}
+
+function mailOf(gz: Buffer, i: number): string {
+  const b = `b${i}`;
+  return [
+    'From: noreply@sender.example', 'To: tlsrpt@contoso.example', `Subject: Report ${i}`, `TLS-Report-Domain: ${DOMAINS[i % DOMAINS.length]}`,
+    'MIME-Version: 1.0', `Content-Type: multipart/report; report-type="tlsrpt"; boundary="${b}"`, '',
+    `--${b}`, 'Content-Type: text/plain', '', 'TLS report', `--${b}`, 'Content-Type: application/tlsrpt+gzip',
+    'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="r${i}.json.gz"`, '',
+    gz.toString('base64').replace(/.{76}/g, '$&\r\n'), `--${b}--`, '',
+  ].join('\r\n');
+}
+
+async function generate(root: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const folder = join(root, `batch-${String(Math.floor(i / 500)).padStart(3, '0')}`);
+    if (i % 500 === 0) await mkdir(folder, { recursive: true });
+    const text = reportJson(i);
+    const gz = gzipSync(text);
+    const name = String(i).padStart(6, '0');
+    if (i % 10 < 6) await writeFile(join(folder, `${name}.json.gz`), gz);
+    else if (i % 10 < 9) await writeFile(join(folder, `${name}.eml`), mailOf(gz, i));
+    else await writeFile(join(folder, `${name}.json`), text);
+    if (i % 100 === 0) await writeFile(join(folder, `${name}-copy.json.gz`), gz); // the same report saved twice
+  }
+}
+
+async function runOnce(folder: string, config: string): Promise<{ ms: number; rssMb: number; reports: number }> {
+  const code = `
+    const { main } = await import(${JSON.stringify(MAIN)});
+    let out = '';
+    const io = { out: (t) => { out += t; }, err: (t) => process.stderr.write(t), cwd: process.cwd(), isTTY: false, env: {} };
+    const exit = await main(['reports', ${JSON.stringify(folder)}, '--json', '--config', ${JSON.stringify(config)}, '--now', '2026-03-12'], io);
+    const parsed = JSON.parse(out);
+    process.stdout.write(JSON.stringify({ exit, reports: parsed.reports.length, maxRssKb: process.resourceUsage().maxRSS }));
+  `;
+  const start = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d; });
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const ms = performance.now() - start;
+  if (exitCode !== 0) throw new Error(`the reports run failed (exit ${exitCode})`);
+  const result = JSON.parse(stdout) as { exit: number; reports: number; maxRssKb: number };
+  if (result.exit !== 0) throw new Error(`mta-sts reports exited ${result.exit}`);
+  return { ms, rssMb: result.maxRssKb / 1024, reports: result.reports };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const root = await mkdtemp(join(tmpdir(), 'bench-reports-'));
+try {
+  const big = join(root, 'big');
+  const small = join(root, 'small');
+  const config = join(root, 'mta-sts.config.yaml');
+  await writeFile(config, `domains: [${DOMAINS.join(', ')}]\npolicy:\n  mode: testing\n  mx: ["*.contoso.example"]\n  max_age: 7d\n`);
+  const t0 = performance.now();
+  await generate(big, N);
+  await generate(small, Math.max(1, Math.round(N / 10)));
+  console.log(`generated ${N} + ${Math.round(N / 10)} reports in ${((performance.now() - t0) / 1000).toFixed(1)} s (${root})`);
+  for (const [label, folder] of [[`${Math.round(N / 10)} reports`, small], [`${N} reports`, big]] as const) {
+    const runs = [];
+    for (let r = 0; r < RUNS; r++) runs.push(await runOnce(folder, config));
+    const ms = median(runs.map((x) => x.ms));
+    const rss = Math.max(...runs.map((x) => x.rssMb));
+    console.log(`${label.padEnd(16)} median ${(ms / 1000).toFixed(2)} s over ${RUNS} runs, ${Math.round(runs[0]!.reports / (ms / 1000))} reports/s, peak RSS ${rss.toFixed(0)} MB (${runs[0]!.reports} distinct reports)`);
+  }
+} finally {
+  await rm(root, { recursive: true, force: true });
+}

@@ -1,0 +1,156 @@
+// Azure Resource Manager access for the azure commands: which cloud, which credential, the SDK clients, and
+// our own bounded retry of throttled calls on top of the SDK's.
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSiteManagementClient } from '@azure/arm-appservice';
+import { DnsManagementClient } from '@azure/arm-dns';
+import { AzureCliCredential, type TokenCredential } from '@azure/identity';
+
+/** ARM endpoints of the public clouds, by the names `az cloud list` uses. */
+export const CLOUDS = {
+  AzureCloud: 'https://management.azure.com',
+  AzureUSGovernment: 'https://management.usgovcloudapi.net',
+  AzureChinaCloud: 'https://management.chinacloudapi.cn',
+} as const;
+export type CloudName = keyof typeof CLOUDS;
+
+export const isCloudName = (name: string): name is CloudName => Object.hasOwn(CLOUDS, name);
+
+/** Private clouds and tests: an ARM endpoint that replaces the cloud's (`--arm-endpoint` wins over it). */
+export const ARM_ENDPOINT_ENV = 'MTA_STS_ARM_ENDPOINT';
+
+/**
+ * az's active cloud, read from the `[cloud] name = …` setting of its config file (what `az cloud set` writes;
+ * AZURE_CONFIG_DIR moves it, as AzureCLI@2 does). No file or no setting means az's own default, AzureCloud.
+ */
+export async function activeCloud(env: NodeJS.ProcessEnv): Promise<string> {
+  const dir = env.AZURE_CONFIG_DIR || join(env.HOME || homedir(), '.azure');
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'config'), 'utf8');
+  } catch {
+    return 'AzureCloud';
+  }
+  let section = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) section = header[1]!.trim();
+    const setting = /^name\s*[=:]\s*(.+)$/.exec(line);
+    if (section === 'cloud' && setting) return setting[1]!.trim();
+  }
+  return 'AzureCloud';
+}
+
+/** An ARM endpoint must be an https:// URL: the SDK sends bearer tokens over HTTPS only. */
+export function armEndpointError(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `the ARM endpoint must be a URL like https://management.azure.com (got "${value}")`;
+  }
+  if (url.protocol !== 'https:') return `the ARM endpoint must use https:// (got "${value}")`;
+  return undefined;
+}
+
+export interface ArmConnection {
+  endpoint: string;
+  subscription: string;
+  credential: TokenCredential;
+  /** Extra trusted CAs for the endpoint (tests in this process); child processes use NODE_EXTRA_CA_CERTS. */
+  ca?: string;
+}
+
+/**
+ * The logged-in az's token (AzureCLI@2 with a service connection, azure/login, or a local `az login`).
+ * Never a credential that probes the instance metadata endpoint.
+ */
+export const cliCredential = (): TokenCredential => new AzureCliCredential();
+
+export interface ArmClients {
+  web: WebSiteManagementClient;
+  dns: DnsManagementClient;
+}
+
+export function armClients(c: ArmConnection): ArmClients {
+  const endpoint = c.endpoint.replace(/\/+$/, '');
+  // The generated clients build URLs from $host and take the token audience from endpoint: set both.
+  const options = {
+    endpoint,
+    $host: endpoint,
+    credentialScopes: [`${endpoint}/.default`],
+    ...(c.ca ? { tlsOptions: { ca: c.ca } } : {}),
+  };
+  return {
+    web: new WebSiteManagementClient(c.credential, c.subscription, options),
+    dns: new DnsManagementClient(c.credential, c.subscription, options),
+  };
+}
+
+/** The SDK's RestError, recognised by shape: @azure/core-rest-pipeline is not a direct dependency. */
+interface RestErrorLike extends Error {
+  statusCode?: number;
+  code?: string;
+  response?: { headers: { get(name: string): string | undefined } };
+}
+
+function isRestError(e: unknown): e is RestErrorLike {
+  return e instanceof Error && e.name === 'RestError';
+}
+
+/** The HTTP status of an SDK error, when the service answered. */
+export function statusOf(e: unknown): number | undefined {
+  return isRestError(e) ? e.statusCode : undefined;
+}
+
+/** The error text Azure sent (the SDK puts ARM's error.message in the RestError's message). */
+export function armMessage(e: unknown): string {
+  if (isRestError(e)) {
+    const code = e.code;
+    return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+export interface ThrottleOptions {
+  /** Our own tries after the SDK has given up on a 429 (it retries 3 times itself). */
+  attempts?: number;
+  /** Used when a 429 carries no Retry-After. */
+  defaultDelayMs?: number;
+  /** Upper bound of any single wait, whatever Retry-After says. */
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  onWait?: (ms: number, attempt: number) => void;
+}
+
+/**
+ * Runs `call`, and when ARM still answers 429 Too Many Requests after the SDK's own retries, waits as long
+ * as its Retry-After says (bounded) and calls again, at most `attempts` times in all.
+ */
+export async function withThrottleRetry<T>(call: () => Promise<T>, options: ThrottleOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 5;
+  const wait = options.sleep ?? ((ms: number) => sleep(ms));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (statusOf(e) !== 429 || attempt >= attempts) throw e;
+      const ms = Math.min(retryAfterMs(e) ?? options.defaultDelayMs ?? 30_000, options.maxDelayMs ?? 120_000);
+      options.onWait?.(ms, attempt);
+      await wait(ms);
+    }
+  }
+}
+
+function retryAfterMs(e: unknown): number | undefined {
+  if (!isRestError(e)) return undefined;
+  const value = e.response?.headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value); // Retry-After may be an HTTP date (RFC 9110 §10.2.3)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

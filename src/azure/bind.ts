@@ -1,0 +1,214 @@
+// `mta-sts azure bind`: make every mta-sts.<domain> a custom domain of the Static Web App. Creates the CNAME
+// first when the domain's zone is in Azure DNS; elsewhere it binds only once the CNAME resolves, and until
+// then prints the record to create (a first run is never red). Safe to re-run: bound hosts are skipped.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appservice';
+import type { Config } from '../config/config.ts';
+import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
+import { RECORD_TTL } from '../site/records.ts';
+import { printable, type Reporter } from './annotations.ts';
+import { armMessage, statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
+import { MANAGED_BY, listZones, readRecordSet } from './dns-zones.ts';
+import { zoneFor } from './zones.ts';
+
+/** The Static Web App and, optionally, the resource group of the Azure DNS zones. */
+export interface AppRef {
+  app: string;
+  resourceGroup: string;
+  dnsResourceGroup?: string;
+}
+
+export interface BindOptions {
+  config: Config;
+  target: AppRef;
+  clients: ArmClients;
+  /** The lookups and fetches of `check` (so `--dns-server` applies), to see the CNAME and the certificate. */
+  web: PolicyFetchIO;
+  reporter: Reporter;
+  /** Tries of the binding while Azure answers "CNAME Record is invalid" (default 5). */
+  attempts?: number;
+  /** First wait between those tries, doubled after each (default 30 s). */
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  throttle?: ThrottleOptions;
+  /** Poll interval of the long-running binding when Azure gives no Retry-After (SDK default 2 s). */
+  pollIntervalMs?: number;
+  /** Deadline of the certificate probe of each bound host. */
+  probeTimeoutMs?: number;
+}
+
+// Azure's answer while it cannot see the CNAME yet, in both spellings it uses (Azure/static-web-apps#115, #202, #911).
+const CNAME_INVALID = /CNAME ?Record is invalid/i;
+
+/** Azure custom-domain status values that mean "still being validated or added". */
+const IN_PROGRESS = new Set(['RetrievingValidationToken', 'Validating', 'Adding']);
+
+const bare = (name: string) => name.toLowerCase().replace(/\.$/, '');
+
+export async function bindDomains(o: BindOptions): Promise<void> {
+  const { web: client, dns } = o.clients;
+  const { app, resourceGroup, dnsResourceGroup } = o.target;
+  const r = o.reporter;
+  const throttled = <T>(call: () => Promise<T>) => withThrottleRetry(call, {
+    ...o.throttle,
+    onWait: (ms, attempt) => r.info(`Azure is throttling requests (429); waiting ${ms / 1000} s (retry ${attempt})`),
+  });
+
+  let site;
+  try {
+    site = await throttled(() => client.staticSites.getStaticSite(resourceGroup, app));
+  } catch (e) {
+    r.fail(`cannot read the Static Web App ${app} in resource group ${resourceGroup}: ${printable(armMessage(e))}`);
+    return;
+  }
+  const target = bare(site.defaultHostname ?? '');
+  if (!target) {
+    r.fail(`the Static Web App ${app} reports no default host name; is it fully created?`);
+    return;
+  }
+  const configured = o.config.hosting.default_hostname;
+  if (configured && configured !== target) {
+    r.warn(`hosting.default_hostname is ${configured} but ${app}'s host is ${target}; using ${target} (fix mta-sts.config.yaml)`);
+  }
+
+  const bound = new Map<string, StaticSiteCustomDomainOverviewARMResource>();
+  try {
+    await throttled(async () => {
+      bound.clear();
+      for await (const d of client.staticSites.listStaticSiteCustomDomains(resourceGroup, app)) {
+        if (d.domainName ?? d.name) bound.set(bare(d.domainName ?? d.name!), d);
+      }
+    });
+  } catch (e) {
+    r.fail(`cannot list the custom domains of Static Web App ${app} in ${resourceGroup}: ${printable(armMessage(e))}`);
+    return;
+  }
+
+  let zones: string[] = [];
+  if (dnsResourceGroup) {
+    try {
+      zones = await throttled(() => listZones(dns, dnsResourceGroup));
+    } catch (e) {
+      r.fail(`cannot list the Azure DNS zones in resource group ${dnsResourceGroup}: ${printable(armMessage(e))}`);
+      return;
+    }
+  }
+
+  for (const domain of o.config.domains) {
+    const host = `mta-sts.${domain}`;
+    const existing = bound.get(host);
+    if (existing && existing.status !== 'Failed') {
+      r.info(`${domain}: ${host} already bound (status ${existing.status ?? 'unknown'})`);
+      await reportState(o, domain, existing.status);
+      continue;
+    }
+    const zone = dnsResourceGroup ? zoneFor(host, zones) : undefined;
+    if (zone) {
+      if (!(await ensureCname(o, domain, zone.zone, zone.relative, target, throttled))) continue;
+    } else if (!(await cnameVisible(o.web, host, target))) {
+      const where = dnsResourceGroup ? `no zone in ${dnsResourceGroup} holds ${host}, so ` : '';
+      r.warn(`${domain}: ${where}${host} is not yet a CNAME to ${target}; create this record at your DNS host, and the next run binds it: ${host}. ${RECORD_TTL} IN CNAME ${target}.`);
+      continue;
+    }
+    const result = await bindHost(o, domain, host, bound.size, throttled);
+    if (result) {
+      r.info(`${domain}: bound ${host} to ${app} (status ${result.status ?? 'unknown'})`);
+      await reportState(o, domain, result.status);
+    }
+  }
+  if (!dnsResourceGroup) {
+    r.info('DNS is not automated (no hosting.dns_resource_group): each mta-sts.<domain> must be a CNAME to the app\'s default host name.');
+  }
+}
+
+/** Creates or corrects the mta-sts CNAME in Azure DNS; false when that failed (reported). */
+async function ensureCname(
+  o: BindOptions, domain: string, zone: string, relative: string, target: string,
+  throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<boolean> {
+  const dnsRg = o.target.dnsResourceGroup!;
+  const fqdn = `mta-sts.${domain}`;
+  try {
+    const current = await throttled(() => readRecordSet(o.clients.dns, dnsRg, zone, relative, 'CNAME'));
+    const now = current?.cnameRecord?.cname ? bare(current.cnameRecord.cname) : undefined;
+    if (now === target) {
+      o.reporter.info(`${domain}: CNAME ${fqdn} -> ${target} (already in zone ${zone})`);
+      return true;
+    }
+    // One PUT of the whole set; If-Match refuses to overwrite a change made since we read it.
+    await throttled(() => o.clients.dns.recordSets.createOrUpdate(dnsRg, zone, relative, 'CNAME', {
+      ttl: current?.ttl ?? RECORD_TTL,
+      cnameRecord: { cname: target },
+      metadata: { ...current?.metadata, ...MANAGED_BY },
+    }, current?.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' }));
+    o.reporter.info(`${domain}: CNAME ${fqdn} -> ${target} in zone ${zone}${now ? ` (was ${printable(now)})` : ''}`);
+    return true;
+  } catch (e) {
+    const why = statusOf(e) === 412
+      ? 'someone changed the record set while we wrote it; it was not overwritten, re-run to try again'
+      : printable(armMessage(e));
+    o.reporter.fail(`${domain}: creating CNAME ${fqdn} -> ${target} in Azure DNS zone ${zone} (resource group ${dnsRg}) failed: ${why}`);
+    return false;
+  }
+}
+
+/** Whether `host` already resolves as a CNAME to the app's default host name (what Azure's validation needs). */
+async function cnameVisible(web: PolicyFetchIO, host: string, target: string): Promise<boolean> {
+  try {
+    return (await web.resolver.resolveCname(host)).some((name) => bare(name) === target);
+  } catch {
+    return false; // NXDOMAIN, no CNAME, or no answer: Azure would not see it either
+  }
+}
+
+async function bindHost(
+  o: BindOptions, domain: string, host: string, boundCount: number,
+  throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<StaticSiteCustomDomainOverviewARMResource | undefined> {
+  const { app, resourceGroup } = o.target;
+  const attempts = o.attempts ?? 5;
+  const wait = o.sleep ?? ((ms: number) => sleep(ms));
+  let delay = o.baseDelayMs ?? 30_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await throttled(() => o.clients.web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
+        resourceGroup, app, host, { validationMethod: 'cname-delegation' },
+        o.pollIntervalMs !== undefined ? { updateIntervalInMs: o.pollIntervalMs } : undefined,
+      ));
+    } catch (e) {
+      const message = printable(armMessage(e));
+      if (statusOf(e) === 409) {
+        o.reporter.fail(`${domain}: Azure refused to add ${host} to ${app} (409 Conflict: ${message}). The app has ${boundCount} custom domain(s); the Free plan allows 2 and Standard 5 per app: remove one, upgrade the plan, or serve these domains from a second Static Web App`);
+        return undefined;
+      }
+      if (!CNAME_INVALID.test(message)) {
+        o.reporter.fail(`${domain}: binding ${host} to ${app} failed: ${message}`);
+        return undefined;
+      }
+      if (attempt >= attempts) {
+        o.reporter.fail(`${domain}: binding ${host} still fails after ${attempt} attempts with "CNAME Record is invalid"; check that ${host} is a CNAME to the app's default host name (dig +short CNAME ${host}), then re-run. Last Azure error: ${message}`);
+        return undefined;
+      }
+      // Azure often rejects a correct, fresh CNAME for a few minutes (Azure/static-web-apps#202, #911).
+      o.reporter.info(`${domain}: Azure does not see the CNAME yet (attempt ${attempt} of ${attempts}); retrying in ${delay / 1000} s`);
+      await wait(delay);
+      delay *= 2;
+    }
+  }
+}
+
+/** validating / certificate pending / ready, from Azure's status and, once Ready, the certificate the host serves. */
+async function reportState(o: BindOptions, domain: string, status: string | undefined): Promise<void> {
+  const host = `mta-sts.${domain}`;
+  if (status !== 'Ready') {
+    const state = status && IN_PROGRESS.has(status) ? 'validating' : `status ${status ?? 'unknown'}`;
+    o.reporter.info(`${domain}: ${host} is ${state}; Azure issues its certificate after validation`);
+    return;
+  }
+  const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.probeTimeoutMs ?? 20_000), true);
+  if (fetched.certPending) {
+    o.reporter.warn(`${domain}: ${host} is bound, certificate pending: Azure still serves its default *.azurestaticapps.net certificate (minutes to hours; a CAA record must allow digicert.com)`);
+  } else {
+    o.reporter.info(`${domain}: ${host} is ready`);
+  }
+}

@@ -1,0 +1,250 @@
+// Azure DevOps through the official azure-devops-node-api client, signed in with an Entra token for Azure DevOps
+// from the same az login as the ARM calls: the variable group, the YAML pipeline, the ARM service connection and
+// the pipeline permissions that `mta-sts azure setup` needs.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TokenCredential } from '@azure/identity';
+import { getBearerHandler, WebApi } from 'azure-devops-node-api';
+import type { BuildDefinition, BuildDefinitionReference } from 'azure-devops-node-api/interfaces/BuildInterfaces.js';
+import type { GitRepository } from 'azure-devops-node-api/interfaces/GitInterfaces.js';
+import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js';
+import type { VariableGroup, VariableGroupParameters } from 'azure-devops-node-api/interfaces/TaskAgentInterfaces.js';
+
+/** Entra resource (application id) of Azure DevOps; its tokens are accepted by every organisation. */
+export const DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
+
+/** An Azure DevOps call failed; `status` is the HTTP status when the service answered. */
+export class DevOpsError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
+}
+
+export interface ProjectRef { id: string; name: string }
+
+/** What a pipeline permission is granted on (REST resourceType). */
+export type PermissionResource = 'variablegroup' | 'endpoint';
+
+// PipelinePermissions is not wrapped by azure-devops-node-api: its location id, resolved through the client's own
+// OPTIONS discovery so the call uses the client's auth, version negotiation and HTTP stack.
+const PIPELINE_PERMISSIONS = { area: 'pipelinePermissions', locationId: 'b5b9a4a4-e6cd-4096-853c-ab7d8b0c4eb2', version: '7.1-preview.1' };
+
+export interface ArmEndpointSpec {
+  name: string;
+  tenantId: string;
+  subscriptionId: string;
+  subscriptionName: string;
+  resourceGroup: string;
+  /** ARM endpoint of the cloud, e.g. https://management.azure.com/ */
+  armUrl: string;
+  /** Azure DevOps' name of the cloud: AzureCloud, AzureUSGovernment, AzureChinaCloud. */
+  environment: string;
+}
+
+export interface PipelineSpec {
+  name: string;
+  yamlPath: string;
+  repository:
+    | { type: 'TfsGit'; id: string; name: string; defaultBranch: string }
+    | { type: 'GitHub'; fullName: string; connectionId: string; defaultBranch: string };
+  queueId: number;
+}
+
+export interface DevOpsOptions {
+  /** Extra CA file for Azure DevOps Server behind a private CA (and the tests' loopback emulation). */
+  caFile?: string;
+  /** Bound on the wait for an automatic service connection to become ready. */
+  readyTimeoutMs?: number;
+}
+
+/** A bearer token for Azure DevOps from the same credential (AzureCliCredential in the product). */
+export async function devopsToken(credential: TokenCredential): Promise<string> {
+  const token = await credential.getToken(`${DEVOPS_RESOURCE}/.default`);
+  if (!token) throw new DevOpsError('could not get an Azure DevOps token from az (run az login)');
+  return token.token;
+}
+
+/** Turns a client error into a DevOpsError naming the call. */
+function failed(what: string, e: unknown): DevOpsError {
+  const status = (e as { statusCode?: number }).statusCode;
+  const message = e instanceof Error ? e.message : String(e);
+  return new DevOpsError(`${what}: ${status ? `HTTP ${status}: ` : ''}${message}`, status);
+}
+
+async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw failed(what, e);
+  }
+}
+
+export class DevOps {
+  /** One client per API area: each discovers its area's routes once (OPTIONS), not once per call. */
+  private readonly clients = new Map<string, Promise<unknown>>();
+
+  private constructor(private readonly api: WebApi, private readonly options: DevOpsOptions) {}
+
+  private client<T>(key: string, what: string, make: () => Promise<T>): Promise<T> {
+    let client = this.clients.get(key) as Promise<T> | undefined;
+    if (!client) {
+      client = call(`connecting to ${what}`, make);
+      client.catch(() => this.clients.delete(key));
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  static connect(orgUrl: string, token: string, options: DevOpsOptions = {}): DevOps {
+    const requestOptions = options.caFile ? { cert: { caFile: options.caFile } } : {};
+    return new DevOps(new WebApi(orgUrl.replace(/\/+$/, ''), getBearerHandler(token), requestOptions), options);
+  }
+
+  async project(name: string): Promise<ProjectRef> {
+    const core = await this.client('getCoreApi', 'Azure DevOps', () => this.api.getCoreApi());
+    const project = await call(`reading project ${name}`, () => core.getProject(name));
+    if (!project?.id) throw new DevOpsError(`project ${name} does not exist in ${this.api.serverUrl} (or you cannot see it)`, 404);
+    return { id: project.id, name: project.name ?? name };
+  }
+
+  async repository(project: string, name: string): Promise<GitRepository | undefined> {
+    const git = await this.client('getGitApi', 'Azure Repos', () => this.api.getGitApi());
+    return (await call(`reading repository ${name}`, () => git.getRepository(name, project))) ?? undefined;
+  }
+
+  async agentQueue(project: string, name: string): Promise<number | undefined> {
+    const agent = await this.client('getTaskAgentApi', 'Azure Pipelines', () => this.api.getTaskAgentApi());
+    const queues = await call(`reading agent queue ${name}`, () => agent.getAgentQueues(project, name));
+    return queues?.find((q) => q.name?.toLowerCase() === name.toLowerCase())?.id;
+  }
+
+  async variableGroup(project: string, name: string): Promise<VariableGroup | undefined> {
+    const agent = await this.client('getTaskAgentApi', 'Azure Pipelines', () => this.api.getTaskAgentApi());
+    const groups = await call(`reading variable group ${name}`, () => agent.getVariableGroups(project, name));
+    return groups?.find((g) => g.name?.toLowerCase() === name.toLowerCase());
+  }
+
+  /** Creates the group, or replaces it (by id) with these variables. */
+  async saveVariableGroup(project: ProjectRef, group: { id?: number; name: string; description: string; variables: VariableGroupParameters['variables'] }): Promise<VariableGroup> {
+    const agent = await this.client('getTaskAgentApi', 'Azure Pipelines', () => this.api.getTaskAgentApi());
+    const parameters: VariableGroupParameters = {
+      name: group.name,
+      description: group.description,
+      type: 'Vsts',
+      variables: group.variables,
+      variableGroupProjectReferences: [{ name: group.name, description: group.description, projectReference: { id: project.id, name: project.name } }],
+    };
+    return group.id === undefined
+      ? call(`creating variable group ${group.name}`, () => agent.addVariableGroup(parameters))
+      : call(`updating variable group ${group.name}`, () => agent.updateVariableGroup(parameters, group.id!));
+  }
+
+  async serviceEndpoint(project: string, name: string): Promise<ServiceEndpoint | undefined> {
+    const endpoints = await this.client('getServiceEndpointApi', 'Azure DevOps service connections', () => this.api.getServiceEndpointApi());
+    // includeFailed: a connection whose automatic creation failed still holds the name.
+    const found = await call(`reading service connection ${name}`, () => endpoints.getServiceEndpointsByNames(project, [name], undefined, undefined, undefined, true));
+    return found?.find((e) => e.name?.toLowerCase() === name.toLowerCase());
+  }
+
+  /**
+   * An Azure Resource Manager connection with workload identity federation, created automatically (Azure DevOps
+   * registers the app, its federated credential and a Contributor role on the resource group), then waits until
+   * Azure DevOps reports it ready.
+   */
+  async createArmEndpoint(project: ProjectRef, spec: ArmEndpointSpec): Promise<ServiceEndpoint> {
+    const api = await this.client('getServiceEndpointApi', 'Azure DevOps service connections', () => this.api.getServiceEndpointApi());
+    const created = await call(`creating service connection ${spec.name}`, () => api.createServiceEndpoint({
+      name: spec.name,
+      type: 'azurerm',
+      url: spec.armUrl,
+      owner: 'library',
+      isShared: false,
+      description: 'Created by mta-sts azure setup for the Static Web App pipeline',
+      authorization: {
+        scheme: 'WorkloadIdentityFederation',
+        parameters: {
+          serviceprincipalid: '',
+          tenantid: spec.tenantId,
+          scope: `/subscriptions/${spec.subscriptionId}/resourcegroups/${spec.resourceGroup}`,
+        },
+      },
+      data: {
+        environment: spec.environment,
+        scopeLevel: 'Subscription',
+        subscriptionId: spec.subscriptionId,
+        subscriptionName: spec.subscriptionName,
+        creationMode: 'Automatic',
+      },
+      serviceEndpointProjectReferences: [{ name: spec.name, description: '', projectReference: { id: project.id, name: project.name } }],
+    }));
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 120_000);
+    let endpoint = created;
+    for (let attempt = 0; !endpoint.isReady; attempt++) {
+      const state = (endpoint.operationStatus as { state?: string; statusMessage?: string } | undefined);
+      if (state?.state === 'Failed') {
+        throw new DevOpsError(`creating service connection ${spec.name}: Azure DevOps reports it failed: ${state.statusMessage ?? 'no reason given'}`);
+      }
+      if (Date.now() > deadline || attempt > 120) {
+        throw new DevOpsError(`service connection ${spec.name} was created but is not ready yet (state ${state?.state ?? 'unknown'})`);
+      }
+      await sleep(Math.min(1000 * 2 ** attempt, 5000));
+      const next = await call(`reading service connection ${spec.name}`, () => api.getServiceEndpointDetails(project.id, created.id!));
+      if (!next) throw new DevOpsError(`service connection ${spec.name} disappeared while Azure DevOps was creating it`);
+      endpoint = next;
+    }
+    return endpoint;
+  }
+
+  async definition(project: string, name: string): Promise<BuildDefinitionReference | undefined> {
+    const build = await this.client('getBuildApi', 'Azure Pipelines', () => this.api.getBuildApi());
+    const found = await call(`reading pipeline ${name}`, () => build.getDefinitions(project, name));
+    return found?.find((d) => d.name?.toLowerCase() === name.toLowerCase());
+  }
+
+  /** A YAML pipeline (build definition with process type 2) on the repository's azure-pipelines.yml. */
+  async createYamlDefinition(project: ProjectRef, spec: PipelineSpec): Promise<BuildDefinition> {
+    const build = await this.client('getBuildApi', 'Azure Pipelines', () => this.api.getBuildApi());
+    const r = spec.repository;
+    const repository = r.type === 'TfsGit'
+      ? { type: 'TfsGit', id: r.id, name: r.name, defaultBranch: r.defaultBranch }
+      : {
+          type: 'GitHub', id: r.fullName, name: r.fullName, url: `https://github.com/${r.fullName}.git`,
+          defaultBranch: r.defaultBranch, properties: { connectedServiceId: r.connectionId },
+        };
+    const definition = {
+      name: spec.name,
+      path: '\\',
+      type: 2, // DefinitionType.Build
+      queueStatus: 0, // DefinitionQueueStatus.Enabled
+      process: { type: 2, yamlFilename: spec.yamlPath },
+      queue: { id: spec.queueId },
+      repository,
+      // Triggers come from the YAML's trigger:/pr: sections.
+      triggers: [{ triggerType: 2, settingsSourceType: 2, branchFilters: [], pathFilters: [], batchChanges: false, maxConcurrentBuildsPerBranch: 1 }],
+    } as unknown as BuildDefinition;
+    return call(`creating pipeline ${spec.name}`, () => build.createDefinition(definition, project.id));
+  }
+
+  /** Pipeline ids allowed to use the resource without a "Permit" prompt. */
+  async authorizedPipelines(project: string, type: PermissionResource, id: string): Promise<number[]> {
+    const result = await this.pipelinePermissions('GET', project, type, id);
+    return (result?.pipelines ?? []).filter((p) => p.authorized).map((p) => p.id);
+  }
+
+  async authorizePipeline(project: string, type: PermissionResource, id: string, pipelineId: number): Promise<void> {
+    await this.pipelinePermissions('PATCH', project, type, id, { pipelines: [{ id: pipelineId, authorized: true }] });
+  }
+
+  private async pipelinePermissions(method: 'GET' | 'PATCH', project: string, type: PermissionResource, id: string, body?: unknown) {
+    const what = `${method === 'GET' ? 'reading' : 'granting'} pipeline permissions on ${type} ${id}`;
+    return call(what, async () => {
+      const { apiVersion, requestUrl } = await this.api.vsoClient.getVersioningData(
+        PIPELINE_PERMISSIONS.version, PIPELINE_PERMISSIONS.area, PIPELINE_PERMISSIONS.locationId, { project, resourceType: type, resourceId: id });
+      if (!requestUrl) throw new Error(`Azure DevOps did not offer the ${PIPELINE_PERMISSIONS.area} API`);
+      const options = { acceptHeader: `application/json;api-version=${apiVersion}` };
+      const res = method === 'GET'
+        ? await this.api.rest.get<{ pipelines?: { id: number; authorized: boolean }[] }>(requestUrl, options)
+        : await this.api.rest.update<{ pipelines?: { id: number; authorized: boolean }[] }>(requestUrl, body, options);
+      return res.result;
+    });
+  }
+}

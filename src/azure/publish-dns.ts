@@ -1,0 +1,176 @@
+// `mta-sts azure publish-dns`: wait until every mta-sts.<domain> serves exactly the built policy, then publish
+// the TXT records — the order RFC 8461 §8.1 asks for, since a sender that sees a new id fetches the policy at
+// once. In Azure DNS each record set is replaced with ONE PUT guarded by the etag read before; elsewhere the
+// exact records are printed, with what the live DNS says.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DnsManagementClient } from '@azure/arm-dns';
+import type { Config } from '../config/config.ts';
+import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
+import { POLICY_PATH } from '../rfc/policy.ts';
+import { dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
+import { printable, type Reporter } from './annotations.ts';
+import { armMessage, statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
+import { MANAGED_BY, isManaged, listZones, readRecordSet, txtValues } from './dns-zones.ts';
+import { zoneFor } from './zones.ts';
+
+export interface PublishOptions {
+  config: Config;
+  /** The built policy, home/.well-known/mta-sts.txt, and how to name it in messages. */
+  policy: Buffer;
+  policyFile: string;
+  web: PolicyFetchIO;
+  /** Azure DNS; absent when no hosting.dns_resource_group is set: then every record is printed. */
+  azure?: { dns: DnsManagementClient; resourceGroup: string };
+  reporter: Reporter;
+  /** How long to wait for each domain's policy (default 10 min). */
+  waitMs?: number;
+  /** Pause between fetches of a domain not live yet (default 10 s). */
+  pollMs?: number;
+  /** Deadline of one fetch (default 30 s). */
+  fetchTimeoutMs?: number;
+  throttle?: ThrottleOptions;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+type Liveness =
+  | { state: 'live' }
+  | { state: 'cert-pending' }
+  | { state: 'unresolved'; why: string }
+  | { state: 'not-live'; why: string };
+
+export async function publishDns(o: PublishOptions): Promise<void> {
+  const r = o.reporter;
+  const outcomes = await Promise.all(o.config.domains.map((domain) => waitLive(o, domain)));
+
+  let zones: string[] = [];
+  if (o.azure) {
+    try {
+      zones = await withThrottleRetry(() => listZones(o.azure!.dns, o.azure!.resourceGroup), o.throttle);
+    } catch (e) {
+      r.fail(`cannot list the Azure DNS zones in resource group ${o.azure.resourceGroup}: ${printable(armMessage(e))}`);
+      return;
+    }
+  }
+
+  const records = dnsRecords(o.config);
+  for (const [i, domain] of o.config.domains.entries()) {
+    const live = outcomes[i]!;
+    const host = `mta-sts.${domain}`;
+    if (live.state === 'cert-pending') {
+      r.warn(`${domain}: TXT held back: certificate pending for ${host} (Azure still serves its default *.azurestaticapps.net certificate); the next run publishes the TXT once it is issued`);
+      continue;
+    }
+    if (live.state === 'unresolved') {
+      r.warn(`${domain}: TXT held back: ${printable(live.why)}; \`mta-sts azure bind\` prints the CNAME to create, and a later run publishes the TXT once the policy is live`);
+      continue;
+    }
+    if (live.state === 'not-live') {
+      r.fail(`${domain}: TXT held back: https://${host}${POLICY_PATH} does not serve ${o.policyFile}: ${live.why}; the _mta-sts id must not change until it does (RFC 8461 §8.1)`);
+      continue;
+    }
+    r.info(`${domain}: the new policy is live at https://${host}${POLICY_PATH}`);
+    const own = records.filter((rec) => rec.domain === domain);
+    const txt = own.filter((rec) => rec.type === 'TXT');
+    const zone = o.azure ? zoneFor(domain, zones) : undefined;
+    if (o.azure && zone) {
+      for (const rec of txt) await putTxt(o, rec, zone.zone, zoneFor(rec.name, [zone.zone])!.relative);
+      if (!o.config.tlsrpt) await removeOwnTlsRpt(o, domain, zone.zone, zoneFor(`_smtp._tls.${domain}`, [zone.zone])!.relative);
+    } else {
+      await printRecords(o, domain, own, txt);
+    }
+  }
+}
+
+async function waitLive(o: PublishOptions, domain: string): Promise<Liveness> {
+  const now = o.now ?? Date.now;
+  const wait = o.sleep ?? ((ms: number) => sleep(ms));
+  const deadline = now() + (o.waitMs ?? 600_000);
+  const pollMs = o.pollMs ?? 10_000;
+  let last = '';
+  for (;;) {
+    const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.fetchTimeoutMs ?? 30_000), true);
+    let outcome: Liveness;
+    // A host with no address is not set up yet (its CNAME is missing): nothing to wait for in this run.
+    if (fetched.result.code === 'policy-host-unresolved') return { state: 'unresolved', why: fetched.result.message };
+    if (fetched.certPending) outcome = { state: 'cert-pending' };
+    else if (fetched.result.status === 'fail') outcome = { state: 'not-live', why: fetched.result.message };
+    else if (!fetched.body?.equals(o.policy)) {
+      outcome = { state: 'not-live', why: `it serves other bytes (${fetched.body?.length ?? 0} bytes, ${o.policyFile} has ${o.policy.length}; the previous policy, still propagating?)` };
+    } else return { state: 'live' };
+    if (now() + pollMs > deadline) return outcome;
+    const line = outcome.state === 'cert-pending' ? 'certificate pending' : outcome.why;
+    if (line !== last) o.reporter.info(`${domain}: not live yet: ${printable(line)}`);
+    last = line;
+    await wait(pollMs);
+  }
+}
+
+/** Replaces the whole TXT record set with one PUT, If-Match on the etag just read (If-None-Match when absent). */
+async function putTxt(o: PublishOptions, rec: DnsRecord, zone: string, relative: string): Promise<void> {
+  const { dns, resourceGroup } = o.azure!;
+  const r = o.reporter;
+  try {
+    const current = await withThrottleRetry(() => readRecordSet(dns, resourceGroup, zone, relative, 'TXT'), o.throttle);
+    const values = txtValues(current);
+    if (values.length === 1 && values[0] === rec.value && isManaged(current)) {
+      r.info(`${rec.domain}: TXT ${rec.name} already "${rec.value}"`);
+      return;
+    }
+    await withThrottleRetry(() => dns.recordSets.createOrUpdate(resourceGroup, zone, relative, 'TXT', {
+      ttl: rec.ttl,
+      txtRecords: [{ value: txtCharacterStrings(rec.value) }], // one record; over 255 bytes, several strings
+      metadata: { ...current?.metadata, ...MANAGED_BY },
+    }, current?.etag ? { ifMatch: current.etag } : { ifNoneMatch: '*' }), o.throttle);
+    const was = values.length > 0 ? ` (was ${values.map((v) => `"${printable(v)}"`).join(', ')})` : '';
+    r.info(`${rec.domain}: TXT ${rec.name} = "${rec.value}"${was}`);
+  } catch (e) {
+    if (statusOf(e) === 412) {
+      r.fail(`${rec.domain}: TXT ${rec.name} was changed by someone else while we replaced it (412 Precondition Failed); it was not overwritten: check the zone ${zone}, then re-run`);
+    } else {
+      r.fail(`${rec.domain}: replacing TXT ${rec.name} in Azure DNS zone ${zone} (resource group ${resourceGroup}) failed: ${printable(armMessage(e))}`);
+    }
+  }
+}
+
+/** tlsrpt left the config: remove _smtp._tls, but only the set these commands wrote, never a hand-made one. */
+async function removeOwnTlsRpt(o: PublishOptions, domain: string, zone: string, relative: string): Promise<void> {
+  const { dns, resourceGroup } = o.azure!;
+  const name = `_smtp._tls.${domain}`;
+  try {
+    const current = await withThrottleRetry(() => readRecordSet(dns, resourceGroup, zone, relative, 'TXT'), o.throttle);
+    if (!current) return;
+    if (!isManaged(current)) {
+      o.reporter.info(`${domain}: TXT ${name} left alone: the config has no tlsrpt, but the record was not written by mta-sts`);
+      return;
+    }
+    await withThrottleRetry(() => dns.recordSets.delete(resourceGroup, zone, relative, 'TXT', { ifMatch: current.etag }), o.throttle);
+    o.reporter.info(`${domain}: TXT ${name} removed (tlsrpt is no longer in the config)`);
+  } catch (e) {
+    const why = statusOf(e) === 412 ? 'it was changed by someone else meanwhile; left as it is' : printable(armMessage(e));
+    o.reporter.fail(`${domain}: removing TXT ${name} from Azure DNS zone ${zone} failed: ${why}`);
+  }
+}
+
+/** Outside Azure DNS: the exact records to publish, and for each TXT whether the live DNS already has it. */
+async function printRecords(o: PublishOptions, domain: string, own: DnsRecord[], txt: DnsRecord[]): Promise<void> {
+  const where = o.azure ? `no Azure DNS zone in ${o.azure.resourceGroup} holds ${domain}` : 'DNS is not automated (no hosting.dns_resource_group)';
+  o.reporter.info(`${domain}: ${where}; publish these records at your DNS host, replacing any existing _mta-sts TXT record (never add a second one):`);
+  for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
+  for (const rec of txt) {
+    let live: string[];
+    try {
+      live = (await o.web.resolver.resolveTxt(rec.name)).map((strings) => strings.join(''));
+    } catch {
+      live = [];
+    }
+    const relevant = live.filter((v) => v.toLowerCase().startsWith(rec.value.slice(0, rec.value.indexOf(';')).toLowerCase()));
+    if (relevant.length === 1 && relevant[0] === rec.value) {
+      o.reporter.info(`${domain}: TXT ${rec.name} is live with this value`);
+    } else if (relevant.length === 0) {
+      o.reporter.warn(`${domain}: TXT ${rec.name} is not published yet; publish "${rec.value}"`);
+    } else {
+      o.reporter.warn(`${domain}: TXT ${rec.name} differs: live ${relevant.map((v) => `"${printable(v)}"`).join(', ')}, wanted "${rec.value}"`);
+    }
+  }
+}

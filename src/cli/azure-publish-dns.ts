@@ -1,0 +1,73 @@
+// `mta-sts azure publish-dns`: options and settings only; the work is in src/azure/publish-dns.ts.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { POLICY_PATH } from '../rfc/policy.ts';
+import { Reporter } from '../azure/annotations.ts';
+import { armClients, cliCredential } from '../azure/arm.ts';
+import { publishDns } from '../azure/publish-dns.ts';
+import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, webIO, type AzureCommandDeps } from './azure-options.ts';
+import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
+
+const options = {
+  ...azureOptions,
+  out: { type: 'string' },
+  home: { type: 'string' },
+  'wait-seconds': { type: 'string' },
+  'poll-seconds': { type: 'string' },
+} as const;
+
+/** The command with the cloud injectable (tests); `command` below is the production one. */
+export function azurePublishDnsCommand(deps: AzureCommandDeps = {}): Command {
+  return {
+    name: 'azure publish-dns',
+    usage: 'azure publish-dns [--config FILE] [--out DIR] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--wait-seconds S] [--poll-seconds S]',
+    summary: 'wait until every mta-sts host serves the built policy, then publish the TXT records (Azure DNS) or print them',
+    help: [
+      '  --out DIR                 the built site whose policy must be live (default home; --home is the same)',
+      AZURE_HELP,
+      '  --wait-seconds S          how long to wait for each domain\'s policy (default 600)',
+      '  --poll-seconds S          pause between fetches of a domain not live yet (default 10)',
+    ].join('\n'),
+    run: (args, io) => run(args, io, deps),
+  };
+}
+
+export const command = azurePublishDnsCommand();
+
+async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promise<number> {
+  const { values } = parseOptions(args, options);
+  const env = io.env ?? process.env;
+  if (values.out !== undefined && values.home !== undefined && values.out !== values.home) {
+    throw new UsageError('--out and --home name the same folder; give one');
+  }
+  const waitS = numberOption('--wait-seconds', values['wait-seconds'], 600, { integer: false, min: 0, max: 7200 });
+  const pollS = numberOption('--poll-seconds', values['poll-seconds'], 10, { integer: false, min: 0, max: 600 });
+  const web = webIO(values['dns-server'], deps);
+  const config = await loadConfigArg(io, values.config);
+  if (!config) return 1;
+  const file = values.config ?? DEFAULT_CONFIG_FILE;
+  const dnsResourceGroup = azureSetting(values, config, 'dns_resource_group', false, file);
+  let azure;
+  if (dnsResourceGroup) {
+    const subscription = azureSetting(values, config, 'subscription', true, file)!;
+    const endpoint = await armEndpoint(values, env);
+    const { dns } = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
+    azure = { dns, resourceGroup: dnsResourceGroup };
+  }
+  const home = (values.out ?? values.home ?? 'home').replace(/\/+$/, '');
+  const policyFile = `${home}${POLICY_PATH}`;
+  let policy: Buffer;
+  try {
+    policy = await readFile(resolve(io.cwd, policyFile));
+  } catch (e) {
+    io.err(`mta-sts azure publish-dns: cannot read ${policyFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run npm run build and commit home/\n`);
+    return 1;
+  }
+  const reporter = new Reporter(io, env);
+  await publishDns({
+    config, policy, policyFile, web, azure, reporter,
+    waitMs: waitS * 1000, pollMs: pollS * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep },
+  });
+  return reporter.finish();
+}

@@ -1,0 +1,91 @@
+// `mta-sts promote`: testing → enforce, only when the TLS-RPT reports show it is safe and the live check of
+// the enforce policy passes; then the config, home/ and mta-sts.evidence.json change together.
+import { resolve } from 'node:path';
+import type { CheckIO } from '../check/io.ts';
+import { dnsServerError } from '../check/io.ts';
+import { renderFindings, renderTable } from '../check/report.ts';
+import { DEFAULT_TIMEOUT_S } from '../check/run.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { EVIDENCE_FILE } from '../tlsrpt/evidence.ts';
+import { missingPaths } from '../tlsrpt/files.ts';
+import { verdictBlock } from '../tlsrpt/render.ts';
+import { promote } from '../tlsrpt/rollout.ts';
+import { printable } from '../tlsrpt/text.ts';
+import { productionIO, type IOOptions } from './check.ts';
+import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
+import { dateOption } from './reports.ts';
+
+export interface PromoteCommandDeps {
+  /** Builds the live check's I/O; tests inject their CA and ports here. */
+  io?: (options: IOOptions) => CheckIO;
+}
+
+export function promoteCommand(deps: PromoteCommandDeps = {}): Command {
+  return {
+    name: 'promote',
+    usage: 'promote --reports PATH... [--config FILE] [--now YYYY-MM-DD] [--force --reason TEXT] [--dns-server HOST:PORT] [--timeout S] [--skip-starttls]',
+    summary: 'switch policy.mode from testing to enforce when the TLS-RPT reports and the live check allow it',
+    help: [
+      '  --reports PATH...       TLS-RPT report files and folders (required; more paths may follow)',
+      `  --config FILE           the config to promote (default ${DEFAULT_CONFIG_FILE})`,
+      '  --now DATE              judge as if today were DATE (YYYY-MM-DD, UTC)',
+      '  --force --reason TEXT   promote although the evidence rules are unmet; the reason goes into the evidence file.',
+      '                          It never overrides the live check: a policy that would bounce mail is never written.',
+      '  --dns-server HOST:PORT  send every lookup of the live check to this server',
+      `  --timeout S             deadline per domain of the live check (default ${DEFAULT_TIMEOUT_S})`,
+      '  --skip-starttls         do not probe MX hosts on port 25 (then only Exchange Online MX hosts can be enforced)',
+      `On success: mode: enforce in the config (comments kept), home/ rebuilt, ${EVIDENCE_FILE} written beside the config.`,
+      'Exit codes: 0 promoted, 1 refused (nothing changed), 2 usage.',
+    ].join('\n'),
+    run: (args, io) => run(args, io, deps),
+  };
+}
+
+export const command = promoteCommand();
+
+async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Promise<number> {
+  const { values, positionals } = parseOptions(args, {
+    reports: { type: 'string', multiple: true }, config: { type: 'string' }, now: { type: 'string' },
+    force: { type: 'boolean' }, reason: { type: 'string' },
+    'dns-server': { type: 'string' }, timeout: { type: 'string' }, 'skip-starttls': { type: 'boolean' },
+  }, true);
+  const reportPaths = [...(values.reports ?? []), ...positionals];
+  if (!values.reports?.length) throw new UsageError('--reports PATH is required: the folder (or files) of TLS-RPT reports to judge');
+  if (values.force && !values.reason?.trim()) throw new UsageError('--force needs --reason TEXT: why promote without the evidence (it is kept in the evidence file)');
+  if (values.reason !== undefined && !values.force) throw new UsageError('--reason goes with --force');
+  const now = dateOption('--now', values.now) ?? new Date();
+  const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
+  const dnsServer = values['dns-server'];
+  if (dnsServer !== undefined) {
+    const problem = dnsServerError(dnsServer);
+    if (problem) throw new UsageError(problem);
+  }
+
+  const missing = await missingPaths(reportPaths, io.cwd);
+  if (missing.length > 0) {
+    for (const m of missing) io.err(`mta-sts promote: ${m}: no such file or folder\n`);
+    return 1;
+  }
+  const display = values.config ?? DEFAULT_CONFIG_FILE;
+  const config = await loadConfigArg(io, values.config);
+  if (!config) return 1;
+  const timeoutMs = Math.round(timeoutS * 1000);
+  const result = await promote({
+    config, configPath: resolve(io.cwd, display), display, reportPaths, cwd: io.cwd, now,
+    ...(values.force ? { forcedReason: values.reason!.trim() } : {}),
+    checkIO: (deps.io ?? productionIO)({ dnsServer, timeoutMs }), timeoutMs, skipStarttls: values['skip-starttls'] ?? false,
+  });
+
+  if (result.set) io.out(`Read ${result.set.reports.length} report(s); ${result.set.skipped.length} file(s) skipped.\n`);
+  if (result.verdict) io.out(`${verdictBlock(result.verdict, display, false).join('\n')}\n`);
+  if (result.checks) io.out(`\nlive check of the enforce policy (check --before-deploy):\n${renderTable(result.checks)}${renderFindings(result.checks)}`);
+  if (result.outcome === 'refused') {
+    io.err(`mta-sts promote: not promoted: ${printable(result.message)}.\n`);
+    if (result.why === 'evidence') io.err('Collect more reports (or fix what they show) and run promote again; --force --reason TEXT overrides the evidence rules.\n');
+    return 1;
+  }
+  const forced = values.force ? ` (forced: ${printable(values.reason!.trim())})` : '';
+  io.out(`\nPromoted${forced}: ${display} now says mode: enforce, home/ is rebuilt, and ${EVIDENCE_FILE} records the evidence.\n` +
+    `Commit ${display}, home/ and ${EVIDENCE_FILE}, open a pull request and push; the pipeline deploys the policy, then the new id.\n`);
+  return 0;
+}

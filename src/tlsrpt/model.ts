@@ -1,0 +1,54 @@
+// The TLS-RPT report (RFC 8460 §4.3–4.4) after lenient parsing: what the summary and the verdict read.
+
+/** RFC 8460 §4.3 policy types; anything else a sender writes is kept as written (with a warning). */
+export const POLICY_TYPES = ['sts', 'tlsa', 'no-policy-found'] as const;
+
+/** RFC 8460 §4.3 result types, negotiation failures first, then policy failures. */
+export const RESULT_TYPES = [
+  'starttls-not-supported', 'certificate-host-mismatch', 'certificate-expired', 'certificate-not-trusted', 'validation-failure',
+  'tlsa-invalid', 'dnssec-invalid', 'dane-required', 'sts-policy-fetch-error', 'sts-policy-invalid', 'sts-webpki-invalid',
+] as const;
+
+export interface FailureDetail {
+  /** As the sender wrote it, lower-cased; unknown types are kept. */
+  resultType: string;
+  failedSessionCount: number;
+  sendingMtaIp?: string;
+  /** Normalised host name; absent when the sender left it out (Mail.ru, Microsoft's fetch errors). */
+  receivingMxHostname?: string;
+  receivingMxHelo?: string;
+  receivingIp?: string;
+  additionalInformation?: string;
+  failureReasonCode?: string;
+}
+
+export interface ReportPolicy {
+  /** `sts`, `tlsa`, `no-policy-found`, or what the sender wrote. */
+  type: string;
+  /** The policy's lines for sts, the TLSA records for tlsa; empty when the sender sent none. */
+  policyString: string[];
+  /** Normalised: lower case, no trailing dot, A-labels. */
+  domain: string;
+  mxHost: string[];
+  successful: number;
+  /** total-failure-session-count as written, or the sum of the details when it was missing. */
+  failed: number;
+  details: FailureDetail[];
+}
+
+export interface Report {
+  organization: string;
+  reportId: string;
+  contactInfo?: string;
+  /** ISO 8601 UTC. */
+  start: string;
+  end: string;
+  policies: ReportPolicy[];
+  /** Every repair the parser made, in words, e.g. "date-range.start-datetime has no time zone; read as UTC". */
+  warnings: string[];
+}
+
+/** The day a report counts for: its start date in UTC (senders end the range at 23:59:59 or at 00:00 the next day). */
+export function reportDay(report: Pick<Report, 'start'>): string {
+  return report.start.slice(0, 10);
+}

@@ -1,0 +1,391 @@
+// Lenient, recorded parsing of TLS-RPT reports (RFC 8460 §4.3–4.4) from bytes: JSON (with or without a BOM),
+// gzip (§5.3, application/tlsrpt+gzip) and report mails (§5.3, multipart/report). Input is recognised by its
+// content, never by its file name. Real senders deviate from the RFC in known ways (see model.ts and the
+// README); each repair is kept as a warning on the report. Nothing here throws for bad input, and no file
+// system access happens here (files.ts reads folders).
+import { domainToASCII } from 'node:url';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback } from 'node:zlib';
+import PostalMime from 'postal-mime';
+import { POLICY_TYPES, RESULT_TYPES, type FailureDetail, type Report, type ReportPolicy } from './model.ts';
+
+const gunzip = promisify(gunzipCallback);
+
+/** Largest file read at all: a report mail with a base64 attachment is a few KiB; big senders send a few MiB. */
+export const MAX_FILE_BYTES = 20 * 1024 * 1024;
+/** Largest decompressed report: a gzip that inflates beyond this (a decompression bomb) is refused unread. */
+export const MAX_REPORT_BYTES = 50 * 1024 * 1024;
+
+export type ParseOutcome = { ok: true; report: Report } | { ok: false; reason: string };
+
+/** Where the bytes came from: names shown in warnings, and the fallbacks for a missing policy-domain. */
+export interface InputContext {
+  /** The file's (or attachment's) name, e.g. google.com!contoso.com!1700000000!1700086399!001.json.gz. */
+  fileName: string;
+  /** TLS-Report-Domain of the mail the report came in (RFC 8460 §5.3). */
+  headerDomain?: string;
+  /** TLS-Report-Submitter of that mail. */
+  headerSubmitter?: string;
+}
+
+const TLSRPT_MEDIA_TYPES = ['application/tlsrpt+gzip', 'application/tlsrpt+json', 'application/tlsrpt'];
+
+/** Reads one file's bytes as a report, whatever the wrapping. */
+export async function decodeReport(bytes: Uint8Array, context: InputContext): Promise<ParseOutcome> {
+  if (bytes.byteLength > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${mib(MAX_FILE_BYTES)} (the limit); not read` };
+  if (isGzip(bytes)) return decodeGzip(bytes, context);
+  const start = firstSignificantByte(bytes);
+  if (start === 0x7b /* { */) return parseReportJson(utf8(bytes), context);
+  if (start === 0x5b /* [ */) return parseReportJson(utf8(bytes), context); // gives "JSON of another shape"
+  if (looksLikeMail(bytes)) return decodeMail(bytes, context);
+  return { ok: false, reason: 'not a TLS-RPT report: neither JSON, gzip nor a mail message' };
+}
+
+async function decodeGzip(bytes: Uint8Array, context: InputContext): Promise<ParseOutcome> {
+  let inflated: Buffer;
+  try {
+    // maxOutputLength stops inflating at the limit instead of filling memory.
+    inflated = await gunzip(bytes, { maxOutputLength: MAX_REPORT_BYTES });
+  } catch (e) {
+    const error = e as NodeJS.ErrnoException;
+    if (error.code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+      return { ok: false, reason: `gzip data that inflates to more than ${mib(MAX_REPORT_BYTES)} (the limit); not read` };
+    }
+    return { ok: false, reason: `gzip data that is truncated or corrupt (${error.message})` };
+  }
+  if (firstSignificantByte(inflated) !== 0x7b) return { ok: false, reason: 'gzip data that holds no JSON report' };
+  return parseReportJson(utf8(inflated), context);
+}
+
+async function decodeMail(bytes: Uint8Array, context: InputContext): Promise<ParseOutcome> {
+  let email;
+  try {
+    email = await PostalMime.parse(bytes, { maxNestingDepth: 32, maxHeadersSize: 1024 * 1024, maxRfc822NestingDepth: 2 });
+  } catch (e) {
+    return { ok: false, reason: `a mail message that cannot be parsed (${(e as Error).message})` };
+  }
+  const header = (name: string) => email.headers.find((h) => h.key === name)?.value.trim();
+  const headerDomain = header('tls-report-domain');
+  const headerSubmitter = header('tls-report-submitter');
+  // The report part first (RFC 8460 §5.3), then any other attachment that turns out to be a report.
+  const parts = [...email.attachments].sort((a, b) => rank(a.mimeType) - rank(b.mimeType));
+  const reasons: string[] = [];
+  for (const part of parts) {
+    const content = typeof part.content === 'string' ? Buffer.from(part.content) : new Uint8Array(part.content);
+    const inner = isGzip(content) || firstSignificantByte(content) === 0x7b
+      ? await decodeReport(content, { fileName: part.filename ?? context.fileName, ...(headerDomain ? { headerDomain } : {}), ...(headerSubmitter ? { headerSubmitter } : {}) })
+      : undefined;
+    if (inner?.ok) return inner;
+    if (inner && TLSRPT_MEDIA_TYPES.includes(part.mimeType)) reasons.push(`its ${part.mimeType} part is ${inner.reason.replace(/^not a TLS-RPT report: /, '')}`);
+  }
+  if (reasons.length > 0) return { ok: false, reason: `a report mail whose report cannot be read: ${reasons.join('; ')}` };
+  const what = email.attachments.length === 0 ? 'no attachment' : `${email.attachments.length} attachment(s), none a report`;
+  return { ok: false, reason: `a mail message without a TLS-RPT report (${what})` };
+}
+
+function rank(mimeType: string): number {
+  const i = TLSRPT_MEDIA_TYPES.indexOf(mimeType);
+  return i === -1 ? TLSRPT_MEDIA_TYPES.length : i;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/** Parses the JSON text of one report (RFC 8460 §4.4), repairing what real senders get wrong. */
+export function parseReportJson(text: string, context: InputContext): ParseOutcome {
+  let data: Json;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, '')) as Json;
+  } catch (e) {
+    return { ok: false, reason: `not valid JSON (${(e as Error).message})` };
+  }
+  if (!isObject(data) || !Array.isArray(data['policies']) || !isObject(data['date-range'])) {
+    return { ok: false, reason: 'JSON that is not a TLS-RPT report (no "policies" list and "date-range")' };
+  }
+  const warnings: string[] = [];
+  const warn = (message: string) => warnings.push(message);
+
+  const range = data['date-range'];
+  const start = timestamp(range['start-datetime'], 'date-range.start-datetime', warn);
+  const end = timestamp(range['end-datetime'], 'date-range.end-datetime', warn);
+  if (typeof start !== 'string') return { ok: false, reason: `a report without a usable date-range.start-datetime (${start.problem})` };
+  if (typeof end !== 'string') return { ok: false, reason: `a report without a usable date-range.end-datetime (${end.problem})` };
+
+  const nameParts = reportFileName(context.fileName);
+  let organization = textField(data['organization-name']);
+  if (organization === undefined) {
+    const from = context.headerSubmitter ? 'the TLS-Report-Submitter header' : nameParts ? 'the file name' : undefined;
+    organization = context.headerSubmitter ?? nameParts?.submitter ?? 'unknown organization';
+    warn(`organization-name is missing; using ${shown(organization)}${from ? ` from ${from}` : ''}`);
+  }
+  let reportId = textField(data['report-id']);
+  if (reportId === undefined) {
+    reportId = `${organization}!${start}!${context.fileName}`;
+    warn('report-id is missing; duplicates of this report cannot be recognised');
+  }
+  let contactInfo: string | undefined;
+  if (data['contact-info'] === null) warn('contact-info is null');
+  else if (data['contact-info'] !== undefined) contactInfo = textField(data['contact-info']) ?? String(data['contact-info']);
+
+  const fallbackDomain = context.headerDomain
+    ? { domain: context.headerDomain, from: 'the TLS-Report-Domain header' }
+    : nameParts ? { domain: nameParts.domain, from: 'the file name' } : undefined;
+  const policies: ReportPolicy[] = [];
+  data['policies'].forEach((entry, i) => {
+    const policy = parsePolicyEntry(entry, `policies[${i}]`, fallbackDomain, warn);
+    if (policy) policies.push(policy);
+  });
+  const report: Report = { organization, reportId, start, end, policies, warnings };
+  if (contactInfo !== undefined) report.contactInfo = contactInfo;
+  return { ok: true, report };
+}
+
+function parsePolicyEntry(
+  entry: Json,
+  where: string,
+  fallbackDomain: { domain: string; from: string } | undefined,
+  warn: (message: string) => void,
+): ReportPolicy | undefined {
+  if (!isObject(entry) || !isObject(entry['policy'])) {
+    warn(`${where} has no "policy" object; ignored`);
+    return undefined;
+  }
+  const policy = entry['policy'];
+  let type = textField(policy['policy-type'])?.toLowerCase();
+  if (type === undefined) {
+    type = 'unknown';
+    warn(`${where}.policy.policy-type is missing; counted as "unknown"`);
+  } else if (!(POLICY_TYPES as readonly string[]).includes(type)) {
+    warn(`${where}.policy.policy-type ${shown(type)} is not sts, tlsa or no-policy-found; kept as written`);
+  }
+
+  let domain: string | undefined;
+  const written = textField(policy['policy-domain']);
+  if (written !== undefined) domain = normalizeDomain(written, `${where}.policy.policy-domain`, warn);
+  else if (fallbackDomain) {
+    domain = normalizeDomain(fallbackDomain.domain, `${where}.policy.policy-domain`, warn);
+    warn(`${where}.policy.policy-domain is missing; using ${shown(domain)} from ${fallbackDomain.from}`);
+  }
+  if (!domain) {
+    warn(`${where}.policy.policy-domain is missing and neither a TLS-Report-Domain header nor the file name names it; policy ignored`);
+    return undefined;
+  }
+
+  // Only an sts or tlsa entry has a policy to quote, so only there is a missing policy-string worth a word.
+  const policyString = type !== 'sts' && type !== 'tlsa' && policy['policy-string'] === undefined
+    ? []
+    : policyLines(policy['policy-string'], `${where}.policy.policy-string`, warn);
+  const mxHost = mxHosts(policy['mx-host'], `${where}.policy.mx-host`, warn);
+
+  const summary = isObject(entry['summary']) ? entry['summary'] : undefined;
+  if (!summary) warn(`${where}.summary is missing; counted as no sessions`);
+  const successful = count(summary?.['total-successful-session-count'], `${where}.summary.total-successful-session-count`, warn);
+  const writtenFailed = count(summary?.['total-failure-session-count'], `${where}.summary.total-failure-session-count`, warn);
+
+  const details: FailureDetail[] = [];
+  const rawDetails = entry['failure-details'];
+  if (rawDetails !== undefined && rawDetails !== null && !Array.isArray(rawDetails)) {
+    warn(`${where}.failure-details is not a list; ignored`);
+  } else {
+    (rawDetails ?? []).forEach((d, j) => {
+      const detail = parseDetail(d, `${where}.failure-details[${j}]`, warn);
+      if (detail) details.push(detail);
+    });
+  }
+  const detailSum = details.reduce((n, d) => n + d.failedSessionCount, 0);
+  let failed: number;
+  if (writtenFailed === undefined) {
+    failed = detailSum;
+    warn(`${where}.summary.total-failure-session-count is missing; using ${detailSum}, the sum of the failure details`);
+  } else {
+    failed = writtenFailed;
+    if (details.length > 0 && detailSum !== writtenFailed) {
+      warn(`${where}.summary.total-failure-session-count is ${writtenFailed} but its failure details add up to ${detailSum}; the total is counted as written`);
+    }
+  }
+  if (successful === undefined) warn(`${where}.summary.total-successful-session-count is missing; counted as 0`);
+  return { type, policyString, domain, mxHost, successful: successful ?? 0, failed, details };
+}
+
+function parseDetail(d: Json, where: string, warn: (message: string) => void): FailureDetail | undefined {
+  if (!isObject(d)) {
+    warn(`${where} is not an object; ignored`);
+    return undefined;
+  }
+  let resultType = textField(d['result-type'])?.toLowerCase();
+  if (resultType === undefined) {
+    resultType = 'unknown';
+    warn(`${where}.result-type is missing; counted as "unknown"`);
+  } else if (!(RESULT_TYPES as readonly string[]).includes(resultType)) {
+    warn(`${where}.result-type ${shown(resultType)} is not an RFC 8460 result type; kept as written`);
+  }
+  let failedSessionCount = count(d['failed-session-count'], `${where}.failed-session-count`, warn);
+  if (failedSessionCount === undefined) {
+    failedSessionCount = 0;
+    warn(`${where}.failed-session-count is missing; counted as 0`);
+  }
+  const detail: FailureDetail = { resultType, failedSessionCount };
+  const mx = textField(d['receiving-mx-hostname']);
+  if (mx !== undefined) detail.receivingMxHostname = normalizeDomain(mx, `${where}.receiving-mx-hostname`, warn);
+  const optional = [
+    ['sending-mta-ip', 'sendingMtaIp'], ['receiving-mx-helo', 'receivingMxHelo'], ['receiving-ip', 'receivingIp'],
+    ['additional-information', 'additionalInformation'], ['failure-reason-code', 'failureReasonCode'],
+  ] as const;
+  for (const [key, field] of optional) {
+    const value = textField(d[key]);
+    if (value !== undefined) detail[field] = value;
+  }
+  return detail;
+}
+
+/** policy-string: a list of lines (RFC 8460 §4.4); some send one string, Microsoft a JSON list inside a list. */
+function policyLines(value: Json | undefined, where: string, warn: (message: string) => void): string[] {
+  if (value === undefined || value === null) {
+    warn(`${where} is missing; the policy senders saw is unknown`);
+    return [];
+  }
+  if (typeof value === 'string') {
+    warn(`${where} is a string, not a list of lines; split into lines`);
+    return value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  }
+  if (!Array.isArray(value)) {
+    warn(`${where} is not a list; ignored`);
+    return [];
+  }
+  const lines = value.filter((v): v is string => typeof v === 'string');
+  if (lines.length !== value.length) warn(`${where} has entries that are not strings; they were left out`);
+  if (lines.length === 1 && lines[0]!.trim().startsWith('[')) {
+    try {
+      const inner = JSON.parse(lines[0]!) as unknown;
+      if (Array.isArray(inner) && inner.every((x) => typeof x === 'string')) {
+        warn(`${where} is a JSON-encoded list inside a list; decoded`);
+        return inner as string[];
+      }
+    } catch {
+      // not JSON after all: keep the one line as written
+    }
+  }
+  return lines;
+}
+
+/** mx-host: a list since erratum 6241, a string in the RFC as published, missing from Microsoft's reports. */
+function mxHosts(value: Json | undefined, where: string, warn: (message: string) => void): string[] {
+  if (value === undefined || value === null) return [];
+  let list: Json[];
+  if (typeof value === 'string') {
+    warn(`${where} is a string, not a list (RFC 8460 erratum 6241); read as a list of one`);
+    list = [value];
+  } else if (Array.isArray(value)) {
+    list = value;
+  } else {
+    warn(`${where} is not a list; ignored`);
+    return [];
+  }
+  const hosts: string[] = [];
+  for (const item of list) {
+    if (typeof item !== 'string') {
+      warn(`${where} has an entry that is not a string; left out`);
+      continue;
+    }
+    let host = item.trim();
+    const leaked = /^mx\s*:\s*/i.exec(host);
+    if (leaked) {
+      host = host.slice(leaked[0].length);
+      warn(`${where} entry ${shown(item)} carries the policy's "mx:" key; read as ${shown(host)}`);
+    }
+    hosts.push(normalizeDomain(host, where, warn));
+  }
+  return hosts;
+}
+
+/** Lower case, no trailing dot, A-labels (IDNA), so U-label and A-label reports land on one domain. A leading *. stays. */
+export function normalizeDomain(name: string, where: string, warn: (message: string) => void): string {
+  const trimmed = name.trim().replace(/\.$/, '');
+  const wildcard = trimmed.startsWith('*.');
+  const body = wildcard ? trimmed.slice(2) : trimmed;
+  const ascii = domainToASCII(body);
+  if (ascii === '') {
+    warn(`${where} ${shown(name)} is not a domain name; kept in lower case`);
+    return trimmed.toLowerCase();
+  }
+  if (/[^\x00-\x7f]/.test(body)) warn(`${where} ${shown(name)} is an internationalized name; counted as ${shown(ascii)}`);
+  return wildcard ? `*.${ascii}` : ascii;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+
+/** RFC 3339 date-time; without a zone (Microsoft, 2023) it is read as UTC. Returns ISO 8601 UTC. */
+function timestamp(value: Json | undefined, where: string, warn: (message: string) => void): string | { problem: string } {
+  if (typeof value !== 'string') return { problem: value === undefined ? 'missing' : `got ${shown(value)}` };
+  const m = RFC3339.exec(value.trim());
+  if (!m) return { problem: `${shown(value)} is not an RFC 3339 date-time` };
+  let zone = m[8];
+  if (zone === undefined) {
+    warn(`${where} ${shown(value)} has no time zone; read as UTC`);
+    zone = 'Z';
+  }
+  const normalized = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}${zone.toUpperCase().replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`;
+  const date = new Date(normalized);
+  if (Number.isNaN(date.getTime()) || Number(m[2]) > 12 || Number(m[3]) > 31) return { problem: `${shown(value)} is not a real date` };
+  return date.toISOString();
+}
+
+/** A session count: a non-negative integer; a numeric string is accepted with a warning. */
+function count(value: Json | undefined, where: string, warn: (message: string) => void): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
+    warn(`${where} is the string ${shown(value)}, not a number; read as ${Number(value)}`);
+    return Number(value);
+  }
+  warn(`${where} is not a session count (got ${shown(value)}); counted as 0`);
+  return 0;
+}
+
+/** RFC 8460 §5.3 file name: submitter!policy-domain!begin-timestamp!end-timestamp[!unique-id].json[.gz]. */
+export function reportFileName(name: string): { submitter: string; domain: string } | undefined {
+  const base = name.split(/[\\/]/).pop() ?? name;
+  const m = /^([^!]+)!([^!]+)!(\d+)!(\d+)(?:![^!]*)?$/.exec(base.replace(/\.gz$/i, '').replace(/\.json$/i, ''));
+  return m ? { submitter: m[1]!, domain: m[2]! } : undefined;
+}
+
+function textField(value: Json | undefined): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A value as it reads in a warning, cut short (reports are untrusted; renderers neutralise control characters). */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 76)}…"` : text;
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function firstSignificantByte(bytes: Uint8Array): number | undefined {
+  let i = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // UTF-8 BOM
+  while (i < bytes.byteLength && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return bytes[i];
+}
+
+/** A mail starts with header fields (RFC 5322 §2.2): `Name: value` on the first line. */
+function looksLikeMail(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 1000)).toString('latin1');
+  return /^[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n/.test(head);
+}
+
+function utf8(bytes: Uint8Array): string {
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+function mib(bytes: number): string {
+  return `${bytes / 1024 / 1024} MiB`;
+}

@@ -1,0 +1,273 @@
+// `mta-sts azure bind` through the real SDK clients against the ARM emulator.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SUBSCRIPTION } from './arm-emulator.ts';
+import { APP, AzureWorld, DEFAULT_HOST, DNS_RG, POLICY, WEB_RG } from './harness.ts';
+
+let world: AzureWorld;
+beforeAll(async () => {
+  world = await AzureWorld.start();
+});
+afterAll(() => world.close());
+beforeEach(() => world.reset());
+
+const site = () => world.arm.sites.get(`${WEB_RG}/${APP}`)!;
+const domainPuts = () => world.arm.calls('PUT', '/customDomains/');
+
+describe('with the zone in Azure DNS', () => {
+  it('creates the mta-sts CNAME (one PUT, If-None-Match, marked), then binds the host through the long-running operation', async () => {
+    world.writeConfig();
+    const r = await world.run('bind', []);
+    expect(r.err).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    const cname = world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts')!;
+    expect(cname.properties).toEqual({ TTL: 3600, CNAMERecord: { cname: DEFAULT_HOST }, metadata: { 'managed-by': 'mta-sts' } });
+    const dnsPut = world.arm.calls('PUT', '/dnsZones/contoso.com/CNAME/mta-sts');
+    expect(dnsPut).toHaveLength(1);
+    expect(dnsPut[0]!.headers['if-none-match']).toBe('*');
+    // 202 with Azure-AsyncOperation, polled until Succeeded, then the resource read back.
+    expect(domainPuts().map((c) => c.path)).toEqual([`/subscriptions/${SUBSCRIPTION}/resourceGroups/${WEB_RG}/providers/Microsoft.Web/staticSites/${APP}/customDomains/mta-sts.contoso.com`]);
+    expect(domainPuts()[0]!.body).toEqual({ properties: { validationMethod: 'cname-delegation' } });
+    expect(world.arm.calls('GET', '/operationResults/').length).toBeGreaterThanOrEqual(2);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+    expect(r.out).toContain('contoso.com: CNAME mta-sts.contoso.com -> gentle-sea-0123456789.azurestaticapps.net in zone contoso.com');
+    expect(r.out).toContain('contoso.com: bound mta-sts.contoso.com to mta-sts-app (status Ready)');
+  });
+
+  it('reports a bound host whose certificate is pending as a warning (exit 0), and one with its certificate as ready', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    world.arm.addZone(DNS_RG, 'fabrikam.com');
+    await world.serve('fabrikam.com', POLICY); // fabrikam's certificate is issued; contoso's is not
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('warning: contoso.com: mta-sts.contoso.com is bound, certificate pending');
+    expect(r.out).toContain('fabrikam.com: mta-sts.fabrikam.com is ready');
+  });
+
+  it('is idempotent: a re-run with every host bound makes no binding and no DNS write', async () => {
+    world.writeConfig();
+    expect((await world.run('bind', [])).code).toBe(0);
+    world.arm.requests.length = 0;
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(domainPuts()).toEqual([]);
+    expect(world.arm.calls('PUT')).toEqual([]);
+    expect(r.out).toContain('mta-sts.contoso.com already bound (status Ready)');
+  });
+
+  it('binds again a host whose earlier validation failed', async () => {
+    world.writeConfig();
+    site().customDomains.set('mta-sts.contoso.com', { status: 'Failed', createdOn: '2026-01-01T00:00:00Z' });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(domainPuts()).toHaveLength(1);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('finds a parent zone: eu.contoso.com lives in contoso.com, so the CNAME is mta-sts.eu', async () => {
+    world.writeConfig({ domains: ['eu.contoso.com'] });
+    world.arm.addZone(DNS_RG, 'other.com');
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts.eu')).toBeDefined();
+    expect(site().customDomains.get('mta-sts.eu.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('prefers the longest matching zone', async () => {
+    world.writeConfig({ domains: ['eu.contoso.com'] });
+    world.arm.addZone(DNS_RG, 'eu.contoso.com');
+    expect((await world.run('bind', [])).code).toBe(0);
+    expect(world.arm.recordSet(DNS_RG, 'eu.contoso.com', 'CNAME', 'mta-sts')).toBeDefined();
+    expect(world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts.eu')).toBeUndefined();
+  });
+
+  it('corrects a CNAME that points elsewhere with If-Match on the etag it read', async () => {
+    world.writeConfig();
+    const old = world.arm.setRecordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts', { TTL: 600, CNAMERecord: { cname: 'old-app.azurestaticapps.net' } });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(world.arm.calls('PUT', '/CNAME/mta-sts')[0]!.headers['if-match']).toBe(old.etag);
+    expect(world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts')!.properties.CNAMERecord).toEqual({ cname: DEFAULT_HOST });
+    expect(r.out).toContain('(was old-app.azurestaticapps.net)');
+  });
+
+  it('refuses to overwrite a CNAME changed between its read and its write (412), and binds nothing', async () => {
+    world.writeConfig();
+    world.arm.setRecordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts', { TTL: 600, CNAMERecord: { cname: 'old-app.azurestaticapps.net' } });
+    world.arm.beforeRequest = (method, path) => {
+      if (method === 'PUT' && path.endsWith('/CNAME/mta-sts')) {
+        world.arm.setRecordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts', { TTL: 600, CNAMERecord: { cname: 'someone-else.example' } });
+      }
+    };
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('someone changed the record set while we wrote it; it was not overwritten');
+    expect(world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts')!.properties.CNAMERecord).toEqual({ cname: 'someone-else.example' });
+    expect(domainPuts()).toEqual([]);
+  });
+});
+
+describe('retries while Azure does not see the CNAME yet', () => {
+  it.each([
+    ['CNAME Record is invalid.  Please ensure the CNAME record has been created.', false],
+    ['CNAMERecord is invalid.', false],
+    ['CNAME Record is invalid.  Please ensure the CNAME record has been created.', true],
+    ['CNAMERecord is invalid.', true],
+  ])('"%s" (at the PUT: %s): backs off, doubling the wait, then succeeds', async (text, atPut) => {
+    world.writeConfig();
+    world.arm.cnameErrorText = text;
+    world.arm.cnameErrorAtPut = atPut;
+    world.arm.validationLag = 2;
+    const r = await world.run('bind', []);
+    expect(r.err).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    expect(domainPuts()).toHaveLength(3);
+    expect(world.waits).toEqual([30_000, 60_000]);
+    expect(r.out).toContain('contoso.com: Azure does not see the CNAME yet (attempt 1 of 5); retrying in 30 s');
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('gives up after --attempts, naming the host, the check to make and Azure\'s error (exit 1)', async () => {
+    world.writeConfig();
+    world.arm.cnameErrorText = 'CNAMERecord is invalid.';
+    world.arm.validationLag = 99;
+    const r = await world.run('bind', ['--attempts', '3', '--retry-delay', '2']);
+    expect(r.code).toBe(1);
+    expect(domainPuts()).toHaveLength(3);
+    expect(world.waits).toEqual([2000, 4000]);
+    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com still fails after 3 attempts');
+    expect(r.err).toContain('dig +short CNAME mta-sts.contoso.com');
+    expect(r.err).toContain('Last Azure error: The long-running operation has failed. BadRequest. CNAMERecord is invalid.');
+  });
+
+  it('waits for real on the default path (no injected clock)', async () => {
+    world.writeConfig();
+    world.arm.validationLag = 1;
+    const started = Date.now();
+    const deps = world.deps();
+    delete deps.sleep;
+    delete deps.now;
+    const r = await world.run('bind', ['--retry-delay', '0.2'], {}, deps);
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(domainPuts()).toHaveLength(2);
+  });
+});
+
+describe('with the zone elsewhere', () => {
+  const noDns = { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION };
+
+  it('first run: the CNAME does not resolve yet, so it prints the record and a warning, binds nothing, and exits 0', async () => {
+    world.writeConfig({ hosting: noDns });
+    const r = await world.run('bind', [], { TF_BUILD: 'True' });
+    expect(r.code).toBe(0);
+    expect(domainPuts()).toEqual([]);
+    expect(world.waits).toEqual([]);
+    const message = `contoso.com: mta-sts.contoso.com is not yet a CNAME to ${DEFAULT_HOST}; create this record at your DNS host, and the next run binds it: mta-sts.contoso.com. 3600 IN CNAME ${DEFAULT_HOST}.`;
+    expect(r.err).toContain(`warning: ${message}`);
+    expect(r.out).toContain(`##vso[task.logissue type=warning]${message}\n`);
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe('##vso[task.complete result=SucceededWithIssues;]');
+  });
+
+  it('writes GitHub Actions warnings under GITHUB_ACTIONS', async () => {
+    world.writeConfig({ hosting: noDns });
+    const r = await world.run('bind', [], { GITHUB_ACTIONS: 'true' });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^::warning::contoso\.com: mta-sts\.contoso\.com is not yet a CNAME/m);
+    expect(r.out).not.toContain('##vso');
+  });
+
+  it('binds once the CNAME resolves (through --dns-server)', async () => {
+    world.writeConfig({ hosting: noDns });
+    world.dns.zone.set('mta-sts.contoso.com', { cname: DEFAULT_HOST });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(domainPuts()).toHaveLength(1);
+    expect(world.arm.calls(undefined, '/dnsZones')).toEqual([]);
+    expect(r.out).toContain('DNS is not automated');
+  });
+
+  it('a domain outside the DNS resource group\'s zones is treated like any other DNS host', async () => {
+    world.writeConfig({ domains: ['fabrikam.com'] });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`warning: fabrikam.com: no zone in ${DNS_RG} holds mta-sts.fabrikam.com, so mta-sts.fabrikam.com is not yet a CNAME`);
+  });
+});
+
+describe('Azure refusals', () => {
+  it('the Free plan\'s quota: 409 for a third custom domain is a failure that says what to do', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com', 'northwind.com'], hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION } });
+    site().sku = 'Free';
+    for (const d of ['contoso.com', 'fabrikam.com', 'northwind.com']) world.dns.zone.set(`mta-sts.${d}`, { cname: DEFAULT_HOST });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(site().customDomains.size).toBe(2);
+    expect(r.err).toContain('error: northwind.com: Azure refused to add mta-sts.northwind.com to mta-sts-app (409 Conflict: ');
+    expect(r.err).toContain('the Free plan allows 2 and Standard 5 per app');
+  });
+
+  it('429 beyond the SDK\'s own retries: waits as long as Retry-After says, then goes on', async () => {
+    world.writeConfig();
+    world.arm.throttles = [{ match: (m, p) => m === 'PUT' && p.includes('/customDomains/'), remaining: 5, retryAfterSeconds: 1 }];
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    // 1 + 3 SDK retries answered 429, our wait of Retry-After, then the 5th 429 and the SDK's retry that passes.
+    expect(domainPuts().length).toBe(6);
+    expect(world.waits).toEqual([1000]);
+    expect(r.out).toContain('Azure is throttling requests (429); waiting 1 s (retry 1)');
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  }, 20_000);
+
+  it('an app that does not exist: exit 1 with Azure\'s message', async () => {
+    world.writeConfig();
+    const r = await world.run('bind', ['--app', 'no-such-app']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("error: cannot read the Static Web App no-such-app in resource group rg-web: ResourceNotFound: The Resource 'Microsoft.Web/staticSites/no-such-app'");
+  });
+
+  it('warns when hosting.default_hostname differs from the app\'s, and uses the app\'s', async () => {
+    world.writeConfig({ hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION, dns_resource_group: DNS_RG, default_hostname: 'old-app.azurestaticapps.net' } });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`warning: hosting.default_hostname is old-app.azurestaticapps.net but mta-sts-app's host is ${DEFAULT_HOST}; using ${DEFAULT_HOST}`);
+  });
+});
+
+describe('settings', () => {
+  it('flags override the config\'s hosting keys', async () => {
+    world.writeConfig({ hosting: { app: 'wrong-app', resource_group: 'wrong-rg', subscription: '00000000-0000-0000-0000-000000000000' } });
+    const r = await world.run('bind', ['--app', APP, '--resource-group', WEB_RG, '--subscription', SUBSCRIPTION, '--dns-resource-group', DNS_RG]);
+    expect(r.code).toBe(0);
+    expect(site().customDomains.has('mta-sts.contoso.com')).toBe(true);
+  });
+
+  it.each([
+    ['app', '--app', 'the Static Web App is not named: pass --app or set hosting.app in mta-sts.config.yaml'],
+    ['resource_group', '--resource-group', "the app's resource group is not named: pass --resource-group or set hosting.resource_group"],
+    ['subscription', '--subscription', 'the Azure subscription is not named: pass --subscription or set hosting.subscription'],
+  ])('without hosting.%s or %s: usage error (exit 2) before any Azure call', async (key, _flag, message) => {
+    const hosting: Record<string, string> = { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION };
+    delete hosting[key];
+    world.writeConfig({ hosting });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+    expect(world.arm.requests).toEqual([]);
+  });
+
+  it('a --subscription that is not an ID is a usage error (exit 2)', async () => {
+    world.writeConfig();
+    const r = await world.run('bind', ['--subscription', 'My Subscription']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--subscription must be a subscription ID like 00000000-0000-0000-0000-000000000000');
+    expect(world.arm.requests).toEqual([]);
+  });
+
+  it('an invalid hosting key is a config error at its line (exit 1)', async () => {
+    world.writeConfig({ hosting: { app: 'bad_name!', resource_group: WEB_RG, subscription: 'not-a-guid' } });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/mta-sts\.config\.yaml:\d+:\d+: hosting\.app must be the Static Web App name/);
+    expect(r.err).toMatch(/hosting\.subscription must be a subscription ID/);
+  });
+});

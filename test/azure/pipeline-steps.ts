@@ -1,0 +1,163 @@
+// Reads the shell steps of the Domains and Verify stages out of azure-pipelines.yml (and the domains and verify
+// jobs of .github/workflows/deploy.yml) verbatim, and runs them the way the agent does: each body in its own
+// bash, in the checkout, with the agent's variables, one step after another under the step's condition.
+// Everything the YAML decides with an expression is evaluated from a table of the exact expressions it
+// uses; an expression the table does not know fails the test, so a YAML change cannot slip past it.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../deploy/helpers.ts';
+import type { LoopbackInternet, ProcessResult } from './loopback-internet.ts';
+
+export type System = 'azure' | 'github';
+export type StepResult = 'Succeeded' | 'SucceededWithIssues' | 'Failed' | 'Skipped';
+
+export interface Step {
+  name: string;
+  body: string;
+  env: Record<string, string>;
+  /** The step's condition, as written ('' = the default: only when everything before succeeded). */
+  condition: string;
+}
+
+export interface StepRun { step: Step; result: StepResult; output: ProcessResult }
+
+type Node = Record<string, unknown>;
+
+/** The YAML variables of azure-pipelines.yml, with armServiceConnection set as an admin sets it up. */
+function azureVariables(doc: Node): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const v of doc.variables as Node[]) if (typeof v.name === 'string') vars[v.name] = String(v.value);
+  vars.armServiceConnection = 'mta-sts-arm';
+  return vars;
+}
+
+/** ${{ variables.X }} in a value; any other template expression is refused. */
+function azureValue(value: unknown, vars: Record<string, string>): string {
+  return String(value).replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_, expr: string) => {
+    const m = /^variables\.(\w+)$/.exec(expr);
+    if (!m || !(m[1]! in vars)) throw new Error(`azure-pipelines.yml: the test does not know the expression "${expr}"`);
+    return vars[m[1]!]!;
+  });
+}
+
+/** Expands `${{ if … }}` / `${{ else }}` step lists for the variables given. */
+function expandAzure(steps: Node[], vars: Record<string, string>): Node[] {
+  const out: Node[] = [];
+  let last: boolean | undefined;
+  for (const item of steps) {
+    const key = Object.keys(item)[0] ?? '';
+    const cond = /^\$\{\{\s*if (.*?)\s*\}\}$/.exec(key);
+    if (cond) {
+      const m = /^ne\(variables\.(\w+), ''\)$/.exec(cond[1]!);
+      if (!m) throw new Error(`azure-pipelines.yml: the test does not know the condition "${cond[1]}"`);
+      last = (vars[m[1]!] ?? '') !== '';
+      if (last) out.push(...expandAzure(item[key] as Node[], vars));
+    } else if (/^\$\{\{\s*else\s*\}\}$/.test(key)) {
+      if (last === undefined) throw new Error('azure-pipelines.yml: else without if');
+      if (!last) out.push(...expandAzure(item[key] as Node[], vars));
+      last = undefined;
+    } else {
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+/** The shell steps of one stage of azure-pipelines.yml: `script:` and AzureCLI@2 `inlineScript:` bodies, verbatim. */
+export function azureStageSteps(stageName: string): Step[] {
+  const doc = parse(readFileSync(join(repoRoot, 'azure-pipelines.yml'), 'utf8')) as Node;
+  const vars = azureVariables(doc);
+  const stage = (doc.stages as Node[]).find((s) => s.stage === stageName);
+  if (!stage) throw new Error(`azure-pipelines.yml has no stage ${stageName}`);
+  const steps: Step[] = [];
+  for (const job of stage.jobs as Node[]) {
+    for (const s of expandAzure(job.steps as Node[], vars)) {
+      const env = Object.fromEntries(Object.entries((s.env ?? {}) as Node).map(([k, v]) => [k, azureValue(v, vars)]));
+      const condition = typeof s.condition === 'string' ? s.condition : '';
+      if (typeof s.script === 'string') {
+        steps.push({ name: String(s.displayName ?? s.script), body: s.script, env, condition });
+      } else if (s.task === 'AzureCLI@2') {
+        const inputs = s.inputs as Node;
+        if (inputs.scriptType !== 'bash' || inputs.scriptLocation !== 'inlineScript') throw new Error('AzureCLI@2 step is not an inline bash script');
+        steps.push({ name: String(s.displayName), body: String(inputs.inlineScript), env, condition });
+      }
+    }
+  }
+  return steps;
+}
+
+// The exact expressions deploy.yml uses in these jobs, for a repository with the Azure variables set.
+const GITHUB_EXPRESSIONS: Record<string, string> = {
+  "vars.AZURE_CLIENT_ID != ''": 'true',
+  'vars.CHECK_STARTTLS': '',
+};
+
+function githubValue(value: unknown): string {
+  return String(value).replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_, expr: string) => {
+    if (!(expr in GITHUB_EXPRESSIONS)) throw new Error(`deploy.yml: the test does not know the expression "${expr}"`);
+    return GITHUB_EXPRESSIONS[expr]!;
+  });
+}
+
+/** The `run:` steps of one job of deploy.yml, verbatim, with the job's env evaluated. */
+export function githubJobSteps(jobName: string): Step[] {
+  const doc = parse(readFileSync(join(repoRoot, '.github/workflows/deploy.yml'), 'utf8')) as Node;
+  const job = (doc.jobs as Node)[jobName] as Node | undefined;
+  if (!job) throw new Error(`deploy.yml has no job ${jobName}`);
+  const jobEnv = Object.fromEntries(Object.entries((job.env ?? {}) as Node).map(([k, v]) => [k, githubValue(v)]));
+  const steps: Step[] = [];
+  for (const s of job.steps as Node[]) {
+    if (typeof s.run !== 'string') continue;
+    const env = { ...jobEnv, ...Object.fromEntries(Object.entries((s.env ?? {}) as Node).map(([k, v]) => [k, githubValue(v)])) };
+    steps.push({ name: String(s.name ?? s.run), body: s.run, env, condition: typeof s.if === 'string' ? s.if : '' });
+  }
+  return steps;
+}
+
+/** Whether a step runs, from its condition, the job's state so far and its environment. */
+function shouldRun(system: System, step: Step, failedBefore: boolean): boolean {
+  const c = step.condition.replace(/^\$\{\{\s*(.*?)\s*\}\}$/, '$1').trim();
+  if (c === '') return !failedBefore;
+  if (system === 'azure' && c === 'succeededOrFailed()') return true;
+  if (system === 'github' && c === '!cancelled()') return true;
+  const m = /^env\.(\w+) (==|!=) '([^']*)'$/.exec(c);
+  if (system === 'github' && m) return !failedBefore && ((step.env[m[1]!] ?? '') === m[3]) === (m[2] === '==');
+  throw new Error(`the test does not know the step condition "${step.condition}"`);
+}
+
+/**
+ * Runs the steps of one stage or job in `net`'s checkout. Azure Pipelines runs a script as
+ * `bash --noprofile --norc FILE`, GitHub Actions as `bash -e FILE`. A mount namespace gives each step a
+ * resolv.conf naming the loopback DNS server — the agent's own resolver, replaced like the rest of the
+ * Internet — so the bodies run with no added option. `agentEnv` is what the agent itself sets.
+ */
+export async function runSteps(system: System, steps: Step[], net: LoopbackInternet, agentEnv: Record<string, string>): Promise<StepRun[]> {
+  const probe = spawnSync('unshare', ['--mount', '--', 'true']);
+  if (probe.error || probe.status !== 0) {
+    throw new Error(`the verbatim pipeline test runs each step in a mount namespace with its own resolv.conf: it needs root and unshare from util-linux (${probe.error?.message ?? probe.stderr.toString().trim()})`);
+  }
+  const resolv = join(net.dir, '.resolv.conf');
+  writeFileSync(resolv, `nameserver ${net.dns.address.replace(/:53$/, '')}\noptions timeout:1 attempts:1\n`);
+  const runs: StepRun[] = [];
+  let failed = false;
+  for (const [i, step] of steps.entries()) {
+    // npm ci is what made the checkout's node_modules; the scratch checkout links the installed one.
+    if (step.body.trim() === 'npm ci' || !shouldRun(system, step, failed)) {
+      runs.push({ step, result: 'Skipped', output: { code: null, stdout: '', stderr: '' } });
+      continue;
+    }
+    const file = join(net.dir, `.step-${system}-${i}.sh`);
+    writeFileSync(file, step.body);
+    const shell = system === 'azure' ? ['bash', '--noprofile', '--norc', file] : ['bash', '-e', file];
+    const output = await net.run('unshare', ['--mount', '--', 'bash', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv, ...shell],
+      { ...agentEnv, ...step.env, ...net.cloudEnv() }, 900_000);
+    let result: StepResult = output.code === 0 ? 'Succeeded' : 'Failed';
+    if (result === 'Succeeded' && system === 'azure' && output.stdout.includes('##vso[task.complete result=SucceededWithIssues;]')) result = 'SucceededWithIssues';
+    if (result === 'Succeeded' && system === 'github' && /^::warning/m.test(output.stdout)) result = 'SucceededWithIssues';
+    if (result === 'Failed') failed = true;
+    runs.push({ step, result, output });
+  }
+  return runs;
+}

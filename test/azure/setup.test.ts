@@ -1,0 +1,423 @@
+// `mta-sts azure setup` from a fresh clone, run as a child process exactly as the README says, with only the
+// endpoints, the test CA and az's credential replaced: the ARM emulator (MTA_STS_ARM_ENDPOINT), the Azure DevOps
+// emulator (its URL is the --devops-org value), a DNS server on loopback (--dns-server), NODE_EXTRA_CA_CERTS, and
+// an `az` on PATH that answers `az account get-access-token` as AzureCliCredential calls it.
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { pipelineVariable, setPipelineVariables } from '../../src/azure/setup.ts';
+import { runSetup } from '../../src/cli/azure-setup.ts';
+import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
+import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
+import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
+import { startDevOpsEmulator, type DevOpsEmulator } from './devops-emulator.ts';
+
+const git = promisify(execFile);
+const ROOT = process.cwd();
+const BIN = join(ROOT, 'bin/mta-sts.js');
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+let ca: TestCA;
+let dns: DnsServer;
+let arm: ArmEmulator;
+let setupArm: SetupArm;
+let devops: DevOpsEmulator;
+let dir: string;
+let repo: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  ca = await TestCA.create();
+  dns = await startDns();
+  arm = new ArmEmulator(dns.zone);
+  await arm.start(ca);
+  arm.pollsInProgress = 0;
+});
+afterAll(async () => {
+  await Promise.all([arm.close(), dns.close()]);
+});
+
+beforeEach(async () => {
+  arm.sites.clear();
+  arm.zones.clear();
+  arm.requests.length = 0;
+  arm.extensions.length = 0;
+  dns.zone.clear();
+  setupArm = addSetupHandlers(arm);
+  arm.addZone('rg-dns', 'contoso.com');
+  devops = await startDevOpsEmulator(ca);
+
+  dir = mkdtempSync(join(tmpdir(), 'setup-test-'));
+  // az's state as `az login` leaves it: the default subscription and its tenant, and an az that hands out tokens.
+  const azDir = join(dir, 'azure');
+  mkdirSync(azDir);
+  writeFileSync(join(azDir, 'azureProfile.json'), '\uFEFF' + JSON.stringify({
+    installationId: 'x', subscriptions: [{ id: SUBSCRIPTION, name: 'Contoso Production', tenantId: TENANT, isDefault: true, state: 'Enabled', environmentName: 'AzureCloud', user: { name: 'admin@contoso.com', type: 'user' } }],
+  }));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const expires = Math.floor(Date.now() / 1000) + 3600;
+  const answer = (token: string) => JSON.stringify({ accessToken: token, expiresOn: '2099-01-01 00:00:00.000000', expires_on: expires, subscription: SUBSCRIPTION, tenant: TENANT, tokenType: 'Bearer' });
+  writeFileSync(join(bin, 'az'), [
+    '#!/bin/sh',
+    '# az account get-access-token --output json --resource R, as AzureCliCredential runs it',
+    'case "$*" in',
+    `  *"account get-access-token"*499b84ac-1321-427f-aa17-267ca6975798*) echo '${answer(devops.token)}' ;;`,
+    `  *"account get-access-token"*) echo '${answer(TOKEN)}' ;;`,
+    '  *) echo "fake az: unexpected: $*" >&2; exit 2 ;;',
+    'esac',
+    '',
+  ].join('\n'));
+  chmodSync(join(bin, 'az'), 0o755);
+  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+
+  // A fresh clone of the template, with origin pointing at the Azure Repos repository it was imported into.
+  repo = join(dir, 'mta-sts');
+  await git('git', ['clone', '-q', '--depth', '1', `file://${ROOT}`, repo]);
+  const g = (...args: string[]) => git('git', args, { cwd: repo });
+  await g('config', 'user.email', 'admin@contoso.com');
+  await g('config', 'user.name', 'Mail Admin');
+  await g('remote', 'set-url', 'origin', `${devops.orgUrl}/mail/_git/mta-sts`);
+
+  env = {
+    PATH: `${bin}:${process.env.PATH}`,
+    HOME: dir,
+    AZURE_CONFIG_DIR: azDir,
+    MTA_STS_ARM_ENDPOINT: arm.endpoint,
+    NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
+  };
+});
+afterEach(async () => {
+  await devops.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Result { code: number | null; out: string; err: string }
+
+function start(args: string[]): { done: Promise<Result>; err: () => string } {
+  const child = spawn(process.execPath, [BIN, 'azure', 'setup', ...args, '--dns-server', dns.address], {
+    cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const done = new Promise<Result>((resolve) => child.on('close', (code) => {
+    clearTimeout(timer);
+    resolve({ code, out, err });
+  }));
+  return { done, err: () => err };
+}
+
+const setup = (args: string[]) => start(args).done;
+
+const DEVOPS = () => ['--devops-org', devops.orgUrl, '--devops-project', 'mail'];
+const armWrites = () => arm.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/listSecrets'));
+
+function filesUnder(path: string): string[] {
+  return readdirSync(path).flatMap((name) => {
+    const full = join(path, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+describe('mta-sts azure setup', () => {
+  it('from a fresh clone sets everything up, and a second run changes nothing', async () => {
+    // The user's step 3: their domain in the config (not committed; setup commits it with its own changes).
+    const template = readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8');
+    expect(template).toContain('  - contoso.com\n');
+    writeFileSync(join(repo, 'mta-sts.config.yaml'), template.replace('  - contoso.com\n', '  - fabrikam.com\n'));
+    arm.zones.clear();
+    arm.addZone('rg-dns', 'fabrikam.com');
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.err).not.toMatch(/^\s+at /m);
+    expect(first.code, first.out + first.err).toBe(0);
+    expect(first.out).toMatch(/Plan \(\d+ changes\):/);
+    expect(first.out).toContain('Found the Azure DNS zones of 1 of 1 domain(s) in resource group rg-dns.');
+
+    // Azure: the resource group and the app, on the config's plan, in the default region.
+    expect(setupArm.resourceGroups.get('rg-mta-sts')).toBe('westeurope');
+    const site = arm.sites.get('rg-mta-sts/mta-sts-fabrikam-com')!;
+    expect(site.sku).toBe('Standard');
+    expect(site.customDomains.get('mta-sts.fabrikam.com')?.status).toBe('Ready');
+    expect(arm.recordSet('rg-dns', 'fabrikam.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: site.defaultHostname });
+
+    // The config learned the names; its comments survived; home/ was rebuilt; all of it committed.
+    const config = readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8');
+    expect(config).toContain('# The Azure Static Web App that serves the policy.');
+    expect(config).toContain('  - fabrikam.com\n');
+    expect(config).toContain('  app: mta-sts-fabrikam-com');
+    expect(config).toContain('  resource_group: rg-mta-sts');
+    expect(config).toContain(`  subscription: ${SUBSCRIPTION}`);
+    expect(config).toContain(`  default_hostname: ${site.defaultHostname}`);
+    expect(config).toContain('  dns_resource_group: rg-dns');
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('mta-sts-azure');
+    const status = await git('git', ['status', '--porcelain'], { cwd: repo });
+    expect(status.stdout).toBe('');
+    const log = await git('git', ['log', '--format=%s', '-n', '1'], { cwd: repo });
+    expect(log.stdout).toMatch(/azure setup/);
+    const inCommit = await git('git', ['show', '--name-only', '--format=', 'HEAD'], { cwd: repo });
+    expect(inCommit.stdout.split('\n')).toEqual(expect.arrayContaining(['mta-sts.config.yaml', 'azure-pipelines.yml']));
+    // home/ is the fresh build of the committed config.
+    const stale = await promisify(execFile)(process.execPath, [BIN, 'build', '--check'], { cwd: repo });
+    expect(stale.stdout).toContain('up to date');
+
+    // Azure DevOps: the secret, the connection, the pipeline, and both permissions for it.
+    const token = setupArm.tokens.get('rg-mta-sts/mta-sts-fabrikam-com')!;
+    expect(devops.variableGroups).toHaveLength(1);
+    expect(devops.variableGroups[0]!.name).toBe('mta-sts');
+    expect(devops.variableGroups[0]!.variables.deployment_token).toEqual({ value: token, isSecret: true });
+    expect(devops.endpoints).toHaveLength(1);
+    const endpoint = devops.endpoints[0]!;
+    expect(endpoint.body).toMatchObject({
+      name: 'mta-sts-azure', type: 'azurerm', url: 'https://management.azure.com/',
+      authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: TENANT, scope: `/subscriptions/${SUBSCRIPTION}/resourcegroups/rg-mta-sts` } },
+      data: { creationMode: 'Automatic', scopeLevel: 'Subscription', subscriptionId: SUBSCRIPTION, subscriptionName: 'Contoso Production', environment: 'AzureCloud' },
+    });
+    expect(devops.definitions).toHaveLength(1);
+    const definition = devops.definitions[0]!;
+    expect(definition.body).toMatchObject({ name: 'mta-sts', process: { type: 2, yamlFilename: 'azure-pipelines.yml' }, repository: { type: 'TfsGit', id: devops.repositories[0]!.id } });
+    expect(devops.permissions.get(`variablegroup/${devops.variableGroups[0]!.id}`)?.get(definition.id)).toBe(true);
+    expect(devops.permissions.get(`endpoint/${endpoint.id}`)?.get(definition.id)).toBe(true);
+
+    // DNS zones in another resource group: the one role assignment the connection still needs, ids filled in.
+    const spId = (endpoint.body.authorization as { parameters: Record<string, string> }).parameters.serviceprincipalid;
+    expect(first.out).toContain(`az role assignment create --assignee ${spId} --role "DNS Zone Contributor" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns`);
+    expect(first.out).toMatch(/fabrikam\.com: bound \(Ready\)/);
+
+    // The token is never printed nor written to a file.
+    expect(first.out + first.err).not.toContain(token);
+    for (const file of filesUnder(dir).filter((f) => !f.includes(`${join(repo, '.git')}/objects`))) {
+      expect(readFileSync(file, 'latin1').includes(token), file).toBe(false);
+    }
+    const committed = await git('git', ['log', '-p', '--all'], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
+    expect(committed.stdout).not.toContain(token);
+
+    // Second run: same end state, nothing written anywhere.
+    const armBefore = armWrites().length;
+    const devopsBefore = devops.writes().length;
+    const head = (await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout;
+    const second = await setup([...DEVOPS(), '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    expect(second.out).toContain('Nothing to change');
+    expect(second.out).not.toContain('Plan (');
+    expect(armWrites().length).toBe(armBefore);
+    expect(devops.writes().length).toBe(devopsBefore);
+    expect((await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout).toBe(head);
+    expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toBe(config);
+    expect(second.out + second.err).not.toContain(token);
+  });
+
+  it('on a terminal, exactly as the README says (no --yes): shows the plan, asks once, and applies on y', async () => {
+    // util-linux script(1) gives the command a real pseudo-terminal; we type the answer once the question shows.
+    const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    const line = [process.execPath, BIN, 'azure', 'setup', ...DEVOPS(), '--dns-server', dns.address].map(quote).join(' ');
+    const terminal = (answer: string) => {
+      const child = spawn('script', ['-qfec', line, '/dev/null'], { cwd: repo, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let answered = false;
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (!answered && out.includes('[y/N]')) {
+          answered = true;
+          child.stdin.write(`${answer}\r`);
+        }
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+      return new Promise<{ code: number | null; out: string }>((resolve) => child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out });
+      }));
+    };
+    const first = await terminal('y');
+    expect(first.code, first.out).toBe(0);
+    expect(first.out.match(/Apply these \d+ changes\? \[y\/N\]/g)).toHaveLength(1);
+    expect(first.out).toMatch(/\[1\/\d+\] Create resource group rg-mta-sts in westeurope: done/);
+    expect(devops.definitions).toHaveLength(1);
+    const second = await terminal('y');
+    expect(second.code, second.out).toBe(0);
+    expect(second.out).toContain('Nothing to change');
+    expect(second.out).not.toContain('[y/N]');
+  });
+
+  it('without a terminal and without --yes it is a usage error and changes nothing', async () => {
+    const r = await setup(DEVOPS());
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('pass --yes');
+    expect(r.err).toContain('usage: mta-sts azure setup');
+    expect(arm.requests).toHaveLength(0);
+    expect(devops.requests).toHaveLength(0);
+  });
+
+  it('without the right to create service connections it does the rest, names the portal step, and a re-run continues', async () => {
+    devops.denied.add('endpoints.create');
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.code).toBe(1);
+    expect(first.err).toMatch(/Create service connection mta-sts-azure .*: failed: .*HTTP 403/);
+    expect(first.out).toContain('By hand: Create service connection mta-sts-azure');
+    expect(first.out).toContain('Project settings > Service connections > New service connection > Azure Resource Manager > Workload identity federation (automatic)');
+    expect(first.out).toContain('Run the same command again to continue from here');
+    expect(first.out).toMatch(/Allow pipeline mta-sts to use service connection mta-sts-azure: skipped/);
+    // The pipeline must not name a connection that does not exist: it would not even start.
+    expect(first.out).toMatch(/Set armServiceConnection: 'mta-sts-azure' in azure-pipelines.yml: skipped/);
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('');
+    // Everything that did not need the connection is done.
+    expect(devops.variableGroups).toHaveLength(1);
+    expect(devops.definitions).toHaveLength(1);
+    expect(arm.sites.get('rg-mta-sts/mta-sts-contoso-com')?.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+
+    devops.denied.clear();
+    const second = await setup([...DEVOPS(), '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    const plan = second.out.slice(0, second.out.indexOf('[1/'));
+    expect(plan).toContain('Create service connection mta-sts-azure');
+    expect(plan).toContain('Allow pipeline mta-sts to use service connection mta-sts-azure');
+    expect(plan).toContain("Set armServiceConnection: 'mta-sts-azure' in azure-pipelines.yml");
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('mta-sts-azure');
+    expect((await git('git', ['status', '--porcelain'], { cwd: repo })).stdout).toBe('');
+    expect(plan).not.toContain('Create Static Web App');
+    expect(plan).not.toContain('variable group');
+    expect(devops.endpoints).toHaveLength(1);
+  });
+
+  it('a service connection whose automatic creation failed: says to delete it, and a re-run after that creates it', async () => {
+    devops.endpoints.push({
+      id: randomUUID(), projectIds: [devops.projects[0]!.id], readyAfterGets: 0,
+      failed: 'Failed to create an app in Microsoft Entra ID. Error: Insufficient privileges to complete the operation.',
+      body: { name: 'mta-sts-azure', type: 'azurerm', url: 'https://management.azure.com/', authorization: { scheme: 'WorkloadIdentityFederation', parameters: {} }, data: { creationMode: 'Automatic' } },
+    });
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.code).toBe(1);
+    expect(first.out).toContain('Service connection mta-sts-azure exists but Azure DevOps reports it failed (Failed to create an app in Microsoft Entra ID.');
+    expect(first.err).toContain('is in a failed state; delete it (Project settings > Service connections > mta-sts-azure > Delete) and run the same command again');
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('');
+    expect(devops.definitions).toHaveLength(1);
+
+    devops.endpoints.length = 0; // the admin deleted it
+    const second = await setup([...DEVOPS(), '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    expect(devops.endpoints).toHaveLength(1);
+    expect(devops.endpoints[0]!.failed).toBeUndefined();
+  });
+
+  it('without the right to create resources in Azure: names the az command that remains, skips what needs it', async () => {
+    setupArm.readOnly = true;
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Create resource group rg-mta-sts in westeurope: failed: HTTP 403: AuthorizationFailed/);
+    expect(r.out).toContain('By hand: Create resource group rg-mta-sts in westeurope: you lack the rights for this step; someone who has them can do it by hand: az group create -n rg-mta-sts -l westeurope');
+    expect(r.out).toMatch(/Create Static Web App mta-sts-contoso-com \(Standard plan\) in westeurope: skipped/);
+    expect(r.out).toMatch(/Create variable group mta-sts .*: skipped/);
+    expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).not.toContain('app:');
+    expect(arm.sites.size).toBe(0);
+  });
+
+  it('an existing variable group: replaces the stale token, keeps the group\'s other variables and secrets', async () => {
+    devops.variableGroups.push({
+      id: 7, name: 'mta-sts', description: 'made by hand', projectIds: [devops.projects[0]!.id],
+      variables: { deployment_token: { value: 'old-token', isSecret: true }, notify: { value: 'ops@contoso.com', isSecret: false }, api_key: { value: 'kept-secret', isSecret: true } },
+    });
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('Update variable group mta-sts in project mail');
+    const token = setupArm.tokens.get('rg-mta-sts/mta-sts-contoso-com')!;
+    expect(devops.variableGroups).toHaveLength(1);
+    expect(devops.variableGroups[0]!.variables).toEqual({
+      deployment_token: { value: token, isSecret: true },
+      notify: { value: 'ops@contoso.com', isSecret: false },
+      api_key: { value: 'kept-secret', isSecret: true },
+    });
+    expect(devops.permissions.get('variablegroup/7')?.get(devops.definitions[0]!.id)).toBe(true);
+  });
+
+  it('without the DevOps flags it sets up Azure and prints what to do in Azure DevOps', async () => {
+    const r = await setup(['--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('Azure DevOps was not set up');
+    expect(r.out).toContain('Pipelines > Library > + Variable group "mta-sts"');
+    expect(devops.requests).toHaveLength(0);
+    expect(arm.sites.has('rg-mta-sts/mta-sts-contoso-com')).toBe(true);
+  });
+
+  it('a DNS host outside Azure: prints the CNAME and says to run again (no wait without a terminal)', async () => {
+    arm.zones.clear();
+    const config = join(repo, 'mta-sts.config.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('# tlsrpt:\n#   rua:\n#     - mailto:tlsrpt@contoso.com', 'tlsrpt:\n  rua:\n    - mailto:tlsrpt@contoso.com'));
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    const site = arm.sites.get('rg-mta-sts/mta-sts-contoso-com')!;
+    expect(r.out).toContain(`mta-sts.contoso.com. 3600 IN CNAME ${site.defaultHostname}.`);
+    expect(r.err).toContain('then run the same command again');
+    expect(r.out).toMatch(/TXT still to publish: _mta-sts\.contoso\.com\. 3600 IN TXT "v=STSv1; id=[A-Za-z0-9]+;"/);
+    expect(r.out).toContain('TLS-RPT still to publish: _smtp._tls.contoso.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@contoso.com"');
+    expect(site.customDomains.size).toBe(0);
+
+    // The user creates the record; the next run binds it.
+    dns.zone.set('mta-sts.contoso.com', { cname: site.defaultHostname });
+    arm.publicCnames.set('mta-sts.contoso.com', site.defaultHostname);
+    const again = await setup([...DEVOPS(), '--yes']);
+    expect(again.code, again.out + again.err).toBe(0);
+    expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('a DNS host outside Azure with --wait-dns: counts down, binds as soon as the CNAME resolves', async () => {
+    arm.zones.clear();
+    const run = start([...DEVOPS(), '--yes', '--wait-dns', '60']);
+    const deadline = Date.now() + 60_000;
+    while (!run.err().includes('waiting for the CNAME of mta-sts.contoso.com') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(run.err()).toMatch(/waiting for the CNAME of mta-sts\.contoso\.com: \d+:\d\d left/);
+    const site = arm.sites.get('rg-mta-sts/mta-sts-contoso-com')!;
+    dns.zone.set('mta-sts.contoso.com', { cname: site.defaultHostname });
+    const r = await run.done;
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('CNAME visible for contoso.com; binding.');
+    expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('a repository on GitHub: the pipeline uses the named GitHub service connection', async () => {
+    await git('git', ['remote', 'set-url', 'origin', 'https://github.com/contoso/mta-sts.git'], { cwd: repo });
+    const missing = await setup([...DEVOPS(), '--yes']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('pass --github-connection NAME');
+    const id = randomUUID();
+    devops.endpoints.push({ id, body: { name: 'github-contoso', type: 'github', url: 'https://github.com' }, projectIds: [devops.projects[0]!.id], readyAfterGets: 0 });
+    const r = await setup([...DEVOPS(), '--yes', '--github-connection', 'github-contoso']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(devops.definitions[0]!.body).toMatchObject({ repository: { type: 'GitHub', id: 'contoso/mta-sts', properties: { connectedServiceId: id } } });
+  });
+
+  it('answering no to the question changes nothing', async () => {
+    let out = '';
+    let asked = '';
+    const code = await runSetup([...DEVOPS(), '--dns-server', dns.address], {
+      out: (t) => (out += t), err: (t) => (out += t), cwd: repo, isTTY: false, stdinIsTTY: true, env,
+    }, {
+      credential: { getToken: async (scopes) => ({ token: [scopes].flat()[0]!.startsWith('499b84ac') ? devops.token : TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }) },
+      armCa: ca.certPem,
+      devopsCaFile: join(dir, 'ca.pem'),
+      confirm: async (question) => { asked = question; return false; },
+    });
+    expect(code).toBe(0);
+    expect(asked).toMatch(/^Apply these \d+ changes\? \[y\/N\] $/);
+    expect(out).toContain('Nothing was changed.');
+    expect(armWrites()).toHaveLength(0);
+    expect(devops.writes()).toHaveLength(0);
+    expect((await git('git', ['status', '--porcelain'], { cwd: repo })).stdout).toBe('');
+  });
+});
+
+describe('pipeline variables in azure-pipelines.yml', () => {
+  it('sets declared variables only, keeping comments, and reports no change when they match', () => {
+    const text = readFileSync(join(ROOT, 'azure-pipelines.yml'), 'utf8');
+    const next = setPipelineVariables(text, { armServiceConnection: 'conn', notDeclared: 'x' });
+    expect(pipelineVariable(next, 'armServiceConnection')).toBe('conn');
+    expect(next).not.toContain('notDeclared');
+    expect(next.split('\n').filter((l) => l.trimStart().startsWith('#'))).toEqual(text.split('\n').filter((l) => l.trimStart().startsWith('#')));
+    expect(setPipelineVariables(next, { armServiceConnection: 'conn' })).toBe(next);
+  });
+});

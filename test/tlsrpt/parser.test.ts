@@ -1,0 +1,280 @@
+// The parser against every real-sender shape: each fixture imitates one sender's deviation, and the test
+// checks both the repaired value and the warning that records the repair.
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MAX_REPORT_BYTES, decodeReport, type ParseOutcome } from '../../src/tlsrpt/parser.ts';
+import type { Report } from '../../src/tlsrpt/model.ts';
+import { DOMAIN, MX, detail, gz, json, mail, plainMail, policyEntry, policyLines, report, reportFileName } from './fixtures.ts';
+
+async function parse(bytes: Uint8Array, fileName = 'report.json', headerDomain?: string): Promise<Report> {
+  const outcome = await decodeReport(bytes, { fileName, ...(headerDomain ? { headerDomain } : {}) });
+  if (!outcome.ok) throw new Error(`expected a report, got: ${outcome.reason}`);
+  return outcome.report;
+}
+
+async function skipped(bytes: Uint8Array, fileName = 'x'): Promise<string> {
+  const outcome: ParseOutcome = await decodeReport(bytes, { fileName });
+  if (outcome.ok) throw new Error('expected the input to be skipped');
+  return outcome.reason;
+}
+
+describe('the RFC 8460 shape', () => {
+  it('reads a conforming report without warnings, by content: JSON, gzip and a report mail give the same report', async () => {
+    const r = report({ policies: [policyEntry({ mxHost: [MX], successful: 120, details: [detail({ resultType: 'certificate-expired', count: 2, mx: MX, ip: '198.51.100.7' })] })] });
+    const fromJson = await parse(json(r), 'anything.bin');
+    expect(fromJson).toMatchObject({
+      organization: 'Google Inc.', start: '2026-03-01T00:00:00.000Z', end: '2026-03-01T23:59:59.000Z', warnings: [],
+      contactInfo: 'smtp-tls-reporting@sender.example',
+    });
+    expect(fromJson.policies).toEqual([{
+      type: 'sts', domain: DOMAIN, policyString: policyLines(), mxHost: [MX], successful: 120, failed: 2,
+      details: [{ resultType: 'certificate-expired', failedSessionCount: 2, receivingMxHostname: MX, sendingMtaIp: '198.51.100.7', receivingIp: '192.0.2.25' }],
+    }]);
+    expect(await parse(gz(r), 'no-extension')).toEqual(fromJson);
+    expect(await parse(mail({ attachment: gz(r) }), 'message.txt')).toEqual(fromJson);
+    expect(await parse(mail({ attachment: json(r), mimeType: 'application/tlsrpt+json', filename: 'r.json' }))).toEqual(fromJson);
+  });
+
+  it('reads JSON with a UTF-8 byte order mark', async () => {
+    const r = await parse(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json(report())]));
+    expect(r.warnings).toEqual([]);
+    expect(r.organization).toBe('Google Inc.');
+  });
+
+  it('finds a report in any attachment, whatever its media type', async () => {
+    const r = await parse(mail({ attachment: gz(report({ org: 'Other' })), mimeType: 'application/octet-stream', filename: 'x.bin' }));
+    expect(r.organization).toBe('Other');
+  });
+});
+
+describe('Microsoft (2023)', () => {
+  it('reads date-range timestamps without a time zone as UTC, with a warning each', async () => {
+    const r = await parse(json(report({ range: 'microsoft-2023', day: '2026-03-04' })));
+    expect([r.start, r.end]).toEqual(['2026-03-04T00:00:00.000Z', '2026-03-04T23:59:59.000Z']);
+    expect(r.warnings).toEqual([
+      'date-range.start-datetime "2026-03-04T00:00:00" has no time zone; read as UTC',
+      'date-range.end-datetime "2026-03-04T23:59:59" has no time zone; read as UTC',
+    ]);
+  });
+
+  it('accepts a missing mx-host without a warning (RFC 8460 makes it optional)', async () => {
+    const r = await parse(json(report()));
+    expect(r.policies[0]!.mxHost).toEqual([]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('decodes a TLSA policy-string sent as a JSON-encoded list inside a one-element list', async () => {
+    const records = ['3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6', '3 1 1 1F3F3D7CD5A35D3D7B4E4B1E9E3C2E6C2F3B4D7E1A9A8F7C6B5D4E3F2A1B0C9D'];
+    const r = await parse(json(report({ policies: [policyEntry({ type: 'tlsa', policyString: [JSON.stringify(records)] })] })));
+    expect(r.policies[0]!.policyString).toEqual(records);
+    expect(r.warnings).toEqual(['policies[0].policy.policy-string is a JSON-encoded list inside a list; decoded']);
+  });
+
+  it('reads a mail whose body is text/html and whose fetch-error details name no sending IP or MX', async () => {
+    const r = report({
+      org: 'Microsoft Corporation',
+      policies: [policyEntry({ successful: 0, details: [detail({ resultType: 'sts-policy-fetch-error', count: 3 })] })],
+    });
+    const parsed = await parse(mail({ attachment: gz(r), bodyType: 'text/html', reportDomain: DOMAIN, submitter: 'microsoft.com' }));
+    expect(parsed.policies[0]!.details).toEqual([{ resultType: 'sts-policy-fetch-error', failedSessionCount: 3 }]);
+    expect(parsed.policies[0]!.failed).toBe(3);
+    expect(parsed.warnings).toEqual([]);
+  });
+});
+
+describe('Google', () => {
+  it('reads mx-host as a list, a policy with max_age before mx, and a day ending 23:59:59Z', async () => {
+    const r = await parse(mail({ attachment: gz(report({ policies: [policyEntry({ mxHost: ['MX1.Contoso.Example.'], policyString: policyLines('testing', ['*.contoso.example'], 'max_age-first') })] })) }));
+    expect(r.policies[0]!.mxHost).toEqual([MX]);
+    expect(r.policies[0]!.policyString).toEqual(['version: STSv1', 'mode: testing', 'max_age: 604800', 'mx: *.contoso.example']);
+    expect(r.end).toBe('2026-03-01T23:59:59.000Z');
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('keeps a no-policy-found policy that names its domain, without asking for a policy-string', async () => {
+    const r = await parse(json(report({ policies: [policyEntry({ type: 'no-policy-found', successful: 48 })] })));
+    expect(r.policies[0]).toMatchObject({ type: 'no-policy-found', domain: DOMAIN, policyString: [], successful: 48, failed: 0 });
+    expect(r.warnings).toEqual([]);
+  });
+});
+
+describe('Mail.ru', () => {
+  it('flags a total that disagrees with its details, counts the total as written, and reads details without IP or MX', async () => {
+    const r = await parse(json(report({
+      org: 'Mail.ru', range: 'mailru', day: '2026-03-05',
+      policies: [policyEntry({
+        policyString: null, successful: 0, failed: 1,
+        details: [detail({ resultType: 'sts-policy-fetch-error', count: 1, reason: 'bad https response code: 404' }), detail({ resultType: 'sts-policy-fetch-error', count: 1, reason: 'Get "https://mta-sts.contoso.example/.well-known/mta-sts.txt": dial tcp: i/o timeout' })],
+      })],
+    })));
+    expect(r.start).toBe('2026-03-05T00:00:00.000Z');
+    expect(r.end).toBe('2026-03-06T00:00:00.000Z');
+    expect(r.policies[0]).toMatchObject({ failed: 1, policyString: [] });
+    expect(r.policies[0]!.details.map((d) => d.failureReasonCode)).toEqual(['bad https response code: 404', 'Get "https://mta-sts.contoso.example/.well-known/mta-sts.txt": dial tcp: i/o timeout']);
+    expect(r.warnings).toEqual([
+      'policies[0].policy.policy-string is missing; the policy senders saw is unknown',
+      'policies[0].summary.total-failure-session-count is 1 but its failure details add up to 2; the total is counted as written',
+    ]);
+  });
+});
+
+describe('Postfix with a TLS-RPT reporter: no-policy-found without policy-domain', () => {
+  const entry = () => report({ org: 'mail.sender.example', policies: [policyEntry({ type: 'no-policy-found', domain: null, successful: 5 })] });
+
+  it('takes the domain from the TLS-Report-Domain header of the mail', async () => {
+    const r = await parse(mail({ attachment: gz(entry()), reportDomain: 'Contoso.Example.' }));
+    expect(r.policies[0]!.domain).toBe(DOMAIN);
+    expect(r.warnings).toEqual(['policies[0].policy.policy-domain is missing; using "contoso.example" from the TLS-Report-Domain header']);
+  });
+
+  it('takes the domain from a submitter!domain!begin!end!id file name', async () => {
+    const r = await parse(gz(entry()), reportFileName('mail.sender.example', DOMAIN, '2026-03-01'));
+    expect(r.policies[0]!.domain).toBe(DOMAIN);
+    expect(r.warnings).toEqual(['policies[0].policy.policy-domain is missing; using "contoso.example" from the file name']);
+  });
+
+  it('ignores the policy, with a warning, when nothing names the domain', async () => {
+    const r = await parse(gz(entry()), 'saved.json.gz');
+    expect(r.policies).toEqual([]);
+    expect(r.warnings).toEqual(['policies[0].policy.policy-domain is missing and neither a TLS-Report-Domain header nor the file name names it; policy ignored']);
+  });
+});
+
+describe('other senders', () => {
+  it('takes a missing organization-name from the TLS-Report-Submitter header, else the file name', async () => {
+    const { 'organization-name': _dropped, ...anonymous } = report();
+    const fromHeader = await parse(mail({ attachment: gz(anonymous), submitter: 'mail.sender.example' }));
+    expect(fromHeader.organization).toBe('mail.sender.example');
+    expect(fromHeader.warnings).toEqual(['organization-name is missing; using "mail.sender.example" from the TLS-Report-Submitter header']);
+    const fromName = await parse(gz(anonymous), reportFileName('sender.example', DOMAIN, '2026-03-01'));
+    expect(fromName.warnings).toEqual(['organization-name is missing; using "sender.example" from the file name']);
+  });
+
+  it('accepts contact-info: null', async () => {
+    const r = await parse(json(report({ contact: null })));
+    expect(r.contactInfo).toBeUndefined();
+    expect(r.warnings).toEqual(['contact-info is null']);
+  });
+
+  it('reads mx-host as a string (RFC 8460 as first published) and strips a leaked "mx:" key', async () => {
+    const asString = await parse(json(report({ policies: [policyEntry({ mxHost: MX })] })));
+    expect(asString.policies[0]!.mxHost).toEqual([MX]);
+    expect(asString.warnings).toEqual(['policies[0].policy.mx-host is a string, not a list (RFC 8460 erratum 6241); read as a list of one']);
+    const leaked = await parse(json(report({ policies: [policyEntry({ mxHost: [`mx: ${MX}`] })] })));
+    expect(leaked.policies[0]!.mxHost).toEqual([MX]);
+    expect(leaked.warnings).toEqual([`policies[0].policy.mx-host entry "mx: ${MX}" carries the policy's "mx:" key; read as "${MX}"`]);
+  });
+
+  it('reads failure counts without any failure-details', async () => {
+    const r = await parse(json(report({ policies: [policyEntry({ failed: 7, details: null })] })));
+    expect(r.policies[0]).toMatchObject({ failed: 7, details: [] });
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('keeps an invalid policy-type and an unknown result type as written', async () => {
+    const r = await parse(json(report({ policies: [policyEntry({ type: 'invalid-policy-type', details: [detail({ resultType: 'Tls-Downgraded', count: 1 })] })] })));
+    expect(r.policies[0]!.type).toBe('invalid-policy-type');
+    expect(r.policies[0]!.details[0]!.resultType).toBe('tls-downgraded');
+    expect(r.warnings).toEqual([
+      'policies[0].policy.policy-type "invalid-policy-type" is not sts, tlsa or no-policy-found; kept as written',
+      'policies[0].failure-details[0].result-type "tls-downgraded" is not an RFC 8460 result type; kept as written',
+    ]);
+  });
+
+  it('normalises domains to lower-case A-labels without a trailing dot, so U-label and A-label reports meet', async () => {
+    const aLabel = await parse(json(report({ policies: [policyEntry({ domain: 'XN--BCHER-KVA.Example.' })] })));
+    const uLabel = await parse(json(report({ policies: [policyEntry({ domain: 'bücher.example' })] })));
+    expect(aLabel.policies[0]!.domain).toBe('xn--bcher-kva.example');
+    expect(aLabel.warnings).toEqual([]);
+    expect(uLabel.policies[0]!.domain).toBe('xn--bcher-kva.example');
+    expect(uLabel.warnings).toEqual(['policies[0].policy.policy-domain "bücher.example" is an internationalized name; counted as "xn--bcher-kva.example"']);
+  });
+
+  it('reads counts sent as numeric strings', async () => {
+    const r = await parse(json(report({ policies: [policyEntry({ successful: '250', failed: '2', details: [detail({ resultType: 'validation-failure', count: '2', mx: MX })] })] })));
+    expect(r.policies[0]).toMatchObject({ successful: 250, failed: 2 });
+    expect(r.policies[0]!.details[0]!.failedSessionCount).toBe(2);
+    expect(r.warnings).toEqual([
+      'policies[0].summary.total-successful-session-count is the string "250", not a number; read as 250',
+      'policies[0].summary.total-failure-session-count is the string "2", not a number; read as 2',
+      'policies[0].failure-details[0].failed-session-count is the string "2", not a number; read as 2',
+    ]);
+  });
+
+  it('sums the details when total-failure-session-count is missing', async () => {
+    const r = await parse(json(report({ policies: [policyEntry({ failed: null, details: [detail({ resultType: 'validation-failure', count: 2, mx: MX }), detail({ resultType: 'certificate-expired', count: 3, mx: MX })] })] })));
+    expect(r.policies[0]!.failed).toBe(5);
+    expect(r.warnings).toEqual(['policies[0].summary.total-failure-session-count is missing; using 5, the sum of the failure details']);
+  });
+
+  it('splits a policy-string sent as one string into lines', async () => {
+    const r = await parse(json(report({ policies: [policyEntry({ policyString: 'version: STSv1\nmode: testing\nmx: *.contoso.example\nmax_age: 604800\n' })] })));
+    expect(r.policies[0]!.policyString).toEqual(policyLines());
+    expect(r.warnings).toEqual(['policies[0].policy.policy-string is a string, not a list of lines; split into lines']);
+  });
+});
+
+describe('files that are no report are skipped with a reason, never a crash', () => {
+  it.each([
+    ['a plain mail', plainMail(), /^a mail message without a TLS-RPT report \(no attachment\)$/],
+    ['a truncated gzip', gz(report()).subarray(0, 40), /^gzip data that is truncated or corrupt \(unexpected end of file\)$/],
+    ['JSON of another shape', Buffer.from('{"feedback": {"report_metadata": {}}}'), /^JSON that is not a TLS-RPT report/],
+    ['a JSON list', Buffer.from('[1, 2]'), /^JSON that is not a TLS-RPT report/],
+    ['broken JSON', Buffer.from('{"organization-name": '), /^not valid JSON/],
+    ['a text file', Buffer.from('# notes\nnothing here\n'), /^not a TLS-RPT report: neither JSON, gzip nor a mail message$/],
+    ['an empty file', Buffer.alloc(0), /^not a TLS-RPT report/],
+    ['a report without a date', Buffer.from(JSON.stringify({ ...report(), 'date-range': { 'start-datetime': 'yesterday' } })), /^a report without a usable date-range.start-datetime \("yesterday" is not an RFC 3339 date-time\)$/],
+    ['a report mail with a broken attachment', mail({ attachment: gz(report()).subarray(0, 30) }), /^a report mail whose report cannot be read: its application\/tlsrpt\+gzip part is gzip data that is truncated or corrupt/],
+  ])('%s', async (_, bytes, reason) => {
+    expect(await skipped(bytes)).toMatch(reason);
+  });
+
+  it(`stops a decompression bomb at ${MAX_REPORT_BYTES / 1024 / 1024} MiB without inflating it`, async () => {
+    // 60 MiB of spaces inside a JSON object compresses to about 60 KiB.
+    const bomb = gzipSync(Buffer.concat([Buffer.from('{"a":"'), Buffer.alloc(60 * 1024 * 1024, 0x20), Buffer.from('"}')]));
+    expect(bomb.byteLength).toBeLessThan(200_000);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(await skipped(bomb)).toBe('gzip data that inflates to more than 50 MiB (the limit); not read');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(MAX_REPORT_BYTES + 16 * 1024 * 1024);
+  });
+});
+
+describe('never throws', () => {
+  it('for any bytes, as JSON, gzip or mail', async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.constantFrom('raw', 'gzip', 'mail', 'json-prefix'), async (bytes, wrap) => {
+      const input = wrap === 'gzip' ? gzipSync(bytes) : wrap === 'mail' ? mail({ attachment: Buffer.from(bytes) })
+        : wrap === 'json-prefix' ? Buffer.concat([Buffer.from('{"policies": ['), bytes]) : Buffer.from(bytes);
+      const outcome = await decodeReport(input, { fileName: 'x' });
+      expect(typeof (outcome.ok ? outcome.report.organization : outcome.reason)).toBe('string');
+    }), { numRuns: 300 });
+  });
+
+  it('for a report whose every field is replaced by any JSON value', async () => {
+    const base = report({ policies: [policyEntry({ mxHost: [MX], details: [detail({ resultType: 'validation-failure', count: 1, mx: MX })] })] });
+    const paths: string[][] = [
+      ['organization-name'], ['report-id'], ['contact-info'], ['date-range'], ['date-range', 'start-datetime'], ['policies'],
+      ['policies', '0'], ['policies', '0', 'policy'], ['policies', '0', 'policy', 'policy-type'], ['policies', '0', 'policy', 'policy-string'],
+      ['policies', '0', 'policy', 'policy-domain'], ['policies', '0', 'policy', 'mx-host'], ['policies', '0', 'summary'],
+      ['policies', '0', 'summary', 'total-failure-session-count'], ['policies', '0', 'failure-details'],
+      ['policies', '0', 'failure-details', '0'], ['policies', '0', 'failure-details', '0', 'failed-session-count'],
+      ['policies', '0', 'failure-details', '0', 'receiving-mx-hostname'],
+    ];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...paths), fc.jsonValue(), async (path, value) => {
+      const copy = structuredClone(base) as Record<string, unknown>;
+      let node = copy as Record<string, unknown>;
+      for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+      node[path.at(-1)!] = value;
+      const outcome = await decodeReport(json(copy), { fileName: 'x.json' });
+      if (outcome.ok) {
+        for (const p of outcome.report.policies) {
+          expect(Number.isSafeInteger(p.successful) && p.successful >= 0).toBe(true);
+          expect(Number.isSafeInteger(p.failed) && p.failed >= 0).toBe(true);
+          expect(p.mxHost.every((h) => typeof h === 'string')).toBe(true);
+        }
+      } else {
+        expect(outcome.reason).toMatch(/\S/);
+      }
+    }), { numRuns: 500 });
+  });
+});

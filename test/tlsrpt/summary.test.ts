@@ -1,0 +1,68 @@
+// Aggregation: reports group by their start date in UTC (senders end the day at 23:59:59 or at 00:00 of the
+// next day), duplicates count once, and the three failure tables add up.
+import { describe, expect, it } from 'vitest';
+import { parseReportJson } from '../../src/tlsrpt/parser.ts';
+import { organizationDays, ReportSet, summarize } from '../../src/tlsrpt/summary.ts';
+import { DOMAIN, MX, detail, policyEntry, report, type Json } from './fixtures.ts';
+
+function add(set: ReportSet, r: Json, file: string): boolean {
+  const outcome = parseReportJson(JSON.stringify(r), { fileName: file });
+  if (!outcome.ok) throw new Error(outcome.reason);
+  return set.add(outcome.report, file, 'sha');
+}
+
+describe('summarize', () => {
+  it('puts a Google day (to 23:59:59Z), a Mail.ru day (to 00:00Z next day) and a Microsoft day (no zone) on their start date', () => {
+    const set = new ReportSet();
+    add(set, report({ org: 'Google Inc.', day: '2026-03-01', range: 'google' }), 'g.json');
+    add(set, report({ org: 'Mail.ru', day: '2026-03-01', range: 'mailru' }), 'm.json');
+    add(set, report({ org: 'Microsoft Corporation', day: '2026-03-01', range: 'microsoft-2023' }), 'ms.json');
+    const [s] = summarize(set);
+    expect(s!.days).toEqual(['2026-03-01']);
+    expect(s!.daily).toEqual([{ day: '2026-03-01', successful: 300, failed: 0 }]);
+    expect(organizationDays(set)).toEqual([
+      { organization: 'Google Inc.', days: ['2026-03-01'] },
+      { organization: 'Mail.ru', days: ['2026-03-01'] },
+      { organization: 'Microsoft Corporation', days: ['2026-03-01'] },
+    ]);
+  });
+
+  it('counts a report once per (organization-name, report-id), keeping the first', () => {
+    const set = new ReportSet();
+    expect(add(set, report({ id: 'same' }), 'a.eml')).toBe(true);
+    expect(add(set, report({ id: 'same' }), 'b.json.gz')).toBe(false);
+    expect(add(set, report({ id: 'same', org: 'Other' }), 'c.json')).toBe(true);
+    expect(set.reports.map((r) => r.file)).toEqual(['a.eml', 'c.json']);
+    expect(set.skipped).toEqual([{ file: 'b.json.gz', reason: 'duplicate of a.eml (same organization-name and report-id)' }]);
+    expect(summarize(set)[0]!.successful).toBe(200);
+  });
+
+  it('breaks failures down by result type, receiving MX and organisation, and into the matrix', () => {
+    const set = new ReportSet();
+    add(set, report({ org: 'Google Inc.', id: '1', policies: [policyEntry({ successful: 96, details: [detail({ resultType: 'certificate-expired', count: 3, mx: MX }), detail({ resultType: 'starttls-not-supported', count: 1, mx: 'mx2.contoso.example' })] })] }), '1.json');
+    add(set, report({ org: 'Mail.ru', id: '2', policies: [policyEntry({ successful: 0, details: [detail({ resultType: 'sts-policy-fetch-error', count: 2 })] })] }), '2.json');
+    add(set, report({ org: 'Google Inc.', id: '3', policies: [policyEntry({ type: 'tlsa', domain: DOMAIN, successful: 5, policyString: ['3 1 1 AB'] })] }), '3.json');
+    const [sts, tlsa] = summarize(set);
+    expect(sts).toMatchObject({
+      domain: DOMAIN, type: 'sts', successful: 96, failed: 6, reports: 2,
+      failures: { 'certificate-expired': 3, 'sts-policy-fetch-error': 2, 'starttls-not-supported': 1 },
+      failuresByMx: { [MX]: 3, '(not given)': 2, 'mx2.contoso.example': 1 },
+      failuresByOrganization: { 'Google Inc.': 4, 'Mail.ru': 2 },
+    });
+    expect(sts!.failureRate).toBeCloseTo(6 / 102);
+    expect(sts!.matrix).toEqual([
+      { resultType: 'certificate-expired', mx: MX, organization: 'Google Inc.', sessions: 3 },
+      { resultType: 'sts-policy-fetch-error', mx: '(not given)', organization: 'Mail.ru', sessions: 2 },
+      { resultType: 'starttls-not-supported', mx: 'mx2.contoso.example', organization: 'Google Inc.', sessions: 1 },
+    ]);
+    expect(tlsa).toMatchObject({ type: 'tlsa', successful: 5, failed: 0, failureRate: 0 });
+  });
+
+  it('--since leaves out reports that start before the day', () => {
+    const set = new ReportSet('2026-03-02');
+    add(set, report({ day: '2026-03-01', id: 'a' }), 'a.json');
+    add(set, report({ day: '2026-03-02', id: 'b' }), 'b.json');
+    expect(set.reports.map((r) => r.reportId)).toEqual(['b']);
+    expect(set.older).toBe(1);
+  });
+});
