@@ -65,6 +65,11 @@ export interface SetupRequest {
   /** Azure DevOps' name of the cloud (AzureCloud, AzureUSGovernment, AzureChinaCloud) and its ARM URL. */
   cloud: { environment: string; armUrl: string };
   resourceGroup: string;
+  /**
+   * Nobody named the resource group (no flag, no hosting.resource_group): setup may then put the app beside the
+   * Azure DNS zones, so the pipeline's connection, scoped to that one group, can also write their records.
+   */
+  resourceGroupIsDefault?: boolean;
   app: string;
   region: string;
   dnsResourceGroup?: string;
@@ -256,6 +261,13 @@ export class Setup {
 
   private async observe(): Promise<void> {
     const { r, state } = this;
+    if (r.resourceGroupIsDefault && !r.dnsResourceGroup) {
+      await this.findDnsZones();
+      if (r.dnsResourceGroup && !(await this.groupExists(r.resourceGroup))) {
+        r.resourceGroup = r.dnsResourceGroup;
+        this.line(`Using resource group ${r.resourceGroup} for the app too: the pipeline's connection, scoped to it, can then write the DNS records.`);
+      }
+    }
     try {
       await this.resources.resourceGroups.get(r.resourceGroup);
       state.rgExists = true;
@@ -299,6 +311,16 @@ export class Setup {
     state.homeStale = (await site.staleFiles(r.config, resolve(r.cwd, 'home'))).length > 0;
     state.uncommitted = await this.uncommittedFiles();
     if (r.devops) await this.observeDevOps(r.devops);
+  }
+
+  private async groupExists(name: string): Promise<boolean> {
+    try {
+      await this.resources.resourceGroups.get(name);
+      return true;
+    } catch (e) {
+      if (statusOf(e) !== 404) throw new StepFailure(`cannot read resource group ${name}: ${describe(e)}`);
+      return false;
+    }
   }
 
   /**

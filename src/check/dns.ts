@@ -56,24 +56,32 @@ export async function resolveTxtFollowingCnames(
     // An answer holding only a CNAME comes back as an empty TXT list: follow the CNAME then.
     if (txt.ok ? txt.value.length > 0 : !txt.missing) return { chain, result: txt };
     const cname = await lookup(current, signal, () => resolver.resolveCname(current), 'CNAME');
-    const target = cname.ok ? cname.value[0] : undefined;
-    if (!target || chain.includes(target)) {
+    const target = cname.ok ? cname.value[0]?.replace(/\.$/, '').toLowerCase() : undefined;
+    if (!target) {
       return { chain, result: { ok: false, missing: true, finding: { status: 'fail', code: 'dns-no-record', message: `no TXT record at ${name}` } } };
+    }
+    if (chain.includes(target)) {
+      // A loop is a broken zone, not a missing record: senders get SERVFAIL or nothing, and the fix is the CNAME.
+      const loop = [...chain, target].join(' → ');
+      return { chain, result: { ok: false, missing: false, finding: { status: 'fail', code: 'dns-cname-loop', message: `CNAME loop: ${loop}; point ${chain[chain.length - 1]} at a name holding the TXT record` } } };
     }
     chain.push(target);
   }
   return { chain, result: { ok: false, missing: false, finding: { status: 'fail', code: 'dns-cname-loop', message: `more than ${MAX_CNAME_HOPS} CNAMEs from ${name}` } } };
 }
 
-/** A and AAAA of a host, IPv4 first; a failure only when neither family has an address. */
+/**
+ * AAAA and A of a host, every address, each family in the order the resolver returned it, IPv6 first as
+ * RFC 6724's default policy and senders order them; a failure only when neither family has an address.
+ */
 export async function resolveAddresses(resolver: Resolver, host: string, signal: AbortSignal): Promise<Lookup<string[]>> {
-  const [v4, v6] = await Promise.all([
-    lookup(host, signal, () => resolver.resolve4(host), 'A'),
+  const [v6, v4] = await Promise.all([
     lookup(host, signal, () => resolver.resolve6(host), 'AAAA'),
+    lookup(host, signal, () => resolver.resolve4(host), 'A'),
   ]);
-  const addresses = [...(v4.ok ? v4.value : []), ...(v6.ok ? v6.value : [])];
+  const addresses = [...(v6.ok ? v6.value : []), ...(v4.ok ? v4.value : [])];
   if (addresses.length > 0) return { ok: true, value: addresses };
-  const failed = [v4, v6].find((r) => !r.ok && !r.missing);
+  const failed = [v6, v4].find((r) => !r.ok && !r.missing);
   if (failed && !failed.ok) return failed;
   return { ok: false, missing: true, finding: { status: 'fail', code: 'dns-no-address', message: `${host} has no A or AAAA record` } };
 }

@@ -2,7 +2,7 @@
 import { mxMatches } from '../rfc/hostname.ts';
 import type { Policy } from '../rfc/policy.ts';
 import type { Lookup } from './dns.ts';
-import { matchingPattern, type MxHost } from './mx-checks.ts';
+import { matchingPattern, mxHosts, type MxHost } from './mx-checks.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
 
 const EXO_MX = '*.mail.protection.outlook.com';
@@ -16,7 +16,7 @@ export interface MxFailures {
 
 export function checkExchange(domain: string, policy: Policy | undefined, mx: Lookup<MxHost[]>, failures: MxFailures): CheckResult {
   const findings: Finding[] = [];
-  const hosts = mx.ok ? mx.value.map((m) => m.host) : [];
+  const hosts = mxHosts(mx).map((m) => m.host);
 
   if (/(^|\.)onmicrosoft\.com$/i.test(domain)) {
     findings.push({ status: 'fail', code: 'exo-onmicrosoft', message: `${domain} is a Microsoft-managed onmicrosoft.com domain; MTA-STS cannot be published for it — use your own domains` });

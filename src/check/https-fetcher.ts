@@ -1,6 +1,7 @@
 // The production PolicyFetcher: one HTTPS GET, the way RFC 8461 §3.3 tells senders to fetch.
 import { request, type RequestOptions } from 'node:https';
 import { createSecureContext, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { maxHeaderSize } from 'node:http';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { describeTls } from './certificate.ts';
@@ -86,14 +87,23 @@ export function createPolicyFetcher(options: FetcherOptions = {}): PolicyFetcher
           res.on('error', (e: NodeJS.ErrnoException) => finish({ stage: 'response', code: e.code ?? 'error', message: e.message }));
         });
         req.on('error', (e: NodeJS.ErrnoException) => {
-          const stage = result.status !== undefined ? 'response' : result.tls || !isConnectError(e) ? 'tls' : 'connect';
-          finish({ stage, code: e.code ?? 'error', message: e.message });
+          // Once the handshake completed, whatever breaks is the HTTP response (a close mid-headers, headers
+          // too large), not TLS.
+          const stage = result.status !== undefined || result.tls ? 'response' : isConnectError(e) ? 'connect' : 'tls';
+          finish({ stage, code: e.code ?? 'error', message: stage === 'response' ? responseError(e) : e.message });
         });
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort);
         req.end();
       }),
   };
+}
+
+// Node's messages for these ("socket hang up", "Parse Error: Header overflow") do not say what the server did.
+function responseError(e: NodeJS.ErrnoException): string {
+  if (e.code === 'HPE_HEADER_OVERFLOW') return `the response headers are larger than ${maxHeaderSize / 1024} KiB (${e.code})`;
+  if (e.code === 'ECONNRESET') return `the server closed the connection before the response was complete (${e.message})`;
+  return e.message;
 }
 
 function isConnectError(e: NodeJS.ErrnoException): boolean {

@@ -13,22 +13,103 @@ export interface Resolver {
   resolveCname(name: string): Promise<string[]>;
 }
 
-export interface ResolverOptions {
+/** Where lookups come from. */
+export interface Dns {
+  /**
+   * The resolver for one domain's lookups. When `signal` aborts (the domain's deadline), its lookups
+   * still in flight are cancelled, so nothing outlives the deadline, the process included.
+   */
+  forDomain(signal: AbortSignal): Resolver;
+}
+
+export interface DnsOptions {
   /** `HOST:PORT`, `HOST` or `[IPv6]:PORT`; when absent the system's resolvers (/etc/resolv.conf) are used. */
   server?: string;
-  /** Per-try timeout in ms. */
+  /** The first try's timeout in ms; the resolver (c-ares) doubles it for each retry. */
   timeoutMs?: number;
   tries?: number;
+  /** Queries in flight at once, over all domains. */
+  maxInFlight?: number;
+}
+
+// A lost UDP answer costs one first-try timeout: 1 s, then retries at about 3 and 7 s (c-ares doubles
+// the timeout), within any deadline; a slow answer to an earlier try is still taken.
+const FIRST_TRY_MS = 1000;
+const TRIES = 4;
+// Enough for the default 32 domains' few parallel lookups each; bursts far beyond it overflow socket
+// buffers on the way and lose answers, so more domains at once queue here instead.
+const MAX_IN_FLIGHT = 128;
+
+/**
+ * The production resolvers. They serve every lookup — TXT, MX, CNAME and the A/AAAA used to connect —
+ * so `--dns-server` really applies to all of them (the OS resolver, getaddrinfo, is never used).
+ */
+export function createDns(options: DnsOptions = {}): Dns {
+  const slots = new Slots(options.maxInFlight ?? MAX_IN_FLIGHT);
+  return {
+    forDomain(signal) {
+      // One resolver per domain: cancel() ends every query of a resolver, and only this domain's must end.
+      const resolver = new NodeResolver({ timeout: options.timeoutMs ?? FIRST_TRY_MS, tries: options.tries ?? TRIES });
+      if (options.server !== undefined) resolver.setServers([options.server]);
+      if (signal.aborted) resolver.cancel();
+      else signal.addEventListener('abort', () => resolver.cancel(), { once: true });
+      const query = <T>(run: () => Promise<T>): Promise<T> => slots.run(signal, run);
+      return {
+        resolveTxt: (name) => query(() => resolver.resolveTxt(name)),
+        resolveMx: (name) => query(() => resolver.resolveMx(name)),
+        resolve4: (name) => query(() => resolver.resolve4(name)),
+        resolve6: (name) => query(() => resolver.resolve6(name)),
+        resolveCname: (name) => query(() => resolver.resolveCname(name)),
+      };
+    },
+  };
 }
 
 /**
- * The production resolver. One resolver serves every lookup — TXT, MX, CNAME and the A/AAAA used to
- * connect — so `--dns-server` really applies to all of them (the OS resolver, getaddrinfo, is never used).
+ * One resolver for one-off lookups outside a domain check (the azure commands), with the same retries and
+ * `--dns-server` handling; its lookups end with the caller's own timeout, not a domain's deadline.
  */
-export function createResolver(options: ResolverOptions = {}): Resolver {
-  const resolver = new NodeResolver({ timeout: options.timeoutMs ?? 5000, tries: options.tries ?? 2 });
+export function createResolver(options: Omit<DnsOptions, 'maxInFlight'> = {}): Resolver {
+  const resolver = new NodeResolver({ timeout: options.timeoutMs ?? FIRST_TRY_MS, tries: options.tries ?? TRIES });
   if (options.server !== undefined) resolver.setServers([options.server]);
   return resolver;
+}
+
+/** At most `size` tasks at once; the others wait in order, and leave the queue when their signal aborts. */
+class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await this.wait(signal);
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight on
+      else this.running--;
+    }
+  }
+
+  private wait(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const at = this.waiting.indexOf(go);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(Object.assign(new Error('deadline'), { code: 'EDEADLINE' }));
+      };
+      const go = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      if (signal.aborted) return onAbort();
+      this.waiting.push(go);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
 }
 
 /** Validates a `--dns-server` value; returns an error message, or undefined when it is usable. */
@@ -113,8 +194,15 @@ export interface SmtpProbe {
 
 /** All I/O of one checker run. */
 export interface CheckIO {
-  resolver: Resolver;
+  dns: Dns;
   fetcher: PolicyFetcher;
   smtp: SmtpProbe;
   now: () => Date;
+}
+
+/** The I/O of one domain's checks: the run's, with the domain's own resolver and deadline. */
+export interface DomainIO extends Omit<CheckIO, 'dns'> {
+  resolver: Resolver;
+  /** When the domain's deadline passes, in performance.now() time: what the addresses of a host share. */
+  deadline: number;
 }

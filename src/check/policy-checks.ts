@@ -1,10 +1,12 @@
 // Check 2, fetching https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.3), and check 3, parsing
 // what came back (RFC 8461 §3.2).
+import { performance } from 'node:perf_hooks';
 import { formatDiagnostic } from '../rfc/diagnostic.ts';
 import { parsePolicy, MAX_POLICY_BYTES, POLICY_PATH, type Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
 import { resolveAddresses } from './dns.ts';
-import type { CheckIO, FetchResult, TlsInfo } from './io.ts';
+import { isLocalNetworkError, tryInTurn, type Attempt } from './attempts.ts';
+import type { DomainIO, FetchError, FetchResult, TlsInfo } from './io.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
 
 /** What the fetch produced for the later checks: the body only when a sender would have read one. */
@@ -16,8 +18,15 @@ export interface FetchOutcome {
   certPending?: boolean;
 }
 
-/** What the fetch needs of the checker's I/O (the azure commands reuse it without an SMTP probe). */
-export type PolicyFetchIO = Pick<CheckIO, 'resolver' | 'fetcher'>;
+// RFC 9110 §15.4: the redirecting 3xx codes. 304 Not Modified (and 300, 305, 306) redirect nowhere.
+const REDIRECTS = [301, 302, 303, 307, 308];
+
+/**
+ * What the fetch needs of a domain's I/O (the azure commands reuse it without an SMTP probe). Without a
+ * `deadline` (the azure commands only pass a signal), the addresses share DEFAULT_FETCH_BUDGET_MS.
+ */
+export type PolicyFetchIO = Pick<DomainIO, 'resolver' | 'fetcher'> & { deadline?: number };
+const DEFAULT_FETCH_BUDGET_MS = 20_000;
 
 /** Azure Static Web Apps answers for a custom domain with its default certificate until the managed one is issued. */
 const SWA_DEFAULT_CERT = '*.azurestaticapps.net';
@@ -31,12 +40,28 @@ export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal
     const hint = addresses.missing ? `; point mta-sts.${domain} at the Static Web App with a CNAME` : '';
     return { result: combine('policy-fetch', [{ ...f, code: 'policy-host-unresolved', message: `${f.message}${hint}` }], evidence) };
   }
-  const address = addresses.value[0]!;
   evidence.addresses = addresses.value;
-  const fetched = await io.fetcher.fetch({ host, address, signal });
+  const list = addresses.value.slice(0, MAX_ADDRESS_ATTEMPTS);
+  // Like an HTTP client, the next address only when this one cannot be reached.
+  const deadline = io.deadline ?? performance.now() + DEFAULT_FETCH_BUDGET_MS;
+  const attempts = await tryInTurn(list, signal, deadline, (address, s) => io.fetcher.fetch({ host, address, signal: s }), (r) => !unreachable(r));
+  const final = attempts[attempts.length - 1] ?? { address: list[0]!, result: deadlinePassed(), cutShort: false };
+  const { address, result: fetched } = final;
+  if (attempts.length > 1) evidence.attempts = attempts.map((a) => ({ address: a.address, ...(a.result.error ? { error: attemptError(a) } : {}) }));
   Object.assign(evidence, fetchEvidence(fetched));
 
   const findings: Finding[] = [];
+  const failedBefore = attempts.slice(0, -1);
+  if (!unreachable(fetched)) {
+    // Reached at last: the addresses before it cost senders time, or the policy when they try only one.
+    for (const a of failedBefore.filter((a) => !isLocalNetworkError(a.result.error?.code))) {
+      findings.push({
+        status: 'warn',
+        code: 'policy-address-unreachable',
+        message: `${host} (${a.address}): ${attemptError(a).message}; it answered at ${address}, but senders that try ${a.address} first wait or give up — fix or remove that address`,
+      });
+    }
+  }
   const pending = (why: string): Finding => ({
     status: allowPendingCert ? 'warn' : 'fail',
     code: 'policy-cert-pending',
@@ -57,7 +82,10 @@ export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal
   const error = fetched.error;
   if (error) {
     const where = `${host} (${address})`;
-    if (error.stage === 'connect') {
+    if (error.stage === 'connect' && attempts.length > 1) {
+      const each = attempts.map((a) => `${a.address}: ${attemptError(a).code}`).join('; ');
+      findings.push({ status: 'fail', code: 'policy-connect-failed', message: `cannot reach ${host} at any of its addresses (${each})` });
+    } else if (error.stage === 'connect') {
       findings.push({ status: 'fail', code: 'policy-connect-failed', message: `cannot connect to ${where}: ${error.code}` });
     } else if (error.stage === 'tls' && /unrecognized.name/i.test(error.message)) {
       findings.push(pending('the TLS handshake fails on the name'));
@@ -67,16 +95,18 @@ export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal
       findings.push({ status: 'fail', code: 'policy-tls-failed', message: `TLS handshake with ${where} failed: ${error.message}` });
     } else if (error.stage === 'timeout') {
       const got = fetched.status !== undefined ? ` (HTTP ${fetched.status}, ${fetched.body?.length ?? 0} bytes received so far)` : '';
-      findings.push({ status: 'fail', code: 'policy-timeout', message: `${host}: ${error.message}${got}; senders give up after about a minute` });
+      const others = failedBefore.length > 0 ? ` (and before it: ${failedBefore.map((a) => `${a.address}: ${attemptError(a).message}`).join('; ')})` : '';
+      findings.push({ status: 'fail', code: 'policy-timeout', message: `${where}: ${error.message}${got}${others}; senders give up after about a minute` });
     } else {
-      findings.push({ status: 'fail', code: 'policy-response-failed', message: `${host}: the response broke off (${error.message})` });
+      const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'policy-headers-too-large' : 'policy-response-failed';
+      findings.push({ status: 'fail', code, message: `${where}: the TLS handshake succeeded, then the HTTP response failed: ${error.message}` });
     }
   }
 
   const status = fetched.status;
   const contentType = headerValue(fetched.headers?.['content-type']);
   if (status !== undefined && !error) {
-    if (status >= 300 && status < 400) {
+    if (REDIRECTS.includes(status)) {
       const location = headerValue(fetched.headers?.location) ?? '(no Location header)';
       findings.push({
         status: 'fail',
@@ -104,6 +134,25 @@ export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal
   const readable = status === 200 && !error && !fetched.truncated;
   const certPending = findings.some((f) => f.code === 'policy-cert-pending');
   return { result: combine('policy-fetch', findings, evidence), body: readable ? fetched.body : undefined, contentType, certPending };
+}
+
+/** More addresses than this are not tried: a zone cannot make one check open unbounded connections. */
+const MAX_ADDRESS_ATTEMPTS = 10;
+
+/** Nothing answered at this address: no connection, or no response before its time ran out. */
+function unreachable(r: FetchResult): boolean {
+  return r.error !== undefined && (r.error.stage === 'connect' || (r.error.stage === 'timeout' && !r.tls && r.status === undefined));
+}
+
+function deadlinePassed(): FetchResult {
+  return { elapsedMs: 0, error: { stage: 'timeout', code: 'timeout', message: 'the check deadline passed' } };
+}
+
+/** An attempt's error, saying so when it was this address's share of the deadline that ran out. */
+function attemptError(a: Attempt<FetchResult>): FetchError {
+  const error = a.result.error ?? { stage: 'response', code: 'none', message: 'no error' };
+  if (!a.cutShort) return error;
+  return { ...error, message: `no answer within ${(a.shareMs ?? 0) / 1000} s, its share of the deadline` };
 }
 
 function fetchEvidence(fetched: FetchResult): Record<string, unknown> {

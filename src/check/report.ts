@@ -19,12 +19,32 @@ const COLUMN: Record<CheckName, string> = {
 const CELL: Record<Status, string> = { pass: 'ok', warn: 'warn', fail: 'FAIL' };
 const BOUNCE = 'enforce-would-bounce';
 
+// What a remote server may put in a message must not steer the terminal: C0 controls (TAB, LF and CR too,
+// since one finding is one line and a CR could overwrite a row), DEL, the C1 controls (U+009B is a CSI) and
+// the bidirectional overrides and isolates that reorder what is shown. They are shown as escapes instead.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// The same without C0, which JSON.stringify escapes inside strings (outside them, LF is its own indentation).
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` with every control character replaced by a visible escape such as `\x1b` or `\u{202e}`. */
+export function printable(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.codePointAt(0)!;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** JSON with the controls JSON.stringify leaves raw (DEL, C1, bidi) written as \u escapes: same value, no raw controls. */
+function jsonText(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function renderTable(reports: DomainReport[]): string {
   // The config column appears only when a config was compared.
   const shown = CHECKS.filter((c) => reports.some((r) => r.checks.some((x) => x.check === c)));
   const header = ['DOMAIN', ...shown.map((c) => COLUMN[c]), 'RESULT'];
   const rows = reports.map((r) => [
-    r.domain,
+    printable(r.domain),
     ...shown.map((c) => {
       const check = r.checks.find((x) => x.check === c);
       return check ? CELL[check.status] : '-';
@@ -47,13 +67,13 @@ export function renderFindings(reports: DomainReport[]): string {
   if (items.length === 0) return `\n${summary}`;
   const lines = items.map((i) => {
     const mark = i.code === BOUNCE ? '!!' : CELL[i.status].padEnd(4);
-    return `${mark} ${i.domain} ${i.check} [${i.code}] ${i.message}`;
+    return `${mark} ${printable(i.domain)} ${i.check} [${i.code}] ${printable(i.message)}`;
   });
   return `\nfindings:\n${lines.join('\n')}\n\n${summary}`;
 }
 
 export function renderJson(reports: DomainReport[]): string {
-  return JSON.stringify(reports, null, 2) + '\n';
+  return jsonText(reports, 2) + '\n';
 }
 
 export function renderJunit(reports: DomainReport[]): string {
@@ -62,11 +82,13 @@ export function renderJunit(reports: DomainReport[]): string {
   const failures = reports.reduce((n, r) => n + count(r), 0);
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mta-sts check" tests="${tests}" failures="${failures}" errors="0">`];
   for (const r of reports) {
-    out.push(`  <testsuite name="${xml(r.domain)}" tests="${r.checks.length}" failures="${count(r)}" errors="0" skipped="0">`);
+    out.push(`  <testsuite name="${xml(printable(r.domain))}" tests="${r.checks.length}" failures="${count(r)}" errors="0" skipped="0">`);
     for (const c of r.checks) {
-      out.push(`    <testcase classname="${xml(r.domain)}" name="${xml(c.check)}">`);
-      const detail = `${c.code}: ${c.message}${c.evidence ? `\n\nevidence: ${JSON.stringify(c.evidence, null, 2)}` : ''}`;
-      if (c.status === 'fail') out.push(`      <failure type="${xml(c.code)}" message="${xml(c.message)}">${xml(detail)}</failure>`);
+      out.push(`    <testcase classname="${xml(printable(r.domain))}" name="${xml(c.check)}">`);
+      // Shown by Azure DevOps as text: the same visible escapes as on the terminal, not silently dropped.
+      const message = printable(c.message);
+      const detail = `${c.code}: ${message}${c.evidence ? `\n\nevidence: ${jsonText(c.evidence, 2)}` : ''}`;
+      if (c.status === 'fail') out.push(`      <failure type="${xml(c.code)}" message="${xml(message)}">${xml(detail)}</failure>`);
       else out.push(`      <system-out>${xml(`${c.status}: ${detail}`)}</system-out>`);
       out.push('    </testcase>');
     }
@@ -77,7 +99,8 @@ export function renderJunit(reports: DomainReport[]): string {
 }
 
 // XML 1.0 §2.2 allows only TAB, LF, CR and U+0020 upwards (no surrogate halves, no U+FFFE/U+FFFF);
-// the rest are dropped, then the five markup characters are escaped.
+// the rest are dropped (a backstop: remote text was made printable before), then the five markup
+// characters are escaped.
 function xml(text: string): string {
   return text
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')

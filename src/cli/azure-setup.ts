@@ -179,6 +179,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     subscription,
     cloud: { environment, armUrl: CLOUDS[environment] },
     resourceGroup: values['resource-group'] ?? config.hosting.resource_group ?? DEFAULT_RESOURCE_GROUP,
+    resourceGroupIsDefault: values['resource-group'] === undefined && config.hosting.resource_group === undefined,
     app: values.app ?? config.hosting.app ?? defaultAppName(config),
     region,
     dnsResourceGroup: values['dns-resource-group'] ?? config.hosting.dns_resource_group,

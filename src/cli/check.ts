@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { ciFormat, SUCCEEDED_WITH_ISSUES } from '../ci/annotations.ts';
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
-import { createResolver, dnsServerError, type CheckIO } from '../check/io.ts';
+import { createDns, dnsServerError, type CheckIO } from '../check/io.ts';
+import { toALabels } from '../check/names.ts';
 import { renderFindings, renderJson, renderJunit, renderTable, writeFileAtomic } from '../check/report.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
 import { createSmtpProbe } from '../check/smtp-probe.ts';
@@ -24,7 +25,7 @@ export interface IOOptions {
 /** Production I/O: the system (or --dns-server) resolver, Node's trust store incl. NODE_EXTRA_CA_CERTS, ports 443 and 25. */
 export function productionIO(options: IOOptions): CheckIO {
   return {
-    resolver: createResolver({ server: options.dnsServer }),
+    dns: createDns({ server: options.dnsServer }),
     fetcher: createPolicyFetcher({ timeoutMs: options.timeoutMs }),
     smtp: createSmtpProbe({ stepTimeoutMs: Math.min(30_000, options.timeoutMs) }),
     now: () => new Date(),
@@ -85,7 +86,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   if (values.junit === '') throw new UsageError('--junit needs a file name');
 
   const domains = positionals.map((d) => {
-    const name = d.toLowerCase().replace(/\.$/, '');
+    const name = toALabels(d.replace(/\.$/, '')).toLowerCase(); // "bücher.de" is checked as "xn--bcher-kva.de"
     if (!isValidDomainName(name)) throw new UsageError(`"${d}" is not a domain name (expected something like contoso.com)`);
     return name;
   });

@@ -103,7 +103,7 @@ export function unknownField(f: TagField, known: string[], rfc: string): Diagnos
 
 /**
  * RRset selection shared by RFC 8461 §3.1 and RFC 8460 §3: each RR's strings are concatenated with no
- * separator; RRs not beginning with the version tag are discarded; only exactly one survivor counts.
+ * separator; RRs not beginning with the version tag and ";" are discarded; only exactly one survivor counts.
  */
 export function selectRecord(
   rrset: string[][],
@@ -123,11 +123,14 @@ export function selectRecord(
       message: `an SPF record (v=spf1) answers at ${what.name}; a wildcard TXT record is probably answering — publish an explicit ${what.name} TXT record`,
     });
   }
-  const candidates = all.filter((r) => beginsWithVersion(r, version));
+  // RFC 8461 §3.1, RFC 8460 §3: records that do not begin with "v=STSv1;" / "v=TLSRPTv1;" are discarded
+  // before counting. The prose is stricter than the ABNF here (which allows WSP before the ";"), and the
+  // prose is what senders apply, so "v=STSv1 ;…" or a bare "v=STSv1" next to a valid record is not a second one.
+  const candidates = all.filter((r) => r.startsWith(`${version};`));
   if (candidates.length === 1) return { record: candidates[0], errors, warnings };
   if (candidates.length === 0) {
     const nearMiss = all.find((r) => r.toLowerCase().startsWith(version.toLowerCase()));
-    const hint = nearMiss ? `; ${JSON.stringify(nearMiss.slice(0, 40))} is discarded because it does not begin exactly with "${version}" (case-sensitive)` : '';
+    const hint = nearMiss ? `; ${JSON.stringify(nearMiss.slice(0, 40))} is discarded because it does not begin exactly with "${version};" (case-sensitive, no space before the ";")` : '';
     errors.push({ code: `no-${what.codes}-record`, message: `no TXT record begins with "${version}"${hint}` });
   } else {
     errors.push({ code: `multiple-${what.codes}-records`, message: `${candidates.length} TXT records begin with "${version}"; senders treat this as no policy — publish exactly one` });

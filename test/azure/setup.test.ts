@@ -140,9 +140,10 @@ describe('mta-sts azure setup', () => {
     expect(first.out).toMatch(/Plan \(\d+ changes\):/);
     expect(first.out).toContain('Found the Azure DNS zones of 1 of 1 domain(s) in resource group rg-dns.');
 
-    // Azure: the resource group and the app, on the config's plan, in the default region.
-    expect(setupArm.resourceGroups.get('rg-mta-sts')).toBe('westeurope');
-    const site = arm.sites.get('rg-mta-sts/mta-sts-fabrikam-com')!;
+    // Azure: the app beside the DNS zones (nobody named a resource group), on the config's plan, in the default region.
+    expect(first.out).toContain('Using resource group rg-dns for the app too');
+    expect(setupArm.resourceGroups.has('rg-mta-sts')).toBe(false);
+    const site = arm.sites.get('rg-dns/mta-sts-fabrikam-com')!;
     expect(site.sku).toBe('Standard');
     expect(site.customDomains.get('mta-sts.fabrikam.com')?.status).toBe('Ready');
     expect(arm.recordSet('rg-dns', 'fabrikam.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: site.defaultHostname });
@@ -152,7 +153,7 @@ describe('mta-sts azure setup', () => {
     expect(config).toContain('# The Azure Static Web App that serves the policy.');
     expect(config).toContain('  - fabrikam.com\n');
     expect(config).toContain('  app: mta-sts-fabrikam-com');
-    expect(config).toContain('  resource_group: rg-mta-sts');
+    expect(config).toContain('  resource_group: rg-dns');
     expect(config).toContain(`  subscription: ${SUBSCRIPTION}`);
     expect(config).toContain(`  default_hostname: ${site.defaultHostname}`);
     expect(config).toContain('  dns_resource_group: rg-dns');
@@ -168,7 +169,7 @@ describe('mta-sts azure setup', () => {
     expect(stale.stdout).toContain('up to date');
 
     // Azure DevOps: the secret, the connection, the pipeline, and both permissions for it.
-    const token = setupArm.tokens.get('rg-mta-sts/mta-sts-fabrikam-com')!;
+    const token = setupArm.tokens.get('rg-dns/mta-sts-fabrikam-com')!;
     expect(devops.variableGroups).toHaveLength(1);
     expect(devops.variableGroups[0]!.name).toBe('mta-sts');
     expect(devops.variableGroups[0]!.variables.deployment_token).toEqual({ value: token, isSecret: true });
@@ -176,7 +177,7 @@ describe('mta-sts azure setup', () => {
     const endpoint = devops.endpoints[0]!;
     expect(endpoint.body).toMatchObject({
       name: 'mta-sts-azure', type: 'azurerm', url: 'https://management.azure.com/',
-      authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: TENANT, scope: `/subscriptions/${SUBSCRIPTION}/resourcegroups/rg-mta-sts` } },
+      authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: TENANT, scope: `/subscriptions/${SUBSCRIPTION}/resourcegroups/rg-dns` } },
       data: { creationMode: 'Automatic', scopeLevel: 'Subscription', subscriptionId: SUBSCRIPTION, subscriptionName: 'Contoso Production', environment: 'AzureCloud' },
     });
     expect(devops.definitions).toHaveLength(1);
@@ -185,9 +186,8 @@ describe('mta-sts azure setup', () => {
     expect(devops.permissions.get(`variablegroup/${devops.variableGroups[0]!.id}`)?.get(definition.id)).toBe(true);
     expect(devops.permissions.get(`endpoint/${endpoint.id}`)?.get(definition.id)).toBe(true);
 
-    // DNS zones in another resource group: the one role assignment the connection still needs, ids filled in.
-    const spId = (endpoint.body.authorization as { parameters: Record<string, string> }).parameters.serviceprincipalid;
-    expect(first.out).toContain(`az role assignment create --assignee ${spId} --role "DNS Zone Contributor" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns`);
+    // The connection's scope holds the zones too: no role assignment is left to the user.
+    expect(first.out).not.toContain('az role assignment');
     expect(first.out).toMatch(/fabrikam\.com: bound \(Ready\)/);
 
     // The token is never printed nor written to a file.
@@ -211,6 +211,19 @@ describe('mta-sts azure setup', () => {
     expect((await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout).toBe(head);
     expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toBe(config);
     expect(second.out + second.err).not.toContain(token);
+  });
+
+  it('with the app in a resource group of its own, prints the one role assignment its connection needs on the DNS zones', async () => {
+    writeFileSync(join(repo, 'mta-sts.config.yaml'), readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8').replace('  - contoso.com\n', '  - fabrikam.com\n'));
+    arm.zones.clear();
+    arm.addZone('rg-dns', 'fabrikam.com');
+    const r = await setup([...DEVOPS(), '--resource-group', 'rg-mta-sts', '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).not.toContain('Using resource group rg-dns');
+    expect(arm.sites.has('rg-mta-sts/mta-sts-fabrikam-com')).toBe(true);
+    const endpoint = devops.endpoints[0]!;
+    const spId = (endpoint.body.authorization as { parameters: Record<string, string> }).parameters.serviceprincipalid;
+    expect(r.out).toContain(`az role assignment create --assignee ${spId} --role "DNS Zone Contributor" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns`);
   });
 
   it('on a terminal, exactly as the README says (no --yes): shows the plan, asks once, and applies on y', async () => {
@@ -237,7 +250,7 @@ describe('mta-sts azure setup', () => {
     const first = await terminal('y');
     expect(first.code, first.out).toBe(0);
     expect(first.out.match(/Apply these \d+ changes\? \[y\/N\]/g)).toHaveLength(1);
-    expect(first.out).toMatch(/\[1\/\d+\] Create resource group rg-mta-sts in westeurope: done/);
+    expect(first.out).toMatch(/\[1\/\d+\] Create Static Web App mta-sts-contoso-com \(Standard plan\) in westeurope: done/);
     expect(devops.definitions).toHaveLength(1);
     const second = await terminal('y');
     expect(second.code, second.out).toBe(0);
@@ -269,7 +282,7 @@ describe('mta-sts azure setup', () => {
     // Everything that did not need the connection is done.
     expect(devops.variableGroups).toHaveLength(1);
     expect(devops.definitions).toHaveLength(1);
-    expect(arm.sites.get('rg-mta-sts/mta-sts-contoso-com')?.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+    expect(arm.sites.get('rg-dns/mta-sts-contoso-com')?.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
 
     devops.denied.clear();
     const second = await setup([...DEVOPS(), '--yes']);
@@ -307,7 +320,7 @@ describe('mta-sts azure setup', () => {
 
   it('without the right to create resources in Azure: names the az command that remains, skips what needs it', async () => {
     setupArm.readOnly = true;
-    const r = await setup([...DEVOPS(), '--yes']);
+    const r = await setup([...DEVOPS(), '--resource-group', 'rg-mta-sts', '--yes']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/Create resource group rg-mta-sts in westeurope: failed: HTTP 403: AuthorizationFailed/);
     expect(r.out).toContain('By hand: Create resource group rg-mta-sts in westeurope: you lack the rights for this step; someone who has them can do it by hand: az group create -n rg-mta-sts -l westeurope');
@@ -325,7 +338,7 @@ describe('mta-sts azure setup', () => {
     const r = await setup([...DEVOPS(), '--yes']);
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain('Update variable group mta-sts in project mail');
-    const token = setupArm.tokens.get('rg-mta-sts/mta-sts-contoso-com')!;
+    const token = setupArm.tokens.get('rg-dns/mta-sts-contoso-com')!;
     expect(devops.variableGroups).toHaveLength(1);
     expect(devops.variableGroups[0]!.variables).toEqual({
       deployment_token: { value: token, isSecret: true },
@@ -341,7 +354,7 @@ describe('mta-sts azure setup', () => {
     expect(r.out).toContain('Azure DevOps was not set up');
     expect(r.out).toContain('Pipelines > Library > + Variable group "mta-sts"');
     expect(devops.requests).toHaveLength(0);
-    expect(arm.sites.has('rg-mta-sts/mta-sts-contoso-com')).toBe(true);
+    expect(arm.sites.has('rg-dns/mta-sts-contoso-com')).toBe(true);
   });
 
   it('a DNS host outside Azure: prints the CNAME and says to run again (no wait without a terminal)', async () => {

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { parseConfig, type Config } from '../../src/config/config.ts';
 import { checkDomain } from '../../src/check/domain.ts';
+import { checkMxMatch } from '../../src/check/mx-checks.ts';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
@@ -91,6 +93,12 @@ describe('1. the _mta-sts TXT record', () => {
     expect([r.status, r.code]).toEqual(['fail', 'sts-record-multiple']);
   });
 
+  it('discards a record not beginning with "v=STSv1;" before counting, so a valid one next to it passes (RFC 8461 §3.1)', async () => {
+    await world.addDomain('nearmiss.example', { stsTxt: ['v=STSv1', `v=STSv1; id=${ID};`] });
+    const r = get(await check('nearmiss.example'), 'sts-record');
+    expect([r.status, r.code]).toEqual(['pass', 'sts-record-ok']);
+  });
+
   it('discards unrelated TXT records and joins a record split into several strings', async () => {
     await world.addDomain('split.example', { stsTxt: ['google-site-verification=xyz', ['v=STSv1;', ' id=split', '42;']] });
     const r = get(await check('split.example'), 'sts-record');
@@ -130,7 +138,10 @@ describe('1. the _mta-sts TXT record', () => {
     world.dns.zone.set('_mta-sts.loop.example', { cname: 'l1.loop.example', cnameOnly: true });
     world.dns.zone.set('l1.loop.example', { cname: '_mta-sts.loop.example', cnameOnly: true });
     const r = get(await check('loop.example'), 'sts-record');
-    expect(r.status).toBe('fail');
+    // A loop, not a missing record: the advice is to fix the CNAME, not to publish a TXT record.
+    expect([r.status, r.code]).toEqual(['fail', 'dns-cname-loop']);
+    expect(r.message).toContain('CNAME loop: _mta-sts.loop.example → l1.loop.example → _mta-sts.loop.example');
+    expect(r.message).not.toContain('publish');
   });
 
   it('reports SERVFAIL', async () => {
@@ -301,6 +312,54 @@ describe('2. fetching the policy', () => {
     expect(r.status).toBe('fail');
   });
 
+  it('fails a 304 as a wrong status, not as a redirect', async () => {
+    await world.addDomain('304.example', { handler: (_req, res) => res.writeHead(304).end() });
+    const r = get(await check('304.example'), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-http-status']);
+    expect(r.message).toContain('HTTP 304');
+    expect(r.message).not.toContain('redirect');
+  });
+
+  describe('a server that breaks the HTTP response after a good TLS handshake', () => {
+    let server: TlsServer;
+    const behaviour = new Map<string, (socket: TLSSocket) => void>();
+    beforeAll(async () => {
+      const fallback = await world.cert('mta-sts.fallback.example');
+      server = createTlsServer({
+        ...fallback,
+        SNICallback: (name, cb) => void world.cert(name).then((pair) => cb(null, createSecureContext(pair))),
+      }, (socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => behaviour.get(socket.servername || '')?.(socket));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(async () => {
+      await new Promise((resolve) => server?.close(resolve));
+    });
+    const fetchFrom = async (domain: string, act: (socket: TLSSocket) => void): Promise<CheckResult> => {
+      await world.addDomain(domain);
+      behaviour.set(`mta-sts.${domain}`, act);
+      const io = { ...world.io(), fetcher: createPolicyFetcher({ port: (server.address() as AddressInfo).port, ca: world.ca.certPem, timeoutMs: FAST.fetchMs }) };
+      return get(await check(domain, { io }), 'policy-fetch');
+    };
+
+    it('reports a connection closed in the middle of the headers as a response failure, not TLS', async () => {
+      const r = await fetchFrom('midheaders.example', (socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/pl'));
+      expect([r.status, r.code]).toEqual(['fail', 'policy-response-failed']);
+      expect(r.message).toContain('the TLS handshake succeeded');
+      expect(r.message).not.toMatch(/TLS handshake with .* failed/);
+    });
+
+    it('reports headers larger than the limit as such', async () => {
+      const r = await fetchFrom('bigheaders.example', (socket) =>
+        socket.end(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`),
+      );
+      expect([r.status, r.code]).toEqual(['fail', 'policy-headers-too-large']);
+      expect(r.message).toContain('larger than 16 KiB');
+    });
+  });
+
   it('fails any status but 200', async () => {
     await world.addDomain('404.example', { handler: (_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('nope') });
     const r = get(await check('404.example'), 'policy-fetch');
@@ -354,6 +413,47 @@ describe('4. MX hosts against the policy', () => {
     expect([r.status, r.code]).toEqual(['fail', 'mx-not-in-policy']);
     expect(r.message).toBe('MX backup.other.example matches no policy mx pattern; add "*.other.example" to policy.mx');
     expect(r.evidence).toMatchObject({ mx: [{ host: 'mx1.mail.outside.example', pattern: '*.mail.outside.example' }, { host: 'backup.other.example', pattern: null }] });
+  });
+
+  it('says a null MX (RFC 7505) accepts no mail, and neither suggests a pattern nor cries bounce', async () => {
+    await world.addDomain('nullmx.example', { mx: [], policy: policyFor(['*.nullmx.example']) });
+    world.dns.zone.get('nullmx.example')!.mx = [{ exchange: '.', priority: 0 }];
+    const report = await check('nullmx.example');
+    for (const name of ['mx-match', 'mx-starttls'] as const) {
+      const r = get(report, name);
+      expect([r.status, r.code]).toEqual(['warn', 'mx-null']);
+      expect(r.message).toContain('accepts no mail');
+    }
+    expect(get(report, 'exchange').code).toBe('exo-ok');
+    expect(JSON.stringify(report)).not.toMatch(/add ""|WOULD BOUNCE/);
+  });
+
+  it('fails a null MX published next to real MX hosts, and still checks the real ones', async () => {
+    await world.addDomain('mixednull.example');
+    world.dns.zone.get('mixednull.example')!.mx!.push({ exchange: '.', priority: 0 });
+    const report = await check('mixednull.example');
+    const r = get(report, 'mx-match');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-null-mixed']);
+    expect(r.message).not.toContain('add ""');
+    expect(get(report, 'mx-starttls').code).toBe('mx-starttls-ok');
+  });
+
+  it('gives an MX that is an IP address no wildcard advice', async () => {
+    await world.addDomain('ipmx.example', { mx: [], policy: policyFor(['mail.ipmx.example']) });
+    world.dns.zone.get('ipmx.example')!.mx = [{ exchange: '192.0.2.43', priority: 10 }];
+    const report = await check('ipmx.example');
+    const r = get(report, 'mx-match');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-ip-address']);
+    expect(r.message).toContain('is an IP address, not a host name');
+    expect(r.message).not.toContain('*.0.2.43');
+    expect(get(report, 'mx-starttls').code).toBe('mx-ip-address');
+  });
+
+  it('compares MX hosts and patterns as A-labels', () => {
+    const policy = { version: 'STSv1', mode: 'enforce', mx: ['mx.bücher.example', '*.Straße.example'], maxAge: 86400, extensions: {} } as const;
+    const mx = { ok: true as const, value: [{ host: 'mx.xn--bcher-kva.example', priority: 10 }, { host: 'mx1.xn--strae-oqa.example', priority: 20 }] };
+    const r = checkMxMatch('bücher.example', mx, { ...policy, mx: [...policy.mx] }).result;
+    expect([r.status, r.code]).toEqual(['pass', 'mx-match-ok']);
   });
 
   it('fails a domain without MX records', async () => {
@@ -455,6 +555,7 @@ describe('5. hostile or broken SMTP servers', () => {
     await new Promise((resolve) => servers.pop()!.close(resolve));
     const r = await probeOn('closed.example', port);
     expect([r.status, r.code]).toEqual(['fail', 'mx-connect-failed']);
+    expect(r.message).toContain('where outbound port 25 is blocked');
   });
 
   it('reports STARTTLS refused after it was offered', async () => {
@@ -468,6 +569,123 @@ describe('5. hostile or broken SMTP servers', () => {
     });
     const r = await probeOn('tlsrefused.example', port);
     expect([r.status, r.code]).toEqual(['fail', 'mx-starttls-rejected']);
+  });
+});
+
+describe('every address of a host, in turn, as senders try them', () => {
+  // 127.0.0.2: nothing listens there, so connections are refused. 127.0.0.3: a black hole on the HTTPS
+  // and SMTP ports, accepting connections and never answering.
+  const DEAD = '127.0.0.2';
+  const HOLE = '127.0.0.3';
+  const holes: Server[] = [];
+  const held = new Set<Socket>();
+  beforeAll(async () => {
+    for (const port of [world.https.port, world.smtp.port]) {
+      const server = createServer((socket) => {
+        held.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => held.delete(socket));
+      });
+      holes.push(server);
+      await new Promise<void>((resolve) => server.listen(port, HOLE, resolve));
+    }
+  });
+  afterAll(async () => {
+    for (const s of held) s.destroy();
+    await Promise.all(holes.map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+  const addresses = (host: string, a: string[], aaaa: string[] = []): void => void world.dns.zone.set(host, { a, aaaa });
+
+  it('fetches the policy from the next address when the first refuses', async () => {
+    await world.addDomain('deadfirst.example');
+    addresses('mta-sts.deadfirst.example', [DEAD, '127.0.0.1']);
+    const report = await check('deadfirst.example');
+    const r = get(report, 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['warn', 'policy-address-unreachable']);
+    expect(r.message).toContain(`mta-sts.deadfirst.example (${DEAD}): connect ECONNREFUSED`);
+    expect(r.evidence).toMatchObject({ addresses: [DEAD, '127.0.0.1'], attempts: [{ address: DEAD, error: { stage: 'connect' } }, { address: '127.0.0.1' }] });
+    expect(get(report, 'policy-parse').status).toBe('pass');
+    expect(report.status).toBe('warn');
+  });
+
+  it('tries the AAAA addresses first, then the A addresses', async () => {
+    await world.addDomain('sixfirst.example');
+    addresses('mta-sts.sixfirst.example', ['127.0.0.1'], ['::1']); // nothing listens on [::1]
+    const r = get(await check('sixfirst.example'), 'policy-fetch');
+    expect(r.evidence).toMatchObject({ addresses: ['::1', '127.0.0.1'], attempts: [{ address: '::1' }, { address: '127.0.0.1' }] });
+    expect(r.code).toBe('policy-address-unreachable');
+  });
+
+  it('gives a black-hole address only its share of the deadline, then fetches from the next', async () => {
+    await world.addDomain('holefirst.example');
+    addresses('mta-sts.holefirst.example', [HOLE, '127.0.0.1']);
+    const report = await check('holefirst.example', { timeoutMs: 3000 });
+    const r = get(report, 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['warn', 'policy-address-unreachable']);
+    expect(r.message).toContain(`(${HOLE}): no answer within 1.`);
+    expect(get(report, 'policy-parse').status).toBe('pass');
+  });
+
+  it('moves on from an address that completes TLS and never answers the request, once its share is spent', async () => {
+    const MUTE = '127.0.0.5';
+    const open = new Set<TLSSocket>();
+    const mute = createTlsServer({ ...(await world.cert('mta-sts.mutefirst.example')) }, (socket) => {
+      open.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => mute.listen(world.https.port, MUTE, resolve));
+    try {
+      await world.addDomain('mutefirst.example');
+      addresses('mta-sts.mutefirst.example', [MUTE, '127.0.0.1']);
+      const report = await check('mutefirst.example', { timeoutMs: 3000 });
+      const r = get(report, 'policy-fetch');
+      expect([r.status, r.code]).toEqual(['warn', 'policy-address-unreachable']);
+      expect(r.message).toContain(`(${MUTE}): no answer within 1.`);
+      expect(get(report, 'policy-parse').status).toBe('pass');
+    } finally {
+      for (const socket of open) socket.destroy(); // never read from, they would not see the client's close
+      await new Promise((resolve) => mute.close(resolve));
+    }
+  });
+
+  it('fails the fetch only when no address answers, naming each', async () => {
+    await world.addDomain('alldead.example');
+    addresses('mta-sts.alldead.example', [DEAD, '127.0.0.4']);
+    const r = get(await check('alldead.example'), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['fail', 'policy-connect-failed']);
+    expect(r.message).toBe(`cannot reach mta-sts.alldead.example at any of its addresses (${DEAD}: ECONNREFUSED; 127.0.0.4: ECONNREFUSED)`);
+  });
+
+  it('delivers through the next address of an MX when the first refuses: a warning, no bounce', async () => {
+    await world.addDomain('mxdeadfirst.example');
+    addresses('mx.mxdeadfirst.example', [DEAD, '127.0.0.1']);
+    const report = await check('mxdeadfirst.example');
+    const r = get(report, 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['warn', 'mx-address-failed']);
+    expect(r.message).toContain(`MX mx.mxdeadfirst.example at ${DEAD}: cannot connect to ${DEAD} on the SMTP port (ECONNREFUSED)`);
+    expect(r.message).not.toContain('port 25 is blocked'); // another address connected, so port 25 is open
+    expect(r.evidence).toMatchObject({ hosts: [{ host: 'mx.mxdeadfirst.example', address: '127.0.0.1', protocol: 'TLSv1.3', attempts: [{ address: DEAD, code: 'mx-connect-failed' }, { address: '127.0.0.1', ok: true }] }] });
+    expect(get(report, 'exchange').code).toBe('exo-ok');
+  });
+
+  it('moves on from an MX address that accepts and never greets, within the deadline', async () => {
+    await world.addDomain('mxholefirst.example');
+    addresses('mx.mxholefirst.example', [HOLE, '127.0.0.1']);
+    const report = await check('mxholefirst.example', { timeoutMs: 3000 });
+    const r = get(report, 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['warn', 'mx-address-failed']);
+    expect(r.message).toContain('its share of the deadline');
+    expect(get(report, 'exchange').code).toBe('exo-ok');
+  });
+
+  it('fails an MX, and cries bounce under enforce, only when every address fails', async () => {
+    await world.addDomain('mxalldead.example');
+    addresses('mx.mxalldead.example', [DEAD, '127.0.0.4']);
+    const report = await check('mxalldead.example');
+    const r = get(report, 'mx-starttls');
+    expect([r.status, r.code]).toEqual(['fail', 'mx-connect-failed']);
+    expect(r.evidence).toMatchObject({ findings: [{ message: expect.stringContaining(`at ${DEAD}:`) }, { message: expect.stringContaining('at 127.0.0.4:') }] });
+    expect(get(report, 'exchange').code).toBe('enforce-would-bounce');
   });
 });
 

@@ -4,12 +4,16 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { checkCommand } from '../../src/cli/check.ts';
 import type { CommandIO } from '../../src/cli/io.ts';
 import { runCommand } from '../../src/cli/main.ts';
-import { createResolver } from '../../src/check/io.ts';
+import { createDns } from '../../src/check/io.ts';
+import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
 import type { DomainReport } from '../../src/check/result.ts';
+import { startDns } from './servers.ts';
 import { policyFor, World } from './world.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,7 +46,7 @@ async function run(args: string[], options: { isTTY?: boolean; dir?: string; env
   const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false, env: options.env ?? {} };
   // The injected I/O still builds its resolver from --dns-server, so the option is exercised for real.
   const command = checkCommand({
-    io: (o) => ({ ...world.io(), resolver: createResolver({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
+    io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
   });
   const code = await runCommand(command, args, io);
   return { code, out, err };
@@ -82,6 +86,16 @@ describe('exit codes and the table', () => {
     expect(tty.err).toContain('checking 1/1 domains (ok.example: pass)');
     const pipe = await run(['ok.example', ...dns()]);
     expect(pipe.err).toBe('');
+  });
+});
+
+describe('internationalized domain names', () => {
+  it('checks a U-label domain by its A-label', async () => {
+    await world.addDomain('xn--bcher-kva.example', { policy: policyFor(['mx.xn--bcher-kva.example'], 'testing') });
+    const r = await run(['Bücher.example', '--json', ...dns()]);
+    const reports = JSON.parse(r.out) as DomainReport[];
+    expect(reports.map((x) => [x.domain, x.status])).toEqual([['xn--bcher-kva.example', 'pass']]);
+    expect(r.code).toBe(0);
   });
 });
 
@@ -163,6 +177,82 @@ describe('inside Azure Pipelines (TF_BUILD)', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('##vso[task.logissue type=warning]warn.example tlsrpt [tlsrpt-missing]');
     expect(r.out).not.toContain('##vso[task.complete');
+  });
+});
+
+describe('text from a hostile MX', () => {
+  let server: Server;
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    // Greets, offers STARTTLS, then refuses it with a reply that tries to clear the screen, move the
+    // cursor home to write a fake row, set the window title and send a C1 CSI (latin1 0x9b).
+    server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => sockets.delete(socket));
+      socket.write('220 mx.hostile.example ESMTP\r\n');
+      socket.on('data', (d) => {
+        const text = d.toString();
+        if (text.startsWith('EHLO')) socket.write('250-mx.hostile.example\r\n250 STARTTLS\r\n');
+        else if (text.startsWith('STARTTLS')) {
+          socket.write(Buffer.concat([Buffer.from('454 \x1b[2J\x1b[H hostile.example  ok  ok \x1b]0;pwned\x07 '), Buffer.from([0x9b]), Buffer.from('2J ko\r\n')]));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await world.addDomain('hostile.example', { policy: policyFor(['mx.hostile.example'], 'testing') });
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+  const hostileRun = async (args: string[]): Promise<Run> => {
+    let out = '';
+    let err = '';
+    const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd, isTTY: false };
+    const port = (server.address() as AddressInfo).port;
+    const command = checkCommand({ io: () => ({ ...world.io(), smtp: createSmtpProbe({ port, ca: world.ca.certPem, stepTimeoutMs: 2000 }) }) });
+    const code = await runCommand(command, ['hostile.example', ...args, ...dns()], io);
+    return { code, out, err };
+  };
+  // Anything a terminal would act on: C0 but LF, DEL, C1, bidi overrides.
+  const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('reaches the terminal with its control characters shown as escapes', async () => {
+    const r = await hostileRun([]);
+    expect(r.code).toBe(1);
+    expect(r.out).not.toMatch(CONTROL);
+    expect(r.out).toContain('STARTTLS answered 454 \\x1b[2J\\x1b[H hostile.example  ok  ok \\x1b]0;pwned\\x07 \\x9b2J ko');
+    // The row still says what happened; the findings stay one line each.
+    expect(r.out).toMatch(/^hostile\.example\s.*FAIL$/m);
+    expect(r.out.split('\n').filter((l) => l.includes('hostile.example mx-starttls'))).toHaveLength(1);
+  });
+
+  it('is escaped in --json, which still parses to the server\'s exact text', async () => {
+    const r = await hostileRun(['--json']);
+    expect(r.out).not.toMatch(CONTROL);
+    const [report] = JSON.parse(r.out) as DomainReport[];
+    const starttls = report!.checks.find((c) => c.check === 'mx-starttls')!;
+    expect(starttls.message).toContain('STARTTLS answered 454 \x1b[2J\x1b[H hostile.example  ok  ok \x1b]0;pwned\x07 \u009b2J ko');
+  });
+
+  it('keeps the JUnit XML well-formed, with the escapes visible', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-junit-'));
+    try {
+      const file = join(dir, 'check.xml');
+      await hostileRun(['--junit', file]);
+      const script = [
+        'import json, sys, xml.etree.ElementTree as ET',
+        'root = ET.parse(sys.argv[1]).getroot()',
+        'print(json.dumps([f.get("message") for f in root.iter("failure")]))',
+      ].join('\n');
+      const messages = JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' })) as string[];
+      const starttls = messages.find((m) => m.includes('STARTTLS answered'))!;
+      expect(starttls).not.toMatch(CONTROL);
+      expect(starttls).toContain('\\x1b[2J');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -256,6 +346,24 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
     expect(exo.reports[0]!.checks.find((c) => c.check === 'mx-starttls')!.code).toBe('mx-starttls-skipped');
   });
 
+  it('does not block the deploy of an enforce policy for a domain with a null MX: it accepts no mail', async () => {
+    await world.addDomain('nullmx.example', { mx: [] });
+    world.dns.zone.get('nullmx.example')!.mx = [{ exchange: '.', priority: 0 }];
+    const { r, reports } = await withConfig('enforce', '*.nullmx.example', [], 'nullmx.example');
+    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-null', 'mx-starttls:mx-null', 'exchange:exo-ok', 'evidence:evidence-not-needed']);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('WOULD BOUNCE');
+  });
+
+  it('does not block the deploy of an enforce policy when one address of an MX is dead and another works', async () => {
+    await world.addDomain('twoaddr.example', { mx: ['mx.twoaddr.example'] });
+    world.dns.zone.set('mx.twoaddr.example', { a: ['127.0.0.2', '127.0.0.1'] }); // nothing listens on 127.0.0.2
+    const { r, reports } = await withConfig('enforce', 'mx.twoaddr.example', [], 'twoaddr.example');
+    expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-match-ok', 'mx-starttls:mx-address-failed', 'exchange:exo-ok', 'evidence:evidence-not-needed']);
+    expect(r.out).not.toContain('WOULD BOUNCE');
+    expect(r.code).toBe(0);
+  });
+
   it('only warns for an uncovered MX while the planned mode is none', async () => {
     const { r, reports } = await withConfig('none', '*.elsewhere.example', []);
     expect(r.code).toBe(0);
@@ -292,6 +400,31 @@ describe('the installed command', () => {
     expect(byName['mx-starttls']!.evidence).toMatchObject({ hosts: [{ host: 'mx.cli.example', address: '127.0.0.1' }] });
     // Production trusts only real CAs and ports 443/25, so the local servers do not pass: exit 1.
     expect(code).toBe(1);
+  });
+
+  it('ends once the last domain\'s deadline has passed, even when the DNS server never answers', async () => {
+    const blackHole = await startDns();
+    blackHole.silent = true;
+    try {
+      const started = performance.now();
+      const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [join(ROOT, 'bin/mta-sts.js'), 'check', 'quiet1.example', 'quiet2.example', '--timeout', '2', '--dns-server', blackHole.address],
+          { cwd, timeout: 30_000 },
+          (_e, stdout) => resolve({ stdout, code: child.exitCode ?? -1 }),
+        );
+      });
+      const elapsed = performance.now() - started;
+      expect(stdout).toMatch(/^quiet1\.example\s.*FAIL$/m);
+      expect(stdout).toContain('[dns-timeout]');
+      expect(code).toBe(1);
+      expect(blackHole.queries).toBeGreaterThan(0);
+      // A behaviour bound, not a benchmark: the 2 s deadline plus Node's start-up, with a wide margin.
+      expect(elapsed).toBeLessThan(2000 + 3000);
+    } finally {
+      await blackHole.close();
+    }
   });
 
   it('trusts a private CA given in NODE_EXTRA_CA_CERTS (the default trust store, no ca option)', async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { renderFindings, renderJunit, renderTable, writeFileAtomic } from '../../src/check/report.ts';
+import { renderFindings, renderJson, renderJunit, renderTable, writeFileAtomic } from '../../src/check/report.ts';
 import type { DomainReport } from '../../src/check/result.ts';
 
 const hostile = 'a <b> & "c" \'d\' \u0000\u001b[31m é 📬 ]]> --> end';
@@ -32,7 +32,8 @@ it('escapes every message so the JUnit XML parses, keeping the text', async () =
       'print(json.dumps([[c.get("name"), [f.get("message") for f in c.findall("failure")], [o.text for o in c.findall("system-out")]] for c in cases]))',
     ].join('\n');
     const cases = JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' })) as [string, string[], string[]][];
-    const clean = hostile.replace(/[\u0000\u001b]/g, '');
+    // The controls stay visible as escapes, as on the terminal.
+    const clean = hostile.replace('\u0000', '\\x00').replace('\u001b', '\\x1b');
     expect(cases.map((c) => c[0])).toEqual(['sts-record', 'policy-fetch', 'tlsrpt']);
     expect(cases[1]![1]).toEqual([clean]);
     expect(cases[2]![2][0]).toContain(`warn: tlsrpt-missing: ${clean}`);
@@ -50,4 +51,22 @@ it('shows "-" for a check that did not run and lists findings worst first', () =
   const findings = renderFindings(reports).trim().split('\n');
   expect(findings[1]).toMatch(/^FAIL x\.example policy-fetch \[policy-http-status\]/);
   expect(findings[2]).toMatch(/^warn x\.example tlsrpt \[tlsrpt-missing\]/);
+});
+
+it('neutralises control characters in the table and findings: one line per finding, nothing the terminal acts on', () => {
+  const evil: DomainReport = {
+    domain: 'x.example',
+    status: 'fail',
+    checks: [{ check: 'mx-starttls', status: 'fail', code: 'mx-smtp-error', message: 'a\x1b[2J\rok\nFAIL fake\x7f\x9b\u202eb\u2066c\tend' }],
+  };
+  const text = renderTable([evil]) + renderFindings([evil]);
+  expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  expect(text).toContain('FAIL x.example mx-starttls [mx-smtp-error] a\\x1b[2J\\x0dok\\x0aFAIL fake\\x7f\\x9b\\u{202e}b\\u{2066}c\\x09end\n');
+});
+
+it('writes --json with every control character escaped, parsing back to the same text', () => {
+  const json = renderJson(reports.concat([{ domain: 'y.example', status: 'fail', checks: [{ check: 'tlsrpt', status: 'fail', code: 'x', message: '\x9b\u202e\x7f' }] }]));
+  expect(json).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  expect((JSON.parse(json) as DomainReport[])[1]!.checks[0]!.message).toBe('\x9b\u202e\x7f');
+  expect((JSON.parse(json) as DomainReport[])[0]!.checks[1]!.message).toBe(hostile);
 });

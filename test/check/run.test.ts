@@ -1,5 +1,7 @@
 // Bounded concurrency across domains, and parking of domains whose servers hang.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { checkDomain } from '../../src/check/domain.ts';
+import { createDns } from '../../src/check/io.ts';
 import type { DomainReport } from '../../src/check/result.ts';
 import { runChecks, type RunOptions } from '../../src/check/run.ts';
 import { FAST, policyFor, World } from './world.ts';
@@ -114,4 +116,28 @@ it('needs no callbacks, and finishes at once with no domains', async () => {
   const reports = await runChecks(domains, world.io(), options);
   expect(reports.map((r) => [r.domain, r.status])).toEqual(domains.map((d) => [d, 'pass']));
   expect(await runChecks([], world.io(), options)).toEqual([]);
+});
+
+it('keeps DNS queries in flight within the bound, however many domains run at once', async () => {
+  const domains = Array.from({ length: 12 }, (_, i) => `busy${i}.dns.example`);
+  for (const d of domains) await world.addDomain(d);
+  world.dns.latencyMs = 30;
+  world.dns.peakPending = 0;
+  try {
+    const io = { ...world.io(), dns: createDns({ server: world.dns.address, maxInFlight: 4 }) };
+    const reports = await runChecks(domains, io, { concurrency: 12, timeoutMs: 20_000, allowPendingCert: false });
+    expect(reports.map((r) => r.status)).toEqual(domains.map(() => 'pass'));
+    expect(world.dns.peakPending).toBeLessThanOrEqual(4);
+    expect(world.dns.peakPending).toBeGreaterThan(1); // and they do run in parallel
+  } finally {
+    world.dns.latencyMs = 0;
+  }
+});
+
+it('retries a lost DNS answer soon enough to finish well within a short deadline (production retry settings)', async () => {
+  await world.addDomain('lossy.example');
+  for (const name of ['_mta-sts.lossy.example', 'lossy.example', 'mta-sts.lossy.example']) world.dns.zone.get(name)!.drop = 1;
+  const io = { ...world.io(), dns: createDns({ server: world.dns.address }) };
+  const report = await checkDomain('lossy.example', io, { timeoutMs: 3000, allowPendingCert: false });
+  expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
 });

@@ -5,6 +5,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import { domainToASCII } from 'node:url';
 // @peculiar/x509 needs the Reflect metadata API (through tsyringe); load it before the library.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -118,6 +119,8 @@ export interface ZoneEntry {
   delayMs?: number;
   /** Never answer. */
   silent?: boolean;
+  /** Drop this many queries for the name before answering again, as a lossy network would. */
+  drop?: number;
   /** Answer a CNAME alone, as an authoritative server does, leaving the chain to the client. */
   cnameOnly?: boolean;
 }
@@ -128,7 +131,12 @@ export interface DnsServer {
   zone: Zone;
   /** Added to every answer, for the benchmark's simulated network latency. */
   latencyMs: number;
+  /** Answer nothing at all: a black-hole DNS server. */
+  silent: boolean;
   queries: number;
+  /** Queries received and not yet answered, now and at most. */
+  pending: number;
+  peakPending: number;
   close(): Promise<void>;
 }
 
@@ -138,11 +146,12 @@ export interface DnsServer {
  */
 export async function startDns(zone: Zone = new Map(), host = '127.0.0.1', port = 0): Promise<DnsServer> {
   const { Packet } = dns2;
-  const state: DnsServer = { address: '', zone, latencyMs: 0, queries: 0, close: async () => {} };
+  const state: DnsServer = { address: '', zone, latencyMs: 0, silent: false, queries: 0, pending: 0, peakPending: 0, close: async () => {} };
   const server = dns2.createServer({
     udp: true,
     handle: (request, send) => {
       state.queries++;
+      if (state.silent) return;
       const response = Packet.createResponseFromRequest(request);
       const question = request.questions[0];
       if (!question) return void send(response);
@@ -150,6 +159,7 @@ export async function startDns(zone: Zone = new Map(), host = '127.0.0.1', port 
       let entry = zone.get(name);
       const delay = (entry?.delayMs ?? 0) + state.latencyMs;
       if (entry?.silent) return;
+      if (entry?.drop) return void entry.drop--;
       if (entry?.servfail) {
         response.header.rcode = RCODE.SERVFAIL;
       } else if (!entry && !zone.has(name)) {
@@ -166,7 +176,11 @@ export async function startDns(zone: Zone = new Map(), host = '127.0.0.1', port 
         }
         if (entry) response.answers.push(...records(name, question.type, entry).map(answer));
       }
-      const reply = (): void => void send(response);
+      const reply = (): void => {
+        state.pending--;
+        send(response);
+      };
+      state.peakPending = Math.max(state.peakPending, ++state.pending);
       if (delay > 0) setTimeout(reply, delay);
       else reply();
     },
@@ -204,7 +218,8 @@ function records(name: string, type: number, entry: ZoneEntry): Record<string, u
 function sniCallback(certs: Map<string, KeyAndCert>): (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void {
   const contexts = new Map<KeyAndCert, SecureContext>();
   return (servername, cb) => {
-    const pair = certs.get(servername);
+    // smtp-server hands the name over as U-labels; certificates are filed under A-labels.
+    const pair = certs.get(servername) ?? certs.get(domainToASCII(servername));
     if (!pair) return cb(null, undefined);
     let ctx = contexts.get(pair);
     if (!ctx) contexts.set(pair, (ctx = createSecureContext(pair)));

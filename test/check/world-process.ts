@@ -3,6 +3,7 @@
 // Prints one JSON line {dns, httpsPort, smtpPort, ca, domains}, then obeys stdin lines:
 //   "latency MS"       delay every DNS answer by MS
 //   "hang D1,D2,..."   the policy hosts of these domains accept and never answer
+//   "heal D1,D2,..."   these domains' correct setup again
 // answering "ok" to each. Exits when stdin closes.
 import { createInterface } from 'node:readline';
 import { World } from './world.ts';
@@ -20,6 +21,7 @@ lines.on('line', (line) => {
   const [command, arg = ''] = line.split(' ');
   if (command === 'latency') world.dns.latencyMs = Number(arg);
   else if (command === 'hang') for (const d of arg.split(',')) world.https.handlers.set(`mta-sts.${d}`, () => {});
+  else if (command === 'heal') return void Promise.all(arg.split(',').map((d) => world.addDomain(d))).then(() => process.stdout.write('ok\n'));
   process.stdout.write('ok\n');
 });
 lines.on('close', () => {

@@ -1,6 +1,6 @@
 // A small Internet on 127.0.0.1: one DNS server, one HTTPS server answering for every mta-sts host, an SMTP
 // server with STARTTLS and one without. `addDomain` publishes a correct MTA-STS setup that tests then break.
-import { createResolver, type CheckIO, type SmtpProbe } from '../../src/check/io.ts';
+import { createDns, type CheckIO, type SmtpProbe } from '../../src/check/io.ts';
 import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
 import { serve, startDns, startHttps, startSmtp, TestCA, type DnsServer, type Handler, type HttpsTestServer, type KeyAndCert, type SmtpTestServer, type TxtValue } from './servers.ts';
@@ -90,7 +90,7 @@ export class World {
     // Port 25 is one port per address in real life; here two servers share 127.0.0.1, so route by host.
     const smtp: SmtpProbe = { probe: (r) => (this.plainHosts.has(r.host) ? plain : tls).probe(r) };
     return {
-      resolver: createResolver({ server: this.dns.address, timeoutMs: timeouts.dnsMs, tries: 1 }),
+      dns: createDns({ server: this.dns.address, timeoutMs: timeouts.dnsMs, tries: 1 }),
       fetcher: createPolicyFetcher({ port: this.https.port, ca: this.ca.certPem, timeoutMs: timeouts.fetchMs }),
       smtp,
       now,

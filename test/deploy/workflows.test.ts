@@ -424,7 +424,7 @@ describe('.github/workflows/deploy.yml', () => {
 describe('README "Deploy to Azure" and the pipelines', () => {
   const readme = read('README.md');
   const section = readme.slice(readme.indexOf('## Deploy to Azure\n'), readme.indexOf('\n## ', readme.indexOf('## Deploy to Azure\n') + 1));
-  const heading = (n: number) => new RegExp(`^### ${n}\\. (.*)$`, 'm').exec(section)?.[1] ?? '';
+  const heading = (n: number) => new RegExp(`^#### ${n}\\. (.*)$`, 'm').exec(section)?.[1] ?? '';
 
   it('has the steps 1 to 8 the pipelines\' messages point to, on the subjects they name', () => {
     for (let n = 1; n <= 8; n++) expect(heading(n), `step ${n}`).not.toBe('');

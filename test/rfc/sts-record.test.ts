@@ -73,7 +73,8 @@ describe('selectStsRecord (RFC 8461 §3.1)', () => {
     { name: 'strings are concatenated without separator', rrset: [['v=STSv1; i', 'd=ab', 'c;']], id: 'abc' },
     { name: 'other TXT records are discarded', rrset: [['google-site-verification=xyz'], ['v=STSv1; id=abc;']], id: 'abc' },
     { name: 'v=STSv1 not at the start is discarded', rrset: [['id=x; v=STSv1;'], ['v=STSv1; id=abc;']], id: 'abc' },
-    { name: '"v=STSv1 ;" counts (ABNF allows WSP before ";")', rrset: [['v=STSv1 ; id=abc']], id: 'abc' },
+    { name: '"v=STSv1 ;" alone is discarded: the record must begin with "v=STSv1;" (prose)', rrset: [['v=STSv1 ; id=abc']], errors: ['no-sts-record'] },
+    { name: 'a record not beginning with "v=STSv1;" next to a valid one is not a second record', rrset: [['v=STSv1'], ['v=STSv1 ; id=x;'], ['v=STSv1; id=abc;']], id: 'abc' },
     { name: 'v=STSv10 is not a candidate', rrset: [['v=STSv10; id=x'], ['v=STSv1; id=abc;']], id: 'abc' },
     { name: 'SPF record answering at _mta-sts warns', rrset: [['v=spf1 -all'], ['v=STSv1; id=abc;']], id: 'abc', warnings: ['spf-at-mta-sts'] },
     { name: 'empty RRset', rrset: [], errors: ['no-sts-record'] },
@@ -98,5 +99,6 @@ describe('selectStsRecord (RFC 8461 §3.1)', () => {
 
   it('points at a near-miss record', () => {
     expect(selectStsRecord([['V=STSv1; id=a;']]).errors[0]!.message).toContain('case-sensitive');
+    expect(selectStsRecord([['v=STSv1 ; id=a;']]).errors[0]!.message).toContain('does not begin exactly with "v=STSv1;"');
   });
 });

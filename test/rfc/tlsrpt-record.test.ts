@@ -64,6 +64,7 @@ describe('selectTlsRptRecord (RFC 8460 §3)', () => {
     { name: 'none', rrset: [['foo']], errors: ['no-tlsrpt-record'] },
     { name: 'two records', rrset: [['v=TLSRPTv1; rua=mailto:a@example.com'], ['v=TLSRPTv1; rua=mailto:b@example.com']], errors: ['multiple-tlsrpt-records'] },
     { name: 'SPF from a wildcard TXT', rrset: [['v=spf1 -all']], errors: ['no-tlsrpt-record'], warnings: ['spf-at-tlsrpt'] },
+    { name: 'a record not beginning with "v=TLSRPTv1;" next to a valid one is discarded, not counted', rrset: [['v=TLSRPTv1'], ['v=TLSRPTv1; rua=mailto:a@example.com']], rua: ['mailto:a@example.com'] },
     { name: 'one invalid candidate', rrset: [['v=TLSRPTv1; rua=http://x.example']], errors: ['invalid-rua-scheme@17'] },
   ])('$name', ({ rrset, rua, errors = [], warnings = [] }) => {
     const r = selectTlsRptRecord(rrset);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/cli/check.ts';
 import type { CommandIO } from '../../src/cli/io.ts';
 import { runCommand } from '../../src/cli/main.ts';
-import { createResolver } from '../../src/check/io.ts';
+import { createDns } from '../../src/check/io.ts';
 import type { DomainReport } from '../../src/check/result.ts';
 import { parseConfig, type Config } from '../../src/config/config.ts';
 import { checkPromotionEvidence } from '../../src/tlsrpt/evidence.ts';
@@ -72,7 +72,7 @@ describe('check --before-deploy in the pipelines', () => {
       if (evidenceText !== undefined) await writeFile(join(dir, 'mta-sts.evidence.json'), evidenceText);
       let out = '';
       const io: CommandIO = { out: (t) => void (out += t), err: () => undefined, cwd: dir, isTTY: false, env: {} };
-      const command = checkCommand({ io: (o) => ({ ...world.io(), resolver: createResolver({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }) });
+      const command = checkCommand({ io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }) });
       // The pipelines' arguments (azure-pipelines.yml, .github/workflows/deploy.yml), plus the loopback DNS server.
       const code = await runCommand(command, ['--before-deploy', '--config', 'mta-sts.config.yaml', '--json', '--dns-server', world.dns.address], io);
       return { code, out, reports: JSON.parse(out) as DomainReport[] };

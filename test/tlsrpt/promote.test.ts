@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { createResolver } from '../../src/check/io.ts';
+import { createDns } from '../../src/check/io.ts';
 import type { CommandIO } from '../../src/cli/io.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { promoteCommand } from '../../src/cli/promote.ts';
@@ -45,7 +45,7 @@ async function run(command: 'promote' | 'retire', args: string[]) {
   let err = '';
   const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: dir, isTTY: false, env: {} };
   const cmd = command === 'retire' ? retireCommand : promoteCommand({
-    io: (o) => ({ ...world.io(), resolver: createResolver({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
+    io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
   });
   const code = await runCommand(cmd, args, io);
   return { code, out, err };
