@@ -2,13 +2,17 @@
 // summary page instead of only in the log; on Azure Pipelines a run that only warned ends "succeeded with issues"
 // (a certificate still being issued on a first run is one).
 import { annotation, type CiFormat } from '../ci/annotations.ts';
+import { printable } from './report.ts';
 import type { DomainReport } from './result.ts';
 
-/** One annotation per failed (error) or warning check, in the order the checker reported them. */
+/**
+ * One annotation per failed (error) or warning check, in the order the checker reported them. Messages carry
+ * what remote servers said: shown with the same visible escapes as the findings, so one stays one line.
+ */
 export function checkAnnotations(reports: DomainReport[], format: CiFormat): string[] {
   return reports.flatMap((d) => d.checks
     .filter((c) => c.status === 'fail' || c.status === 'warn')
-    .map((c) => annotation(format, c.status === 'fail' ? 'error' : 'warning', `${d.domain} ${c.check} [${c.code}]`, c.message)));
+    .map((c) => annotation(format, c.status === 'fail' ? 'error' : 'warning', `${printable(d.domain)} ${c.check} [${c.code}]`, printable(c.message))));
 }
 
 // Warnings that only say a check was skipped on request (--skip-starttls): annotated, but no reason for "issues",

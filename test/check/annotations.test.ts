@@ -16,7 +16,7 @@ const results: DomainReport[] = [
     status: 'fail',
     checks: [
       { check: 'sts-record', status: 'pass', code: 'sts-record-ok', message: 'one v=STSv1 record' },
-      { check: 'policy-fetch', status: 'fail', code: 'policy-redirect', message: 'HTTP 301 to https://x/; 100% wrong\nnever followed' },
+      { check: 'policy-fetch', status: 'fail', code: 'policy-redirect', message: 'HTTP 301 to https://x/; 100% wrong, never followed' },
       { check: 'tlsrpt', status: 'warn', code: 'tlsrpt-missing', message: 'no _smtp._tls record' },
     ],
   },
@@ -28,9 +28,9 @@ const results: DomainReport[] = [
 ];
 
 describe('checkAnnotations', () => {
-  it('emits one Azure logissue per failed or warning check, escaping % and line breaks', () => {
+  it('emits one Azure logissue per failed or warning check, escaping %', () => {
     expect(checkAnnotations(results, 'azure')).toEqual([
-      '##vso[task.logissue type=error]contoso.com policy-fetch [policy-redirect]: HTTP 301 to https://x/; 100%AZP25 wrong%0Anever followed',
+      '##vso[task.logissue type=error]contoso.com policy-fetch [policy-redirect]: HTTP 301 to https://x/; 100%AZP25 wrong, never followed',
       '##vso[task.logissue type=warning]contoso.com tlsrpt [tlsrpt-missing]: no _smtp._tls record',
       '##vso[task.logissue type=warning]fabrikam.com policy-fetch [policy-cert-pending]: certificate not issued yet for mta-sts.fabrikam.com',
     ]);
@@ -38,9 +38,22 @@ describe('checkAnnotations', () => {
 
   it('emits GitHub ::error/::warning with an escaped title', () => {
     expect(checkAnnotations(results, 'github')[0]).toBe(
-      '::error title=contoso.com policy-fetch [policy-redirect]::HTTP 301 to https://x/; 100%25 wrong%0Anever followed',
+      '::error title=contoso.com policy-fetch [policy-redirect]::HTTP 301 to https://x/; 100%25 wrong, never followed',
     );
-    expect(annotation('github', 'warning', 'a:b,c', 'm\r')).toBe('::warning title=a%3Ab%2Cc::m%0D');
+    expect(annotation('github', 'warning', 'a:b,c', 'm\r\nn')).toBe('::warning title=a%3Ab%2Cc::m%0D%0An');
+    expect(annotation('azure', 'error', undefined, '50%\r\nn')).toBe('##vso[task.logissue type=error]50%AZP25%0D%0An');
+  });
+
+  it('shows what a remote server sent with the findings\' visible escapes: a line break or ESC cannot start a logging command', () => {
+    const hostile: DomainReport[] = [{ domain: 'a.com', status: 'fail', checks: [
+      { check: 'mx-starttls', status: 'fail', code: 'mx-starttls-rejected', message: 'answered 454 x\n##vso[task.complete result=Succeeded;]\x1b[2J\u202e' },
+    ] }];
+    expect(checkAnnotations(hostile, 'azure')).toEqual([
+      '##vso[task.logissue type=error]a.com mx-starttls [mx-starttls-rejected]: answered 454 x\\x0a##vso[task.complete result=Succeeded;]\\x1b[2J\\u{202e}',
+    ]);
+    expect(checkAnnotations(hostile, 'github')).toEqual([
+      '::error title=a.com mx-starttls [mx-starttls-rejected]::answered 454 x\\x0a##vso[task.complete result=Succeeded;]\\x1b[2J\\u{202e}',
+    ]);
   });
 
   it('emits nothing when every check passes', () => {

@@ -206,10 +206,10 @@ describe('text from a hostile MX', () => {
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => server?.close(resolve));
   });
-  const hostileRun = async (args: string[]): Promise<Run> => {
+  const hostileRun = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => {
     let out = '';
     let err = '';
-    const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd, isTTY: false };
+    const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd, isTTY: false, env };
     const port = (server.address() as AddressInfo).port;
     const command = checkCommand({ io: () => ({ ...world.io(), smtp: createSmtpProbe({ port, ca: world.ca.certPem, stepTimeoutMs: 2000 }) }) });
     const code = await runCommand(command, ['hostile.example', ...args, ...dns()], io);
@@ -226,6 +226,15 @@ describe('text from a hostile MX', () => {
     // The row still says what happened; the findings stay one line each.
     expect(r.out).toMatch(/^hostile\.example\s.*FAIL$/m);
     expect(r.out.split('\n').filter((l) => l.includes('hostile.example mx-starttls'))).toHaveLength(1);
+  });
+
+  it('cannot forge a logging command inside Azure Pipelines: its annotation is one line, escapes shown', async () => {
+    const r = await hostileRun([], { TF_BUILD: 'True' });
+    expect(r.code).toBe(1);
+    expect(r.out).not.toMatch(CONTROL);
+    const annotation = r.out.split('\n').filter((l) => l.includes('hostile.example mx-starttls'));
+    expect(annotation).toEqual([expect.stringMatching(/^FAIL /), expect.stringMatching(/^##vso\[task\.logissue type=error\]hostile\.example mx-starttls \[.*STARTTLS answered 454 \\x1b\[2J/)]);
+    expect(r.out.match(/^##vso\[/gm)!.length).toBe(r.out.match(/^(FAIL|warn|!!) /gm)!.length);
   });
 
   it('is escaped in --json, which still parses to the server\'s exact text', async () => {
