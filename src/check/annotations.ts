@@ -1,7 +1,7 @@
 // The checker's verdict as CI annotations: one per failed or warning check, so each problem shows on the run's
 // summary page instead of only in the log; on Azure Pipelines a run that only warned ends "succeeded with issues"
 // (a certificate still being issued on a first run is one).
-import { annotation, type CiFormat } from '../ci/annotations.ts';
+import { annotation, inertForAzure, type CiFormat } from '../ci/annotations.ts';
 import { printable } from './report.ts';
 import type { DomainReport } from './result.ts';
 
@@ -10,9 +10,10 @@ import type { DomainReport } from './result.ts';
  * what remote servers said: shown with the same visible escapes as the findings, so one stays one line.
  */
 export function checkAnnotations(reports: DomainReport[], format: CiFormat): string[] {
+  const shown = (text: string) => (format === 'azure' ? inertForAzure(printable(text), '\\x5b') : printable(text));
   return reports.flatMap((d) => d.checks
     .filter((c) => c.status === 'fail' || c.status === 'warn')
-    .map((c) => annotation(format, c.status === 'fail' ? 'error' : 'warning', `${printable(d.domain)} ${c.check} [${c.code}]`, printable(c.message))));
+    .map((c) => annotation(format, c.status === 'fail' ? 'error' : 'warning', `${shown(d.domain)} ${c.check} [${c.code}]`, shown(c.message))));
 }
 
 // Warnings that only say a check was skipped on request (--skip-starttls): annotated, but no reason for "issues",

@@ -24,3 +24,13 @@ export function annotation(format: CiFormat, level: 'error' | 'warning', title: 
 
 /** Azure Pipelines: the step ends "succeeded with issues" (yellow) instead of green, if it exits 0. */
 export const SUCCEEDED_WITH_ISSUES = '##vso[task.complete result=SucceededWithIssues;]';
+
+/**
+ * Text quoting a remote server, made unable to run an Azure Pipelines logging command: the agent acts on
+ * `##vso[` anywhere in a line of stdout or stderr, not only at its start (azure-pipelines-agent Command.cs,
+ * `message.IndexOf("##vso[")`). The `[` is shown escaped instead: `\x5b` in text, as the findings show escapes,
+ * or `\u005b` in JSON, where the string's value stays the same. (GitHub reads commands only at a line's start.)
+ */
+export function inertForAzure(text: string, escape: '\\x5b' | '\\u005b'): string {
+  return text.replaceAll('##vso[', `##vso${escape}`);
+}

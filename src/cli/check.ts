@@ -1,6 +1,6 @@
 // `mta-sts check`: argument parsing and output only; the checks live in src/check/.
 import { resolve } from 'node:path';
-import { ciFormat, SUCCEEDED_WITH_ISSUES } from '../ci/annotations.ts';
+import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES } from '../ci/annotations.ts';
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createDns, dnsServerError, type CheckIO } from '../check/io.ts';
@@ -121,10 +121,12 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   if (progress) io.err('\r\x1b[K');
 
   // The report first: a JUnit file that cannot be written must not cost the user the results.
-  io.out(values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports));
+  const ci = ciFormat(io.env ?? {});
+  const report = values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports);
+  io.out(ci === 'azure' ? inertForAzure(report, values.json ? '\\u005b' : '\\x5b') : report);
   // Inside Azure Pipelines or GitHub Actions each problem also goes on the run's summary page. Never with
   // --json: its stdout is the JSON, and stderr would not do (GitHub reads workflow commands from stdout only).
-  const format = values.json ? undefined : ciFormat(io.env ?? {});
+  const format = values.json ? undefined : ci;
   if (format) io.out(checkAnnotations(reports, format).map((l) => `${l}\n`).join(''));
   if (values.junit !== undefined) {
     const file = resolve(io.cwd, values.junit);

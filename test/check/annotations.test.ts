@@ -44,12 +44,13 @@ describe('checkAnnotations', () => {
     expect(annotation('azure', 'error', undefined, '50%\r\nn')).toBe('##vso[task.logissue type=error]50%AZP25%0D%0An');
   });
 
-  it('shows what a remote server sent with the findings\' visible escapes: a line break or ESC cannot start a logging command', () => {
+  it('shows what a remote server sent with the findings\' visible escapes: a line break, ESC or a quoted ##vso[ cannot start a logging command', () => {
     const hostile: DomainReport[] = [{ domain: 'a.com', status: 'fail', checks: [
       { check: 'mx-starttls', status: 'fail', code: 'mx-starttls-rejected', message: 'answered 454 x\n##vso[task.complete result=Succeeded;]\x1b[2J\u202e' },
     ] }];
     expect(checkAnnotations(hostile, 'azure')).toEqual([
-      '##vso[task.logissue type=error]a.com mx-starttls [mx-starttls-rejected]: answered 454 x\\x0a##vso[task.complete result=Succeeded;]\\x1b[2J\\u{202e}',
+      // The agent acts on ##vso[ anywhere in a line: on Azure the quoted one shows its [ escaped too.
+      '##vso[task.logissue type=error]a.com mx-starttls [mx-starttls-rejected]: answered 454 x\\x0a##vso\\x5btask.complete result=Succeeded;]\\x1b[2J\\u{202e}',
     ]);
     expect(checkAnnotations(hostile, 'github')).toEqual([
       '::error title=a.com mx-starttls [mx-starttls-rejected]::answered 454 x\\x0a##vso[task.complete result=Succeeded;]\\x1b[2J\\u{202e}',

@@ -172,6 +172,21 @@ describe('inside Azure Pipelines (TF_BUILD)', () => {
       `${/^warn warn\.example tlsrpt \[tlsrpt-missing\] (.*)$/m.exec(r.out)![1]}\n##vso[task.complete result=SucceededWithIssues;]\n`)).toBe(true);
   });
 
+  it('quotes a record that holds a logging command with its [ escaped, in text and in --json (same value)', async () => {
+    const forged = 'v=STSv1; id=##vso[task.complete result=Succeeded;]x;';
+    await world.addDomain('vso.example', { stsTxt: [forged] });
+    const text = await run(['vso.example', ...dns()], { env });
+    expect(text.code).toBe(1);
+    expect(text.out).toContain('##vso\\x5btask.complete');
+    // Every ##vso[ left is one of ours, at the start of its line, and no forged step result is among them.
+    expect(text.out.match(/##vso\[/g)!.length).toBe(text.out.match(/^##vso\[task\.logissue /gm)!.length);
+    const json = await run(['vso.example', '--json', ...dns()], { env });
+    expect(json.out).not.toContain('##vso[');
+    expect(JSON.stringify(JSON.parse(json.out))).toContain('##vso[task.complete');
+    const outside = await run(['vso.example', ...dns()]);
+    expect(outside.out).toContain('##vso[task.complete');
+  });
+
   it('still annotates when the JUnit file cannot be written, but the exit 1 decides the result', async () => {
     const r = await run(['warn.example', '--junit', join(cwd, 'no-such-dir', 'x.xml'), ...dns()], { env });
     expect(r.code).toBe(1);
