@@ -3,7 +3,7 @@ import { EXO_MX_PATTERN, exchangePatternPitfall, isOnMicrosoftDomain } from '../
 import { checkMxPattern, isValidDomainName } from '../rfc/hostname.ts';
 import { MAX_MAX_AGE } from '../rfc/policy.ts';
 import { parseTlsRptRecord } from '../rfc/tlsrpt-record.ts';
-import type { Config, ConfigDiagnostic, Rollout } from './config.ts';
+import type { Config, ConfigDiagnostic, Rollout } from './types.ts';
 import { durationSeconds } from './duration.ts';
 import type { ConfigPath, SourcePositions } from './positions.ts';
 import { AZURE_HOSTING_KEYS, type HostingPlan, type RawConfig, type RawRollout } from './raw-config.ts';

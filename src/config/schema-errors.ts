@@ -4,7 +4,7 @@ import type { ErrorObject } from 'ajv';
 import { MAX_MAX_AGE } from '../rfc/policy.ts';
 import { nearest } from './nearest.ts';
 import type { SourcePositions } from './positions.ts';
-import type { ConfigDiagnostic } from './config.ts';
+import type { ConfigDiagnostic } from './types.ts';
 
 /** Any JSON Schema node; only the keywords this module reads. */
 interface SchemaNode {
