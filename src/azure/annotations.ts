@@ -3,14 +3,6 @@
 // GITHUB_ACTIONS is), and the step result "succeeded with issues" for a run that only warned.
 import { annotation, ciFormat, SUCCEEDED_WITH_ISSUES, type CiFormat } from '../ci/annotations.ts';
 
-/**
- * Text that came from a remote server (Azure error messages, DNS answers) made safe to print: control
- * characters, which could forge CI logging commands or move the cursor, are shown as \xNN.
- */
-export function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 export interface Output {
   out(text: string): void;
   err(text: string): void;

@@ -2,7 +2,7 @@
 // summary page instead of only in the log; on Azure Pipelines a run that only warned ends "succeeded with issues"
 // (a certificate still being issued on a first run is one).
 import { annotation, inertForAzure, type CiFormat } from '../ci/annotations.ts';
-import { printable } from './report.ts';
+import { printable } from '../printable.ts';
 import type { DomainReport } from './result.ts';
 
 /**
