@@ -3,10 +3,10 @@
 // pipeline and its permissions, custom domains), prints a numbered plan of what is missing, asks once, then does
 // it step by step. Every step re-reads before it writes, so a second run, or a run after a half-finished one,
 // only does what is still missing. The deployment token is read into memory and sent to Azure DevOps only.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appservice';
@@ -19,6 +19,7 @@ import { editConfigFile, type ConfigEdit } from '../config/edit.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { dnsRecords, zoneFileLines } from '../site/records.ts';
 import { printable } from '../printable.ts';
+import { writeFileAtomic } from '../write-file-atomic.ts';
 import { Reporter, type Output } from './annotations.ts';
 import { armClients, armMessage, statusOf, type ArmClients } from './arm.ts';
 import { bindDomains } from './bind.ts';
@@ -159,16 +160,6 @@ function describe(e: unknown): string {
 
 const rightsMissing = (e: unknown) => (e instanceof DevOpsError ? e.status : statusOf(e)) === 403;
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, text, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  }
-}
 
 /**
  * azure-pipelines.yml with the named `variables:` entries set, through the yaml Document API so comments and
@@ -598,7 +589,7 @@ export class Setup {
           const current = await readFile(path, 'utf8');
           const next = setPipelineVariables(current, state.yaml!.wanted);
           if (next !== current) {
-            await writeAtomic(path, next);
+            await writeFileAtomic(path, next);
             state.filesChanged.add(PIPELINE_FILE);
           }
         },

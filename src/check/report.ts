@@ -1,9 +1,6 @@
 // Three renderings of the same reports: a table for people, JSON for scripts, JUnit XML for Azure DevOps'
 // PublishTestResults@2 (one test suite per domain, one test case per check).
 import { printable, printableJson } from '../printable.ts';
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { CHECKS, type CheckName, type DomainReport, type Status } from './result.ts';
 
 const COLUMN: Record<CheckName, string> = {
@@ -93,13 +90,3 @@ function xml(text: string): string {
 }
 
 /** Writes next to the target, then renames, so a reader never sees half a file. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, content, 'utf8');
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  }
-}

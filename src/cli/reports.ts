@@ -1,7 +1,7 @@
 // `mta-sts reports`: read TLS-RPT reports from files and folders, print the summary (text or --json), write
 // the --html page, and give the promotion verdict when there is a config. Logic lives in src/tlsrpt/.
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../check/report.ts';
+import { writeFileAtomic } from '../write-file-atomic.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { missingPaths, readReports } from '../tlsrpt/files.ts';
 import { renderHtml } from '../tlsrpt/html.ts';

@@ -1,9 +1,8 @@
 // Programs that change the user's config (setup, promote, retire) edit it through the yaml Document API, so
 // comments, key order and layout survive; the result is re-checked and written to a temp file, then renamed.
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, parseDocument, stringify, type Document } from 'yaml';
+import { writeFileAtomic } from '../write-file-atomic.ts';
 import { formatDiagnostic, parseConfig } from './config.ts';
 
 /** Sets `path` to `value`; `value: undefined` removes the key. */
@@ -64,12 +63,9 @@ export async function editConfigFile(path: string, edits: ConfigEdit[], display:
   }
   const next = editConfigText(text, edits, display);
   if (next === text) return false;
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(temp, next, { flag: 'wx' });
-    await rename(temp, path);
+    await writeFileAtomic(path, next);
   } catch (e) {
-    await rm(temp, { force: true });
     throw new ConfigEditError(`cannot write ${display}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; it was not changed`);
   }
   return true;

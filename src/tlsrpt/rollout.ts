@@ -1,15 +1,15 @@
 // The rollout steps that change the config: promote (testing → enforce, only on evidence and after the
 // live bounce guard) and retire (→ none, RFC 8461 §8.3). Each edits the config through the yaml Document
 // API (comments kept), rebuilds home/, and leaves the config as it was when any step fails.
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { CheckIO } from '../check/io.ts';
 import type { DomainReport } from '../check/result.ts';
 import { DEFAULT_CONCURRENCY, runChecks } from '../check/run.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import { editConfigFile, ConfigEditError, type ConfigEdit } from '../config/edit.ts';
 import { buildSite, SiteError } from '../site/build.ts';
+import { writeFileAtomic } from '../write-file-atomic.ts';
 import { configPolicy } from '../config/policy.ts';
 import { buildEvidence, evidencePath, type EvidenceFile } from './evidence.ts';
 import { readReports } from './files.ts';
@@ -69,7 +69,7 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
   });
   const file = evidencePath(input.configPath);
   const written = await applyEdits(input.configPath, input.display, [{ path: ['policy', 'mode'], value: 'enforce' }],
-    () => writeAtomic(file, `${JSON.stringify(evidence, null, 2)}\n`));
+    () => writeFileAtomic(file, `${JSON.stringify(evidence, null, 2)}\n`));
   if (written !== true) return { outcome: 'refused', why: 'write', message: written, set, verdict, checks };
   return { outcome: 'promoted', set, verdict, checks, evidence, evidenceFile: file };
 }
@@ -108,7 +108,7 @@ async function applyEdits(configPath: string, display: string, edits: ConfigEdit
   } catch (e) {
     // Whatever failed, the config goes back to what it said (and home/ with it) before anything is reported.
     if (edited) {
-      await writeAtomic(configPath, original).catch(() => undefined);
+      await writeFileAtomic(configPath, original).catch(() => undefined);
       const back = await loadConfig(configPath, display);
       if (back.ok) await buildSite(back.config, home).catch(() => undefined);
     }
@@ -117,16 +117,6 @@ async function applyEdits(configPath: string, display: string, edits: ConfigEdit
   }
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, text, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  }
-}
 
 /** 604800 → "7 days"; 5400 → "1.5 hours". */
 export function humanDuration(seconds: number): string {
