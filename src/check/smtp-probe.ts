@@ -109,13 +109,23 @@ class ReplyReader {
   }
 }
 
+// A plain timer and one listener per step, removed when the step ends: AbortSignal.any over
+// AbortSignal.timeout cost two signals, a WeakRef and a timer per step that lived on until collected.
 async function withTimeout<T>(ms: number, signal: AbortSignal, run: (deadline: AbortSignal) => Promise<T>): Promise<T> {
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(ms)]);
-  if (deadline.aborted) throw new StepError('timeout', 'the check deadline passed');
-  return run(deadline).catch((e: unknown) => {
-    if (deadline.aborted && !(e instanceof StepError)) throw new StepError('timeout', `no answer within ${ms / 1000} s`);
+  if (signal.aborted) throw new StepError('timeout', 'the check deadline passed');
+  const step = new AbortController();
+  const abort = (): void => step.abort();
+  const timer = setTimeout(abort, ms);
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    return await run(step.signal);
+  } catch (e) {
+    if (step.signal.aborted && !(e instanceof StepError)) throw new StepError('timeout', `no answer within ${ms / 1000} s`);
     throw e;
-  });
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', abort);
+  }
 }
 
 export function createSmtpProbe(options: SmtpProbeOptions = {}): SmtpProbe {
