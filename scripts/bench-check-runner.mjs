@@ -45,6 +45,7 @@ const mb = (bytes) => Math.round(bytes / 1048576);
 process.stdout.write(
   JSON.stringify({
     ms,
+    checked: domains.length,
     concurrency: DEFAULT_CONCURRENCY,
     maxRssKiB: process.resourceUsage().maxRSS,
     failed: failed.length,

@@ -50,7 +50,7 @@ const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 // The servers: a child process we started, ended through its stdin (and by its pid if that fails).
 const setupStart = performance.now();
-const servers = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../test/check/world-process.ts', import.meta.url)), String(N)], {
+const servers = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../test/check/world-process.ts', import.meta.url)), String(WORLD_SIZE)], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 const replies = createInterface({ input: servers.stdout! })[Symbol.asyncIterator]();
@@ -67,7 +67,7 @@ const send = async (line: string): Promise<void> => {
 try {
   const world = JSON.parse(await nextLine()) as { dns: string; httpsPort: number; smtpPort: number; ca: string; domains: string[] };
   await send(`latency ${LATENCY_MS}`);
-  console.log(`setup: ${WORLD_SIZE} domains (${2 * WORLD_SIZE} certificates) in ${s(performance.now() - setupStart)}; DNS latency ${LATENCY_MS} ms; per-domain timeout ${TIMEOUT_MS / 1000} s`);
+  console.log(`setup: ${world.domains.length} domains (${2 * world.domains.length} certificates) in ${s(performance.now() - setupStart)}; DNS latency ${LATENCY_MS} ms; per-domain timeout ${TIMEOUT_MS / 1000} s`);
 
   // Production settings but for the trusted CA and the ports: the production DNS retries and in-flight
   // bound, fetch and SMTP bounded by the deadline.
@@ -141,7 +141,7 @@ try {
     // The CA goes where a user puts a private CA; the runner reads the ports and names from stdin.
     const caFile = join(mkdtempSync(join(tmpdir(), 'bench-check-')), 'ca.pem');
     writeFileSync(caFile, world.ca);
-    const measure = (count: number): Promise<{ ms: number; maxRssKiB: number; failed: number; firstFailure?: unknown }> =>
+    const measure = (count: number): Promise<{ ms: number; maxRssKiB: number; checked: number; failed: number; firstFailure?: unknown }> =>
       new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [RUNNER, String(count), String(TIMEOUT_MS)], {
           stdio: ['pipe', 'pipe', 'inherit'],
@@ -158,6 +158,7 @@ try {
         const runs = [];
         for (let i = 0; i < RUNS; i++) {
           const run = await measure(count);
+          if (run.checked !== count) throw new Error(`rss ${count}: the runner checked ${run.checked} domains`);
           if (run.failed > 0) throw new Error(`rss ${count}: ${run.failed} domains did not pass, e.g. ${JSON.stringify(run.firstFailure)}`);
           runs.push(run);
         }
