@@ -1,35 +1,7 @@
 // What the azure commands report: plain lines for a terminal, plus the CI logging commands that put each
 // warning and error on the run's summary page (Azure Pipelines when TF_BUILD is set, GitHub Actions when
 // GITHUB_ACTIONS is), and the step result "succeeded with issues" for a run that only warned.
-
-export type CiFormat = 'azure' | 'github';
-
-/** The CI system the process runs in, from the variables each one sets on every step. */
-export function ciFormat(env: NodeJS.ProcessEnv): CiFormat | undefined {
-  if (env.TF_BUILD) return 'azure';
-  if (env.GITHUB_ACTIONS === 'true') return 'github';
-  return undefined;
-}
-
-// Azure Pipelines logging-command escaping (azure-pipelines-task-lib taskcommand.ts).
-const azureData = (s: string) => s.replace(/%/g, '%AZP25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-// GitHub Actions workflow-command escaping (@actions/core command.ts).
-const githubData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const githubProperty = (s: string) => githubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-
-/** One logging command: `##vso[task.logissue …]` or `::warning …::`. */
-export function annotation(format: CiFormat, level: 'error' | 'warning', title: string | undefined, message: string): string {
-  if (format === 'azure') return `##vso[task.logissue type=${level}]${azureData(title ? `${title}: ${message}` : message)}`;
-  return `::${level}${title ? ` title=${githubProperty(title)}` : ''}::${githubData(message)}`;
-}
-
-/**
- * Text that came from a remote server (Azure error messages, DNS answers) made safe to print: control
- * characters, which could forge CI logging commands or move the cursor, are shown as \xNN.
- */
-export function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+import { annotation, ciFormat, SUCCEEDED_WITH_ISSUES, type CiFormat } from '../ci/annotations.ts';
 
 export interface Output {
   out(text: string): void;
@@ -66,7 +38,7 @@ export class Reporter {
   /** 0 done (warnings allowed), 1 something failed; in Azure Pipelines a run with warnings ends SucceededWithIssues. */
   finish(): number {
     if (this.failures > 0) return 1;
-    if (this.warnings > 0 && this.format === 'azure') this.io.out('##vso[task.complete result=SucceededWithIssues;]\n');
+    if (this.warnings > 0 && this.format === 'azure') this.io.out(`${SUCCEEDED_WITH_ISSUES}\n`);
     return 0;
   }
 }

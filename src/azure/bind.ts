@@ -6,7 +6,8 @@ import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appse
 import type { Config } from '../config/config.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { RECORD_TTL } from '../site/records.ts';
-import { printable, type Reporter } from './annotations.ts';
+import { printable } from '../printable.ts';
+import type { Reporter } from './annotations.ts';
 import { armMessage, statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
 import { MANAGED_BY, listZones, readRecordSet } from './dns-zones.ts';
 import { zoneFor } from './zones.ts';

@@ -8,7 +8,8 @@ import type { Config } from '../config/config.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
-import { printable, type Reporter } from './annotations.ts';
+import { printable } from '../printable.ts';
+import type { Reporter } from './annotations.ts';
 import { armMessage, statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
 import { MANAGED_BY, isManaged, listZones, readRecordSet, txtValues } from './dns-zones.ts';
 import { zoneFor } from './zones.ts';
@@ -21,6 +22,11 @@ export interface PublishOptions {
   web: PolicyFetchIO;
   /** Azure DNS; absent when no hosting.dns_resource_group is set: then every record is printed. */
   azure?: { dns: DnsManagementClient; resourceGroup: string };
+  /**
+   * --print-only although the config names Azure DNS zones: the records are printed, and one warning says they
+   * were not written and `howToWrite` (the advice for where the command runs).
+   */
+  notWritten?: { resourceGroup: string; howToWrite: string };
   reporter: Reporter;
   /** How long to wait for each domain's policy (default 10 min). */
   waitMs?: number;
@@ -79,6 +85,9 @@ export async function publishDns(o: PublishOptions): Promise<void> {
     } else {
       await printRecords(o, domain, own, txt);
     }
+  }
+  if (o.notWritten) {
+    r.warn(`the records were printed, not written to the Azure DNS zones in ${o.notWritten.resourceGroup} (hosting.dns_resource_group): this run has no Azure login (--print-only); ${o.notWritten.howToWrite}`);
   }
 }
 
@@ -154,7 +163,8 @@ async function removeOwnTlsRpt(o: PublishOptions, domain: string, zone: string, 
 
 /** Outside Azure DNS: the exact records to publish, and for each TXT whether the live DNS already has it. */
 async function printRecords(o: PublishOptions, domain: string, own: DnsRecord[], txt: DnsRecord[]): Promise<void> {
-  const where = o.azure ? `no Azure DNS zone in ${o.azure.resourceGroup} holds ${domain}` : 'DNS is not automated (no hosting.dns_resource_group)';
+  const where = o.azure ? `no Azure DNS zone in ${o.azure.resourceGroup} holds ${domain}`
+    : o.notWritten ? 'Azure DNS is not written in this run (--print-only)' : 'DNS is not automated (no hosting.dns_resource_group)';
   o.reporter.info(`${domain}: ${where}; publish these records at your DNS host, replacing any existing _mta-sts TXT record (never add a second one):`);
   for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
   for (const rec of txt) {

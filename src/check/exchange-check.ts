@@ -1,11 +1,10 @@
 // Check 8: the mistakes Exchange Online admins make with MTA-STS, and the one that bounces mail.
+import { BROAD_DANE_PATTERN, EXO_MX_PATTERN, danePatternFor, isDaneMx, isOnMicrosoftDomain } from '../exchange-online.ts';
 import { mxMatches } from '../rfc/hostname.ts';
 import type { Policy } from '../rfc/policy.ts';
 import type { Lookup } from './dns.ts';
 import { matchingPattern, mxHosts, type MxHost } from './mx-checks.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
-
-const EXO_MX = '*.mail.protection.outlook.com';
 
 export interface MxFailures {
   /** MX hosts that match no pattern (check 4). */
@@ -18,32 +17,32 @@ export function checkExchange(domain: string, policy: Policy | undefined, mx: Lo
   const findings: Finding[] = [];
   const hosts = mxHosts(mx).map((m) => m.host);
 
-  if (/(^|\.)onmicrosoft\.com$/i.test(domain)) {
+  if (isOnMicrosoftDomain(domain)) {
     findings.push({ status: 'fail', code: 'exo-onmicrosoft', message: `${domain} is a Microsoft-managed onmicrosoft.com domain; MTA-STS cannot be published for it — use your own domains` });
   }
 
   if (policy) {
     for (const host of hosts) {
       if (matchingPattern(policy, host)) continue;
-      if (mxMatches(EXO_MX, host)) {
-        findings.push({ status: 'fail', code: 'exo-mx-pattern-missing', message: `MX ${host} is Exchange Online's, but the policy lacks "${EXO_MX}"` });
-      } else if (/\.mx\.microsoft$/i.test(host)) {
-        const zone = host.split('.').slice(1).join('.');
-        const broad = policy.mx.includes('*.mx.microsoft');
+      if (mxMatches(EXO_MX_PATTERN, host)) {
+        findings.push({ status: 'fail', code: 'exo-mx-pattern-missing', message: `MX ${host} is Exchange Online's, but the policy lacks "${EXO_MX_PATTERN}"` });
+      } else if (isDaneMx(host)) {
+        const pattern = danePatternFor(host);
+        const broad = policy.mx.includes(BROAD_DANE_PATTERN);
         findings.push({
           status: 'fail',
           code: broad ? 'exo-dane-pattern' : 'exo-mx-pattern-missing',
           message: broad
-            ? `"*.mx.microsoft" does not match the DANE MX ${host} (a wildcard covers one label); use "*.${zone}"`
-            : `MX ${host} is Exchange Online's DANE MX, but the policy lacks "*.${zone}"`,
+            ? `"${BROAD_DANE_PATTERN}" does not match the DANE MX ${host} (a wildcard covers one label); use "${pattern}"`
+            : `MX ${host} is Exchange Online's DANE MX, but the policy lacks "${pattern}"`,
         });
       }
     }
-    if (policy.mx.includes('*.mx.microsoft') && !findings.some((f) => f.code === 'exo-dane-pattern')) {
+    if (policy.mx.includes(BROAD_DANE_PATTERN) && !findings.some((f) => f.code === 'exo-dane-pattern')) {
       findings.push({
         status: 'warn',
         code: 'exo-dane-pattern',
-        message: '"*.mx.microsoft" never matches Exchange Online\'s DANE MX names like x.<zone>-v1.mx.microsoft; use "*.<zone>-v1.mx.microsoft"',
+        message: `"${BROAD_DANE_PATTERN}" never matches Exchange Online's DANE MX names like x.<zone>-v1.mx.microsoft; use "*.<zone>-v1.mx.microsoft"`,
       });
     }
 

@@ -1,5 +1,6 @@
 // Check 4, MX hosts against the policy's patterns (RFC 8461 §4.1), and check 5, STARTTLS with a valid
 // certificate on every MX host (RFC 8461 §4.2, RFC 3207).
+import { EXO_MX_EXAMPLE, isExchangeOnlineMx } from '../exchange-online.ts';
 import { isIP } from 'node:net';
 import { mxMatches } from '../rfc/hostname.ts';
 import type { Policy } from '../rfc/policy.ts';
@@ -59,7 +60,7 @@ function mxLookupFailure(domain: string, mx: Lookup<MxHost[]>): Finding | undefi
   const nullMx = nullMxFinding(domain, mx);
   if (nullMx) return nullMx;
   if (mx.ok && mx.value.length > 0) return undefined;
-  return { status: 'fail', code: 'mx-none', message: `${domain} has no MX records; publish the Exchange Online MX (<tenant>.mail.protection.outlook.com)` };
+  return { status: 'fail', code: 'mx-none', message: `${domain} has no MX records; publish the Exchange Online MX (${EXO_MX_EXAMPLE})` };
 }
 
 /** RFC 7505 §3: a domain that publishes a null MX must publish no other MX. */
@@ -111,8 +112,6 @@ export function checkMxMatch(domain: string, mx: Lookup<MxHost[]>, policy: Polic
   return { result: combine('mx-match', findings, evidence), unmatched };
 }
 
-// Exchange Online's MX hosts, classic and DANE: Microsoft runs STARTTLS with publicly trusted certificates there.
-const isExchangeOnlineMx = (host: string): boolean => mxMatches('*.mail.protection.outlook.com', host) || /\.mx\.microsoft$/.test(host);
 
 /**
  * Check 5 when port 25 cannot be probed (--skip-starttls). A warning, except for an enforce policy about to be

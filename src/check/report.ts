@@ -1,5 +1,6 @@
 // Three renderings of the same reports: a table for people, JSON for scripts, JUnit XML for Azure DevOps'
 // PublishTestResults@2 (one test suite per domain, one test case per check).
+import { printable, printableJson } from '../printable.ts';
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -18,26 +19,6 @@ const COLUMN: Record<CheckName, string> = {
 };
 const CELL: Record<Status, string> = { pass: 'ok', warn: 'warn', fail: 'FAIL' };
 const BOUNCE = 'enforce-would-bounce';
-
-// What a remote server may put in a message must not steer the terminal: C0 controls (TAB, LF and CR too,
-// since one finding is one line and a CR could overwrite a row), DEL, the C1 controls (U+009B is a CSI) and
-// the bidirectional overrides and isolates that reorder what is shown. They are shown as escapes instead.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// The same without C0, which JSON.stringify escapes inside strings (outside them, LF is its own indentation).
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** `text` with every control character replaced by a visible escape such as `\x1b` or `\u{202e}`. */
-export function printable(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const code = c.codePointAt(0)!;
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-  });
-}
-
-/** JSON with the controls JSON.stringify leaves raw (DEL, C1, bidi) written as \u escapes: same value, no raw controls. */
-function jsonText(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 export function renderTable(reports: DomainReport[]): string {
   // The config column appears only when a config was compared.
@@ -73,7 +54,7 @@ export function renderFindings(reports: DomainReport[]): string {
 }
 
 export function renderJson(reports: DomainReport[]): string {
-  return jsonText(reports, 2) + '\n';
+  return printableJson(reports, 2) + '\n';
 }
 
 export function renderJunit(reports: DomainReport[]): string {
@@ -87,7 +68,7 @@ export function renderJunit(reports: DomainReport[]): string {
       out.push(`    <testcase classname="${xml(printable(r.domain))}" name="${xml(c.check)}">`);
       // Shown by Azure DevOps as text: the same visible escapes as on the terminal, not silently dropped.
       const message = printable(c.message);
-      const detail = `${c.code}: ${message}${c.evidence ? `\n\nevidence: ${jsonText(c.evidence, 2)}` : ''}`;
+      const detail = `${c.code}: ${message}${c.evidence ? `\n\nevidence: ${printableJson(c.evidence, 2)}` : ''}`;
       if (c.status === 'fail') out.push(`      <failure type="${xml(c.code)}" message="${xml(message)}">${xml(detail)}</failure>`);
       else out.push(`      <system-out>${xml(`${c.status}: ${detail}`)}</system-out>`);
       out.push('    </testcase>');

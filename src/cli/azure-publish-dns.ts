@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { Reporter } from '../azure/annotations.ts';
+import { ciFormat } from '../ci/annotations.ts';
 import { armClients, cliCredential } from '../azure/arm.ts';
 import { publishDns } from '../azure/publish-dns.ts';
 import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, webIO, type AzureCommandDeps } from './azure-options.ts';
@@ -15,19 +16,21 @@ const options = {
   home: { type: 'string' },
   'wait-seconds': { type: 'string' },
   'poll-seconds': { type: 'string' },
+  'print-only': { type: 'boolean' },
 } as const;
 
 /** The command with the cloud injectable (tests); `command` below is the production one. */
 export function azurePublishDnsCommand(deps: AzureCommandDeps = {}): Command {
   return {
     name: 'azure publish-dns',
-    usage: 'azure publish-dns [--config FILE] [--out DIR] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--wait-seconds S] [--poll-seconds S]',
+    usage: 'azure publish-dns [--config FILE] [--out DIR] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--wait-seconds S] [--poll-seconds S] [--print-only]',
     summary: 'wait until every mta-sts host serves the built policy, then publish the TXT records (Azure DNS) or print them',
     help: [
       '  --out DIR                 the built site whose policy must be live (default home; --home is the same)',
       AZURE_HELP,
       '  --wait-seconds S          how long to wait for each domain\'s policy (default 600)',
       '  --poll-seconds S          pause between fetches of a domain not live yet (default 10)',
+      '  --print-only              never write Azure DNS (no Azure login needed): print every record, and what the live DNS has',
     ].join('\n'),
     run: (args, io) => run(args, io, deps),
   };
@@ -49,7 +52,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const file = values.config ?? DEFAULT_CONFIG_FILE;
   const dnsResourceGroup = azureSetting(values, config, 'dns_resource_group', false, file);
   let azure;
-  if (dnsResourceGroup) {
+  if (dnsResourceGroup && !values['print-only']) {
     const subscription = azureSetting(values, config, 'subscription', true, file)!;
     const endpoint = await armEndpoint(values, env);
     const { dns } = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
@@ -67,7 +70,16 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const reporter = new Reporter(io, env);
   await publishDns({
     config, policy, policyFile, web, azure, reporter,
+    ...(dnsResourceGroup && values['print-only'] ? { notWritten: { resourceGroup: dnsResourceGroup, howToWrite: howToWrite(env) } } : {}),
     waitMs: waitS * 1000, pollMs: pollS * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep },
   });
   return reporter.finish();
+}
+
+/** What gives this run the Azure login --print-only went without: where it runs decides the advice. */
+function howToWrite(env: NodeJS.ProcessEnv): string {
+  const format = ciFormat(env);
+  if (format === 'azure') return 'set armServiceConnection at the top of azure-pipelines.yml to let the pipeline publish them (README: Deploy to Azure, step 3)';
+  if (format === 'github') return 'set the variables AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_SUBSCRIPTION_ID to let the workflow publish them (README: Deploy to Azure, step 3)';
+  return 'run it without --print-only after az login to publish them';
 }

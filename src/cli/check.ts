@@ -1,5 +1,7 @@
 // `mta-sts check`: argument parsing and output only; the checks live in src/check/.
 import { resolve } from 'node:path';
+import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES } from '../ci/annotations.ts';
+import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createDns, dnsServerError, type CheckIO } from '../check/io.ts';
 import { toALabels } from '../check/names.ts';
@@ -119,7 +121,13 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   if (progress) io.err('\r\x1b[K');
 
   // The report first: a JUnit file that cannot be written must not cost the user the results.
-  io.out(values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports));
+  const ci = ciFormat(io.env ?? {});
+  const report = values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports);
+  io.out(ci === 'azure' ? inertForAzure(report, values.json ? '\\u005b' : '\\x5b') : report);
+  // Inside Azure Pipelines or GitHub Actions each problem also goes on the run's summary page. Never with
+  // --json: its stdout is the JSON, and stderr would not do (GitHub reads workflow commands from stdout only).
+  const format = values.json ? undefined : ci;
+  if (format) io.out(checkAnnotations(reports, format).map((l) => `${l}\n`).join(''));
   if (values.junit !== undefined) {
     const file = resolve(io.cwd, values.junit);
     try {
@@ -129,7 +137,10 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
       return 1;
     }
   }
-  return reports.some((r) => r.status === 'fail') ? 1 : 0;
+  if (reports.some((r) => r.status === 'fail')) return 1;
+  // Only on a run that exits 0: with a failure the exit code decides the step's result.
+  if (format === 'azure' && hasIssues(reports)) io.out(`${SUCCEEDED_WITH_ISSUES}\n`);
+  return 0;
 }
 
 /** The evidence check of one deploy: the evidence file beside the config is read once, judged per domain. */

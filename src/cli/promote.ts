@@ -10,7 +10,7 @@ import { EVIDENCE_FILE } from '../tlsrpt/evidence.ts';
 import { missingPaths } from '../tlsrpt/files.ts';
 import { verdictBlock } from '../tlsrpt/render.ts';
 import { promote } from '../tlsrpt/rollout.ts';
-import { printable } from '../tlsrpt/text.ts';
+import { printable } from '../printable.ts';
 import { productionIO, type IOOptions } from './check.ts';
 import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 import { dateOption } from './reports.ts';

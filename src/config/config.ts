@@ -2,10 +2,10 @@
 import { open } from 'node:fs/promises';
 import type { ValidateFunction } from 'ajv';
 import { isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { formatDiagnostic as formatAny, type Diagnostic } from '../rfc/diagnostic.ts';
-import type { PolicyMode } from '../rfc/policy.ts';
+import { formatDiagnostic as formatAny } from '../rfc/diagnostic.ts';
 import { SourcePositions } from './positions.ts';
-import type { AzureHostingKey, HostingPlan, RawConfig } from './raw-config.ts';
+import type { RawConfig } from './raw-config.ts';
+import type { Config, ConfigDiagnostic } from './types.ts';
 import { applyRules } from './rules.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
 import { configSchema } from './schema.generated.ts';
@@ -13,31 +13,7 @@ import validateRaw from './validate.generated.ts';
 
 export { AZURE_HOSTING_KEYS, type AzureHostingKey, type HostingPlan, type RawConfig } from './raw-config.ts';
 
-/** The config after checking: durations are seconds, names lower-case, defaults filled in. */
-export interface Config {
-  domains: string[];
-  policy: { mode: PolicyMode; mx: string[]; max_age: number; id?: string };
-  tlsrpt?: { rua: string[] };
-  hosting: { plan: HostingPlan; default_hostname?: string } & Partial<Record<AzureHostingKey, string>>;
-  /** Present when the file has a rollout section (defaults filled in); effectiveRollout() gives the defaults otherwise. */
-  rollout?: Rollout;
-}
-
-/** The evidence rules of `mta-sts promote`, defaults filled in (see mta-sts.schema.json). */
-export interface Rollout {
-  window_days: number;
-  min_report_days: number;
-  min_organizations: number;
-  min_sessions: number;
-  recent_days: number;
-  max_fetch_error_days: number;
-}
-
-/**
- * A finding in a config file. `message` reads on its own and names the field; `line`/`column` are
- * 1-based and absent only for problems with the file as a whole (whose message names the file).
- */
-export interface ConfigDiagnostic extends Diagnostic { file: string; field?: string }
+export type { Config, ConfigDiagnostic, Rollout } from './types.ts';
 
 export type LoadResult =
   | { ok: true; config: Config; warnings: ConfigDiagnostic[] }

@@ -1,8 +1,9 @@
 // Rules the schema cannot express: host name grammar, Azure and Exchange Online limits, risky settings.
+import { EXO_MX_PATTERN, exchangePatternPitfall, isOnMicrosoftDomain } from '../exchange-online.ts';
 import { checkMxPattern, isValidDomainName } from '../rfc/hostname.ts';
 import { MAX_MAX_AGE } from '../rfc/policy.ts';
 import { parseTlsRptRecord } from '../rfc/tlsrpt-record.ts';
-import type { Config, ConfigDiagnostic, Rollout } from './config.ts';
+import type { Config, ConfigDiagnostic, Rollout } from './types.ts';
 import { durationSeconds } from './duration.ts';
 import type { ConfigPath, SourcePositions } from './positions.ts';
 import { AZURE_HOSTING_KEYS, type HostingPlan, type RawConfig, type RawRollout } from './raw-config.ts';
@@ -36,18 +37,12 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
     const path = ['policy', 'mx', i];
     // Stricter than a policy reader: a single-label mx (mx-single-label) is refused too, as no sender could use it.
     for (const d of checkMxPattern(pattern)) report(errors, path, 'policy.mx', d.code, d.message);
-    const lower = pattern.toLowerCase();
-    if (lower === 'mail.protection.outlook.com') {
-      report(warnings, path, 'policy.mx', 'mx-exo-no-wildcard',
-        'policy.mx "mail.protection.outlook.com" never matches Exchange Online MX hosts; use *.mail.protection.outlook.com');
-    } else if (lower === '*.mx.microsoft') {
-      report(warnings, path, 'policy.mx', 'mx-exo-dane',
-        'policy.mx "*.mx.microsoft" does not match Exchange Online DANE MX names like x.<zone>-v1.mx.microsoft; use *.<zone>-v1.mx.microsoft');
-    }
+    const pitfall = exchangePatternPitfall(pattern);
+    if (pitfall) report(warnings, path, 'policy.mx', pitfall.code, `policy.mx ${pitfall.message}`);
   });
   if (mx.length === 0 && mode !== 'none') {
     report(errors, ['policy', 'mx'], 'policy.mx', 'mx-missing',
-      `policy.mx must list at least one MX host pattern when policy.mode is ${mode} (Exchange Online: *.mail.protection.outlook.com)`);
+      `policy.mx must list at least one MX host pattern when policy.mode is ${mode} (Exchange Online: ${EXO_MX_PATTERN})`);
   }
 
   if (raw.policy.id) {
@@ -122,7 +117,7 @@ function checkDomains(
     } else if (!isValidDomainName(domain)) {
       error(path, 'domain-invalid',
         `domains: each entry must be a domain name like contoso.com: letters, digits and hyphens, at least two labels, no trailing dot ${got}`);
-    } else if (domain === 'onmicrosoft.com' || domain.endsWith('.onmicrosoft.com')) {
+    } else if (isOnMicrosoftDomain(domain)) {
       error(path, 'domain-onmicrosoft', `domains: MTA-STS cannot be used on onmicrosoft.com domains; Microsoft manages them ${got}`);
     } else {
       // The longest name this domain needs decides; _smtp._tls only when TLS-RPT records are published.

@@ -1,9 +1,10 @@
 // Turns ajv's schema errors into kind, positioned messages: what is wrong, where, and what would be right.
+import { EXO_MX_PATTERN } from '../exchange-online.ts';
 import type { ErrorObject } from 'ajv';
 import { MAX_MAX_AGE } from '../rfc/policy.ts';
 import { nearest } from './nearest.ts';
 import type { SourcePositions } from './positions.ts';
-import type { ConfigDiagnostic } from './config.ts';
+import type { ConfigDiagnostic } from './types.ts';
 
 /** Any JSON Schema node; only the keywords this module reads. */
 interface SchemaNode {
@@ -17,8 +18,8 @@ interface SchemaNode {
 export const EXPECTED: Record<string, string> = {
   domains: 'a list of domain names, one "- contoso.com" line each',
   'domains.*': 'a domain name such as contoso.com',
-  'policy.mx': 'a list of MX host patterns, one "- \'*.mail.protection.outlook.com\'" line each',
-  'policy.mx.*': 'a host name pattern such as *.mail.protection.outlook.com',
+  'policy.mx': `a list of MX host patterns, one "- '${EXO_MX_PATTERN}'" line each`,
+  'policy.mx.*': `a host name pattern such as ${EXO_MX_PATTERN}`,
   'policy.max_age': 'a whole number of seconds or a duration like 7d; accepted units: s, m, h, d, w',
   'policy.id': '1 to 32 letters or digits',
   'tlsrpt.rua': 'a list of mailto: or https: URIs, one "- mailto:tlsrpt@contoso.com" line each',

@@ -2,6 +2,7 @@
 // Everything is written to a sibling temp dir and swapped in by rename, so a failed build
 // never leaves a half-written `home/` behind. Only a folder that is missing, empty or a previous
 // build is ever replaced.
+import { printable } from '../printable.ts';
 import type { Dirent } from 'node:fs';
 import { chmod, lstat, mkdtemp, mkdir, opendir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -298,11 +299,6 @@ function viteError(e: unknown, out: string): unknown {
   if ((e as NodeJS.ErrnoException).code || !/Failed to write file|\(os error \d+\)/.test(text)) return e;
   const cause = /Caused by:\s*\n\s*(.+)/.exec(text)?.[1]?.trim() ?? 'the page could not be written';
   return new SiteError(`cannot write ${out}: ${printable(cause)}`);
-}
-
-/** Control characters shown as `?`, so a file name cannot rewrite the terminal. */
-function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
 }
 
 async function readSwaConfig(path: string): Promise<string> {

@@ -1,6 +1,7 @@
 // `mta-sts reports` output: the text summary and the --json object. Pure; the CLI prints what these return.
 import { summarize, type PolicySummary, type ReportSet } from './summary.ts';
-import { percent, printable } from './text.ts';
+import { printable } from '../printable.ts';
+import { percent } from './text.ts';
 import type { Verdict } from './verdict.ts';
 
 export interface ReportsJson {

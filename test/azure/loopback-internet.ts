@@ -2,7 +2,7 @@
 // the pipelines do: the Static Web App front end on port 443 (Azure's default *.azurestaticapps.net certificate
 // until a test issues a host's own), a dns2 server (port 53 when it stands in for the system resolver), the ARM
 // emulator, a repo-shaped scratch folder, and a fake `az` that only hands out the emulator's token.
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -14,7 +14,7 @@ import { APP, DEFAULT_HOST, WEB_RG } from './harness.ts';
 export interface ProcessResult { code: number | null; stdout: string; stderr: string }
 
 export class LoopbackInternet {
-  /** The scratch checkout: bin/, dist/ (compiled by the tests' global setup), src/, scripts/ and node_modules/ of this repo, its own config and home/. */
+  /** The scratch checkout: bin/, dist/ (compiled by the tests' global setup), src/ and node_modules/ of this repo, its own config and home/. */
   readonly dir = mkdtempSync(join(tmpdir(), 'azure-process-'));
   readonly bin = join(this.dir, '.fake-bin');
   readonly caFile = join(this.dir, '.test-ca.pem');
@@ -28,8 +28,6 @@ export class LoopbackInternet {
     readonly arm: ArmEmulator,
   ) {
     for (const name of ['bin', 'dist', 'src', 'node_modules', 'tsconfig.json']) symlinkSync(join(repoRoot, name), join(this.dir, name));
-    // Copied, not linked: a script run as its own entry point compares import.meta.url with argv[1].
-    cpSync(join(repoRoot, 'scripts'), join(this.dir, 'scripts'), { recursive: true });
     copyFileSync(join(repoRoot, 'package.json'), join(this.dir, 'package.json'));
     mkdirSync(this.bin);
     copyFileSync(join(repoRoot, 'test/azure/fixtures/az'), join(this.bin, 'az'));

@@ -25,12 +25,12 @@ export interface StepRun { step: Step; result: StepResult; output: ProcessResult
 
 type Node = Record<string, unknown>;
 
-/** The YAML variables of azure-pipelines.yml, with armServiceConnection set as an admin sets it up. */
-function azureVariables(doc: Node): Record<string, string> {
+/** The YAML variables of azure-pipelines.yml, with armServiceConnection set as an admin sets it up (unless `overrides` says otherwise). */
+function azureVariables(doc: Node, overrides: Record<string, string>): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const v of doc.variables as Node[]) if (typeof v.name === 'string') vars[v.name] = String(v.value);
   vars.armServiceConnection = 'mta-sts-arm';
-  return vars;
+  return { ...vars, ...overrides };
 }
 
 /** ${{ variables.X }} in a value; any other template expression is refused. */
@@ -66,9 +66,9 @@ function expandAzure(steps: Node[], vars: Record<string, string>): Node[] {
 }
 
 /** The shell steps of one stage of azure-pipelines.yml: `script:` and AzureCLI@2 `inlineScript:` bodies, verbatim. */
-export function azureStageSteps(stageName: string): Step[] {
+export function azureStageSteps(stageName: string, overrides: Record<string, string> = {}): Step[] {
   const doc = parse(readFileSync(join(repoRoot, 'azure-pipelines.yml'), 'utf8')) as Node;
-  const vars = azureVariables(doc);
+  const vars = azureVariables(doc, overrides);
   const stage = (doc.stages as Node[]).find((s) => s.stage === stageName);
   if (!stage) throw new Error(`azure-pipelines.yml has no stage ${stageName}`);
   const steps: Step[] = [];
@@ -94,23 +94,24 @@ const GITHUB_EXPRESSIONS: Record<string, string> = {
   'vars.CHECK_STARTTLS': '',
 };
 
-function githubValue(value: unknown): string {
+function githubValue(value: unknown, expressions: Record<string, string>): string {
   return String(value).replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_, expr: string) => {
-    if (!(expr in GITHUB_EXPRESSIONS)) throw new Error(`deploy.yml: the test does not know the expression "${expr}"`);
-    return GITHUB_EXPRESSIONS[expr]!;
+    if (!(expr in expressions)) throw new Error(`deploy.yml: the test does not know the expression "${expr}"`);
+    return expressions[expr]!;
   });
 }
 
-/** The `run:` steps of one job of deploy.yml, verbatim, with the job's env evaluated. */
-export function githubJobSteps(jobName: string): Step[] {
+/** The `run:` steps of one job of deploy.yml, verbatim, with the job's env evaluated (`overrides`: other values of the known expressions). */
+export function githubJobSteps(jobName: string, overrides: Record<string, string> = {}): Step[] {
+  const expressions = { ...GITHUB_EXPRESSIONS, ...overrides };
   const doc = parse(readFileSync(join(repoRoot, '.github/workflows/deploy.yml'), 'utf8')) as Node;
   const job = (doc.jobs as Node)[jobName] as Node | undefined;
   if (!job) throw new Error(`deploy.yml has no job ${jobName}`);
-  const jobEnv = Object.fromEntries(Object.entries((job.env ?? {}) as Node).map(([k, v]) => [k, githubValue(v)]));
+  const jobEnv = Object.fromEntries(Object.entries((job.env ?? {}) as Node).map(([k, v]) => [k, githubValue(v, expressions)]));
   const steps: Step[] = [];
   for (const s of job.steps as Node[]) {
     if (typeof s.run !== 'string') continue;
-    const env = { ...jobEnv, ...Object.fromEntries(Object.entries((s.env ?? {}) as Node).map(([k, v]) => [k, githubValue(v)])) };
+    const env = { ...jobEnv, ...Object.fromEntries(Object.entries((s.env ?? {}) as Node).map(([k, v]) => [k, githubValue(v, expressions)])) };
     steps.push({ name: String(s.name ?? s.run), body: s.run, env, condition: typeof s.if === 'string' ? s.if : '' });
   }
   return steps;

@@ -114,17 +114,57 @@ describe.each<System>(['azure', 'github'])('the %s pipeline, verbatim, on the fi
     expect(publish.output.stdout).toContain('contoso.com: not live yet: certificate pending');
     expect(publish.output.stdout).toMatch(/contoso\.com: TXT _mta-sts\.contoso\.com = "v=STSv1; id=\w+;"/);
     expect(publish.output.stdout).toContain('fabrikam.com: TXT _mta-sts.fabrikam.com is live with this value');
-    expect(find(v, 'check-annotations').result).not.toBe('Failed');
+    expect(find(v, CHECK).result).not.toBe('Failed');
     expect(n.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toHaveLength(1);
     if (process.env.MTA_STS_TEST_LOG) console.log(`${summary(d).join(' | ')}\n${summary(v).join(' | ')}\n\n${output([...d, ...v])}`);
   }, 120_000);
 });
 
+/** The Verify step that checks the live setup (the Deploy guard runs `check --before-deploy`). */
+const CHECK = 'node bin/mta-sts.js check';
 const find = (runs: StepRun[], part: string) => {
   const run = runs.find((r) => r.step.body.includes(part));
   if (!run) throw new Error(`no step runs ${part}`);
   return run;
 };
+
+describe.each<System>(['azure', 'github'])('the %s pipeline, verbatim, without an Azure login (no service connection / Azure variables)', (system) => {
+  it('Verify waits for the policy, prints the records (the Azure DNS zone\'s too), never logs in, says how to let it publish them, and check annotates what is missing', async () => {
+    const n = (net = await LoopbackInternet.start({ dnsOn53: true }));
+    const verify = system === 'azure' ? azureStageSteps('Verify', { armServiceConnection: '' }) : githubJobSteps('verify', { "vars.AZURE_CLIENT_ID != ''": 'false' });
+    await checkout(n);
+    n.arm.addZone(DNS_RG, 'contoso.com');
+    n.addMx('contoso.com');
+    n.addMx('fabrikam.com');
+    // The admin bound both hosts in the portal (README: Deploy to Azure, step 3 skipped); Azure issued their certificates.
+    const site = n.arm.sites.get(`${WEB_RG}/${APP}`)!;
+    for (const host of ['mta-sts.contoso.com', 'mta-sts.fabrikam.com']) {
+      site.customDomains.set(host, { status: 'Ready', createdOn: new Date().toISOString() });
+      n.dns.zone.set(host, { cname: DEFAULT_HOST });
+      await n.issueCertificate(host);
+    }
+    n.serveSite(() => readFileSync(join(n.dir, 'home/.well-known/mta-sts.txt')));
+
+    const v = await runSteps(system, verify, n, agentEnv(system, n));
+    const publish = find(v, 'azure publish-dns');
+    expect(publish.output.stderr).toContain('warning: contoso.com: TXT _mta-sts.contoso.com is not published yet');
+    expect(publish.result).toBe('SucceededWithIssues');
+    expect(publish.output.stdout).toContain('contoso.com: the new policy is live at https://mta-sts.contoso.com/.well-known/mta-sts.txt');
+    expect(publish.output.stdout).toContain('contoso.com: Azure DNS is not written in this run (--print-only); publish these records at your DNS host');
+    expect(publish.output.stdout).toMatch(/^ {2}_mta-sts\.contoso\.com\. 3600 IN TXT "v=STSv1; id=\w+;"$/m);
+    const how = system === 'azure' ? 'set armServiceConnection at the top of azure-pipelines.yml' : 'set the variables AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_SUBSCRIPTION_ID';
+    expect(publish.output.stdout).toMatch(new RegExp(`^${system === 'azure' ? '##vso\\[task\\.logissue type=warning\\]' : '::warning::'}the records were printed, not written to the Azure DNS zones in ${DNS_RG} .*${how}`, 'm'));
+    // No login, no ARM call: nothing asked az for a token.
+    expect(n.azCalls()).toEqual([]);
+    expect(n.arm.requests).toEqual([]);
+    const check = find(v, CHECK);
+    expect(check.result).toBe('Failed'); // nothing published the TXT records yet
+    expect(check.output.stdout).toMatch(system === 'azure'
+      ? /^##vso\[task\.logissue type=error\]contoso\.com sts-record \[sts-record-missing\]: /m
+      : /^::error title=contoso\.com sts-record \[sts-record-missing\]::/m);
+    if (process.env.MTA_STS_TEST_LOG) console.log(`${summary(v).join(' | ')}\n\n${output(v)}`);
+  }, 120_000);
+});
 
 describe('the azure pipeline, verbatim, when the admin skipped step 4', () => {
   it('binds, waits for the certificate, publishes in Azure DNS, prints the rest, and goes green once the admin has published it', async () => {
@@ -157,10 +197,11 @@ describe('the azure pipeline, verbatim, when the admin skipped step 4', () => {
     expect(n.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toEqual([expect.stringMatching(/^v=STSv1; id=\w+;$/)]);
     expect(n.arm.txt(DNS_RG, 'contoso.com', '_smtp._tls')).toEqual(['v=TLSRPTv1; rua=mailto:tlsrpt@contoso.com']);
     // fabrikam.com has no policy host yet: the live check says so and fails the run.
-    const check1 = find(v1, 'check-annotations');
+    const check1 = find(v1, CHECK);
     expect(check1.result).toBe('Failed');
-    const results1 = JSON.parse(readFileSync(join(n.dir, 'test-results/check.json'), 'utf8')) as { domain: string; status: string }[];
-    expect(results1.map((d) => `${d.domain} ${d.status}`)).toEqual(['contoso.com warn', 'fabrikam.com fail']);
+    expect(check1.output.stdout).toMatch(/^contoso\.com .* warn\n/m);
+    expect(check1.output.stdout).toMatch(/^fabrikam\.com .* FAIL\n/m);
+    expect(readFileSync(join(n.dir, 'test-results/check.xml'), 'utf8')).toContain('<testsuite name="fabrikam.com"');
     expect(check1.output.stdout).toContain('##vso[task.logissue type=error]fabrikam.com policy-fetch [policy-host-unresolved]');
 
     // Run 2: the admin created the CNAME the log asked for; Azure issues fabrikam's certificate meanwhile.
@@ -181,7 +222,7 @@ describe('the azure pipeline, verbatim, when the admin skipped step 4', () => {
     const lines = publish2.output.stdout.split('\n').filter((l) => /^ {2}_(mta-sts|smtp\._tls)\.fabrikam\.com\. 3600 IN TXT /.test(l));
     expect(lines).toHaveLength(2);
     expect(publish2.result).toBe('SucceededWithIssues'); // "not published yet" for fabrikam's two TXT records
-    expect(find(v2, 'check-annotations').result).toBe('Failed'); // fabrikam.com has no _mta-sts record yet
+    expect(find(v2, CHECK).result).toBe('Failed'); // fabrikam.com has no _mta-sts record yet
 
     // Run 3: the admin published the printed records at fabrikam's DNS host.
     for (const line of lines) {
@@ -195,7 +236,7 @@ describe('the azure pipeline, verbatim, when the admin skipped step 4', () => {
     record('run 3', 'Verify', v3);
     expect(find(v3, 'azure publish-dns').result).toBe('Succeeded');
     expect(find(v3, 'azure publish-dns').output.stdout).toContain('fabrikam.com: TXT _mta-sts.fabrikam.com is live with this value');
-    expect(find(v3, 'check-annotations').result).not.toBe('Failed');
+    expect(find(v3, CHECK).result).not.toBe('Failed');
 
     // Nothing ran az for the domain and DNS work: only AzureCliCredential's token request.
     expect(new Set(n.azCalls().map((c) => c.split(' --resource')[0]))).toEqual(new Set(['account get-access-token --output json']));

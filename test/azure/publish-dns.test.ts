@@ -241,4 +241,48 @@ describe('outside Azure DNS', () => {
     expect(r.out).toContain(`fabrikam.com: no Azure DNS zone in ${DNS_RG} holds fabrikam.com; publish these records`);
     expect(r.err).toContain('warning: fabrikam.com: TXT _mta-sts.fabrikam.com is not published yet');
   });
+
+  it('--print-only with hosting.dns_resource_group: waits for the policy, prints every record without any Azure call, and one warning says how to let the pipeline write them', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'], tlsrpt: ['mailto:tlsrpt@contoso.com'] });
+    await world.serve('contoso.com', OLD_POLICY);
+    let hits = 0;
+    world.https.handlers.set('mta-sts.contoso.com', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(++hits <= 1 ? OLD_POLICY : POLICY);
+    });
+    await world.serve('fabrikam.com', POLICY);
+    world.dns.zone.set('_mta-sts.contoso.com', { txt: ['v=STSv1; id=old0;'] });
+    // No login on this agent: a credential that is ever asked for a token fails the run, as AzureCliCredential would.
+    const noLogin = world.deps({ credential: { getToken: () => Promise.reject(new Error('Please run \'az login\' to set up an account.')) } });
+    const r = await world.run('publish-dns', [...fast, '--print-only'], { TF_BUILD: 'True' }, noLogin);
+    expect(r.code).toBe(0);
+    expect(world.arm.requests).toEqual([]);
+    expect(hits).toBe(2);
+    expect(r.out).toContain('contoso.com: not live yet: it serves other bytes');
+    const value = await expected('_mta-sts.contoso.com');
+    expect(r.out).toContain('contoso.com: Azure DNS is not written in this run (--print-only); publish these records at your DNS host, replacing any existing _mta-sts TXT record (never add a second one):');
+    expect(r.out).toContain(`  _mta-sts.contoso.com. 3600 IN TXT "${value}"\n`);
+    expect(r.out).toContain('  _smtp._tls.fabrikam.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@contoso.com"\n');
+    expect(r.err).toContain(`warning: contoso.com: TXT _mta-sts.contoso.com differs: live "v=STSv1; id=old0;", wanted "${value}"`);
+    expect(r.err).toContain('warning: fabrikam.com: TXT _mta-sts.fabrikam.com is not published yet');
+    const hint = `the records were printed, not written to the Azure DNS zones in ${DNS_RG} (hosting.dns_resource_group): this run has no Azure login (--print-only); set armServiceConnection at the top of azure-pipelines.yml to let the pipeline publish them (README: Deploy to Azure, step 3)`;
+    expect(r.err.split('\n').filter((l) => l.includes('not written to the Azure DNS zones'))).toEqual([`warning: ${hint}`]);
+    expect(r.out).toContain(`##vso[task.logissue type=warning]${hint}\n`);
+    expect(r.out.endsWith('##vso[task.complete result=SucceededWithIssues;]\n')).toBe(true);
+  });
+
+  it('--print-only says what gives a login where it runs: GitHub variables in a workflow, az login in a shell; without Azure DNS no such warning', async () => {
+    world.writeConfig();
+    await world.serve('contoso.com', POLICY);
+    const github = await world.run('publish-dns', [...fast, '--print-only'], { GITHUB_ACTIONS: 'true' });
+    expect(github.code).toBe(0);
+    expect(github.err).toContain('set the variables AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_SUBSCRIPTION_ID to let the workflow publish them');
+    const shell = await world.run('publish-dns', [...fast, '--print-only']);
+    expect(shell.err).toContain('(--print-only); run it without --print-only after az login to publish them');
+    world.writeConfig({ hosting: { app: APP } });
+    const plain = await world.run('publish-dns', [...fast, '--print-only'], { TF_BUILD: 'True' });
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain('DNS is not automated (no hosting.dns_resource_group)');
+    expect(plain.err).not.toContain('not written to the Azure DNS zones');
+    expect(world.arm.requests).toEqual([]);
+  });
 });

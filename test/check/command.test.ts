@@ -40,10 +40,10 @@ interface Run {
   err: string;
 }
 
-async function run(args: string[], options: { isTTY?: boolean; dir?: string } = {}): Promise<Run> {
+async function run(args: string[], options: { isTTY?: boolean; dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   let out = '';
   let err = '';
-  const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false };
+  const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false, env: options.env ?? {} };
   // The injected I/O still builds its resolver from --dns-server, so the option is exercised for real.
   const command = checkCommand({
     io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
@@ -163,6 +163,38 @@ describe('--junit', () => {
   });
 });
 
+describe('inside Azure Pipelines (TF_BUILD)', () => {
+  const env = { TF_BUILD: 'True' };
+  it('ends the text report with one annotation per warning and "succeeded with issues"', async () => {
+    const r = await run(['warn.example', ...dns()], { env });
+    expect(r.code).toBe(0);
+    expect(r.out.endsWith('\n##vso[task.logissue type=warning]warn.example tlsrpt [tlsrpt-missing]: ' +
+      `${/^warn warn\.example tlsrpt \[tlsrpt-missing\] (.*)$/m.exec(r.out)![1]}\n##vso[task.complete result=SucceededWithIssues;]\n`)).toBe(true);
+  });
+
+  it('quotes a record that holds a logging command with its [ escaped, in text and in --json (same value)', async () => {
+    const forged = 'v=STSv1; id=##vso[task.complete result=Succeeded;]x;';
+    await world.addDomain('vso.example', { stsTxt: [forged] });
+    const text = await run(['vso.example', ...dns()], { env });
+    expect(text.code).toBe(1);
+    expect(text.out).toContain('##vso\\x5btask.complete');
+    // Every ##vso[ left is one of ours, at the start of its line, and no forged step result is among them.
+    expect(text.out.match(/##vso\[/g)!.length).toBe(text.out.match(/^##vso\[task\.logissue /gm)!.length);
+    const json = await run(['vso.example', '--json', ...dns()], { env });
+    expect(json.out).not.toContain('##vso[');
+    expect(JSON.stringify(JSON.parse(json.out))).toContain('##vso[task.complete');
+    const outside = await run(['vso.example', ...dns()]);
+    expect(outside.out).toContain('##vso[task.complete');
+  });
+
+  it('still annotates when the JUnit file cannot be written, but the exit 1 decides the result', async () => {
+    const r = await run(['warn.example', '--junit', join(cwd, 'no-such-dir', 'x.xml'), ...dns()], { env });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('##vso[task.logissue type=warning]warn.example tlsrpt [tlsrpt-missing]');
+    expect(r.out).not.toContain('##vso[task.complete');
+  });
+});
+
 describe('text from a hostile MX', () => {
   let server: Server;
   const sockets = new Set<Socket>();
@@ -189,10 +221,10 @@ describe('text from a hostile MX', () => {
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => server?.close(resolve));
   });
-  const hostileRun = async (args: string[]): Promise<Run> => {
+  const hostileRun = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => {
     let out = '';
     let err = '';
-    const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd, isTTY: false };
+    const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd, isTTY: false, env };
     const port = (server.address() as AddressInfo).port;
     const command = checkCommand({ io: () => ({ ...world.io(), smtp: createSmtpProbe({ port, ca: world.ca.certPem, stepTimeoutMs: 2000 }) }) });
     const code = await runCommand(command, ['hostile.example', ...args, ...dns()], io);
@@ -209,6 +241,15 @@ describe('text from a hostile MX', () => {
     // The row still says what happened; the findings stay one line each.
     expect(r.out).toMatch(/^hostile\.example\s.*FAIL$/m);
     expect(r.out.split('\n').filter((l) => l.includes('hostile.example mx-starttls'))).toHaveLength(1);
+  });
+
+  it('cannot forge a logging command inside Azure Pipelines: its annotation is one line, escapes shown', async () => {
+    const r = await hostileRun([], { TF_BUILD: 'True' });
+    expect(r.code).toBe(1);
+    expect(r.out).not.toMatch(CONTROL);
+    const annotation = r.out.split('\n').filter((l) => l.includes('hostile.example mx-starttls'));
+    expect(annotation).toEqual([expect.stringMatching(/^FAIL /), expect.stringMatching(/^##vso\[task\.logissue type=error\]hostile\.example mx-starttls \[.*STARTTLS answered 454 \\x1b\[2J/)]);
+    expect(r.out.match(/^##vso\[/gm)!.length).toBe(r.out.match(/^(FAIL|warn|!!) /gm)!.length);
   });
 
   it('is escaped in --json, which still parses to the server\'s exact text', async () => {

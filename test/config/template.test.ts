@@ -38,8 +38,8 @@ describe('mta-sts.config.yaml template', () => {
 
   it('says how to go from testing to enforce', () => {
     expect(template).toMatch(/TLS-RPT reports for a couple of weeks/);
-    expect(template).toContain('change `mode: testing` to `mode: enforce` and push');
-    expect(template).toMatch(/id changes automatically/);
+    expect(template).toContain('`npx mta-sts promote --reports <folder>`');
+    expect(template).toMatch(/switches to enforce only on clean evidence/);
   });
 
   it('has commented-out tlsrpt, id and default_hostname examples that are valid once uncommented', () => {

@@ -1,10 +1,11 @@
 // Structure of azure-pipelines.yml and .github/workflows/deploy.yml, parsed with `yaml`: the tasks and their
 // inputs, the token as a reference, deploy only from main and never from a PR, the RFC 8461 §8.1 order.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers.ts';
 
 type Obj = Record<string, unknown>;
@@ -36,6 +37,19 @@ const indexWhere = <T>(list: T[], pred: (x: T) => boolean) => {
 /** Runs a step's script the way the Azure agent does (bash --noprofile --norc), with only PATH and `env`. */
 function runBash(script: string, env: Record<string, string>) {
   return spawnSync('bash', ['--noprofile', '--norc', '-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8' });
+}
+
+/**
+ * A checkout without mta-sts.config.yaml, so `node bin/mta-sts.js check --config mta-sts.config.yaml` really
+ * fails (exit 1: the named config is missing), to run a guard's script against the real command.
+ */
+const emptyCheckout = mkdtempSync(join(tmpdir(), 'workflows-'));
+for (const name of ['bin', 'dist', 'node_modules', 'package.json']) symlinkSync(join(repoRoot, name), join(emptyCheckout, name));
+afterAll(() => rmSync(emptyCheckout, { recursive: true, force: true }));
+function runGuard(shell: string[], script: string) {
+  return spawnSync('bash', [...shell, '-c', script], {
+    cwd: emptyCheckout, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CHECK_STARTTLS: '' }, encoding: 'utf8', timeout: 60_000,
+  });
 }
 
 const MAIN_ONLY = [
@@ -193,9 +207,17 @@ describe('azure-pipelines.yml', () => {
     expect(indexWhere(steps, (s) => scriptOf(s) === 'npm ci')).toBeLessThan(guard);
     const script = scriptOf(steps[guard]!);
     expect(script).toContain('args=(--before-deploy --config mta-sts.config.yaml)');
-    expect(script).toMatch(/node bin\/mta-sts\.js check "\$\{args\[@\]\}"\n\s*status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
+    expect(script).toMatch(/status=0\n\s*node bin\/mta-sts\.js check "\$\{args\[@\]\}" \|\| status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
     expect(steps[guard]!.continueOnError).toBeUndefined();
     expect(steps[guard]!.env).toEqual({ CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
+  });
+
+  it('Deploy: the guard, run by bash as the agent runs it, stops with its "Not deployed" error when check fails', () => {
+    const guard = stepsOf('Deploy').find((s) => scriptOf(s).includes('--before-deploy'))!;
+    const r = runGuard(['--noprofile', '--norc'], scriptOf(guard));
+    expect(r.stderr).toContain('mta-sts.config.yaml');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^##vso\[task\.logissue type=error\]Not deployed: mta-sts check --before-deploy failed \(exit 1\)\./m);
   });
 
   it('Domains: with a service connection, AzureCLI@2 runs azure bind; otherwise a step says how to enable it', () => {
@@ -225,13 +247,16 @@ describe('azure-pipelines.yml', () => {
     const steps = stepsOf('Verify');
     const scripts = steps.map(scriptOf);
     const publishDns = 'node bin/mta-sts.js azure publish-dns --config mta-sts.config.yaml';
-    const publishers = steps.filter((s) => scriptOf(s) === publishDns);
+    const publishers = steps.filter((s) => scriptOf(s).startsWith(publishDns));
     // With the service connection it runs logged in to Azure (for hosting.dns_resource_group); without, it prints.
     expect(publishers.map((s) => [s.branch, s.task ?? 'script'])).toEqual([
       ["${{ if ne(variables.armServiceConnection, '') }}", 'AzureCLI@2'],
       ['${{ else }}', 'script'],
     ]);
     expect(publishers[0]!.inputs).toMatchObject({ azureSubscription: '${{ variables.armServiceConnection }}', scriptType: 'bash' });
+    expect(scriptOf(publishers[0]!)).toBe(publishDns);
+    // No login without the connection: the records are printed even for zones in Azure DNS (test/azure/publish-dns.test.ts).
+    expect(scriptOf(publishers[1]!)).toBe(`${publishDns} --print-only`);
     for (const p of publishers) {
       expect(p.env).toBeUndefined();
       expect(p.continueOnError).toBeUndefined();
@@ -250,12 +275,13 @@ describe('azure-pipelines.yml', () => {
     const steps = stepsOf('Verify');
     const check = steps.find((s) => scriptOf(s).includes('node bin/mta-sts.js check'))!;
     const script = scriptOf(check);
-    expect(script).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --json --allow-pending-cert)');
+    // No --json: in text mode check itself writes the annotations and SucceededWithIssues (test/check/annotations.test.ts).
+    expect(script).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --allow-pending-cert)');
     expect(script).toContain('if [ "$CHECK_STARTTLS" != true ]; then args+=(--skip-starttls); fi');
     expect(check.env).toEqual({ CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
-    // check-annotations.ts turns warnings into SucceededWithIssues (check-annotations.test.ts).
-    expect(script).toContain('scripts/check-annotations.ts --format azure test-results/check.json');
-    expect(script).toMatch(/status=\$\?[\s\S]*exit "\$status"$/m);
+    expect(script).toMatch(/status=0\n\s*node bin\/mta-sts\.js check "\$\{args\[@\]\}" \|\| status=\$\?\n\s*exit "\$status"$/m);
+    // Only compiled code runs in the pipeline: tsx is for tests and benchmarks.
+    expect(azureText).not.toMatch(/tsx|scripts\/|--json/);
     // No step is softened by hand any more: warnings come from the commands themselves.
     expect(stages.flatMap((s) => stepsOf(s.stage as string)).filter((s) => s.continueOnError !== undefined)).toEqual([]);
     expect(azureText).not.toMatch(/allowPendingCertificates|ALLOW_PENDING/);
@@ -318,8 +344,17 @@ describe('.github/workflows/deploy.yml', () => {
     const guard = indexWhere(s, (x) => runOf(x).includes('--before-deploy'));
     expect(guard).toBeLessThan(indexWhere(s, (x) => x.uses === 'Azure/static-web-apps-deploy@v1'));
     expect(indexWhere(s, (x) => runOf(x) === 'npm ci')).toBeLessThan(guard);
-    expect(runOf(s[guard]!)).toMatch(/node bin\/mta-sts\.js check "\$\{args\[@\]\}"\n\s*status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
+    expect(runOf(s[guard]!)).toMatch(/status=0\n\s*node bin\/mta-sts\.js check "\$\{args\[@\]\}" \|\| status=\$\?\n\s*if \[ "\$status" -ne 0 \]; then[\s\S]*exit 1/);
     expect(s[guard]!['continue-on-error']).toBeUndefined();
+    expect(s[guard]!.shell).toBeUndefined();
+  });
+
+  it('deploy: the guard, run as GitHub runs it (bash -e), still prints its "Not deployed" error when check fails', () => {
+    const guard = steps('deploy').find((x) => runOf(x).includes('--before-deploy'))!;
+    const r = runGuard(['-e'], runOf(guard));
+    expect(r.stderr).toContain('mta-sts.config.yaml');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^::error::Not deployed: mta-sts check --before-deploy failed \(exit 1\)\./m);
   });
 
   it('deploy: stops before the upload when the token secret is missing, naming the secret', () => {
@@ -364,15 +399,21 @@ describe('.github/workflows/deploy.yml', () => {
     const s = steps('verify');
     const runs = s.map(runOf);
     const login = indexWhere(s, (x) => x.uses === 'azure/login@v2');
-    const publish = indexWhere(runs, (r) => r === 'node bin/mta-sts.js azure publish-dns --config mta-sts.config.yaml');
+    const publish = indexWhere(runs, (r) => r.includes('node bin/mta-sts.js azure publish-dns "${args[@]}"'));
     const check = indexWhere(runs, (r) => r.includes('node bin/mta-sts.js check'));
     const upload = indexWhere(s, (x) => x.uses === 'actions/upload-artifact@v4');
     expect(login).toBeLessThan(publish);
     expect(s[login]!.if).toBe("env.AZURE_CONFIGURED == 'true'");
     expect(publish).toBeLessThan(check);
     expect(check).toBeLessThan(upload);
-    expect(runs[check]).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --json --allow-pending-cert)');
-    expect(runs[check]).toContain('scripts/check-annotations.ts --format github test-results/check.json');
+    // Without the Azure variables there is no login: publish-dns prints the records even for zones in Azure DNS.
+    expect(runs[publish]).toContain('args=(--config mta-sts.config.yaml)\nif [ "$AZURE_CONFIGURED" != true ]; then args+=(--print-only); fi\n');
+    expect(s[publish]!.if).toBeUndefined();
+    expect((jobs.verify!.env as Obj).AZURE_CONFIGURED).toBe("${{ vars.AZURE_CLIENT_ID != '' }}");
+    // No --json: in text mode check itself writes the annotations (test/check/annotations.test.ts).
+    expect(runs[check]).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --allow-pending-cert)');
+    expect(runs[check]).toMatch(/status=0\n\s*node bin\/mta-sts\.js check "\$\{args\[@\]\}" \|\| status=\$\?\n\s*exit "\$status"$/m);
+    expect(githubText).not.toMatch(/tsx|scripts\/|--json/);
     expect(s[check]!.if).toBe('${{ !cancelled() }}');
     expect(s[upload]).toMatchObject({ if: '${{ !cancelled() }}', with: { path: 'test-results/' } });
     for (const x of s) expect(x['continue-on-error'], String(x.name ?? x.uses ?? x.run)).toBeUndefined();

@@ -84,7 +84,7 @@ describe('mta-sts reports', () => {
   it('neutralises control characters from reports in text output', async () => {
     await put('evil.json', json(report({ org: 'Evil\u001b[2J\u202eCorp', id: 'e' })));
     const r = await run(['evil.json']);
-    expect(r.out).toContain('Evil\\u{1b}[2J\\u{202e}Corp');
+    expect(r.out).toContain('Evil\\x1b[2J\\u{202e}Corp');
     expect(r.out).not.toMatch(/[\u001b\u202e]/);
   });
 

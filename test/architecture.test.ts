@@ -1,0 +1,48 @@
+// The layout rules of the README's "How it is built", checked on the source: no import cycles (types included),
+// and the RFC core stays free of I/O and of the rest of the program.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve('src');
+const files: string[] = [];
+const walk = (dir: string): void => {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (path.endsWith('.ts')) files.push(path);
+  }
+};
+walk(root);
+
+const specifiers = (file: string): string[] =>
+  [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^;]*? from '([^']+)'/gm)].map((m) => m[1]!);
+const graph = new Map(files.map((f) => [f, specifiers(f).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(f), s))]));
+
+describe('architecture', () => {
+  it('has no import cycles', () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const visit = (file: string): void => {
+      state.set(file, 'open');
+      stack.push(file);
+      for (const dep of graph.get(file) ?? []) {
+        if (state.get(dep) === 'open') cycles.push(stack.slice(stack.indexOf(dep)).map((f) => relative(root, f)).join(' -> '));
+        else if (!state.has(dep)) visit(dep);
+      }
+      stack.pop();
+      state.set(file, 'done');
+    };
+    for (const file of files) if (!state.has(file)) visit(file);
+    expect(cycles).toEqual([]);
+  });
+
+  it('keeps the RFC core free of I/O and of the other modules', () => {
+    for (const file of files.filter((f) => relative(root, f).startsWith('rfc/'))) {
+      for (const spec of specifiers(file)) {
+        expect(spec.startsWith('./'), `${relative(root, file)} imports ${spec}`).toBe(true);
+      }
+    }
+  });
+});
