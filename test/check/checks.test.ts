@@ -11,7 +11,7 @@ import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
 import type { CheckName, CheckResult, DomainReport } from '../../src/check/result.ts';
 import { effectiveId, policyText } from '../../src/config/policy.ts';
-import { serve, startHttps, TestCA, type HttpsTestServer } from './servers.ts';
+import { serve, startHttps, startSmtp, TestCA, type HttpsTestServer } from './servers.ts';
 import { FAST, ID, policyFor, World } from './world.ts';
 
 const DAY = 86_400_000;
@@ -569,6 +569,29 @@ describe('5. hostile or broken SMTP servers', () => {
     });
     const r = await probeOn('tlsrefused.example', port);
     expect([r.status, r.code]).toEqual(['fail', 'mx-starttls-rejected']);
+  });
+
+  // A socket held open after QUIT keeps its TLS state (native memory) until the 1 s bound; at the default
+  // concurrency those were a tenth of the checker's RSS (bench:check --rss).
+  it('after STARTTLS and QUIT, closes its socket on the reply, not at the 1 s bound', async () => {
+    // TCP sockets open in this process, both ends of every loopback connection.
+    const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = sockets();
+    const smtp = await startSmtp({ starttls: true, defaultCert: await world.ca.issue({ names: ['mx.quit.example'] }) });
+    try {
+      const result = await createSmtpProbe({ port: smtp.port, ca: world.ca.certPem, stepTimeoutMs: 2000 }).probe({
+        host: 'mx.quit.example',
+        address: '127.0.0.1',
+        signal: new AbortController().signal,
+      });
+      expect([result.error, result.tls?.chainTrusted]).toEqual([undefined, true]);
+      const returned = performance.now();
+      for (let i = 0; i < 60 && sockets() > before; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sockets()).toBe(before);
+      expect(performance.now() - returned).toBeLessThan(800);
+    } finally {
+      await smtp.close();
+    }
   });
 });
 

@@ -1,0 +1,56 @@
+// The checker as users run it, for bench:check's peak-RSS section: plain Node on the compiled dist/ (no
+// TypeScript loader), in a process of its own, at the default concurrency, trusting the test CA the way a
+// user adds a private CA (NODE_EXTRA_CA_CERTS, set by bench-check.ts). Only the ports differ from
+// `mta-sts check`. Usage: node scripts/bench-check-runner.mjs COUNT TIMEOUT_MS [--sample], the world's
+// JSON ({dns, httpsPort, smtpPort, domains}) on stdin. Prints one JSON line: {ms, maxRssKiB, failed, ...}.
+import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+
+const [count, timeoutMs] = process.argv.slice(2, 4).map(Number);
+const sample = process.argv.includes('--sample');
+
+const { createPolicyFetcher } = await import('../dist/check/https-fetcher.js');
+const { createDns } = await import('../dist/check/io.js');
+const { DEFAULT_CONCURRENCY, runChecks } = await import('../dist/check/run.js');
+const { createSmtpProbe } = await import('../dist/check/smtp-probe.js');
+
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const world = JSON.parse(input);
+const domains = world.domains.slice(0, count);
+
+// As src/cli/check.ts builds it, with the world's ports.
+const io = {
+  dns: createDns({ server: world.dns }),
+  fetcher: createPolicyFetcher({ port: world.httpsPort, timeoutMs }),
+  smtp: createSmtpProbe({ port: world.smtpPort, stepTimeoutMs: Math.min(30_000, timeoutMs) }),
+  now: () => new Date(),
+};
+
+// --sample: where the memory is at its highest, heap (JS objects) vs the rest (native: TLS, c-ares, buffers).
+let peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+const sampler = sample
+  ? setInterval(() => {
+      const m = process.memoryUsage();
+      if (m.rss > peak.rss) peak = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+    }, 20)
+  : undefined;
+
+const start = performance.now();
+const reports = await runChecks(domains, io, { concurrency: DEFAULT_CONCURRENCY, timeoutMs, allowPendingCert: false });
+const ms = performance.now() - start;
+clearInterval(sampler);
+const failed = reports.filter((r) => r.status !== 'pass');
+const mb = (bytes) => Math.round(bytes / 1048576);
+process.stdout.write(
+  JSON.stringify({
+    ms,
+    checked: domains.length,
+    concurrency: DEFAULT_CONCURRENCY,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    failed: failed.length,
+    firstFailure: failed[0],
+    ...(sample ? { peakMB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, mb(v)])), heapLimitMB: mb(getHeapStatistics().heap_size_limit) } : {}),
+  }) + '\n',
+);
+// Sockets closing after QUIT hold timers (unref'd); nothing else should keep the process alive.
