@@ -2,11 +2,11 @@
 // then the config's hosting: keys), which ARM endpoint, and the lookups and fetches of `check`.
 import type { TokenCredential } from '@azure/identity';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
-import { createResolver, dnsServerError, type PolicyFetcher } from '../check/io.ts';
+import { createResolver, type PolicyFetcher } from '../check/io.ts';
 import type { PolicyFetchIO } from '../check/policy-checks.ts';
 import type { AzureHostingKey, Config } from '../config/config.ts';
 import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/arm.ts';
-import { UsageError } from './io.ts';
+import { UsageError, dnsServerOption } from './io.ts';
 
 /** What tests put in place of the cloud: a token credential, the emulator's CA, the policy fetcher's port. */
 export interface AzureCommandDeps {
@@ -85,10 +85,7 @@ export async function armEndpoint(values: { cloud?: string; 'arm-endpoint'?: str
 
 /** The resolver (all lookups to --dns-server when given) and policy fetcher of `check`. */
 export function webIO(dnsServer: string | undefined, deps: AzureCommandDeps): PolicyFetchIO {
-  if (dnsServer !== undefined) {
-    const problem = dnsServerError(dnsServer);
-    if (problem) throw new UsageError(problem);
-  }
+  dnsServerOption(dnsServer);
   return {
     resolver: createResolver({ server: dnsServer }),
     fetcher: deps.fetcher ?? createPolicyFetcher({ timeoutMs: 30_000 }),

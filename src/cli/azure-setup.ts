@@ -8,13 +8,14 @@ import { createInterface } from 'node:readline/promises';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
-import { createResolver, dnsServerError } from '../check/io.ts';
+import { createResolver } from '../check/io.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, cliCredential, isCloudName } from '../azure/arm.ts';
 import {
   DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, Setup, defaultAppName, type DevOpsTarget, type RepositoryRef,
 } from '../azure/setup.ts';
-import { UsageError, configOption, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
+import { azureOptions } from './azure-options.ts';
+import { UsageError, dnsServerOption, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
 const run = promisify(execFile);
 
@@ -27,21 +28,16 @@ export interface SetupCommandDeps {
 }
 
 const spec = {
-  ...configOption,
+  ...azureOptions,
   app: { type: 'string' },
   'resource-group': { type: 'string' },
   region: { type: 'string' },
-  subscription: { type: 'string' },
-  'dns-resource-group': { type: 'string' },
-  cloud: { type: 'string' },
-  'arm-endpoint': { type: 'string' },
   'devops-org': { type: 'string' },
   'devops-project': { type: 'string' },
   repository: { type: 'string' },
   'github-connection': { type: 'string' },
   pipeline: { type: 'string' },
   'wait-dns': { type: 'string' },
-  'dns-server': { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
 } as const;
 
@@ -127,10 +123,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     throw new UsageError(`--region must be one of ${SWA_REGIONS.join(', ')}, where Static Web Apps can be created (got "${values.region}")`);
   }
   const waitDns = numberOption('--wait-dns', values['wait-dns'], io.isTTY ? 900 : 0, { integer: true, min: 0, max: 7200 });
-  if (values['dns-server'] !== undefined) {
-    const problem = dnsServerError(values['dns-server']);
-    if (problem) throw new UsageError(problem);
-  }
+  dnsServerOption(values['dns-server']);
 
   // The ARM endpoint: --arm-endpoint, else MTA_STS_ARM_ENDPOINT, else --cloud, else az's active cloud.
   const names = Object.keys(CLOUDS).join(', ');

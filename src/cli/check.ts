@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES } from '../ci/annotations.ts';
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
-import { createDns, dnsServerError, type CheckIO } from '../check/io.ts';
+import { createDns, type CheckIO } from '../check/io.ts';
 import { toALabels } from '../check/names.ts';
 import { renderFindings, renderJson, renderJunit, renderTable } from '../check/report.ts';
 import { writeFileAtomic } from '../write-file-atomic.ts';
@@ -16,7 +16,7 @@ import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText }
 import type { CheckResult } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
 import type { Policy } from '../rfc/policy.ts';
-import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
+import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption } from './io.ts';
 
 export interface IOOptions {
   dnsServer?: string;
@@ -79,11 +79,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const { values, positionals } = parsed;
   const concurrency = numberOption('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, { integer: true, min: 1, max: 1000 });
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
-  const dnsServer = values['dns-server'];
-  if (dnsServer !== undefined) {
-    const problem = dnsServerError(dnsServer);
-    if (problem) throw new UsageError(problem);
-  }
+  const dnsServer = dnsServerOption(values['dns-server']);
   if (values.junit === '') throw new UsageError('--junit needs a file name');
 
   const domains = positionals.map((d) => {

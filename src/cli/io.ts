@@ -5,6 +5,7 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { dnsServerError } from '../check/io.ts';
 import type { Config } from '../config/config.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 
@@ -89,4 +90,11 @@ export function numberOption(name: string, raw: string | undefined, fallback: nu
     throw new UsageError(`${name} must be ${rule.integer ? 'a whole number' : 'a number of seconds'} from ${rule.min} to ${rule.max} (got "${raw}")`);
   }
   return value;
+}
+
+/** `--dns-server HOST:PORT`, checked the same in every command: undefined when not given, else a usable address. */
+export function dnsServerOption(raw: string | undefined): string | undefined {
+  const problem = raw === undefined ? undefined : dnsServerError(raw);
+  if (problem) throw new UsageError(problem);
+  return raw;
 }

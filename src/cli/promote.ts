@@ -2,7 +2,6 @@
 // the enforce policy passes; then the config, home/ and mta-sts.evidence.json change together.
 import { resolve } from 'node:path';
 import type { CheckIO } from '../check/io.ts';
-import { dnsServerError } from '../check/io.ts';
 import { renderFindings, renderTable } from '../check/report.ts';
 import { DEFAULT_TIMEOUT_S } from '../check/run.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
@@ -12,7 +11,7 @@ import { verdictBlock } from '../tlsrpt/render.ts';
 import { promote } from '../tlsrpt/rollout.ts';
 import { printable } from '../printable.ts';
 import { productionIO, type IOOptions } from './check.ts';
-import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
+import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption } from './io.ts';
 import { dateOption } from './reports.ts';
 
 export interface PromoteCommandDeps {
@@ -55,11 +54,7 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   if (values.reason !== undefined && !values.force) throw new UsageError('--reason goes with --force');
   const now = dateOption('--now', values.now) ?? new Date();
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
-  const dnsServer = values['dns-server'];
-  if (dnsServer !== undefined) {
-    const problem = dnsServerError(dnsServer);
-    if (problem) throw new UsageError(problem);
-  }
+  const dnsServer = dnsServerOption(values['dns-server']);
 
   const missing = await missingPaths(reportPaths, io.cwd);
   if (missing.length > 0) {
