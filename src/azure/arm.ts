@@ -77,11 +77,15 @@ export interface ArmClients {
 
 export function armClients(c: ArmConnection): ArmClients {
   const endpoint = c.endpoint.replace(/\/+$/, '');
-  // The generated clients build URLs from $host and take the token audience from endpoint: set both.
+  // The generated clients build URLs from $host (or endpoint) and take the token audience from
+  // credentialScopes (arm-dns) or credentials.scopes (arm-appservice 19, which otherwise asks for the public
+  // cloud's audience whatever the endpoint): set them all, so a sovereign or private cloud gets its own token.
+  const scopes = [`${endpoint}/.default`];
   const options = {
     endpoint,
     $host: endpoint,
-    credentialScopes: [`${endpoint}/.default`],
+    credentialScopes: scopes,
+    credentials: { scopes },
     ...(c.ca ? { tlsOptions: { ca: c.ca } } : {}),
   };
   return {
