@@ -6,7 +6,7 @@ import { createResolver, type PolicyFetcher } from '../check/io.ts';
 import type { PolicyFetchIO } from '../check/policy-checks.ts';
 import type { AzureHostingKey, Config } from '../config/config.ts';
 import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/arm.ts';
-import { UsageError, dnsServerOption } from './io.ts';
+import { UsageError, dnsServerOption, httpsPortOption } from './io.ts';
 
 /** What tests put in place of the cloud: a token credential, the emulator's CA, the policy fetcher's port. */
 export interface AzureCommandDeps {
@@ -33,7 +33,7 @@ export const AZURE_HELP = [
   '  --dns-resource-group RG   overrides hosting.dns_resource_group (the Azure DNS zones; absent: records are printed)',
   '  --cloud NAME              AzureCloud, AzureUSGovernment or AzureChinaCloud (default: az\'s active cloud)',
   `  --arm-endpoint URL        an ARM endpoint instead of the cloud's (private clouds, tests; also ${ARM_ENDPOINT_ENV})`,
-  '  --dns-server HOST:PORT    send every DNS lookup to this server, as in check',
+  '  --dns-server HOST:PORT    send every DNS lookup to this server, as in check (or MTA_STS_DNS_SERVER)',
 ].join('\n');
 
 const GUID = /^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$/;
@@ -83,11 +83,11 @@ export async function armEndpoint(values: { cloud?: string; 'arm-endpoint'?: str
   return CLOUDS[active];
 }
 
-/** The resolver (all lookups to --dns-server when given) and policy fetcher of `check`. */
-export function webIO(dnsServer: string | undefined, deps: AzureCommandDeps): PolicyFetchIO {
-  dnsServerOption(dnsServer);
+/** The resolver (all lookups to --dns-server or MTA_STS_DNS_SERVER when given) and policy fetcher of `check`. */
+export function webIO(dnsServerFlag: string | undefined, env: NodeJS.ProcessEnv, deps: AzureCommandDeps, timeoutMs = 30_000): PolicyFetchIO {
+  const dnsServer = dnsServerOption(dnsServerFlag, env);
   return {
     resolver: createResolver({ server: dnsServer }),
-    fetcher: deps.fetcher ?? createPolicyFetcher({ timeoutMs: 30_000 }),
+    fetcher: deps.fetcher ?? createPolicyFetcher({ port: httpsPortOption(env), timeoutMs }),
   };
 }

@@ -7,15 +7,13 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
-import { createPolicyFetcher } from '../check/https-fetcher.ts';
-import { createResolver } from '../check/io.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, cliCredential, isCloudName } from '../azure/arm.ts';
 import {
   DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, Setup, defaultAppName, type DevOpsTarget, type RepositoryRef,
 } from '../azure/setup.ts';
-import { azureOptions } from './azure-options.ts';
-import { UsageError, dnsServerOption, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
+import { azureOptions, webIO } from './azure-options.ts';
+import { UsageError, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
 const run = promisify(execFile);
 
@@ -123,7 +121,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     throw new UsageError(`--region must be one of ${SWA_REGIONS.join(', ')}, where Static Web Apps can be created (got "${values.region}")`);
   }
   const waitDns = numberOption('--wait-dns', values['wait-dns'], io.isTTY ? 900 : 0, { integer: true, min: 0, max: 7200 });
-  dnsServerOption(values['dns-server']);
+  const web = webIO(values['dns-server'], env, {}, 20_000);
 
   // The ARM endpoint: --arm-endpoint, else MTA_STS_ARM_ENDPOINT, else --cloud, else az's active cloud.
   const names = Object.keys(CLOUDS).join(', ');
@@ -162,7 +160,6 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     };
   }
 
-  const dnsServer = values['dns-server'];
   const setup = new Setup({
     cwd: io.cwd,
     configFile,
@@ -180,7 +177,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     waitDnsSeconds: waitDns,
   }, {
     credential,
-    web: { resolver: createResolver({ server: dnsServer }), fetcher: createPolicyFetcher({ timeoutMs: 20_000 }) },
+    web,
     out: io,
     env,
     isTTY: io.isTTY,

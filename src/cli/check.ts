@@ -16,10 +16,12 @@ import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText }
 import type { CheckResult } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
 import type { Policy } from '../rfc/policy.ts';
-import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption } from './io.ts';
+import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption, httpsPortOption } from './io.ts';
 
 export interface IOOptions {
   dnsServer?: string;
+  /** The policy hosts' port when not 443 (MTA_STS_HTTPS_PORT). */
+  httpsPort?: number;
   timeoutMs: number;
 }
 
@@ -27,7 +29,7 @@ export interface IOOptions {
 export function productionIO(options: IOOptions): CheckIO {
   return {
     dns: createDns({ server: options.dnsServer }),
-    fetcher: createPolicyFetcher({ timeoutMs: options.timeoutMs }),
+    fetcher: createPolicyFetcher({ port: options.httpsPort, timeoutMs: options.timeoutMs }),
     smtp: createSmtpProbe({ stepTimeoutMs: Math.min(30_000, options.timeoutMs) }),
     now: () => new Date(),
   };
@@ -63,7 +65,7 @@ export function checkCommand(deps: CheckCommandDeps = {}): Command {
       '  --junit FILE            also write JUnit XML',
       `  --concurrency N         domains checked at once (default ${DEFAULT_CONCURRENCY}, 1-1000)`,
       `  --timeout S             deadline per domain, every lookup and connection included (default ${DEFAULT_TIMEOUT_S})`,
-      '  --dns-server HOST:PORT  send every lookup to this server',
+      '  --dns-server HOST:PORT  send every lookup to this server (or MTA_STS_DNS_SERVER; MTA_STS_HTTPS_PORT moves port 443, for labs)',
       '  --allow-pending-cert    a certificate not issued yet is a warning',
       '  --skip-starttls         do not probe MX hosts on port 25',
       '  --before-deploy         judge the live MX hosts against the policy the config would deploy',
@@ -79,7 +81,9 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const { values, positionals } = parsed;
   const concurrency = numberOption('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, { integer: true, min: 1, max: 1000 });
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
-  const dnsServer = dnsServerOption(values['dns-server']);
+  const env = io.env ?? process.env;
+  const dnsServer = dnsServerOption(values['dns-server'], env);
+  const httpsPort = httpsPortOption(env);
   if (values.junit === '') throw new UsageError('--junit needs a file name');
 
   const domains = positionals.map((d) => {
@@ -100,7 +104,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const unique = [...new Set(domains)];
 
   const timeoutMs = Math.round(timeoutS * 1000);
-  const checkIO = (deps.io ?? productionIO)({ dnsServer, timeoutMs });
+  const checkIO = (deps.io ?? productionIO)({ dnsServer, httpsPort, timeoutMs });
   const progress = io.isTTY && !values.json;
   const reports = await runChecks(unique, checkIO, {
     concurrency,

@@ -11,7 +11,7 @@ import { verdictBlock } from '../tlsrpt/render.ts';
 import { promote } from '../tlsrpt/rollout.ts';
 import { printable } from '../printable.ts';
 import { productionIO, type IOOptions } from './check.ts';
-import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption } from './io.ts';
+import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption, httpsPortOption } from './io.ts';
 import { dateOption } from './reports.ts';
 
 export interface PromoteCommandDeps {
@@ -54,7 +54,9 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   if (values.reason !== undefined && !values.force) throw new UsageError('--reason goes with --force');
   const now = dateOption('--now', values.now) ?? new Date();
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
-  const dnsServer = dnsServerOption(values['dns-server']);
+  const env = io.env ?? process.env;
+  const dnsServer = dnsServerOption(values['dns-server'], env);
+  const httpsPort = httpsPortOption(env);
 
   const missing = await missingPaths(reportPaths, io.cwd);
   if (missing.length > 0) {
@@ -68,7 +70,7 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   const result = await promote({
     config, configPath: resolve(io.cwd, display), display, reportPaths, cwd: io.cwd, now,
     ...(values.force ? { forcedReason: values.reason!.trim() } : {}),
-    checkIO: (deps.io ?? productionIO)({ dnsServer, timeoutMs }), timeoutMs, skipStarttls: values['skip-starttls'] ?? false,
+    checkIO: (deps.io ?? productionIO)({ dnsServer, httpsPort, timeoutMs }), timeoutMs, skipStarttls: values['skip-starttls'] ?? false,
   });
 
   if (result.set) io.out(`Read ${result.set.reports.length} report(s); ${result.set.skipped.length} file(s) skipped.\n`);

@@ -1,19 +1,20 @@
 // Azure and the Internet on one 127.77.N.0/24 of loopback, for tests that run the CLI as a child process the way
-// the pipelines do: the Static Web App front end on port 443 (Azure's default *.azurestaticapps.net certificate
-// until a test issues a host's own), a dns2 server (port 53 when it stands in for the system resolver), the ARM
-// emulator, a repo-shaped scratch folder, and a fake `az` that only hands out the emulator's token.
+// the pipelines do: the Static Web App front end (Azure's default *.azurestaticapps.net certificate until a test
+// issues a host's own), a dns2 server, the ARM emulator, a repo-shaped scratch folder, and a fake `az` that only
+// hands out the emulator's token. Every server listens on a free high port, so the tests run as an ordinary
+// user: the child processes find them through MTA_STS_DNS_SERVER and MTA_STS_HTTPS_PORT (cloudEnv), the
+// documented stand-ins for --dns-server and port 443.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { repoRoot } from '../deploy/helpers.ts';
+import { repoRoot, runProcess, type ProcessResult } from '../deploy/helpers.ts';
 import { startDns, startHttps, TestCA, type DnsServer, type HttpsTestServer } from '../check/servers.ts';
 import { ArmEmulator } from './arm-emulator.ts';
 import { APP, DEFAULT_HOST, WEB_RG } from './harness.ts';
 
-export interface ProcessResult { code: number | null; stdout: string; stderr: string }
-
 export class LoopbackInternet {
+  /** node_modules is this repo's, linked: the pipelines' `npm ci` step has nothing left to do. */
+  readonly installed = true;
   /** The scratch checkout: bin/, dist/ (compiled by the tests' global setup), src/ and node_modules/ of this repo, its own config and home/. */
   readonly dir = mkdtempSync(join(tmpdir(), 'azure-process-'));
   readonly bin = join(this.dir, '.fake-bin');
@@ -35,22 +36,13 @@ export class LoopbackInternet {
     writeFileSync(this.azLog, '');
   }
 
-  /** `dnsOn53`: the DNS server listens on port 53, so a resolv.conf can name it. */
-  static async start(options: { dnsOn53?: boolean } = {}): Promise<LoopbackInternet> {
+  static async start(): Promise<LoopbackInternet> {
     const ca = await TestCA.create();
     const swaCert = await ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] });
-    // A random /24 of 127.77/16, so parallel runs on one machine do not fight over ports 443 and 53.
-    let net = '';
-    let https: HttpsTestServer | undefined;
-    for (let attempt = 1; !https; attempt++) {
-      net = `127.77.${1 + Math.floor(Math.random() * 250)}`;
-      try {
-        https = await startHttps(swaCert, {}, `${net}.2`, 443);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw e;
-      }
-    }
-    const dns = await startDns(new Map(), `${net}.53`, options.dnsOn53 ? 53 : 0);
+    // A random /24 of 127.77/16: each world's hosts have addresses of their own.
+    const net = `127.77.${1 + Math.floor(Math.random() * 250)}`;
+    const https = await startHttps(swaCert, {}, `${net}.2`, 0);
+    const dns = await startDns(new Map(), `${net}.53`, 0);
     const arm = new ArmEmulator(dns.zone);
     await arm.start(ca, `${net}.10`);
     const world = new LoopbackInternet(net, ca, dns, https, arm);
@@ -82,9 +74,15 @@ export class LoopbackInternet {
     this.dns.zone.set(mx, { a: [`${this.net}.25`] });
   }
 
-  /** What replaces the cloud itself for a child process: the ARM endpoint, the test CA, the login (fake az first on PATH). */
+  /** Where a child process finds this Internet: its resolver and the policy hosts' port, through the documented variables. */
+  internetEnv(): Record<string, string> {
+    return { MTA_STS_DNS_SERVER: this.dns.address, MTA_STS_HTTPS_PORT: String(this.https.port) };
+  }
+
+  /** What replaces the cloud itself for a child process: this Internet, the ARM endpoint, the test CA, the login (fake az first on PATH). */
   cloudEnv(): Record<string, string> {
     return {
+      ...this.internetEnv(),
       PATH: `${this.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
       NODE_EXTRA_CA_CERTS: this.caFile,
       MTA_STS_ARM_ENDPOINT: this.arm.endpoint,
@@ -99,19 +97,7 @@ export class LoopbackInternet {
 
   /** Runs `command` in the scratch checkout with exactly `env`; bounded in time, killed by its own PID. */
   run(command: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<ProcessResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { cwd: this.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return runProcess(this.dir, command, args, env, timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
-// The azure commands as a child process, exactly as a shell runs them: the policy host on port 443 of a
-// 127.77.N.x address found through --dns-server (no URL override), and the cloud replaced only by the ARM
-// emulator's endpoint, the test CA (NODE_EXTRA_CA_CERTS) and a fake az that hands out a token.
+// The azure commands as a child process, exactly as a shell runs them: the policy host on a 127.77.N.x address
+// found through --dns-server or MTA_STS_DNS_SERVER (no URL override), on the port MTA_STS_HTTPS_PORT names
+// instead of 443 (tests run as an ordinary user), and the cloud replaced only by the ARM emulator's endpoint,
+// the test CA (NODE_EXTRA_CA_CERTS) and a fake az that hands out a token.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -39,7 +40,7 @@ function writeConfig(hosting: string[]): void {
 const node = (args: string[], env: Record<string, string>) =>
   net.run(process.execPath, [join(net.dir, 'bin/mta-sts.js'), ...args], { HOME: net.dir, ...env });
 
-it('publish-dns waits on https://mta-sts.<domain>:443 found through --dns-server until it serves home/\'s bytes', async () => {
+it('publish-dns waits on https://mta-sts.<domain> found through --dns-server until it serves home/\'s bytes', async () => {
   writeConfig([`app: ${APP}`]);
   let fetches = 0;
   net.https.handlers.set('mta-sts.contoso.com', (_req, res) => {
@@ -48,7 +49,7 @@ it('publish-dns waits on https://mta-sts.<domain>:443 found through --dns-server
   net.dns.zone.set('mta-sts.contoso.com', { cname: DEFAULT_HOST });
   await net.issueCertificate('mta-sts.contoso.com');
   const r = await node(['azure', 'publish-dns', '--config', 'mta-sts.config.yaml', '--dns-server', net.dns.address, '--wait-seconds', '20', '--poll-seconds', '0.2'],
-    { PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: net.caFile });
+    { PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: net.caFile, MTA_STS_HTTPS_PORT: String(net.https.port) });
   expect(r.stderr).toContain('warning: contoso.com: TXT _mta-sts.contoso.com is not published yet');
   expect(r.code).toBe(0);
   expect(fetches).toBe(3);
@@ -58,18 +59,18 @@ it('publish-dns waits on https://mta-sts.<domain>:443 found through --dns-server
   expect(net.arm.requests).toEqual([]);
 });
 
-it('bind and publish-dns through AzureCliCredential (fake az) and NODE_EXTRA_CA_CERTS, never running az for the work', async () => {
+it('bind and publish-dns through AzureCliCredential (fake az), NODE_EXTRA_CA_CERTS and MTA_STS_DNS_SERVER, never running az for the work', async () => {
   writeConfig([`app: ${APP}`, `resource_group: ${WEB_RG}`, `subscription: ${SUBSCRIPTION}`, `dns_resource_group: ${DNS_RG}`]);
   net.arm.addZone(DNS_RG, 'contoso.com');
   net.serveSite(() => Buffer.from(POLICY));
   const env = { ...net.cloudEnv() };
-  const bind = await node(['azure', 'bind', '--config', 'mta-sts.config.yaml', '--dns-server', net.dns.address], env);
+  const bind = await node(['azure', 'bind', '--config', 'mta-sts.config.yaml'], env);
   expect(bind.stderr).toContain('warning: contoso.com: mta-sts.contoso.com is bound, certificate pending');
   expect(bind.code).toBe(0);
   expect(net.arm.sites.get(`${WEB_RG}/${APP}`)!.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
 
   await net.issueCertificate('mta-sts.contoso.com');
-  const publish = await node(['azure', 'publish-dns', '--config', 'mta-sts.config.yaml', '--dns-server', net.dns.address, '--wait-seconds', '5'], env);
+  const publish = await node(['azure', 'publish-dns', '--config', 'mta-sts.config.yaml', '--wait-seconds', '5'], env);
   expect(publish.stderr).toBe('');
   expect(publish.code).toBe(0);
   expect(net.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toHaveLength(1);

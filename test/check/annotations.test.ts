@@ -1,7 +1,8 @@
 // `check` inside a CI system: one annotation per failed or warning check (src/check/annotations.ts), and on
 // Azure Pipelines "succeeded with issues" for a run that only warned. First the pure functions, then the
 // installed command as the pipelines run it: `node bin/mta-sts.js check …` with the agent's TF_BUILD=True (or
-// GitHub's GITHUB_ACTIONS=true), the policy host on port 443 of a loopback address found through --dns-server,
+// GitHub's GITHUB_ACTIONS=true), the policy host on a loopback address found through --dns-server (on the port
+// MTA_STS_HTTPS_PORT names instead of 443, so it runs as an ordinary user),
 // trusted through NODE_EXTRA_CA_CERTS.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { annotation } from '../../src/ci/annotations.ts';
@@ -98,7 +99,7 @@ describe('node bin/mta-sts.js check inside a CI system', () => {
   // As the Verify step runs it, minus --config/--junit: the agent's variables, the test CA, nothing else.
   const check = (ci: Record<string, string>, extra: string[] = []) =>
     net.run(process.execPath, ['bin/mta-sts.js', 'check', 'contoso.com', '--allow-pending-cert', '--skip-starttls', '--dns-server', net.dns.address, ...extra],
-      { PATH: process.env.PATH!, HOME: net.dir, NODE_EXTRA_CA_CERTS: net.caFile, ...ci });
+      { PATH: process.env.PATH!, HOME: net.dir, NODE_EXTRA_CA_CERTS: net.caFile, MTA_STS_HTTPS_PORT: String(net.https.port), ...ci });
   const azure = { TF_BUILD: 'True' };
   const lines = (stdout: string) => stdout.split('\n').filter(Boolean);
 

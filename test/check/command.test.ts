@@ -299,6 +299,35 @@ describe('usage errors exit 2', () => {
   });
 });
 
+describe('MTA_STS_DNS_SERVER and MTA_STS_HTTPS_PORT (the documented stand-ins for --dns-server and port 443)', () => {
+  it.each([
+    [{ MTA_STS_DNS_SERVER: 'dns.example:53' }, 'MTA_STS_DNS_SERVER: must be an IP address'],
+    [{ MTA_STS_HTTPS_PORT: '0' }, 'MTA_STS_HTTPS_PORT must be a whole number from 1 to 65535 (got "0")'],
+    [{ MTA_STS_HTTPS_PORT: '443x' }, 'MTA_STS_HTTPS_PORT must be a whole number from 1 to 65535 (got "443x")'],
+  ])('a bad value %j is a usage error that names the variable', async (env, message) => {
+    const r = await run(['ok.example'], { env });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
+  it('hands both to the run\'s I/O; --dns-server wins over the variable', async () => {
+    const seen: { dnsServer?: string; httpsPort?: number }[] = [];
+    const command = checkCommand({ io: (o) => {
+      seen.push({ dnsServer: o.dnsServer, httpsPort: o.httpsPort });
+      return world.io();
+    } });
+    const io = (env: NodeJS.ProcessEnv): CommandIO => ({ out: () => {}, err: () => {}, cwd, isTTY: false, env });
+    await runCommand(command, ['ok.example'], io({ MTA_STS_DNS_SERVER: '127.0.0.9:5300', MTA_STS_HTTPS_PORT: '8443' }));
+    await runCommand(command, ['ok.example', '--dns-server', '127.0.0.8'], io({ MTA_STS_DNS_SERVER: '127.0.0.9:5300' }));
+    await runCommand(command, ['ok.example'], io({}));
+    expect(seen).toEqual([
+      { dnsServer: '127.0.0.9:5300', httpsPort: 8443 },
+      { dnsServer: '127.0.0.8', httpsPort: undefined },
+      { dnsServer: undefined, httpsPort: undefined },
+    ]);
+  });
+});
+
 describe('the config', () => {
   it('checks every config domain when none is named, comparing the live policy with the build', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mta-sts-cfg-'));
