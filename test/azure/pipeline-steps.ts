@@ -3,12 +3,10 @@
 // bash, in the checkout, with the agent's variables, one step after another under the step's condition.
 // Everything the YAML decides with an expression is evaluated from a table of the exact expressions it
 // uses; an expression the table does not know fails the test, so a YAML change cannot slip past it.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { repoRoot } from '../deploy/helpers.ts';
-import type { LoopbackInternet, ProcessResult } from './loopback-internet.ts';
+import { repoRoot, type ProcessResult } from '../deploy/helpers.ts';
 
 export type System = 'azure' | 'github';
 export type StepResult = 'Succeeded' | 'SucceededWithIssues' | 'Failed' | 'Skipped';
@@ -22,6 +20,15 @@ export interface Step {
 }
 
 export interface StepRun { step: Step; result: StepResult; output: ProcessResult }
+
+/** Where the steps run: a checkout, how to run a process in it, and the Internet and cloud its processes see. */
+export interface Checkout {
+  dir: string;
+  /** Its node_modules is already installed (linked): an `npm ci` step is skipped rather than run. */
+  installed: boolean;
+  run(command: string, args: string[], env: Record<string, string>, timeoutMs?: number): Promise<ProcessResult>;
+  cloudEnv(): Record<string, string>;
+}
 
 type Node = Record<string, unknown>;
 
@@ -129,31 +136,25 @@ function shouldRun(system: System, step: Step, failedBefore: boolean): boolean {
 }
 
 /**
- * Runs the steps of one stage or job in `net`'s checkout. Azure Pipelines runs a script as
- * `bash --noprofile --norc FILE`, GitHub Actions as `bash -e FILE`. A mount namespace gives each step a
- * resolv.conf naming the loopback DNS server — the agent's own resolver, replaced like the rest of the
- * Internet — so the bodies run with no added option. `agentEnv` is what the agent itself sets.
+ * Runs the steps of one stage or job in `net`'s checkout, as an ordinary user (no namespace, no privileged
+ * port). Azure Pipelines runs a script as `bash --noprofile --norc FILE`, GitHub Actions as `bash -e FILE`.
+ * The bodies run with no added option: the Internet they reach is the loopback one, through the variables
+ * of `net.cloudEnv()` (MTA_STS_DNS_SERVER, MTA_STS_HTTPS_PORT, the ARM endpoint). `agentEnv` is what the
+ * agent itself sets.
  */
-export async function runSteps(system: System, steps: Step[], net: LoopbackInternet, agentEnv: Record<string, string>): Promise<StepRun[]> {
-  const probe = spawnSync('unshare', ['--mount', '--', 'true']);
-  if (probe.error || probe.status !== 0) {
-    throw new Error(`the verbatim pipeline test runs each step in a mount namespace with its own resolv.conf: it needs root and unshare from util-linux (${probe.error?.message ?? probe.stderr.toString().trim()})`);
-  }
-  const resolv = join(net.dir, '.resolv.conf');
-  writeFileSync(resolv, `nameserver ${net.dns.address.replace(/:53$/, '')}\noptions timeout:1 attempts:1\n`);
+export async function runSteps(system: System, steps: Step[], net: Checkout, agentEnv: Record<string, string>): Promise<StepRun[]> {
   const runs: StepRun[] = [];
   let failed = false;
   for (const [i, step] of steps.entries()) {
-    // npm ci is what made the checkout's node_modules; the scratch checkout links the installed one.
-    if (step.body.trim() === 'npm ci' || !shouldRun(system, step, failed)) {
+    // npm ci is what made the checkout's node_modules; a scratch checkout that links the installed one skips it.
+    if ((net.installed && /^npm ci\b/.test(step.body.trim())) || !shouldRun(system, step, failed)) {
       runs.push({ step, result: 'Skipped', output: { code: null, stdout: '', stderr: '' } });
       continue;
     }
     const file = join(net.dir, `.step-${system}-${i}.sh`);
     writeFileSync(file, step.body);
     const shell = system === 'azure' ? ['bash', '--noprofile', '--norc', file] : ['bash', '-e', file];
-    const output = await net.run('unshare', ['--mount', '--', 'bash', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv, ...shell],
-      { ...agentEnv, ...step.env, ...net.cloudEnv() }, 900_000);
+    const output = await net.run(shell[0]!, shell.slice(1), { ...agentEnv, ...step.env, ...net.cloudEnv() }, 900_000);
     let result: StepResult = output.code === 0 ? 'Succeeded' : 'Failed';
     if (result === 'Succeeded' && system === 'azure' && output.stdout.includes('##vso[task.complete result=SucceededWithIssues;]')) result = 'SucceededWithIssues';
     if (result === 'Succeeded' && system === 'github' && /^::warning/m.test(output.stdout)) result = 'SucceededWithIssues';

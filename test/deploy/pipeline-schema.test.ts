@@ -52,8 +52,8 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
   it.skipIf(!available)(named('knows the inputs of each task by its name: another task\'s input is refused'), () => {
     // scriptType is an AzureCLI@2 input, not one of AzureStaticWebApp@0's; app_location is not NodeTool@0's.
     expectOneFinding(mutate(azureText, '              app_location: home', '              scriptType: bash'), /inputs: unknown key "scriptType"/);
-    const node = mutate(azureText, "            displayName: Use Node 20\n            inputs:\n              versionSpec: '20.x'\n          - script: npm ci\n            displayName: Install dependencies\n          # The guard",
-      "            displayName: Use Node 20\n            inputs:\n              app_location: '20.x'\n          - script: npm ci\n            displayName: Install dependencies\n          # The guard");
+    const node = mutate(azureText, "            displayName: Use Node 24\n            inputs:\n              versionSpec: '24.x'\n          - script: npm ci --omit=dev\n            displayName: Install dependencies\n          # The guard",
+      "            displayName: Use Node 24\n            inputs:\n              app_location: '24.x'\n          - script: npm ci --omit=dev\n            displayName: Install dependencies\n          # The guard");
     expectOneFinding(node, /inputs: unknown key "app_location"; expected one of: .*\bversionSpec\b/);
     expectOneFinding(mutate(azureText, 'task: AzureStaticWebApp@0', 'task: AzureStaticWebApp@9'), /unknown task "AzureStaticWebApp@9"/);
   });
@@ -67,9 +67,9 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
   });
 
   it.skipIf(!available)(named('fails on an unknown step key and on an unknown step kind'), () => {
-    expectOneFinding(mutate(azureText, '          - script: npm test\n            displayName: Test', '          - script: npm test\n            displayNam: Test'),
+    expectOneFinding(mutate(azureText, '          - script: node bin/mta-sts.js verify\n            displayName: Verify', '          - script: node bin/mta-sts.js verify\n            displayNam: Verify'),
       /stages\.0\.jobs\.0\.steps\.\d+: unknown key "displayNam"; expected one of: .*\bdisplayName\b/);
-    expectOneFinding(mutate(azureText, '          - script: npm test\n', '          - scirpt: npm test\n'),
+    expectOneFinding(mutate(azureText, '          - script: node bin/mta-sts.js verify\n', '          - scirpt: node bin/mta-sts.js verify\n'),
       /expected a mapping with one of the keys: task, script, .*bash/);
   });
 
@@ -88,7 +88,7 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
     expectOneFinding(mutate(azureText, 'skip_app_build: true', 'skip_app_build: maybe'), /skip_app_build: must be true or false or an expression \(got "maybe"\)/);
     // continueOnError is a string pattern (true/false/yes/…) in the schema: an expression there is refused, and
     // the same key under ${{ if }} is fine.
-    const step = '          - script: npm run build\n            displayName: Build home/\n';
+    const step = '          - script: node bin/mta-sts.js verify\n            displayName: Verify the config, home/, the policy and the SWA config\n';
     const soft = mutate(azureText, step, `${step}            continueOnError: \${{ eq(variables.checkStarttls, 'true') }}\n`);
     expectOneFinding(soft, /steps\.\d+\.continueOnError: "\$\{\{ eq\(variables\.checkStarttls, 'true'\) \}\}" must be one of: true, /);
     const underIf = mutate(azureText, step, `${step}            \${{ if eq(variables.checkStarttls, 'true') }}:\n              continueOnError: true\n`);
@@ -99,8 +99,8 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
     expect(validate(mutate(azureText, '                  azureSubscription: ${{ variables.armServiceConnection }}\n                  scriptType: bash\n                  scriptLocation: inlineScript\n                  inlineScript: node bin/mta-sts.js azure bind',
       '                  connectedServiceNameARM: ${{ variables.armServiceConnection }}\n                  scriptType: bash\n                  scriptLocation: inlineScript\n                  inlineScript: node bin/mta-sts.js azure bind').text)).toEqual([]);
     // YAML types do not exist in Azure Pipelines: an unquoted 20.10 or true is text where text is expected.
-    expect(validate(mutate(azureText, 'testRunTitle: Build\n', 'testRunTitle: 20.10\n').text)).toEqual([]);
-    expect(validate(mutate(azureText, 'testRunTitle: Build\n', 'testRunTitle: true\n').text)).toEqual([]);
+    expect(validate(mutate(azureText, 'testRunTitle: Verify live MTA-STS\n', 'testRunTitle: 20.10\n').text)).toEqual([]);
+    expect(validate(mutate(azureText, 'testRunTitle: Verify live MTA-STS\n', 'testRunTitle: true\n').text)).toEqual([]);
     const aliased = mutate(azureText, "  vmImage: ubuntu-latest", "  vmImage: &image ubuntu-latest\n  name: *image");
     expect(validate(aliased.text).map((f) => f.message)).toEqual([expect.stringMatching(/:\d+:\d+: YAML aliases \(\*name\) are not supported by Azure Pipelines/)]);
     const broken = mutate(azureText, '    dependsOn: Build\n', '    dependsOn: [Build\n');
