@@ -16,6 +16,8 @@ export interface AzureCommandDeps {
   sleep?: (ms: number) => Promise<void>;
   /** The clock the waits are measured on (with `sleep`, a test's virtual time). */
   now?: () => number;
+  /** Between polls of a long-running operation that sent no Retry-After (the SDK's default, 2 s, when absent). */
+  pollIntervalMs?: number;
 }
 
 export const azureOptions = {

@@ -105,6 +105,8 @@ export class AzureWorld {
         this.skipped += ms;
       },
       now: () => Date.now() + this.skipped,
+      // The operation-status answers carry no Retry-After, so the SDK would wait its default 2 s between polls.
+      pollIntervalMs: 1,
       ...extra,
     };
   }
