@@ -48,7 +48,9 @@ const STEPS: Record<System, () => Step[]> = {
   github: () => githubJobSteps('build'),
 };
 
-describe.each(['azure', 'github'] as const)('the %s Build, verbatim, as an ordinary user', (system) => {
+// One real install serves both systems: the build job of deploy.yml installs with the very same command as the
+// Build stage (asserted below), so its run takes the checkout as the Azure run left it and skips that step.
+describe('the Build stage (azure) and the build job (github), verbatim, as an ordinary user', () => {
   let checkout: Checkout;
   beforeAll(() => {
     checkout = freshCheckout();
@@ -56,33 +58,40 @@ describe.each(['azure', 'github'] as const)('the %s Build, verbatim, as an ordin
   afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
   it('installs only the runtime dependencies, compiles, and verifies the committed config and home/ (green)', async () => {
-    const runs = await runSteps(system, STEPS[system](), checkout, agentEnv(system, checkout.dir));
-    const log = runs.map((r) => `--- ${r.step.name}: ${r.result}\n${r.output.stdout}${r.output.stderr}`).join('\n');
-    expect(runs.map((r) => r.result), log).toEqual(['Succeeded', 'Succeeded']);
-    // Lean: the emulator, its native keytar and the browser test runner are not installed; the compiled CLI is.
-    for (const dev of ['@azure/static-web-apps-cli', 'keytar', '@playwright/test', 'vitest']) expect(existsSync(join(checkout.dir, 'node_modules', dev)), dev).toBe(false);
-    expect(existsSync(join(checkout.dir, 'dist/cli/verify.js'))).toBe(true);
-    const verify = runs[1]!.output.stdout;
-    expect(verify).toContain('ok     home/ is the fresh build of mta-sts.config.yaml');
-    expect(verify).toContain('Ready to deploy.');
+    const install = (system: System) => STEPS[system]().find((s) => s.body.startsWith('npm '))!.body;
+    expect(install('github')).toBe(install('azure'));
+    for (const system of ['azure', 'github'] as const) {
+      const runs = await runSteps(system, STEPS[system](), checkout, agentEnv(system, checkout.dir));
+      const log = runs.map((r) => `--- ${r.step.name}: ${r.result}\n${r.output.stdout}${r.output.stderr}`).join('\n');
+      expect(runs.map((r) => r.result), log).toEqual([system === 'azure' ? 'Succeeded' : 'Skipped', 'Succeeded']);
+      expect(runs[1]!.output.stdout).toContain('ok     home/ is the fresh build of mta-sts.config.yaml');
+      expect(runs[1]!.output.stdout).toContain('Ready to deploy.');
+      // Lean: the emulator, its native keytar and the test runners are not installed; the compiled CLI is.
+      for (const dev of ['@azure/static-web-apps-cli', 'keytar', '@playwright/test', 'vitest']) expect(existsSync(join(checkout.dir, 'node_modules', dev)), dev).toBe(false);
+      expect(existsSync(join(checkout.dir, 'dist/cli/verify.js'))).toBe(true);
+      checkout = { ...checkout, installed: true };
+    }
   }, 240_000);
 
-  it('fails with the reason on the summary page when home/ is stale or the config is wrong, and names every config error', async () => {
+  it.each(['azure', 'github'] as const)('%s: fails with the reason on the summary page when home/ is stale or the config is wrong, naming every config error', async (system) => {
     const verify = STEPS[system]().filter((s) => s.body.includes('verify'));
     const config = join(checkout.dir, 'mta-sts.config.yaml');
     const original = readFileSync(config, 'utf8');
-    writeFileSync(config, original.replace(/max_age: .*/, 'max_age: 12d'));
-    let runs = await runSteps(system, verify, checkout, agentEnv(system, checkout.dir));
-    expect(runs.map((r) => r.result)).toEqual(['Failed']);
-    const mark = system === 'azure' ? '##vso[task.logissue type=error]' : '::error';
-    expect(runs[0]!.output.stdout).toMatch(new RegExp(`^${mark.replace(/[[\]]/g, '\\$&')}.*home/.*stale against mta-sts\\.config\\.yaml \\(\\.well-known/mta-sts\\.txt[,)]`, 'm'));
+    try {
+      writeFileSync(config, original.replace(/max_age: .*/, 'max_age: 12d'));
+      let runs = await runSteps(system, verify, checkout, agentEnv(system, checkout.dir));
+      expect(runs.map((r) => r.result)).toEqual(['Failed']);
+      const mark = system === 'azure' ? '##vso[task.logissue type=error]' : '::error';
+      expect(runs[0]!.output.stdout).toMatch(new RegExp(`^${mark.replace(/[[\]]/g, '\\$&')}.*home/.*stale against mta-sts\\.config\\.yaml \\(\\.well-known/mta-sts\\.txt[,)]`, 'm'));
 
-    writeFileSync(config, original.replace(/mode: \w+/, 'mode: enforcing').replace(/max_age: .*/, 'max_age: -1'));
-    runs = await runSteps(system, verify, checkout, agentEnv(system, checkout.dir));
-    const out = runs[0]!.output.stdout;
-    expect(runs.map((r) => r.result)).toEqual(['Failed']);
-    expect(out).toMatch(/^error {2}mta-sts\.config\.yaml:\d+:\d+: .*mode/m);
-    expect(out).toMatch(/^error {2}mta-sts\.config\.yaml:\d+:\d+: .*max_age/m);
-    writeFileSync(config, original);
+      writeFileSync(config, original.replace(/mode: \w+/, 'mode: enforcing').replace(/max_age: .*/, 'max_age: -1'));
+      runs = await runSteps(system, verify, checkout, agentEnv(system, checkout.dir));
+      const out = runs[0]!.output.stdout;
+      expect(runs.map((r) => r.result)).toEqual(['Failed']);
+      expect(out).toMatch(/^error {2}mta-sts\.config\.yaml:\d+:\d+: .*mode/m);
+      expect(out).toMatch(/^error {2}mta-sts\.config\.yaml:\d+:\d+: .*max_age/m);
+    } finally {
+      writeFileSync(config, original);
+    }
   }, 60_000);
 });
