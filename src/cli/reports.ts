@@ -7,7 +7,7 @@ import { missingPaths, readReports } from '../tlsrpt/files.ts';
 import { renderHtml } from '../tlsrpt/html.ts';
 import { renderText, reportsJson } from '../tlsrpt/render.ts';
 import { ReportSet } from '../tlsrpt/summary.ts';
-import { judge } from '../tlsrpt/verdict.ts';
+import { judge } from '../rollout/verdict.ts';
 import { loadOptionalConfig, parseOptions, UsageError, type Command } from './io.ts';
 
 /** `--now`/`--since` values: a real calendar day, YYYY-MM-DD, read as 00:00 UTC. */

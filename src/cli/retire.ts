@@ -2,7 +2,7 @@
 // remove the records only once senders' cached copies of the old policy have expired.
 import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
-import { humanDuration, retire } from '../tlsrpt/rollout.ts';
+import { humanDuration, retire } from '../rollout/rollout.ts';
 import { configOption, loadConfigArg, parseOptions, type Command } from './io.ts';
 
 export const command: Command = {

@@ -2,7 +2,7 @@
 import { summarize, type PolicySummary, type ReportSet } from './summary.ts';
 import { printable } from '../printable.ts';
 import { percent } from './text.ts';
-import type { Verdict } from './verdict.ts';
+import type { Verdict } from '../rollout/verdict.ts';
 
 export interface ReportsJson {
   reports: { file: string; organization: string; reportId: string; start: string; end: string; warnings: string[] }[];

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/config.ts';
 import { parseReportJson } from '../../src/tlsrpt/parser.ts';
 import { ReportSet } from '../../src/tlsrpt/summary.ts';
-import { judge } from '../../src/tlsrpt/verdict.ts';
-import { DOMAIN, MX, detail, policyEntry, policyLines, report, type Json } from './fixtures.ts';
+import { judge } from '../../src/rollout/verdict.ts';
+import { DOMAIN, MX, detail, policyEntry, policyLines, report, type Json } from '../tlsrpt/fixtures.ts';
 
 const NOW = new Date('2026-03-15T00:00:00Z');
 const daysAgo = (n: number) => new Date(NOW.getTime() - n * 86_400_000).toISOString().slice(0, 10);

@@ -12,8 +12,8 @@ import { buildSite, SiteError } from '../site/build.ts';
 import { writeFileAtomic } from '../write-file-atomic.ts';
 import { configPolicy } from '../config/policy.ts';
 import { buildEvidence, evidencePath, type EvidenceFile } from './evidence.ts';
-import { readReports } from './files.ts';
-import type { ReportSet } from './summary.ts';
+import { readReports } from '../tlsrpt/files.ts';
+import type { ReportSet } from '../tlsrpt/summary.ts';
 import { judge, type Verdict } from './verdict.ts';
 
 export interface PromoteInput {

@@ -3,7 +3,7 @@
 import type { Config, Rollout } from '../config/config.ts';
 import { effectiveRollout } from '../config/rules.ts';
 import { mxMatches } from '../rfc/hostname.ts';
-import { seenPolicy, type Observation, type ReportSet } from './summary.ts';
+import { seenPolicy, type Observation, type ReportSet } from '../tlsrpt/summary.ts';
 
 /**
  * Result types after which a sender refuses delivery under `enforce` (RFC 8461 §5: no valid TLS to a

@@ -11,9 +11,9 @@ import type { CommandIO } from '../../src/cli/io.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { promoteCommand } from '../../src/cli/promote.ts';
 import { command as retireCommand } from '../../src/cli/retire.ts';
-import type { EvidenceFile } from '../../src/tlsrpt/evidence.ts';
+import type { EvidenceFile } from '../../src/rollout/evidence.ts';
 import { policyFor, World } from '../check/world.ts';
-import { detail, gz, policyEntry, policyLines, report, type Json } from './fixtures.ts';
+import { detail, gz, policyEntry, policyLines, report, type Json } from '../tlsrpt/fixtures.ts';
 
 const NOW = '2026-03-15';
 const CONFIG = [
