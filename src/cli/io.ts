@@ -52,6 +52,18 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
 
 export const configOption = { config: { type: 'string' } } as const;
 
+/** The config a command line names (`--config FILE` or `--config=FILE`), else the default; before option parsing. */
+export function configArgument(args: string[]): string {
+  const end = args.indexOf('--');
+  const options = end < 0 ? args : args.slice(0, end);
+  let file = DEFAULT_CONFIG_FILE;
+  options.forEach((a, i) => {
+    if (a === '--config' && options[i + 1] !== undefined) file = options[i + 1]!;
+    else if (a.startsWith('--config=')) file = a.slice('--config='.length);
+  });
+  return file;
+}
+
 /** Loads and checks the config the user named (default mta-sts.config.yaml), printing every diagnostic; undefined means exit 1. */
 export async function loadConfigArg(io: CommandIO, file?: string): Promise<Config | undefined> {
   const display = file ?? DEFAULT_CONFIG_FILE;
