@@ -7,7 +7,7 @@ import { domainToASCII } from 'node:url';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import PostalMime from 'postal-mime';
-import { POLICY_TYPES, RESULT_TYPES, type FailureDetail, type Report, type ReportPolicy } from './model.ts';
+import { POLICY_TYPES, RESULT_TYPES, type FailureDetail, type Report, type ReportPolicy, type Unreadable } from './model.ts';
 
 const gunzip = promisify(gunzipCallback);
 
@@ -179,8 +179,9 @@ function parsePolicyEntry(
 
   const summary = isObject(entry['summary']) ? entry['summary'] : undefined;
   if (!summary) warn(`${where}.summary is missing; counted as no sessions`);
-  const successful = count(summary?.['total-successful-session-count'], `${where}.summary.total-successful-session-count`, warn);
-  const writtenFailed = count(summary?.['total-failure-session-count'], `${where}.summary.total-failure-session-count`, warn);
+  const unreadable: Unreadable[] = [];
+  const successful = count(summary?.['total-successful-session-count'], `${where}.summary.total-successful-session-count`, warn, unreadable);
+  const writtenFailed = count(summary?.['total-failure-session-count'], `${where}.summary.total-failure-session-count`, warn, unreadable);
 
   const details: FailureDetail[] = [];
   const rawDetails = entry['failure-details'];
@@ -188,15 +189,15 @@ function parsePolicyEntry(
     warn(`${where}.failure-details is not a list; ignored`);
   } else {
     (rawDetails ?? []).forEach((d, j) => {
-      const detail = parseDetail(d, `${where}.failure-details[${j}]`, warn);
+      const detail = parseDetail(d, `${where}.failure-details[${j}]`, warn, unreadable);
       if (detail) details.push(detail);
     });
   }
   const detailSum = details.reduce((n, d) => n + d.failedSessionCount, 0);
   let failed: number;
-  if (writtenFailed === undefined) {
-    failed = detailSum;
-    warn(`${where}.summary.total-failure-session-count is missing; using ${detailSum}, the sum of the failure details`);
+  if (writtenFailed === undefined || writtenFailed === null) {
+    failed = detailSum; // an unreadable total was warned about by count()
+    if (writtenFailed === undefined) warn(`${where}.summary.total-failure-session-count is missing; using ${detailSum}, the sum of the failure details`);
   } else {
     failed = writtenFailed;
     if (details.length > 0 && detailSum !== writtenFailed) {
@@ -204,10 +205,10 @@ function parsePolicyEntry(
     }
   }
   if (successful === undefined) warn(`${where}.summary.total-successful-session-count is missing; counted as 0`);
-  return { type, policyString, domain, mxHost, successful: successful ?? 0, failed, details };
+  return { type, policyString, domain, mxHost, successful: successful ?? 0, failed, details, unreadable };
 }
 
-function parseDetail(d: Json, where: string, warn: (message: string) => void): FailureDetail | undefined {
+function parseDetail(d: Json, where: string, warn: (message: string) => void, unreadable: Unreadable[]): FailureDetail | undefined {
   if (!isObject(d)) {
     warn(`${where} is not an object; ignored`);
     return undefined;
@@ -219,14 +220,17 @@ function parseDetail(d: Json, where: string, warn: (message: string) => void): F
   } else if (!(RESULT_TYPES as readonly string[]).includes(resultType)) {
     warn(`${where}.result-type ${shown(resultType)} is not an RFC 8460 result type; kept as written`);
   }
-  let failedSessionCount = count(d['failed-session-count'], `${where}.failed-session-count`, warn);
+  const failedSessionCount = count(d['failed-session-count'], `${where}.failed-session-count`, warn, unreadable);
   if (failedSessionCount === undefined) {
-    failedSessionCount = 0;
-    warn(`${where}.failed-session-count is missing; counted as 0`);
+    // A failure was reported but not how many sessions: as unknown as a count that cannot be read.
+    warn(`${where}.failed-session-count is missing; the failures of this policy cannot be counted`);
+    unreadable.push({ field: `${where}.failed-session-count (missing)` });
   }
-  const detail: FailureDetail = { resultType, failedSessionCount };
+  const detail: FailureDetail = { resultType, failedSessionCount: failedSessionCount ?? 0 };
+  if (failedSessionCount === undefined || failedSessionCount === null) detail.unreadable = true;
   const mx = textField(d['receiving-mx-hostname']);
   if (mx !== undefined) detail.receivingMxHostname = normalizeDomain(mx, `${where}.receiving-mx-hostname`, warn);
+  if (detail.unreadable && detail.receivingMxHostname) unreadable[unreadable.length - 1]!.mx = detail.receivingMxHostname;
   const optional = [
     ['sending-mta-ip', 'sendingMtaIp'], ['receiving-mx-helo', 'receivingMxHelo'], ['receiving-ip', 'receivingIp'],
     ['additional-information', 'additionalInformation'], ['failure-reason-code', 'failureReasonCode'],
@@ -330,16 +334,21 @@ function timestamp(value: Json | undefined, where: string, warn: (message: strin
   return date.toISOString();
 }
 
-/** A session count: a non-negative integer; a numeric string is accepted with a warning. */
-function count(value: Json | undefined, where: string, warn: (message: string) => void): number | undefined {
-  if (value === undefined || value === null) return undefined;
+/**
+ * A session count: a non-negative safe integer; a numeric string is accepted with a warning. Anything else
+ * (1.5, "1e3", "1,000", -3, null, 2^53 + 1) is `null`: the count is unreadable, never taken as 0, because a
+ * failure counted as 0 would let the verdict say ready (fail closed).
+ */
+function count(value: Json | undefined, where: string, warn: (message: string) => void, unreadable: Unreadable[]): number | undefined | null {
+  if (value === undefined) return undefined;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
     warn(`${where} is the string ${shown(value)}, not a number; read as ${Number(value)}`);
     return Number(value);
   }
-  warn(`${where} is not a session count (got ${shown(value)}); counted as 0`);
-  return 0;
+  warn(`${where} is not a session count (a non-negative whole number; got ${shown(value)}); the failures of this policy cannot be counted`);
+  unreadable.push({ field: `${where} (got ${shown(value)})` });
+  return null;
 }
 
 /** RFC 8460 §5.3 file name: submitter!policy-domain!begin-timestamp!end-timestamp[!unique-id].json[.gz]. */

@@ -1,6 +1,6 @@
 // Aggregation: reports are folded in one at a time and only per-report metadata and one compact
 // observation per (report, policy) are kept, so 10,000 reports fit in a few megabytes.
-import { reportDay, type Report } from './model.ts';
+import { reportDay, type Report, type Unreadable } from './model.ts';
 
 /** One report that was read, as `mta-sts reports --json` lists it. */
 export interface ReportMeta {
@@ -29,6 +29,8 @@ export interface Observation {
   successful: number;
   failed: number;
   failures: { resultType: string; mx?: string; sessions: number }[];
+  /** Count fields that could not be read (see ReportPolicy.unreadable), with the MX of the detail when it named one. */
+  unreadable: Unreadable[];
 }
 
 /** The reports read so far; `add` keeps the first of each (organization, report-id). */
@@ -74,6 +76,7 @@ export class ReportSet {
         report: index, day, organization: report.organization, domain: policy.domain, type: policy.type,
         policyString: this.intern(policy.policyString), successful: policy.successful, failed: policy.failed,
         failures: [...folded.values()],
+        unreadable: policy.unreadable,
       });
     }
     return true;

@@ -144,3 +144,37 @@ describe('the evidence rules', () => {
     expect(v.reasons.every((r) => r.startsWith('fabrikam.example: '))).toBe(true);
   });
 });
+
+describe('counts that are not non-negative safe integers (fail closed)', () => {
+  // 9007199254740993 is 2^53 + 1: JSON.parse rounds it to 2^53, which is no longer a safe integer.
+  const bad: [string, unknown][] = [['1.5', 1.5], ['"1e3"', '1e3'], ['"1,000"', '1,000'], ['-3', -3], ['null', null], ['2^53 + 1', 9007199254740993], ['missing', undefined]];
+
+  function withCount(count: unknown, mx = MX): Json {
+    const d = detail({ resultType: 'certificate-expired', count: 1, mx });
+    if (count === undefined) delete d['failed-session-count'];
+    else d['failed-session-count'] = count as Json;
+    return report({ id: 'odd', day: daysAgo(3), policies: [policyEntry({ successful: 0, failed: 1, details: [d] })] });
+  }
+
+  it.each(bad)('a failed-session-count of %s at a covered MX is not-ready, naming the file and the field', (_, count) => {
+    const set = setOf([...enough(), withCount(count)]);
+    const v = judge(set, configWith(), NOW);
+    expect(v.status).toBe('not-ready');
+    const file = `r${enough().length}.json`;
+    expect(v.reasons).toHaveLength(1);
+    expect(v.reasons[0]).toContain(`${DOMAIN}: 1 session count(s) from 2026-03-01 to 2026-03-14 cannot be read, so failures there cannot be ruled out: ${file}: policies[0].failure-details[0].failed-session-count (`);
+    expect(v.domains[0]!.unreadableCounts).toEqual([{ file, field: expect.stringMatching(/^policies\[0\]\.failure-details\[0\]\.failed-session-count \((got .+|missing)\)$/) }]);
+  });
+
+  it('a readable count of the same failure gives the same not-ready, and an unreadable one at an MX the policy does not cover does not block', () => {
+    expect(judge(setOf([...enough(), withCount(3)]), configWith(), NOW).status).toBe('not-ready');
+    expect(judge(setOf([...enough(), withCount(1.5, 'mx.elsewhere.example')]), configWith(), NOW).status).toBe('ready');
+  });
+
+  it('an unreadable summary total blocks too (it names no MX, so it may be a covered one)', () => {
+    const r = report({ id: 'odd-total', day: daysAgo(3), policies: [policyEntry({ successful: 10, failed: -1 })] });
+    const v = judge(setOf([...enough(), r]), configWith(), NOW);
+    expect(v.status).toBe('not-ready');
+    expect(v.reasons[0]).toContain('policies[0].summary.total-failure-session-count (got -1)');
+  });
+});
