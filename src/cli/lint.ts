@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { formatDiagnostic } from '../rfc/diagnostic.ts';
 import { parsePolicy } from '../rfc/policy.ts';
 import { parseOptions, UsageError, type Command } from './io.ts';
+import { printable, printableJson } from '../printable.ts';
 
 export const command: Command = {
   name: 'lint',
@@ -23,17 +24,18 @@ export const command: Command = {
     try {
       text = file === '-' ? await (io.stdin ?? (async () => ''))() : await readFile(resolve(io.cwd, file), 'utf8');
     } catch (e) {
-      io.err(`mta-sts lint: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      io.err(`mta-sts lint: cannot read ${printable(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return 1;
     }
     const result = parsePolicy(text);
     const name = file === '-' ? '<stdin>' : file;
+    const shown = printable(name);
     if (values.json) {
-      io.out(`${JSON.stringify({ file: name, ok: result.ok, policy: result.policy, errors: result.errors, warnings: result.warnings }, null, 2)}\n`);
+      io.out(`${printableJson({ file: name, ok: result.ok, policy: result.policy, errors: result.errors, warnings: result.warnings }, 2)}\n`);
     } else {
-      for (const d of result.errors) io.out(`${formatDiagnostic(d, { file: name, labelErrors: true, withCode: true })}\n`);
-      for (const d of result.warnings) io.out(`${formatDiagnostic(d, { file: name, severity: 'warning', withCode: true })}\n`);
-      io.out(result.ok ? `${name}: valid MTA-STS policy (mode ${result.policy?.mode}).\n` : `${name}: invalid MTA-STS policy.\n`);
+      for (const d of result.errors) io.out(`${formatDiagnostic(d, { file: shown, labelErrors: true, withCode: true })}\n`);
+      for (const d of result.warnings) io.out(`${formatDiagnostic(d, { file: shown, severity: 'warning', withCode: true })}\n`);
+      io.out(result.ok ? `${shown}: valid MTA-STS policy (mode ${result.policy?.mode}).\n` : `${shown}: invalid MTA-STS policy.\n`);
     }
     return result.ok ? 0 : 1;
   },

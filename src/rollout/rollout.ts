@@ -16,6 +16,7 @@ import { buildEvidence, evidencePath, type EvidenceFile } from './evidence.ts';
 import { readReports } from '../tlsrpt/files.ts';
 import type { ReportSet } from '../tlsrpt/summary.ts';
 import { judge, type Verdict } from './verdict.ts';
+import { printableJson } from '../printable.ts';
 
 export interface PromoteInput {
   config: Config;
@@ -78,7 +79,7 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
 /** The files of a promotion: mode enforce in the config, home/ rebuilt, the evidence written; true or what went wrong. */
 export function writePromotion(configPath: string, display: string, evidence: EvidenceFile, hook?: ChangeHook): Promise<true | string> {
   return applyEdits('promote', configPath, display, [{ path: ['policy', 'mode'], value: 'enforce' }],
-    { path: evidencePath(configPath), content: `${JSON.stringify(evidence, null, 2)}\n` }, hook);
+    { path: evidencePath(configPath), content: `${printableJson(evidence, 2)}\n` }, hook);
 }
 
 export interface RetireResult {

@@ -153,9 +153,10 @@ function summarizeGroup(list: Observation[]): PolicySummary {
   const days = new Map<string, { successful: number; failed: number }>();
   const organizations = new Set<string>();
   const reports = new Set<number>();
-  const failures: Record<string, number> = {};
-  const byMx: Record<string, number> = {};
-  const byOrg: Record<string, number> = {};
+  // Keys come from the reports (a result type, MX or organisation may be `__proto__` or `constructor`): Maps.
+  const failures = new Map<string, number>();
+  const byMx = new Map<string, number>();
+  const byOrg = new Map<string, number>();
   const matrix = new Map<string, { resultType: string; mx: string; organization: string; sessions: number }>();
   const policies = new Map<string, { mode?: string; mx: string[]; reports: number }>();
   let successful = 0;
@@ -215,13 +216,16 @@ export function organizationDays(set: ReportSet): { organization: string; days: 
   return [...map.entries()].sort(([a], [b]) => compare(a, b)).map(([organization, days]) => ({ organization, days: [...days].sort() }));
 }
 
-function add(record: Record<string, number>, key: string, n: number): void {
-  record[key] = (record[key] ?? 0) + n;
+function add(map: Map<string, number>, key: string, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
 }
 
-// Largest first, so the worst problem leads.
-function sortedRecord(record: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).sort(([a, x], [b, y]) => y - x || compare(a, b)));
+// Largest first, so the worst problem leads. A null-prototype object: `__proto__` or `toString` from a report
+// is an ordinary key there, never an inherited property.
+function sortedRecord(map: Map<string, number>): Record<string, number> {
+  const record = Object.create(null) as Record<string, number>;
+  for (const [key, n] of [...map.entries()].sort(([a, x], [b, y]) => y - x || compare(a, b))) record[key] = n;
+  return record;
 }
 
 export function compare(a: string, b: string): number {
