@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { constants, type Dirent, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { MAX_FILE_BYTES, decodeReport } from './parser.ts';
+import { InflateBudget, MAX_FILE_BYTES, decodeReport } from './parser.ts';
 import { ReportSet } from './summary.ts';
 
 /** Every file under `paths`: files as given, folders recursively, in path order (code points). */
@@ -59,7 +59,7 @@ export async function missingPaths(paths: string[], cwd: string): Promise<string
 }
 
 /** Reads every report under `paths` into a ReportSet; files that are no report are listed in `skipped`. */
-export async function readReports(paths: string[], cwd: string, into: ReportSet = new ReportSet()): Promise<ReportSet> {
+export async function readReports(paths: string[], cwd: string, into: ReportSet = new ReportSet(), budget = new InflateBudget()): Promise<ReportSet> {
   for await (const item of reportFiles(paths, cwd)) {
     if ('missing' in item) {
       into.skip(item.missing, item.reason);
@@ -70,7 +70,7 @@ export async function readReports(paths: string[], cwd: string, into: ReportSet 
       into.skip(item.display, bytes);
       continue;
     }
-    const outcome = await decodeReport(bytes, { fileName: basename(item.path) });
+    const outcome = await decodeReport(bytes, { fileName: basename(item.path), budget: budget.nextFile() });
     if (!outcome.ok) into.skip(item.display, outcome.reason);
     else into.add(outcome.report, item.display, createHash('sha256').update(bytes).digest('hex'));
   }

@@ -13,8 +13,23 @@ const gunzip = promisify(gunzipCallback);
 
 /** Largest file read at all: a report mail with a base64 attachment is a few KiB; big senders send a few MiB. */
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
-/** Largest decompressed report: a gzip that inflates beyond this (a decompression bomb) is refused unread. */
+/**
+ * Most bytes inflated for one file, all the gzip attachments of a mail together: a decompression bomb (or a
+ * mail of 200 of them) is refused unread. A report of 200,000 failure details inflates to about 40 MiB.
+ */
 export const MAX_REPORT_BYTES = 50 * 1024 * 1024;
+/** Most bytes inflated in one run, over every file: bounds the time a folder of bombs can take. */
+export const MAX_RUN_INFLATE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** What may still be inflated: per file and per run (readReports makes one per run and a fresh one per file). */
+export class InflateBudget {
+  constructor(public fileLeft = MAX_REPORT_BYTES, public readonly run: { left: number } = { left: MAX_RUN_INFLATE_BYTES }) {}
+
+  /** The same run's budget, with the per-file allowance renewed. */
+  nextFile(): InflateBudget {
+    return new InflateBudget(MAX_REPORT_BYTES, this.run);
+  }
+}
 
 export type ParseOutcome = { ok: true; report: Report } | { ok: false; reason: string };
 
@@ -26,12 +41,15 @@ export interface InputContext {
   headerDomain?: string;
   /** TLS-Report-Submitter of that mail. */
   headerSubmitter?: string;
+  /** What may still be inflated; a fresh per-file budget when not given. */
+  budget?: InflateBudget;
 }
 
 const TLSRPT_MEDIA_TYPES = ['application/tlsrpt+gzip', 'application/tlsrpt+json', 'application/tlsrpt'];
 
 /** Reads one file's bytes as a report, whatever the wrapping. */
-export async function decodeReport(bytes: Uint8Array, context: InputContext): Promise<ParseOutcome> {
+export async function decodeReport(bytes: Uint8Array, given: InputContext): Promise<ParseOutcome> {
+  const context = given.budget ? given : { ...given, budget: new InflateBudget() };
   if (bytes.byteLength > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${mib(MAX_FILE_BYTES)} (the limit); not read` };
   if (isGzip(bytes)) return decodeGzip(bytes, context);
   const start = firstSignificantByte(bytes);
@@ -42,17 +60,28 @@ export async function decodeReport(bytes: Uint8Array, context: InputContext): Pr
 }
 
 async function decodeGzip(bytes: Uint8Array, context: InputContext): Promise<ParseOutcome> {
+  const budget = context.budget!;
+  const runBound = budget.run.left < budget.fileLeft;
+  const limit = Math.min(budget.fileLeft, budget.run.left);
+  const over = runBound
+    ? `gzip data beyond what one run may inflate (${mib(MAX_RUN_INFLATE_BYTES)} over all files, the limit); not read`
+    : `gzip data that inflates to more than ${mib(MAX_REPORT_BYTES)} (the limit per file, all its attachments together); not read`;
+  if (limit <= 0) return { ok: false, reason: over };
   let inflated: Buffer;
   try {
-    // maxOutputLength stops inflating at the limit instead of filling memory.
-    inflated = await gunzip(bytes, { maxOutputLength: MAX_REPORT_BYTES });
+    // maxOutputLength stops inflating at the budget instead of filling memory.
+    inflated = await gunzip(bytes, { maxOutputLength: limit });
   } catch (e) {
     const error = e as NodeJS.ErrnoException;
     if (error.code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      return { ok: false, reason: `gzip data that inflates to more than ${mib(MAX_REPORT_BYTES)} (the limit); not read` };
+      budget.fileLeft = 0; // the bytes were inflated before the refusal: they count
+      budget.run.left -= limit;
+      return { ok: false, reason: over };
     }
     return { ok: false, reason: `gzip data that is truncated or corrupt (${error.message})` };
   }
+  budget.fileLeft -= inflated.length;
+  budget.run.left -= inflated.length;
   if (firstSignificantByte(inflated) !== 0x7b) return { ok: false, reason: 'gzip data that holds no JSON report' };
   return parseReportJson(utf8(inflated), context);
 }
@@ -73,7 +102,7 @@ async function decodeMail(bytes: Uint8Array, context: InputContext): Promise<Par
   for (const part of parts) {
     const content = typeof part.content === 'string' ? Buffer.from(part.content) : new Uint8Array(part.content);
     const inner = isGzip(content) || firstSignificantByte(content) === 0x7b
-      ? await decodeReport(content, { fileName: part.filename ?? context.fileName, ...(headerDomain ? { headerDomain } : {}), ...(headerSubmitter ? { headerSubmitter } : {}) })
+      ? await decodeReport(content, { fileName: part.filename ?? context.fileName, budget: context.budget!, ...(headerDomain ? { headerDomain } : {}), ...(headerSubmitter ? { headerSubmitter } : {}) })
       : undefined;
     if (inner?.ok) return inner;
     if (inner && TLSRPT_MEDIA_TYPES.includes(part.mimeType)) reasons.push(`its ${part.mimeType} part is ${inner.reason.replace(/^not a TLS-RPT report: /, '')}`);
