@@ -3,7 +3,7 @@
 import type { Config, Rollout } from '../config/config.ts';
 import { effectiveRollout } from '../config/rules.ts';
 import { mxMatches } from '../rfc/hostname.ts';
-import { seenPolicy, type Observation, type ReportSet } from '../tlsrpt/summary.ts';
+import { othersMx, seenPolicy, type Observation, type ReportSet } from '../tlsrpt/summary.ts';
 
 /**
  * Result types after which a sender refuses delivery under `enforce` (RFC 8461 §5: no valid TLS to a
@@ -107,7 +107,7 @@ export function judge(set: ReportSet, config: Config, now: Date): Verdict {
         if (f.sessions <= 0) continue;
         if (f.resultType === FETCH_ERROR) fetchErrorDays.add(o.day);
         if (BLOCKING_RESULT_TYPES.has(f.resultType) && o.day >= window.recentStart && covered(f.mx)) {
-          evidence.blockingFailures.push({ day: o.day, organization: o.organization, resultType: f.resultType, ...(f.mx ? { mx: f.mx } : {}), sessions: f.sessions });
+          evidence.blockingFailures.push({ day: o.day, organization: o.organization, resultType: f.resultType, ...(f.mx ? { mx: f.mx } : f.others ? { mx: othersMx(f.others) } : {}), sessions: f.sessions });
         }
       }
     }

@@ -31,6 +31,9 @@ export class InflateBudget {
   }
 }
 
+/** Warnings kept per report. */
+export const MAX_WARNINGS = 100;
+
 export type ParseOutcome = { ok: true; report: Report } | { ok: false; reason: string };
 
 /** Where the bytes came from: names shown in warnings, and the fallbacks for a missing policy-domain. */
@@ -131,8 +134,10 @@ export function parseReportJson(text: string, context: InputContext): ParseOutco
   if (!isObject(data) || !Array.isArray(data['policies']) || !isObject(data['date-range'])) {
     return { ok: false, reason: 'JSON that is not a TLS-RPT report (no "policies" list and "date-range")' };
   }
+  // Kept per report for as long as the run lasts: a report with 200,000 odd details keeps 100 and a count.
   const warnings: string[] = [];
-  const warn = (message: string) => warnings.push(message);
+  let unsaid = 0;
+  const warn = (message: string) => void (warnings.length < MAX_WARNINGS ? warnings.push(message) : unsaid++);
 
   const range = data['date-range'];
   const start = timestamp(range['start-datetime'], 'date-range.start-datetime', warn);
@@ -164,6 +169,7 @@ export function parseReportJson(text: string, context: InputContext): ParseOutco
     const policy = parsePolicyEntry(entry, `policies[${i}]`, fallbackDomain, warn);
     if (policy) policies.push(policy);
   });
+  if (unsaid > 0) warnings.push(`… and ${unsaid} more warning(s) like these`);
   const report: Report = { organization, reportId, start, end, policies, warnings };
   if (contactInfo !== undefined) report.contactInfo = contactInfo;
   return { ok: true, report };

@@ -178,3 +178,12 @@ describe('counts that are not non-negative safe integers (fail closed)', () => {
     expect(v.reasons[0]).toContain('policies[0].summary.total-failure-session-count (got -1)');
   });
 });
+
+describe('folded failures', () => {
+  it('a blocking failure folded away with more than 1,000 MX hosts still blocks, and says how many hosts', () => {
+    const details = Array.from({ length: 1001 }, (_, i) => detail({ resultType: i === 1000 ? 'certificate-expired' : 'dnssec-invalid', count: i === 1000 ? 1 : 2, mx: `mx${i}.elsewhere.example` }));
+    const v = judge(setOf([...enough(), report({ id: 'big', day: daysAgo(2), policies: [policyEntry({ successful: 0, details })] })]), configWith(), NOW);
+    expect(v.status).toBe('not-ready');
+    expect(v.reasons[0]).toContain('certificate-expired at (1 other MX host(s)) (1, reported by Google Inc.)');
+  });
+});

@@ -66,3 +66,33 @@ describe('summarize', () => {
     expect(set.older).toBe(1);
   });
 });
+
+describe('caps on distinct values (memory follows the caps, not the input)', () => {
+  const many = (n: number, prefix: string, resultType = 'certificate-expired', first = 5) =>
+    Array.from({ length: n }, (_, i) => detail({ resultType, count: i < 3 ? first : 1, mx: `${prefix}${i}.elsewhere.example` }));
+
+  it('keeps the 1,000 largest (result type, MX) rows of a report exactly and folds the rest per result type, saying how many', () => {
+    const set = new ReportSet();
+    add(set, report({ policies: [policyEntry({ details: [...many(1500, 'mx'), ...many(20, 'odd', 'made-up-type')] })] }), 'r.json');
+    const rows = set.observations[0]!.failures;
+    expect(rows.filter((r) => r.mx)).toHaveLength(1000);
+    expect(rows.find((r) => r.mx === 'mx0.elsewhere.example')).toEqual({ resultType: 'certificate-expired', mx: 'mx0.elsewhere.example', sessions: 5 });
+    const folded = rows.filter((r) => r.others);
+    expect(folded.reduce((n, r) => n + r.others!, 0)).toBe(520);
+    expect(folded.map((r) => r.resultType).sort()).toEqual(['(other result types)', 'certificate-expired']);
+    expect(rows.reduce((n, r) => n + r.sessions, 0)).toBe(1500 + 20 + 2 * 3 * 4); // no session is lost (3 rows of 5 in each list)
+  });
+
+  it('caps every summary dimension at 1,000 values, with one others entry per dimension', () => {
+    const set = new ReportSet();
+    for (let r = 0; r < 3; r++) add(set, report({ id: `r${r}`, policies: [policyEntry({ details: many(900, `r${r}-`) })] }), `r${r}.json`);
+    const [s] = summarize(set);
+    expect(Object.keys(s!.failuresByMx)).toHaveLength(1000);
+    expect(s!.failuresByMx['r0-0.elsewhere.example']).toBe(5);
+    expect(s!.matrix).toHaveLength(1000);
+    expect(s!.others).toEqual([
+      { dimension: 'MX host', values: 1700, sessions: 1700 },
+      { dimension: 'matrix cell', values: 1700, sessions: 1700 },
+    ]);
+  });
+});
