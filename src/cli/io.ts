@@ -18,8 +18,8 @@ export interface CommandIO {
   isTTY: boolean;
   /** Standard input is a terminal: nothing will arrive unless someone types it. */
   stdinIsTTY?: boolean;
-  /** Reads all of standard input (for `lint -`). */
-  stdin?: () => Promise<string>;
+  /** Reads standard input (for `lint -`), at most `maxBytes` bytes when given. */
+  stdin?: (maxBytes?: number) => Promise<string>;
   /** The environment the command sees (TF_BUILD, GITHUB_ACTIONS, ...); tests pass their own. */
   env?: NodeJS.ProcessEnv;
 }

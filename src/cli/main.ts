@@ -139,8 +139,14 @@ export function processIO(): CommandIO {
   };
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(maxBytes = Infinity): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let length = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length >= maxBytes) break; // leaving the loop stops reading the rest
+  }
+  const all = Buffer.concat(chunks);
+  return all.subarray(0, Math.min(all.length, maxBytes)).toString('utf8');
 }
