@@ -31,6 +31,9 @@ export class InflateBudget {
   }
 }
 
+// RFC 8460 was published in September 2018; no report can start before that year (compared as ISO text).
+const EARLIEST_REPORT = '2018-01-01';
+
 /** Warnings kept per report. */
 export const MAX_WARNINGS = 100;
 
@@ -44,6 +47,8 @@ export interface InputContext {
   headerDomain?: string;
   /** TLS-Report-Submitter of that mail. */
   headerSubmitter?: string;
+  /** Today, for the warning about reports dated in the future (tests pass their own). */
+  now?: Date;
   /** What may still be inflated; a fresh per-file budget when not given. */
   budget?: InflateBudget;
 }
@@ -144,6 +149,10 @@ export function parseReportJson(text: string, context: InputContext): ParseOutco
   const end = timestamp(range['end-datetime'], 'date-range.end-datetime', warn);
   if (typeof start !== 'string') return { ok: false, reason: `a report without a usable date-range.start-datetime (${start.problem})` };
   if (typeof end !== 'string') return { ok: false, reason: `a report without a usable date-range.end-datetime (${end.problem})` };
+  // A sender's clock or bug: the report still counts on its start day, but the admin should know.
+  if (end < start) warn(`date-range.end-datetime ${end} is before date-range.start-datetime ${start}; counted on its start day`);
+  if (start < EARLIEST_REPORT) warn(`date-range.start-datetime ${start} is before TLS-RPT existed (RFC 8460, 2018); check the sender's clock`);
+  else if (Date.parse(start) > (context.now ?? new Date()).getTime() + 86_400_000) warn(`date-range.start-datetime ${start} is in the future; check the sender's clock`);
 
   const nameParts = reportFileName(context.fileName);
   let organization = textField(data['organization-name']);

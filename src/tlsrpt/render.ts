@@ -7,7 +7,7 @@ import type { Verdict } from '../rollout/verdict.ts';
 export interface ReportsJson {
   reports: { file: string; organization: string; reportId: string; start: string; end: string; warnings: string[] }[];
   skipped: { file: string; reason: string }[];
-  policies: { domain: string; type: string; successful: number; failed: number; failures: Record<string, number>; days: string[]; organizations: string[]; others?: PolicySummary['others'] }[];
+  policies: { domain: string; type: string; successful: number; failed: number; failures: Record<string, number>; days: string[]; organizations: string[]; others?: PolicySummary['others']; inexact?: true }[];
   verdict?: { status: Verdict['status']; reasons: string[] };
 }
 
@@ -18,6 +18,7 @@ export function reportsJson(set: ReportSet, verdict?: Verdict): ReportsJson {
     policies: summarize(set).map((s) => ({
       domain: s.domain, type: s.type, successful: s.successful, failed: s.failed, failures: s.failures, days: s.days, organizations: s.organizations,
       ...(s.others.length ? { others: s.others } : {}),
+      ...(s.inexact ? { inexact: true } : {}),
     })),
     ...(verdict ? { verdict: { status: verdict.status, reasons: verdict.reasons } } : {}),
   };
@@ -49,7 +50,7 @@ function policyBlock(s: PolicySummary): string[] {
     `${printable(s.domain)}  ${printable(s.type)}`,
     `  days covered     ${s.days.length}${s.days.length ? ` (${s.days[0]} to ${s.days.at(-1)})` : ''}`,
     `  organisations    ${s.organizations.length}: ${s.organizations.map(printable).join(', ')}`,
-    `  sessions         ${s.successful} successful, ${s.failed} failed (${percent(s.failureRate)} failed)`,
+    `  sessions         ${s.successful} successful, ${s.failed} failed (${percent(s.failureRate)} failed)${s.inexact ? '; approximate: the totals pass 2^53 - 1' : ''}`,
   ];
   if (s.failed > 0 || Object.keys(s.failures).length > 0) {
     lines.push(

@@ -165,6 +165,8 @@ export interface PolicySummary {
   daily: { day: string; successful: number; failed: number }[];
   /** result type × MX × organization. */
   matrix: { resultType: string; mx: string; organization: string; sessions: number }[];
+  /** Some total passed 2^53 − 1, where numbers lose whole units: the totals shown are approximate. */
+  inexact?: true;
   /** What the caps folded away, per dimension: how many values, and their sessions (absent when nothing was). */
   others: { dimension: 'result type' | 'MX host' | 'organisation' | 'matrix cell'; values: number; sessions: number }[];
 }
@@ -250,6 +252,7 @@ function summarizeGroup(list: Observation[]): PolicySummary {
     failuresByOrganization: record(byOrg, 'organisation'),
     policiesSeen: [...policies.values()].sort((a, b) => b.reports - a.reports),
     daily: [...days.entries()].sort(([a], [b]) => compare(a, b)).map(([day, v]) => ({ day, ...v })),
+    ...(Number.isSafeInteger(successful + failed) ? {} : { inexact: true as const }),
     matrix: top([...matrix.entries()], (c) => c.sessions, 'matrix cell').map(([, c]) => c)
       .sort((a, b) => b.sessions - a.sessions || compare(a.resultType, b.resultType) || compare(a.mx, b.mx) || compare(a.organization, b.organization)),
     others,

@@ -96,3 +96,27 @@ describe('caps on distinct values (memory follows the caps, not the input)', () 
     ]);
   });
 });
+
+describe('totals and dates that cannot be trusted', () => {
+  it('flags totals above 2^53 - 1 as approximate, in text and --json', async () => {
+    const { renderText, reportsJson } = await import('../../src/tlsrpt/render.ts');
+    const set = new ReportSet();
+    add(set, report({ id: 'a', policies: [policyEntry({ successful: Number.MAX_SAFE_INTEGER })] }), 'a.json');
+    add(set, report({ id: 'b', policies: [policyEntry({ successful: 10 })] }), 'b.json');
+    expect(summarize(set)[0]!.inexact).toBe(true);
+    expect(renderText(set)).toContain('; approximate: the totals pass 2^53 - 1');
+    expect(reportsJson(set).policies[0]!.inexact).toBe(true);
+    const fine = new ReportSet();
+    add(fine, report({ id: 'c', policies: [policyEntry({ successful: 10 })] }), 'c.json');
+    expect(summarize(fine)[0]!.inexact).toBeUndefined();
+  });
+
+  it.each([
+    ['an end before its start', { 'start-datetime': '2026-03-02T00:00:00Z', 'end-datetime': '2026-03-01T00:00:00Z' }, 'date-range.end-datetime 2026-03-01T00:00:00.000Z is before date-range.start-datetime 2026-03-02T00:00:00.000Z; counted on its start day'],
+    ['year 0000', { 'start-datetime': '0000-01-01T00:00:00Z', 'end-datetime': '0000-01-01T23:59:59Z' }, 'date-range.start-datetime 0000-01-01T00:00:00.000Z is before TLS-RPT existed (RFC 8460, 2018); check the sender\'s clock'],
+    ['year 2036', { 'start-datetime': '2036-01-01T00:00:00Z', 'end-datetime': '2036-01-01T23:59:59Z' }, 'date-range.start-datetime 2036-01-01T00:00:00.000Z is in the future; check the sender\'s clock'],
+  ])('warns about %s', (_, range, warning) => {
+    const outcome = parseReportJson(JSON.stringify({ ...report(), 'date-range': range }), { fileName: 'x.json', now: new Date('2026-03-15T00:00:00Z') });
+    expect(outcome.ok && outcome.report.warnings).toContain(warning);
+  });
+});
