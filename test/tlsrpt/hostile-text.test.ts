@@ -1,8 +1,12 @@
 // Text from a report (organisation, result type, MX names) and from Azure reaches every output only through
 // printable(): fed hostile strings (C0, C1, bidi controls, prototype names), no output carries a raw control,
 // and a key such as `__proto__` or `constructor` keeps its count.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { Reporter } from '../../src/azure/annotations.ts';
 import { renderHtml } from '../../src/tlsrpt/html.ts';
 import { parseReportJson } from '../../src/tlsrpt/parser.ts';
@@ -55,5 +59,22 @@ describe('hostile text through every output', () => {
       expect(out).not.toMatch(UNSAFE);
       expect(out.split('\n').length).toBe(tfBuild ? 6 : 4); // one line each (and one annotation each), never more
     }), { numRuns: 100 });
+  });
+
+  it('the errors of a folder where no file is a report: file names and parser snippets carry no raw control', async () => {
+    await fc.assert(fc.asyncProperty(hostile, hostile, async (name, snippet) => {
+      const dir = await mkdtemp(join(tmpdir(), 'mta-sts-hostile-'));
+      try {
+        const file = `${name.replace(/[/\u0000]/g, '_').slice(0, 100)}.json`;
+        await writeFile(join(dir, file), `{"organization-name": ${JSON.stringify(snippet)}`); // broken JSON, quoted back in the reason
+        let out = '';
+        const io = { out: (t: string) => void (out += t), err: (t: string) => void (out += t), cwd: dir, isTTY: false, env: {} };
+        expect(await main(['reports', '.'], io)).toBe(1);
+        expect(out).not.toMatch(UNSAFE);
+        expect(out).toContain('no file could be read as a TLS-RPT report');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }), { numRuns: 40 });
   });
 });
