@@ -9,7 +9,7 @@ import { lstat, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Config } from '../config/config.ts';
 import type { BuildStep } from '../site/build.ts';
-import { exists, siblings, switchStaged, type SwapStep } from '../site/swap.ts';
+import { exists, isRunning, siblings, switchStaged, type SwapStep } from '../site/swap.ts';
 import { stageFile, syncFolder, writeFileAtomic, writeTarget } from '../write-file-atomic.ts';
 
 export const JOURNAL_FILE = '.mta-sts.change.json';
@@ -37,6 +37,8 @@ interface Journal {
   command: string;
   state: 'preparing' | 'switching';
   started: string;
+  /** The process making the change: while it runs, the journal is its own, not an interrupted change. */
+  pid: number;
   /** Absolute paths; `staged: null` means the target is removed. */
   files: { target: string; staged: string | null }[];
   /** The site folder; `staged`: whether .home.new holds its new version. */
@@ -67,7 +69,7 @@ export async function applyChange(plan: ChangePlan, hook?: ChangeHook): Promise<
     return { target, staged: f.content === null ? null : join(dirname(target), `.${basename(target)}.change-new`), content: f.content };
   }));
   const record: Journal = {
-    version: 1, command: plan.command, state: 'preparing', started: new Date().toISOString(),
+    version: 1, command: plan.command, state: 'preparing', started: new Date().toISOString(), pid: process.pid,
     files: files.map(({ target, staged }) => ({ target, staged })), site: { out: plan.site.out, staged: false },
   };
   await writeFileAtomic(journal, `${JSON.stringify(record, null, 2)}\n`);
@@ -136,6 +138,9 @@ export async function recoverChange(folder: string): Promise<Recovery | undefine
   }
   const record = parseJournal(text, folder);
   if (!record) throw new ChangeError(`${journal} is not a change journal this program wrote; move it away and run the command again`);
+  if (record.pid !== process.pid && isRunning(record.pid)) {
+    throw new ChangeError(`another mta-sts ${record.command} (process ${record.pid}) is changing these files right now; run this again when it has finished`);
+  }
   const paths = [...record.files.map((f) => f.target), record.site.out];
   if (record.state === 'preparing') {
     await undo(record, journal);
@@ -155,7 +160,7 @@ function parseJournal(text: string, folder: string): Journal | undefined {
   // A journal is a file in the user's repository: only paths this program would have written there are
   // accepted, so a planted one cannot make recovery rename or remove anything else.
   const mine = (p: unknown): p is string => typeof p === 'string' && isAbsolute(p) && inside(folder, p);
-  const ok = value?.version === 1 && typeof value.command === 'string' && typeof value.started === 'string' &&
+  const ok = value?.version === 1 && typeof value.command === 'string' && typeof value.started === 'string' && Number.isSafeInteger(value.pid) &&
     (value.state === 'preparing' || value.state === 'switching') && Array.isArray(value.files) &&
     value.files.every((f) => mine(f?.target) && (f.staged === null || f.staged === join(dirname(f.target), `.${basename(f.target)}.change-new`))) &&
     mine(value.site?.out) && typeof value.site?.staged === 'boolean';

@@ -11,7 +11,7 @@ import { build as viteBuild, type Plugin } from 'vite';
 import type { Config } from '../config/config.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { effectiveId, policyText } from '../config/policy.ts';
-import { exists, siblings, switchStaged } from './swap.ts';
+import { exists, isRunning, siblings, switchStaged } from './swap.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SITE_DIR = join(PROJECT_ROOT, 'site');
@@ -229,15 +229,6 @@ async function repair(out: string): Promise<void> {
   }
 }
 
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // Renders into a temp folder beside `out`, runs `use`, and always removes what is left of the temp folder.
 async function withStaging<T>(

@@ -16,6 +16,17 @@ export function siblings(out: string) {
   return { fresh: `${prefix}.new`, old: `${prefix}.old`, staging: `${prefix}.build-` };
 }
 
+/** Whether process `pid` still runs (this one included): its temp folders and journal are not leftovers. */
+export function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function exists(path: string): Promise<boolean> {
   return (await lstat(path).catch(() => undefined)) !== undefined;
 }

@@ -137,13 +137,29 @@ describe('the journal', () => {
     const victim = join(work, 'victim.txt');
     await writeFile(victim, 'keep me');
     await writeFile(join(dir, JOURNAL_FILE), JSON.stringify({
-      version: 1, command: 'promote', state: 'switching', started: 'x',
+      version: 1, command: 'promote', state: 'switching', started: 'x', pid: 999_999_999,
       files: [{ target: victim, staged: null }], site: { out: join(dir, 'home'), staged: false },
     }));
     const next = await command(dir, ['build']);
     expect(next.code).toBe(1);
     expect(next.err).toMatch(/is not a change journal this program wrote; move it away/);
     expect(await readFile(victim, 'utf8')).toBe('keep me');
+  });
+
+  it('of a promote that is still running is left alone: another command waits for it rather than undo it', async () => {
+    const dir = await project('running', CONFIG);
+    const { spawn } = await import('node:child_process');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      const journal = { version: 1, command: 'promote', state: 'preparing', started: 'x', pid: other.pid, files: [], site: { out: join(dir, 'home'), staged: false } };
+      await writeFile(join(dir, JOURNAL_FILE), JSON.stringify(journal));
+      const next = await command(dir, ['build']);
+      expect(next.code).toBe(1);
+      expect(next.err).toContain(`another mta-sts promote (process ${other.pid}) is changing these files right now; run this again when it has finished`);
+      expect(await readFile(join(dir, JOURNAL_FILE), 'utf8')).toBe(JSON.stringify(journal));
+    } finally {
+      other.kill();
+    }
   });
 
   it('blocks a second change until the first is finished', async () => {
