@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { EVIDENCE_FILE } from '../rollout/evidence.ts';
 import { humanDuration, retire } from '../rollout/rollout.ts';
+import { printable } from '../printable.ts';
 import { configOption, loadConfigArg, parseOptions, type Command } from './io.ts';
 
 export const command: Command = {
@@ -21,7 +22,7 @@ export const command: Command = {
     if (!config) return 1;
     const result = await retire(config, resolve(io.cwd, display), display);
     if (typeof result === 'string') {
-      io.err(`mta-sts retire: ${result}\n`);
+      io.err(`mta-sts retire: ${printable(result)}\n`);
       return 1;
     }
     const old = humanDuration(result.oldMaxAge);
