@@ -1,9 +1,11 @@
-// npx tsx scripts/bench-reports.ts [N] [--runs R]
+// npx tsx scripts/bench-reports.ts [N] [--runs R] [--wide W] [--hosts H]
 // Writes N TLS-RPT reports (default 10,000: gzip files, report mails and plain JSON, 1% saved twice) to a
 // temp folder, then runs `mta-sts reports FOLDER --json --config … --now …` in a child process (so only the
 // command is measured) R times, and again on a tenth of the folder. Prints the median wall time, reports
 // per second and the child's peak RSS for both: memory must stay flat as the folder grows, because files
-// are read one at a time and only aggregates and per-report metadata are kept.
+// are read one at a time and only aggregates and per-report metadata are kept. Then the hostile case of
+// issue 17: W reports (default 16) with H distinct MX hosts each (default 200,000), once: memory must follow
+// the caps on distinct values (src/tlsrpt/summary.ts, MAX_DISTINCT), not the input.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '3' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { runs: { type: 'string', default: '3' }, wide: { type: 'string', default: '16' }, hosts: { type: 'string', default: '200000' } },
+});
+const WIDE = Number(values.wide);
+const HOSTS = Number(values.hosts);
 const N = Number(positionals[0] ?? 10_000);
 const RUNS = Number(values.runs);
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -67,6 +74,29 @@ async function generate(root: string, n: number): Promise<void> {
   }
 }
 
+// One report of `hosts` certificate-expired failures, each at its own MX host, as a gzip file.
+async function generateWide(root: string, reports: number, hosts: number): Promise<void> {
+  await mkdir(root, { recursive: true });
+  for (let r = 0; r < reports; r++) {
+    const domain = DOMAINS[0]!;
+    const details = Array.from({ length: hosts }, (_, k) => ({
+      'result-type': 'certificate-expired', 'receiving-mx-hostname': `mx${k}.r${r}.elsewhere.example`, 'failed-session-count': 1 + (k % 7),
+    }));
+    const text = JSON.stringify({
+      'organization-name': `Sender ${r}`,
+      'date-range': { 'start-datetime': '2026-03-01T00:00:00Z', 'end-datetime': '2026-03-01T23:59:59Z' },
+      'contact-info': 'smtp-tls-reporting@sender.example',
+      'report-id': `wide-${r}`,
+      policies: [{
+        policy: { 'policy-type': 'sts', 'policy-string': ['version: STSv1', 'mode: testing', `mx: *.${domain}`, 'max_age: 604800'], 'policy-domain': domain },
+        summary: { 'total-successful-session-count': 100, 'total-failure-session-count': details.reduce((n, d) => n + d['failed-session-count'], 0) },
+        'failure-details': details,
+      }],
+    });
+    await writeFile(join(root, `wide-${r}.json.gz`), gzipSync(text));
+  }
+}
+
 async function runOnce(folder: string, config: string): Promise<{ ms: number; rssMb: number; reports: number }> {
   const code = `
     const { main } = await import(${JSON.stringify(MAIN)});
@@ -106,6 +136,12 @@ try {
     const ms = median(runs.map((x) => x.ms));
     const rss = Math.max(...runs.map((x) => x.rssMb));
     console.log(`${label.padEnd(16)} median ${(ms / 1000).toFixed(2)} s over ${RUNS} runs, ${Math.round(runs[0]!.reports / (ms / 1000))} reports/s, peak RSS ${rss.toFixed(0)} MB (${runs[0]!.reports} distinct reports)`);
+  }
+  if (WIDE > 0) {
+    const wide = join(root, 'wide');
+    await generateWide(wide, WIDE, HOSTS);
+    const run = await runOnce(wide, config);
+    console.log(`${`${WIDE} × ${HOSTS} MX`.padEnd(16)} ${(run.ms / 1000).toFixed(2)} s (one run), peak RSS ${run.rssMb.toFixed(0)} MB (${run.reports} reports)`);
   }
 } finally {
   await rm(root, { recursive: true, force: true });

@@ -2,13 +2,18 @@
 // warning and error on the run's summary page (Azure Pipelines when TF_BUILD is set, GitHub Actions when
 // GITHUB_ACTIONS is), and the step result "succeeded with issues" for a run that only warned.
 import { annotation, ciFormat, SUCCEEDED_WITH_ISSUES, type CiFormat } from '../ci/annotations.ts';
+import { printable } from '../printable.ts';
 
 export interface Output {
   out(text: string): void;
   err(text: string): void;
 }
 
-/** Collects a command's outcome: progress lines, warnings and failures; `exitCode` sums them up. */
+/**
+ * Collects a command's outcome: progress lines, warnings and failures; `exitCode` sums them up. Every line
+ * carries text from Azure (host names, states, error messages), so every line goes through printable() here,
+ * the one sink of the azure commands (printable is idempotent: text already guarded is unchanged).
+ */
 export class Reporter {
   warnings = 0;
   failures = 0;
@@ -19,17 +24,19 @@ export class Reporter {
   }
 
   info(line: string): void {
-    this.io.out(`${line}\n`);
+    this.io.out(`${printable(line)}\n`);
   }
 
   /** Something the admin should act on that does not fail the run (a pending certificate, a record to create). */
-  warn(message: string): void {
+  warn(raw: string): void {
+    const message = printable(raw);
     this.warnings++;
     this.io.err(`warning: ${message}\n`);
     if (this.format) this.io.out(`${annotation(this.format, 'warning', undefined, message)}\n`);
   }
 
-  fail(message: string): void {
+  fail(raw: string): void {
+    const message = printable(raw);
     this.failures++;
     this.io.err(`error: ${message}\n`);
     if (this.format) this.io.out(`${annotation(this.format, 'error', undefined, message)}\n`);

@@ -12,7 +12,7 @@ export const CHECKS = [
   'tlsrpt', // 6. _smtp._tls TXT (RFC 8460 §3)
   'config', // 7. live vs mta-sts.config.yaml (RFC 8461 §8.1)
   'exchange', // 8. Exchange Online pitfalls
-  'evidence', // 9. --before-deploy, testing → enforce: TLS-RPT promotion evidence (src/tlsrpt/evidence.ts)
+  'evidence', // 9. --before-deploy, testing → enforce: TLS-RPT promotion evidence (src/rollout/evidence.ts)
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 

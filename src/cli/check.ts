@@ -12,7 +12,7 @@ import { createSmtpProbe } from '../check/smtp-probe.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { isValidDomainName } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
-import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText } from '../tlsrpt/evidence.ts';
+import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText } from '../rollout/evidence.ts';
 import type { CheckResult } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
 import type { Policy } from '../rfc/policy.ts';

@@ -18,8 +18,8 @@ export interface CommandIO {
   isTTY: boolean;
   /** Standard input is a terminal: nothing will arrive unless someone types it. */
   stdinIsTTY?: boolean;
-  /** Reads all of standard input (for `lint -`). */
-  stdin?: () => Promise<string>;
+  /** Reads standard input (for `lint -`), at most `maxBytes` bytes when given. */
+  stdin?: (maxBytes?: number) => Promise<string>;
   /** The environment the command sees (TF_BUILD, GITHUB_ACTIONS, ...); tests pass their own. */
   env?: NodeJS.ProcessEnv;
 }
@@ -51,6 +51,18 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
 }
 
 export const configOption = { config: { type: 'string' } } as const;
+
+/** The config a command line names (`--config FILE` or `--config=FILE`), else the default; before option parsing. */
+export function configArgument(args: string[]): string {
+  const end = args.indexOf('--');
+  const options = end < 0 ? args : args.slice(0, end);
+  let file = DEFAULT_CONFIG_FILE;
+  options.forEach((a, i) => {
+    if (a === '--config' && options[i + 1] !== undefined) file = options[i + 1]!;
+    else if (a.startsWith('--config=')) file = a.slice('--config='.length);
+  });
+  return file;
+}
 
 /** Loads and checks the config the user named (default mta-sts.config.yaml), printing every diagnostic; undefined means exit 1. */
 export async function loadConfigArg(io: CommandIO, file?: string): Promise<Config | undefined> {

@@ -1,9 +1,10 @@
 // `mta-sts lint`: any policy file (or stdin) against RFC 8461, with line-numbered diagnostics.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../rfc/diagnostic.ts';
-import { parsePolicy } from '../rfc/policy.ts';
+import { MAX_POLICY_BYTES, parsePolicy, type PolicyParseResult } from '../rfc/policy.ts';
 import { parseOptions, UsageError, type Command } from './io.ts';
+import { printable, printableJson } from '../printable.ts';
 
 export const command: Command = {
   name: 'lint',
@@ -19,22 +20,50 @@ export const command: Command = {
     // Nothing named and a terminal on stdin: waiting silently for typed input would look like a hang.
     if (positionals.length === 0 && io.stdinIsTTY) throw new UsageError('name a policy file, or pipe one in with -');
     const file = positionals[0] ?? '-';
+    // At most 64 KiB + 1 bytes are read: one byte more than a policy may have already decides (100 MB of
+    // standard input is not read whole).
     let text: string;
     try {
-      text = file === '-' ? await (io.stdin ?? (async () => ''))() : await readFile(resolve(io.cwd, file), 'utf8');
+      text = file === '-' ? await (io.stdin ?? (async () => ''))(MAX_POLICY_BYTES + 1) : await readAtMost(resolve(io.cwd, file), MAX_POLICY_BYTES + 1);
     } catch (e) {
-      io.err(`mta-sts lint: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      io.err(`mta-sts lint: cannot read ${printable(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return 1;
     }
-    const result = parsePolicy(text);
+    const result = Buffer.byteLength(text) > MAX_POLICY_BYTES ? tooLarge() : parsePolicy(text);
     const name = file === '-' ? '<stdin>' : file;
+    const shown = printable(name);
     if (values.json) {
-      io.out(`${JSON.stringify({ file: name, ok: result.ok, policy: result.policy, errors: result.errors, warnings: result.warnings }, null, 2)}\n`);
+      io.out(`${printableJson({ file: name, ok: result.ok, policy: result.policy, errors: result.errors, warnings: result.warnings }, 2)}\n`);
     } else {
-      for (const d of result.errors) io.out(`${formatDiagnostic(d, { file: name, labelErrors: true, withCode: true })}\n`);
-      for (const d of result.warnings) io.out(`${formatDiagnostic(d, { file: name, severity: 'warning', withCode: true })}\n`);
-      io.out(result.ok ? `${name}: valid MTA-STS policy (mode ${result.policy?.mode}).\n` : `${name}: invalid MTA-STS policy.\n`);
+      for (const d of result.errors) io.out(`${formatDiagnostic(d, { file: shown, labelErrors: true, withCode: true })}\n`);
+      for (const d of result.warnings) io.out(`${formatDiagnostic(d, { file: shown, severity: 'warning', withCode: true })}\n`);
+      io.out(result.ok ? `${shown}: valid MTA-STS policy (mode ${result.policy?.mode}).\n` : `${shown}: invalid MTA-STS policy.\n`);
     }
     return result.ok ? 0 : 1;
   },
 };
+
+// RFC 8461 §3.3: senders may refuse a policy over 64 KiB; the rest was not read, so its size is not known.
+function tooLarge(): PolicyParseResult {
+  return {
+    ok: false,
+    errors: [{ code: 'policy-too-large', message: `the policy is more than ${MAX_POLICY_BYTES} bytes; it must be at most ${MAX_POLICY_BYTES} bytes (RFC 8461 §3.3)` }],
+    warnings: [],
+  };
+}
+
+async function readAtMost(path: string, max: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(max);
+    let length = 0;
+    while (length < max) {
+      const { bytesRead } = await handle.read(buffer, length, max - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}

@@ -39,8 +39,7 @@ export function commandHelp(command: Command): string {
 
 /** Runs one command under the contract: --help/-h anywhere prints its help (exit 0); a UsageError is exit 2. */
 export async function runCommand(command: Command, args: string[], io: CommandIO): Promise<number> {
-  const end = args.indexOf('--');
-  if ((end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+  if (wantsHelp(args)) {
     io.out(commandHelp(command));
     return 0;
   }
@@ -78,8 +77,43 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.err(`mta-sts: ${what}\n\n${overview()}`);
     return 2;
   }
+  const args = argv.slice(entry.name.split(' ').length);
+  const recovered = wantsHelp(args) ? 0 : await recoverInterrupted(args, io);
+  if (recovered !== 0) return recovered;
   const { command } = await entry.load();
-  return runCommand(command, argv.slice(entry.name.split(' ').length), io);
+  return runCommand(command, args, io);
+}
+
+/**
+ * Before any command: a promote or retire that was interrupted (killed, a power cut) is finished or undone,
+ * so no command ever sees the config, home/ and the evidence half changed (src/rollout/change.ts).
+ */
+async function recoverInterrupted(args: string[], io: CommandIO): Promise<number> {
+  const { configArgument } = await import('./io.ts');
+  const { recoverChange, ChangeError } = await import('../rollout/change.ts');
+  const { printable } = await import('../printable.ts');
+  const { dirname, relative, resolve } = await import('node:path');
+  const folder = dirname(resolve(io.cwd, configArgument(args)));
+  const shown = (p: string) => printable(relative(io.cwd, p) || p);
+  try {
+    const done = await recoverChange(folder);
+    if (done) {
+      const what = done.paths.map(shown).join(', ');
+      io.err(done.action === 'finished'
+        ? `mta-sts: finished the ${printable(done.command)} that was interrupted (started ${printable(done.started)}): ${what} now hold its change.\n`
+        : `mta-sts: undid the ${printable(done.command)} that was interrupted (started ${printable(done.started)}) before it changed anything: ${what} are as they were.\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ChangeError || typeof (e as NodeJS.ErrnoException).code === 'string')) throw e;
+    io.err(`mta-sts: an interrupted promote or retire cannot be finished: ${printable((e as Error).message)}\n`);
+    return 1;
+  }
+}
+
+function wantsHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 /**
@@ -106,8 +140,14 @@ export function processIO(): CommandIO {
   };
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(maxBytes = Infinity): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let length = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length >= maxBytes) break; // leaving the loop stops reading the rest
+  }
+  const all = Buffer.concat(chunks);
+  return all.subarray(0, Math.min(all.length, maxBytes)).toString('utf8');
 }

@@ -1,6 +1,7 @@
 // `mta-sts records`: the DNS records to publish, as zone-file lines or JSON.
 import { dnsRecords, zoneFileLines } from '../site/records.ts';
 import { configOption, loadConfigArg, parseOptions, type Command } from './io.ts';
+import { printableJson } from '../printable.ts';
 
 export const command: Command = {
   name: 'records',
@@ -15,7 +16,7 @@ export const command: Command = {
     const config = await loadConfigArg(io, values.config);
     if (!config) return 1;
     const list = dnsRecords(config);
-    io.out(values.json ? `${JSON.stringify(list, null, 2)}\n` : `${zoneFileLines(list)}\n`);
+    io.out(values.json ? `${printableJson(list, 2)}\n` : `${zoneFileLines(list)}\n`);
     return 0;
   },
 };

@@ -1,13 +1,14 @@
 // `mta-sts reports`: read TLS-RPT reports from files and folders, print the summary (text or --json), write
 // the --html page, and give the promotion verdict when there is a config. Logic lives in src/tlsrpt/.
 import { resolve } from 'node:path';
+import { printable, printableJson } from '../printable.ts';
 import { writeFileAtomic } from '../write-file-atomic.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { missingPaths, readReports } from '../tlsrpt/files.ts';
 import { renderHtml } from '../tlsrpt/html.ts';
 import { renderText, reportsJson } from '../tlsrpt/render.ts';
 import { ReportSet } from '../tlsrpt/summary.ts';
-import { judge } from '../tlsrpt/verdict.ts';
+import { judge } from '../rollout/verdict.ts';
 import { loadOptionalConfig, parseOptions, UsageError, type Command } from './io.ts';
 
 /** `--now`/`--since` values: a real calendar day, YYYY-MM-DD, read as 00:00 UTC. */
@@ -46,18 +47,18 @@ export const command: Command = {
     const paths = positionals.length ? positionals : ['.'];
     const missing = await missingPaths(paths, io.cwd);
     if (missing.length > 0) {
-      for (const m of missing) io.err(`mta-sts reports: ${m}: no such file or folder\n`);
+      for (const m of missing) io.err(`mta-sts reports: ${printable(m)}: no such file or folder\n`);
       return 1;
     }
     const set = await readReports(paths, io.cwd, new ReportSet(since?.toISOString().slice(0, 10)));
     if (set.reports.length === 0) {
-      for (const s of set.skipped) io.err(`${s.file}: ${s.reason}\n`);
+      for (const s of set.skipped) io.err(`${printable(s.file)}: ${printable(s.reason)}\n`);
       const older = set.older ? ` (${set.older} report(s) started before --since)` : '';
       io.err(`mta-sts reports: no file could be read as a TLS-RPT report${older}\n`);
       return 1;
     }
     const verdict = loaded.config ? judge(set, loaded.config, now) : undefined;
-    io.out(values.json ? `${JSON.stringify(reportsJson(set, verdict), null, 2)}\n` : renderText(set, verdict, values.config ?? DEFAULT_CONFIG_FILE));
+    io.out(values.json ? `${printableJson(reportsJson(set, verdict), 2)}\n` : renderText(set, verdict, values.config ?? DEFAULT_CONFIG_FILE));
     if (values.html !== undefined) {
       try {
         await writeFileAtomic(resolve(io.cwd, values.html), renderHtml({ set, verdict, generated: new Date().toISOString() }));

@@ -2,7 +2,9 @@
 // remove the records only once senders' cached copies of the old policy have expired.
 import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
-import { humanDuration, retire } from '../tlsrpt/rollout.ts';
+import { EVIDENCE_FILE } from '../rollout/evidence.ts';
+import { humanDuration, retire } from '../rollout/rollout.ts';
+import { printable } from '../printable.ts';
 import { configOption, loadConfigArg, parseOptions, type Command } from './io.ts';
 
 export const command: Command = {
@@ -20,15 +22,15 @@ export const command: Command = {
     if (!config) return 1;
     const result = await retire(config, resolve(io.cwd, display), display);
     if (typeof result === 'string') {
-      io.err(`mta-sts retire: ${result}\n`);
+      io.err(`mta-sts retire: ${printable(result)}\n`);
       return 1;
     }
     const old = humanDuration(result.oldMaxAge);
     io.out(
-      `${display} now says mode: none with max_age: 1d; home/ is rebuilt.\n\n` +
+      `${display} now says mode: none with max_age: 1d; home/ is rebuilt; ${EVIDENCE_FILE}, if there was one, is removed.\n\n` +
       (result.wasMode === 'none' ? `The policy was already mode none; its max_age was ${old}.\n\n` : '') +
       'Next (RFC 8461 §8.3):\n' +
-      `  1. Commit ${display} and home/ and push: the pipeline publishes the none policy, then the new _mta-sts id,\n` +
+      `  1. Commit ${display}, home/ (and the removal of ${EVIDENCE_FILE}) and push: the pipeline publishes the none policy, then the new _mta-sts id,\n` +
       '     so senders fetch it and drop the old policy.\n' +
       `  2. Keep the _mta-sts TXT record, the mta-sts.<domain> host and the policy for the old max_age, ${old}\n` +
       `     (${result.oldMaxAge} s) after that deploy: senders may still hold the old policy until then.\n` +

@@ -31,7 +31,7 @@ export interface RawConfig {
   rollout?: RawRollout | null;
 }
 
-/** How much TLS-RPT evidence `mta-sts promote` needs (src/tlsrpt/verdict.ts). */
+/** How much TLS-RPT evidence `mta-sts promote` needs (src/rollout/verdict.ts). */
 export interface RawRollout {
   window_days?: number | null;
   min_report_days?: number | null;

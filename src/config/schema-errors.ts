@@ -12,7 +12,12 @@ interface SchemaNode {
   items?: SchemaNode;
   enum?: readonly unknown[];
   type?: string;
+  minimum?: number;
+  maximum?: number;
 }
+
+/** Unknown keys reported one by one; the rest are counted in one more line (90,000 would flood the terminal). */
+export const MAX_UNKNOWN_KEY_ERRORS = 20;
 
 /** What a valid value looks like, by path with `*` for list items. Object values are described from the schema. */
 export const EXPECTED: Record<string, string> = {
@@ -106,6 +111,8 @@ export function schemaDiagnostics(
   const schema = jsonSchema as SchemaNode;
   const diagnostics: ConfigDiagnostic[] = [];
   const valueErrors = new Map<string, ErrorObject[]>();
+  let unknownKeys = 0;
+  let firstUnsaid: ConfigDiagnostic | undefined;
   for (const error of errors) {
     const path = pointerPath(error.instancePath, data);
     if (error.keyword === 'required') {
@@ -116,6 +123,10 @@ export function schemaDiagnostics(
       });
     } else if (error.keyword === 'additionalProperties') {
       const unknown = (error.params as { additionalProperty: string }).additionalProperty;
+      if (++unknownKeys > MAX_UNKNOWN_KEY_ERRORS) {
+        firstUnsaid ??= { file, ...positions.key([...path, unknown]), code: 'unknown-key', message: '' };
+        continue;
+      }
       const known = Object.keys(schemaAt(schema, path)?.properties ?? {});
       const prefix = path.length ? `${fieldName(path)}.` : '';
       const suggestion = nearest(unknown, known);
@@ -140,7 +151,15 @@ export function schemaDiagnostics(
     } else if (main?.keyword === 'minItems') {
       requirement = `must not be empty; it must be ${expected(schema, path)}`;
     } else if (main && typeof value === 'number' && Number.isInteger(value)) {
-      requirement = `must be between 0 and ${MAX_MAX_AGE} seconds (one year)`;
+      // The limits of this very key, from the schema (or from the error when the node is not found).
+      const node = schemaAt(schema, path);
+      const limit = (keyword: string) => (group.find((e) => e.keyword === keyword)?.params as { limit?: number } | undefined)?.limit;
+      const maxAge = fieldName(path) === 'policy.max_age'; // a duration or seconds: its limits are RFC 8461's
+      const lo = node?.minimum ?? limit('minimum') ?? (maxAge ? 0 : undefined);
+      const hi = node?.maximum ?? limit('maximum') ?? (maxAge ? MAX_MAX_AGE : undefined);
+      const unit = maxAge ? ` seconds${hi === MAX_MAX_AGE ? ' (one year)' : ''}` : '';
+      requirement = lo !== undefined && hi !== undefined ? `must be between ${lo} and ${hi}${unit}`
+        : lo !== undefined ? `must be at least ${lo}${unit}` : `must be at most ${hi}${unit}`;
     } else {
       requirement = `must be ${expected(schema, path)}`;
       // YAML reads an all-digit value such as an id as a number.
@@ -151,6 +170,10 @@ export function schemaDiagnostics(
       file, ...positions.value(path), code: 'invalid-value', field: fieldName(path),
       message: `${subject(path)} ${requirement} (got ${odd ?? shown(value)})`,
     });
+  }
+  if (firstUnsaid) {
+    const more = unknownKeys - MAX_UNKNOWN_KEY_ERRORS;
+    diagnostics.push({ ...firstUnsaid, message: `and ${more} more unknown key(s) from here on; fix the ones above and run again to see them` });
   }
   return diagnostics;
 }

@@ -11,6 +11,7 @@ import { build as viteBuild, type Plugin } from 'vite';
 import type { Config } from '../config/config.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { effectiveId, policyText } from '../config/policy.ts';
+import { exists, isRunning, siblings, switchStaged } from './swap.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SITE_DIR = join(PROJECT_ROOT, 'site');
@@ -66,6 +67,25 @@ export async function buildSite(config: Config, outDir: string, swaConfig = SWA_
   });
 }
 
+/**
+ * For a journalled change of several files (src/rollout/change.ts): renders the site into `.out.new` beside
+ * `outDir` and stops there; switchStaged (swap.ts) moves it in once the change is committed. False when
+ * `outDir` is already up to date (nothing is staged).
+ */
+export async function stageSite(config: Config, outDir: string, hook?: BuildHook): Promise<boolean> {
+  const out = resolve(outDir);
+  return guarded(out, async () => {
+    await checkOutPath(out);
+    await repair(out);
+    await checkReplaceable(out);
+    return withStaging(config, out, SWA_CONFIG_SOURCE, hook, async (staging) => {
+      if ((await differences(staging, out)).length === 0) return false;
+      await rename(staging, siblings(out).fresh);
+      return true;
+    });
+  });
+}
+
 /** Lists the files whose bytes differ between a fresh build and `outDir` (empty when up to date). */
 export async function staleFiles(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE): Promise<string[]> {
   const out = resolve(outDir);
@@ -85,12 +105,6 @@ async function guarded<T>(out: string, run: () => Promise<T>): Promise<T> {
     if (e instanceof SiteError || typeof code !== 'string') throw e;
     throw new SiteError(`cannot write ${out}: ${(e as Error).message}`);
   }
-}
-
-// The sibling folders of `out`: `new` and `old` have fixed names so an interrupted swap can be repaired.
-function siblings(out: string) {
-  const prefix = join(dirname(out), `.${basename(out)}`);
-  return { fresh: `${prefix}.new`, old: `${prefix}.old`, staging: `${prefix}.build-` };
 }
 
 async function checkOutPath(out: string): Promise<void> {
@@ -215,19 +229,6 @@ async function repair(out: string): Promise<void> {
   }
 }
 
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => undefined)) !== undefined;
-}
 
 // Renders into a temp folder beside `out`, runs `use`, and always removes what is left of the temp folder.
 async function withStaging<T>(
@@ -339,32 +340,11 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-// Replace `out` with the complete site in `staging`. Node has no atomic exchange of two folders, so
-// the renames go through fixed names and at every instant one complete site is at `out`, `.out.new`
-// or `.out.old`, from where repair() finishes or undoes the swap on the next run:
-//   staging → .out.new;  out → .out.old;  .out.new → out;  remove .out.old
+// Replace `out` with the complete site in `staging`, through the fixed names of swap.ts, from where
+// repair() finishes or undoes the swap on the next run.
 async function swapIn(staging: string, out: string, hook: BuildHook | undefined): Promise<void> {
-  const { fresh, old } = siblings(out);
+  const { fresh } = siblings(out);
   await rename(staging, fresh);
   await hook?.('staged', fresh);
-  let hadOld = true;
-  try {
-    await rename(out, old);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      await rm(fresh, { recursive: true, force: true });
-      throw e;
-    }
-    hadOld = false;
-  }
-  try {
-    await hook?.('moved-aside', old);
-    await rename(fresh, out);
-  } catch (e) {
-    if (hadOld) await rename(old, out);
-    await rm(fresh, { recursive: true, force: true });
-    throw e;
-  }
-  await hook?.('swapped', out);
-  if (hadOld) await rm(old, { recursive: true, force: true });
+  await switchStaged(out, true, hook);
 }

@@ -1,10 +1,10 @@
 // Reading report files and folders: one file at a time (bounded memory however many there are), in path
 // order, so "the first of two copies" is well defined. Parsing itself is in parser.ts.
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { constants, type Dirent, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { MAX_FILE_BYTES, decodeReport } from './parser.ts';
+import { InflateBudget, MAX_FILE_BYTES, decodeReport } from './parser.ts';
 import { ReportSet } from './summary.ts';
 
 /** Every file under `paths`: files as given, folders recursively, in path order (code points). */
@@ -43,8 +43,8 @@ async function* walk(dir: string, display: string): AsyncGenerator<{ path: strin
     // folders (.git) and node_modules are not reports.
     if (entry.isDirectory()) {
       if (!entry.name.startsWith('.') && !NOT_REPORT_FOLDERS.has(entry.name)) yield* walk(path, shown);
-    } else if (entry.isFile() || entry.isSymbolicLink()) {
-      yield { path, display: shown };
+    } else {
+      yield { path, display: shown }; // FIFOs, sockets and devices too: readBounded lists them as skipped, unopened
     }
   }
 }
@@ -59,7 +59,7 @@ export async function missingPaths(paths: string[], cwd: string): Promise<string
 }
 
 /** Reads every report under `paths` into a ReportSet; files that are no report are listed in `skipped`. */
-export async function readReports(paths: string[], cwd: string, into: ReportSet = new ReportSet()): Promise<ReportSet> {
+export async function readReports(paths: string[], cwd: string, into: ReportSet = new ReportSet(), budget = new InflateBudget()): Promise<ReportSet> {
   for await (const item of reportFiles(paths, cwd)) {
     if ('missing' in item) {
       into.skip(item.missing, item.reason);
@@ -70,20 +70,35 @@ export async function readReports(paths: string[], cwd: string, into: ReportSet 
       into.skip(item.display, bytes);
       continue;
     }
-    const outcome = await decodeReport(bytes, { fileName: basename(item.path) });
+    const outcome = await decodeReport(bytes, { fileName: basename(item.path), budget: budget.nextFile() });
     if (!outcome.ok) into.skip(item.display, outcome.reason);
     else into.add(outcome.report, item.display, createHash('sha256').update(bytes).digest('hex'));
   }
   return into;
 }
 
-// Reads at most MAX_FILE_BYTES + 1 bytes, so a huge (or growing) file never fills memory.
+/** Why a file that is not a regular file is not read (a FIFO would block the reader until someone writes). */
+export function notRegular(info: Stats): string | undefined {
+  if (info.isFile()) return undefined;
+  if (info.isFIFO()) return 'a named pipe (FIFO), not a regular file; not read';
+  if (info.isSocket()) return 'a socket, not a regular file; not read';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device, not a regular file; not read';
+  if (info.isDirectory()) return 'a folder reached through a link; not read';
+  return 'not a regular file; not read';
+}
+
+// Reads at most MAX_FILE_BYTES + 1 bytes, so a huge (or growing) file never fills memory. Only regular files
+// are opened (checked through any link first), and with O_NONBLOCK, so a FIFO swapped in between the check
+// and the open cannot block either; the open file is checked again.
 async function readBounded(path: string): Promise<Uint8Array | string> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    const before = notRegular(await stat(path));
+    if (before) return before;
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const info = await handle.stat();
-    if (!info.isFile()) return 'not a regular file';
+    const after = notRegular(info);
+    if (after) return after;
     if (info.size > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (the limit); not read`;
     const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
     let length = 0;

@@ -1,6 +1,6 @@
 // The report page: one self-contained HTML file (inline CSS and SVG, no JavaScript, nothing fetched), so it
 // can be mailed, attached to a pull request or opened from disk. Every string from a report is escaped.
-import type { Verdict } from './verdict.ts';
+import type { Verdict } from '../rollout/verdict.ts';
 import { organizationDays, summarize, type PolicySummary, type ReportSet } from './summary.ts';
 import { html, percent } from './text.ts';
 

@@ -12,7 +12,10 @@ export const RESULT_TYPES = [
 export interface FailureDetail {
   /** As the sender wrote it, lower-cased; unknown types are kept. */
   resultType: string;
+  /** 0 when `unreadable`. */
   failedSessionCount: number;
+  /** The count was missing or not a non-negative whole number: the failure happened, its size is unknown. */
+  unreadable?: true;
   sendingMtaIp?: string;
   /** Normalised host name; absent when the sender left it out (Mail.ru, Microsoft's fetch errors). */
   receivingMxHostname?: string;
@@ -34,7 +37,12 @@ export interface ReportPolicy {
   /** total-failure-session-count as written, or the sum of the details when it was missing. */
   failed: number;
   details: FailureDetail[];
+  /** The count fields that were not non-negative whole numbers; failures there cannot be counted. */
+  unreadable: Unreadable[];
 }
+
+/** A session count that could not be read: `field` as `policies[0].failure-details[1].failed-session-count (got 1.5)`. */
+export interface Unreadable { field: string; /** The detail's receiving MX, when it named one. */ mx?: string }
 
 export interface Report {
   organization: string;

@@ -7,14 +7,35 @@ import { domainToASCII } from 'node:url';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import PostalMime from 'postal-mime';
-import { POLICY_TYPES, RESULT_TYPES, type FailureDetail, type Report, type ReportPolicy } from './model.ts';
+import { POLICY_TYPES, RESULT_TYPES, type FailureDetail, type Report, type ReportPolicy, type Unreadable } from './model.ts';
 
 const gunzip = promisify(gunzipCallback);
 
 /** Largest file read at all: a report mail with a base64 attachment is a few KiB; big senders send a few MiB. */
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
-/** Largest decompressed report: a gzip that inflates beyond this (a decompression bomb) is refused unread. */
+/**
+ * Most bytes inflated for one file, all the gzip attachments of a mail together: a decompression bomb (or a
+ * mail of 200 of them) is refused unread. A report of 200,000 failure details inflates to about 40 MiB.
+ */
 export const MAX_REPORT_BYTES = 50 * 1024 * 1024;
+/** Most bytes inflated in one run, over every file: bounds the time a folder of bombs can take. */
+export const MAX_RUN_INFLATE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** What may still be inflated: per file and per run (readReports makes one per run and a fresh one per file). */
+export class InflateBudget {
+  constructor(public fileLeft = MAX_REPORT_BYTES, public readonly run: { left: number } = { left: MAX_RUN_INFLATE_BYTES }) {}
+
+  /** The same run's budget, with the per-file allowance renewed. */
+  nextFile(): InflateBudget {
+    return new InflateBudget(MAX_REPORT_BYTES, this.run);
+  }
+}
+
+// RFC 8460 was published in September 2018; no report can start before that year (compared as ISO text).
+const EARLIEST_REPORT = '2018-01-01';
+
+/** Warnings kept per report. */
+export const MAX_WARNINGS = 100;
 
 export type ParseOutcome = { ok: true; report: Report } | { ok: false; reason: string };
 
@@ -26,12 +47,17 @@ export interface InputContext {
   headerDomain?: string;
   /** TLS-Report-Submitter of that mail. */
   headerSubmitter?: string;
+  /** Today, for the warning about reports dated in the future (tests pass their own). */
+  now?: Date;
+  /** What may still be inflated; a fresh per-file budget when not given. */
+  budget?: InflateBudget;
 }
 
 const TLSRPT_MEDIA_TYPES = ['application/tlsrpt+gzip', 'application/tlsrpt+json', 'application/tlsrpt'];
 
 /** Reads one file's bytes as a report, whatever the wrapping. */
-export async function decodeReport(bytes: Uint8Array, context: InputContext): Promise<ParseOutcome> {
+export async function decodeReport(bytes: Uint8Array, given: InputContext): Promise<ParseOutcome> {
+  const context = given.budget ? given : { ...given, budget: new InflateBudget() };
   if (bytes.byteLength > MAX_FILE_BYTES) return { ok: false, reason: `larger than ${mib(MAX_FILE_BYTES)} (the limit); not read` };
   if (isGzip(bytes)) return decodeGzip(bytes, context);
   const start = firstSignificantByte(bytes);
@@ -42,17 +68,28 @@ export async function decodeReport(bytes: Uint8Array, context: InputContext): Pr
 }
 
 async function decodeGzip(bytes: Uint8Array, context: InputContext): Promise<ParseOutcome> {
+  const budget = context.budget!;
+  const runBound = budget.run.left < budget.fileLeft;
+  const limit = Math.min(budget.fileLeft, budget.run.left);
+  const over = runBound
+    ? `gzip data beyond what one run may inflate (${mib(MAX_RUN_INFLATE_BYTES)} over all files, the limit); not read`
+    : `gzip data that inflates to more than ${mib(MAX_REPORT_BYTES)} (the limit per file, all its attachments together); not read`;
+  if (limit <= 0) return { ok: false, reason: over };
   let inflated: Buffer;
   try {
-    // maxOutputLength stops inflating at the limit instead of filling memory.
-    inflated = await gunzip(bytes, { maxOutputLength: MAX_REPORT_BYTES });
+    // maxOutputLength stops inflating at the budget instead of filling memory.
+    inflated = await gunzip(bytes, { maxOutputLength: limit });
   } catch (e) {
     const error = e as NodeJS.ErrnoException;
     if (error.code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      return { ok: false, reason: `gzip data that inflates to more than ${mib(MAX_REPORT_BYTES)} (the limit); not read` };
+      budget.fileLeft = 0; // the bytes were inflated before the refusal: they count
+      budget.run.left -= limit;
+      return { ok: false, reason: over };
     }
     return { ok: false, reason: `gzip data that is truncated or corrupt (${error.message})` };
   }
+  budget.fileLeft -= inflated.length;
+  budget.run.left -= inflated.length;
   if (firstSignificantByte(inflated) !== 0x7b) return { ok: false, reason: 'gzip data that holds no JSON report' };
   return parseReportJson(utf8(inflated), context);
 }
@@ -73,7 +110,7 @@ async function decodeMail(bytes: Uint8Array, context: InputContext): Promise<Par
   for (const part of parts) {
     const content = typeof part.content === 'string' ? Buffer.from(part.content) : new Uint8Array(part.content);
     const inner = isGzip(content) || firstSignificantByte(content) === 0x7b
-      ? await decodeReport(content, { fileName: part.filename ?? context.fileName, ...(headerDomain ? { headerDomain } : {}), ...(headerSubmitter ? { headerSubmitter } : {}) })
+      ? await decodeReport(content, { fileName: part.filename ?? context.fileName, budget: context.budget!, ...(headerDomain ? { headerDomain } : {}), ...(headerSubmitter ? { headerSubmitter } : {}) })
       : undefined;
     if (inner?.ok) return inner;
     if (inner && TLSRPT_MEDIA_TYPES.includes(part.mimeType)) reasons.push(`its ${part.mimeType} part is ${inner.reason.replace(/^not a TLS-RPT report: /, '')}`);
@@ -102,14 +139,20 @@ export function parseReportJson(text: string, context: InputContext): ParseOutco
   if (!isObject(data) || !Array.isArray(data['policies']) || !isObject(data['date-range'])) {
     return { ok: false, reason: 'JSON that is not a TLS-RPT report (no "policies" list and "date-range")' };
   }
+  // Kept per report for as long as the run lasts: a report with 200,000 odd details keeps 100 and a count.
   const warnings: string[] = [];
-  const warn = (message: string) => warnings.push(message);
+  let unsaid = 0;
+  const warn = (message: string) => void (warnings.length < MAX_WARNINGS ? warnings.push(message) : unsaid++);
 
   const range = data['date-range'];
   const start = timestamp(range['start-datetime'], 'date-range.start-datetime', warn);
   const end = timestamp(range['end-datetime'], 'date-range.end-datetime', warn);
   if (typeof start !== 'string') return { ok: false, reason: `a report without a usable date-range.start-datetime (${start.problem})` };
   if (typeof end !== 'string') return { ok: false, reason: `a report without a usable date-range.end-datetime (${end.problem})` };
+  // A sender's clock or bug: the report still counts on its start day, but the admin should know.
+  if (end < start) warn(`date-range.end-datetime ${end} is before date-range.start-datetime ${start}; counted on its start day`);
+  if (start < EARLIEST_REPORT) warn(`date-range.start-datetime ${start} is before TLS-RPT existed (RFC 8460, 2018); check the sender's clock`);
+  else if (Date.parse(start) > (context.now ?? new Date()).getTime() + 86_400_000) warn(`date-range.start-datetime ${start} is in the future; check the sender's clock`);
 
   const nameParts = reportFileName(context.fileName);
   let organization = textField(data['organization-name']);
@@ -135,6 +178,7 @@ export function parseReportJson(text: string, context: InputContext): ParseOutco
     const policy = parsePolicyEntry(entry, `policies[${i}]`, fallbackDomain, warn);
     if (policy) policies.push(policy);
   });
+  if (unsaid > 0) warnings.push(`… and ${unsaid} more warning(s) like these`);
   const report: Report = { organization, reportId, start, end, policies, warnings };
   if (contactInfo !== undefined) report.contactInfo = contactInfo;
   return { ok: true, report };
@@ -179,8 +223,9 @@ function parsePolicyEntry(
 
   const summary = isObject(entry['summary']) ? entry['summary'] : undefined;
   if (!summary) warn(`${where}.summary is missing; counted as no sessions`);
-  const successful = count(summary?.['total-successful-session-count'], `${where}.summary.total-successful-session-count`, warn);
-  const writtenFailed = count(summary?.['total-failure-session-count'], `${where}.summary.total-failure-session-count`, warn);
+  const unreadable: Unreadable[] = [];
+  const successful = count(summary?.['total-successful-session-count'], `${where}.summary.total-successful-session-count`, warn, unreadable);
+  const writtenFailed = count(summary?.['total-failure-session-count'], `${where}.summary.total-failure-session-count`, warn, unreadable);
 
   const details: FailureDetail[] = [];
   const rawDetails = entry['failure-details'];
@@ -188,15 +233,15 @@ function parsePolicyEntry(
     warn(`${where}.failure-details is not a list; ignored`);
   } else {
     (rawDetails ?? []).forEach((d, j) => {
-      const detail = parseDetail(d, `${where}.failure-details[${j}]`, warn);
+      const detail = parseDetail(d, `${where}.failure-details[${j}]`, warn, unreadable);
       if (detail) details.push(detail);
     });
   }
   const detailSum = details.reduce((n, d) => n + d.failedSessionCount, 0);
   let failed: number;
-  if (writtenFailed === undefined) {
-    failed = detailSum;
-    warn(`${where}.summary.total-failure-session-count is missing; using ${detailSum}, the sum of the failure details`);
+  if (writtenFailed === undefined || writtenFailed === null) {
+    failed = detailSum; // an unreadable total was warned about by count()
+    if (writtenFailed === undefined) warn(`${where}.summary.total-failure-session-count is missing; using ${detailSum}, the sum of the failure details`);
   } else {
     failed = writtenFailed;
     if (details.length > 0 && detailSum !== writtenFailed) {
@@ -204,10 +249,10 @@ function parsePolicyEntry(
     }
   }
   if (successful === undefined) warn(`${where}.summary.total-successful-session-count is missing; counted as 0`);
-  return { type, policyString, domain, mxHost, successful: successful ?? 0, failed, details };
+  return { type, policyString, domain, mxHost, successful: successful ?? 0, failed, details, unreadable };
 }
 
-function parseDetail(d: Json, where: string, warn: (message: string) => void): FailureDetail | undefined {
+function parseDetail(d: Json, where: string, warn: (message: string) => void, unreadable: Unreadable[]): FailureDetail | undefined {
   if (!isObject(d)) {
     warn(`${where} is not an object; ignored`);
     return undefined;
@@ -219,14 +264,17 @@ function parseDetail(d: Json, where: string, warn: (message: string) => void): F
   } else if (!(RESULT_TYPES as readonly string[]).includes(resultType)) {
     warn(`${where}.result-type ${shown(resultType)} is not an RFC 8460 result type; kept as written`);
   }
-  let failedSessionCount = count(d['failed-session-count'], `${where}.failed-session-count`, warn);
+  const failedSessionCount = count(d['failed-session-count'], `${where}.failed-session-count`, warn, unreadable);
   if (failedSessionCount === undefined) {
-    failedSessionCount = 0;
-    warn(`${where}.failed-session-count is missing; counted as 0`);
+    // A failure was reported but not how many sessions: as unknown as a count that cannot be read.
+    warn(`${where}.failed-session-count is missing; the failures of this policy cannot be counted`);
+    unreadable.push({ field: `${where}.failed-session-count (missing)` });
   }
-  const detail: FailureDetail = { resultType, failedSessionCount };
+  const detail: FailureDetail = { resultType, failedSessionCount: failedSessionCount ?? 0 };
+  if (failedSessionCount === undefined || failedSessionCount === null) detail.unreadable = true;
   const mx = textField(d['receiving-mx-hostname']);
   if (mx !== undefined) detail.receivingMxHostname = normalizeDomain(mx, `${where}.receiving-mx-hostname`, warn);
+  if (detail.unreadable && detail.receivingMxHostname) unreadable[unreadable.length - 1]!.mx = detail.receivingMxHostname;
   const optional = [
     ['sending-mta-ip', 'sendingMtaIp'], ['receiving-mx-helo', 'receivingMxHelo'], ['receiving-ip', 'receivingIp'],
     ['additional-information', 'additionalInformation'], ['failure-reason-code', 'failureReasonCode'],
@@ -330,16 +378,21 @@ function timestamp(value: Json | undefined, where: string, warn: (message: strin
   return date.toISOString();
 }
 
-/** A session count: a non-negative integer; a numeric string is accepted with a warning. */
-function count(value: Json | undefined, where: string, warn: (message: string) => void): number | undefined {
-  if (value === undefined || value === null) return undefined;
+/**
+ * A session count: a non-negative safe integer; a numeric string is accepted with a warning. Anything else
+ * (1.5, "1e3", "1,000", -3, null, 2^53 + 1) is `null`: the count is unreadable, never taken as 0, because a
+ * failure counted as 0 would let the verdict say ready (fail closed).
+ */
+function count(value: Json | undefined, where: string, warn: (message: string) => void, unreadable: Unreadable[]): number | undefined | null {
+  if (value === undefined) return undefined;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
     warn(`${where} is the string ${shown(value)}, not a number; read as ${Number(value)}`);
     return Number(value);
   }
-  warn(`${where} is not a session count (got ${shown(value)}); counted as 0`);
-  return 0;
+  warn(`${where} is not a session count (a non-negative whole number; got ${shown(value)}); the failures of this policy cannot be counted`);
+  unreadable.push({ field: `${where} (got ${shown(value)})` });
+  return null;
 }
 
 /** RFC 8460 §5.3 file name: submitter!policy-domain!begin-timestamp!end-timestamp[!unique-id].json[.gz]. */

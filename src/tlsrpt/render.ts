@@ -1,13 +1,13 @@
 // `mta-sts reports` output: the text summary and the --json object. Pure; the CLI prints what these return.
-import { summarize, type PolicySummary, type ReportSet } from './summary.ts';
+import { MAX_DISTINCT, summarize, type PolicySummary, type ReportSet } from './summary.ts';
 import { printable } from '../printable.ts';
 import { percent } from './text.ts';
-import type { Verdict } from './verdict.ts';
+import type { Verdict } from '../rollout/verdict.ts';
 
 export interface ReportsJson {
   reports: { file: string; organization: string; reportId: string; start: string; end: string; warnings: string[] }[];
   skipped: { file: string; reason: string }[];
-  policies: { domain: string; type: string; successful: number; failed: number; failures: Record<string, number>; days: string[]; organizations: string[] }[];
+  policies: { domain: string; type: string; successful: number; failed: number; failures: Record<string, number>; days: string[]; organizations: string[]; others?: PolicySummary['others']; inexact?: true }[];
   verdict?: { status: Verdict['status']; reasons: string[] };
 }
 
@@ -17,6 +17,8 @@ export function reportsJson(set: ReportSet, verdict?: Verdict): ReportsJson {
     skipped: set.skipped,
     policies: summarize(set).map((s) => ({
       domain: s.domain, type: s.type, successful: s.successful, failed: s.failed, failures: s.failures, days: s.days, organizations: s.organizations,
+      ...(s.others.length ? { others: s.others } : {}),
+      ...(s.inexact ? { inexact: true } : {}),
     })),
     ...(verdict ? { verdict: { status: verdict.status, reasons: verdict.reasons } } : {}),
   };
@@ -48,7 +50,7 @@ function policyBlock(s: PolicySummary): string[] {
     `${printable(s.domain)}  ${printable(s.type)}`,
     `  days covered     ${s.days.length}${s.days.length ? ` (${s.days[0]} to ${s.days.at(-1)})` : ''}`,
     `  organisations    ${s.organizations.length}: ${s.organizations.map(printable).join(', ')}`,
-    `  sessions         ${s.successful} successful, ${s.failed} failed (${percent(s.failureRate)} failed)`,
+    `  sessions         ${s.successful} successful, ${s.failed} failed (${percent(s.failureRate)} failed)${s.inexact ? '; approximate: the totals pass 2^53 - 1' : ''}`,
   ];
   if (s.failed > 0 || Object.keys(s.failures).length > 0) {
     lines.push(
@@ -56,6 +58,9 @@ function policyBlock(s: PolicySummary): string[] {
       `  by receiving MX  ${list(s.failuresByMx)}`,
       `  by organisation  ${list(s.failuresByOrganization)}`,
     );
+  }
+  for (const o of s.others) {
+    lines.push(`  others           ${o.values} more ${o.dimension} value(s) with ${o.sessions} failed session(s), folded (at most ${MAX_DISTINCT} are listed)`);
   }
   for (const p of s.policiesSeen) {
     const what = p.mode ? `mode ${printable(p.mode)}` : 'no policy-string';

@@ -1,6 +1,6 @@
 // Aggregation: reports are folded in one at a time and only per-report metadata and one compact
 // observation per (report, policy) are kept, so 10,000 reports fit in a few megabytes.
-import { reportDay, type Report } from './model.ts';
+import { RESULT_TYPES, reportDay, type Report, type Unreadable } from './model.ts';
 
 /** One report that was read, as `mta-sts reports --json` lists it. */
 export interface ReportMeta {
@@ -16,6 +16,16 @@ export interface ReportMeta {
 
 export interface Skipped { file: string; reason: string }
 
+/**
+ * Distinct values kept per dimension: (result type, MX) rows per report entry, and result types, MX hosts,
+ * organisations and matrix cells per summary. The largest are kept exactly; the rest are folded into one
+ * "others" row that says how many values it holds, so memory follows the caps, not the input.
+ */
+export const MAX_DISTINCT = 1000;
+
+// Unreadable counts kept per report entry.
+const MAX_WARNINGS_KEPT = 100;
+
 /** What one policy entry of one report says, with its failure details folded per (result type, MX). */
 export interface Observation {
   /** Index into ReportSet.reports. */
@@ -28,7 +38,14 @@ export interface Observation {
   policyString: string[];
   successful: number;
   failed: number;
-  failures: { resultType: string; mx?: string; sessions: number }[];
+  /**
+   * At most MAX_DISTINCT rows with an MX, then one row per RFC result type (and one for all others) with
+   * `others`: how many (result type, MX) pairs it folds; such a row names no MX, so the verdict takes it as
+   * possibly a covered host (fail closed).
+   */
+  failures: { resultType: string; mx?: string; sessions: number; others?: number }[];
+  /** Count fields that could not be read (see ReportPolicy.unreadable), with the MX of the detail when it named one. */
+  unreadable: Unreadable[];
 }
 
 /** The reports read so far; `add` keeps the first of each (organization, report-id). */
@@ -73,7 +90,10 @@ export class ReportSet {
       this.observations.push({
         report: index, day, organization: report.organization, domain: policy.domain, type: policy.type,
         policyString: this.intern(policy.policyString), successful: policy.successful, failed: policy.failed,
-        failures: [...folded.values()],
+        failures: capRows([...folded.values()]),
+        // Capped as the rows are; the folded rest names no MX, so it still blocks (fail closed).
+        unreadable: policy.unreadable.length <= MAX_WARNINGS_KEPT ? policy.unreadable
+          : [...policy.unreadable.slice(0, MAX_WARNINGS_KEPT), { field: `… and ${policy.unreadable.length - MAX_WARNINGS_KEPT} more count(s) that cannot be read` }],
       });
     }
     return true;
@@ -92,6 +112,24 @@ export class ReportSet {
     return lines;
   }
 }
+
+// The MAX_DISTINCT largest rows as they are; the rest folded per RFC result type, unknown types together.
+function capRows(rows: { resultType: string; mx?: string; sessions: number }[]): Observation['failures'] {
+  if (rows.length <= MAX_DISTINCT) return rows;
+  rows.sort((a, b) => b.sessions - a.sessions || compare(a.resultType, b.resultType) || compare(a.mx ?? '', b.mx ?? ''));
+  const folded = new Map<string, { resultType: string; sessions: number; others: number }>();
+  for (const row of rows.slice(MAX_DISTINCT)) {
+    const type = (RESULT_TYPES as readonly string[]).includes(row.resultType) ? row.resultType : OTHER_RESULT_TYPES;
+    const entry = folded.get(type) ?? { resultType: type, sessions: 0, others: 0 };
+    entry.sessions += row.sessions;
+    entry.others++;
+    folded.set(type, entry);
+  }
+  return [...rows.slice(0, MAX_DISTINCT), ...folded.values()];
+}
+
+/** The result type of a folded row of result types that are not in RFC 8460. */
+export const OTHER_RESULT_TYPES = '(other result types)';
 
 /** What senders saw: the policy's mode and MX lines (RFC 8461 §3.2 keys), read leniently from policy-string. */
 export interface SeenPolicy { mode?: string; mx: string[] }
@@ -127,6 +165,10 @@ export interface PolicySummary {
   daily: { day: string; successful: number; failed: number }[];
   /** result type × MX × organization. */
   matrix: { resultType: string; mx: string; organization: string; sessions: number }[];
+  /** Some total passed 2^53 − 1, where numbers lose whole units: the totals shown are approximate. */
+  inexact?: true;
+  /** What the caps folded away, per dimension: how many values, and their sessions (absent when nothing was). */
+  others: { dimension: 'result type' | 'MX host' | 'organisation' | 'matrix cell'; values: number; sessions: number }[];
 }
 
 /** The MX shown for a failure detail that named none. */
@@ -150,9 +192,10 @@ function summarizeGroup(list: Observation[]): PolicySummary {
   const days = new Map<string, { successful: number; failed: number }>();
   const organizations = new Set<string>();
   const reports = new Set<number>();
-  const failures: Record<string, number> = {};
-  const byMx: Record<string, number> = {};
-  const byOrg: Record<string, number> = {};
+  // Keys come from the reports (a result type, MX or organisation may be `__proto__` or `constructor`): Maps.
+  const failures = new Map<string, number>();
+  const byMx = new Map<string, number>();
+  const byOrg = new Map<string, number>();
   const matrix = new Map<string, { resultType: string; mx: string; organization: string; sessions: number }>();
   const policies = new Map<string, { mode?: string; mx: string[]; reports: number }>();
   let successful = 0;
@@ -167,7 +210,7 @@ function summarizeGroup(list: Observation[]): PolicySummary {
     day.failed += o.failed;
     days.set(o.day, day);
     for (const f of o.failures) {
-      const mx = f.mx ?? NO_MX;
+      const mx = f.others ? othersMx(f.others) : f.mx ?? NO_MX;
       add(failures, f.resultType, f.sessions);
       add(byMx, mx, f.sessions);
       add(byOrg, o.organization, f.sessions);
@@ -183,6 +226,18 @@ function summarizeGroup(list: Observation[]): PolicySummary {
     policies.set(pk, p);
   }
   const total = successful + failed;
+  const others: PolicySummary['others'] = [];
+  const top = <T>(entries: [string, T][], weight: (v: T) => number, dimension: PolicySummary['others'][number]['dimension']) => {
+    const sorted = entries.sort(([a, x], [b, y]) => weight(y) - weight(x) || compare(a, b));
+    const rest = sorted.slice(MAX_DISTINCT);
+    if (rest.length > 0) others.push({ dimension, values: rest.length, sessions: rest.reduce((n, [, v]) => n + weight(v), 0) });
+    return sorted.slice(0, MAX_DISTINCT);
+  };
+  const record = (map: Map<string, number>, dimension: PolicySummary['others'][number]['dimension']) => {
+    const out = Object.create(null) as Record<string, number>;
+    for (const [key, n] of top([...map.entries()], (v) => v, dimension)) out[key] = n;
+    return out;
+  };
   return {
     domain: first.domain,
     type: first.type,
@@ -192,12 +247,15 @@ function summarizeGroup(list: Observation[]): PolicySummary {
     successful,
     failed,
     failureRate: total === 0 ? 0 : failed / total,
-    failures: sortedRecord(failures),
-    failuresByMx: sortedRecord(byMx),
-    failuresByOrganization: sortedRecord(byOrg),
+    failures: record(failures, 'result type'),
+    failuresByMx: record(byMx, 'MX host'),
+    failuresByOrganization: record(byOrg, 'organisation'),
     policiesSeen: [...policies.values()].sort((a, b) => b.reports - a.reports),
     daily: [...days.entries()].sort(([a], [b]) => compare(a, b)).map(([day, v]) => ({ day, ...v })),
-    matrix: [...matrix.values()].sort((a, b) => b.sessions - a.sessions || compare(a.resultType, b.resultType) || compare(a.mx, b.mx) || compare(a.organization, b.organization)),
+    ...(Number.isSafeInteger(successful + failed) ? {} : { inexact: true as const }),
+    matrix: top([...matrix.entries()], (c) => c.sessions, 'matrix cell').map(([, c]) => c)
+      .sort((a, b) => b.sessions - a.sessions || compare(a.resultType, b.resultType) || compare(a.mx, b.mx) || compare(a.organization, b.organization)),
+    others,
   };
 }
 
@@ -212,13 +270,13 @@ export function organizationDays(set: ReportSet): { organization: string; days: 
   return [...map.entries()].sort(([a], [b]) => compare(a, b)).map(([organization, days]) => ({ organization, days: [...days].sort() }));
 }
 
-function add(record: Record<string, number>, key: string, n: number): void {
-  record[key] = (record[key] ?? 0) + n;
+function add(map: Map<string, number>, key: string, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
 }
 
-// Largest first, so the worst problem leads.
-function sortedRecord(record: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).sort(([a, x], [b, y]) => y - x || compare(a, b)));
+/** How a folded row of MX hosts is shown. */
+export function othersMx(count: number): string {
+  return `(${count} other MX host(s))`;
 }
 
 export function compare(a: string, b: string): number {

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { parseConfig } from '../../src/config/config.ts';
 import { readReports } from '../../src/tlsrpt/files.ts';
-import { judge } from '../../src/tlsrpt/verdict.ts';
+import { judge } from '../../src/rollout/verdict.ts';
 import { renderHtml } from '../../src/tlsrpt/html.ts';
 import { DOMAIN, MX, detail, gz, json, mail, policyEntry, report } from '../tlsrpt/fixtures.ts';
 

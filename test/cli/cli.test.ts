@@ -226,3 +226,20 @@ describe.each(['build', 'records', 'check'])('%s with a named config that does n
     expect(r.err).toContain('cannot read missing.yaml: no such file');
   });
 });
+
+describe('lint reads at most 64 KiB + 1 bytes', () => {
+  it('of a file that never ends (/dev/zero), and says the policy is too large', async () => {
+    const r = await run(['lint', '/dev/zero']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('/dev/zero: error: the policy is more than 65536 bytes; it must be at most 65536 bytes (RFC 8461 §3.3)');
+  });
+
+  it('of standard input: it asks for no more than that', async () => {
+    let asked: number | undefined;
+    let out = '';
+    const code = await main(['lint', '-'], { out: (t) => (out += t), err: () => {}, cwd, isTTY: false, stdin: async (max) => { asked = max; return 'x'.repeat(max ?? 0); } });
+    expect(asked).toBe(65537);
+    expect(code).toBe(1);
+    expect(out).toContain('policy-too-large');
+  });
+});

@@ -62,3 +62,23 @@ describe('editConfigFile', () => {
     await expect(editConfigFile('/nonexistent/x.yaml', [], 'x.yaml')).rejects.toThrow('cannot read x.yaml: ENOENT');
   });
 });
+
+describe('values an edit must not change silently', () => {
+  const mode = (value: string, tail = '') => `domains: [contoso.com]\npolicy:\n  mode: ${value}\n  max_age: 7d\nhosting:\n  plan: standard\n${tail}`;
+
+  it('refuses a value that carries an anchor: changing it would change every alias of it too', () => {
+    const text = mode('&m testing', '  app: *m\n');
+    expect(() => editConfigText(text, [{ path: ['policy', 'mode'], value: 'enforce' }], 'c.yaml'))
+      .toThrow('c.yaml: policy.mode carries the anchor &m, so changing it would also change every *m that refers to it; remove the anchor (write the values out) and run again; it was not changed');
+  });
+
+  it('refuses a value that is an alias', () => {
+    const text = `x: &t testing\n${mode('*t')}`;
+    expect(() => editConfigText(text, [{ path: ['policy', 'mode'], value: 'enforce' }], 'c.yaml')).toThrow(/policy\.mode is the alias \*t, so changing it here would cut it loose from &t/);
+  });
+
+  it('edits a block-scalar mode in its own style, keeping its header and comment', () => {
+    const text = mode('>-  # folded\n    testing');
+    expect(editConfigText(text, [{ path: ['policy', 'mode'], value: 'enforce' }], 'c.yaml')).toBe(mode('>-  # folded\n    enforce'));
+  });
+});

@@ -28,3 +28,18 @@ describe('rollout section', () => {
     ]);
   });
 });
+
+describe('range errors from the schema of each key', () => {
+  it('names the limits of the key itself, not those of max_age', () => {
+    expect(errorsOf(config({ extra: 'rollout: {window_days: 400}' }))).toEqual([
+      'mta-sts.config.yaml:6:24: rollout.window_days must be between 1 and 366 (got 400)',
+    ]);
+    expect(errorsOf(config({ extra: 'rollout: {min_organizations: 0}' }))[0]).toMatch(/rollout\.min_organizations must be between 1 and \d+ \(got 0\)$/);
+  });
+
+  it('lists at most 20 unknown keys, then says how many more', () => {
+    const errors = errorsOf(config({ extra: Array.from({ length: 90 }, (_, i) => `unknown_${i}: 1`).join('\n') }));
+    expect(errors.filter((e) => e.includes('unknown key "'))).toHaveLength(20);
+    expect(errors.at(-1)).toMatch(/^mta-sts\.config\.yaml:\d+:1: and 70 more unknown key\(s\) from here on; fix the ones above and run again to see them$/);
+  });
+});

@@ -178,11 +178,12 @@ describe('YAML syntax errors', () => {
     ]);
   });
 
-  it('report every one of 40,000 unknown keys at its line (see scripts/bench-config.ts for the time)', () => {
+  it('report the first 20 of 40,000 unknown keys at their lines, and count the rest (see scripts/bench-config.ts for the time)', () => {
     const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`);
     const errors = errorsOf(config({ extra: keys.join('\n') }));
-    expect(errors).toHaveLength(40_000);
-    expect(errors[39_999]).toBe('mta-sts.config.yaml:40005:1: unknown key "k39999"; the keys here are domains, policy, tlsrpt, hosting, rollout');
+    expect(errors).toHaveLength(21);
+    expect(errors).toContain('mta-sts.config.yaml:25:1: unknown key "k19"; the keys here are domains, policy, tlsrpt, hosting, rollout');
+    expect(errors.at(-1)).toBe('mta-sts.config.yaml:26:1: and 39980 more unknown key(s) from here on; fix the ones above and run again to see them');
   });
 
   it('point at a tab used for indentation', () => {

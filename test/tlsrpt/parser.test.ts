@@ -3,7 +3,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_REPORT_BYTES, decodeReport, type ParseOutcome } from '../../src/tlsrpt/parser.ts';
+import { InflateBudget, MAX_REPORT_BYTES, decodeReport, type ParseOutcome } from '../../src/tlsrpt/parser.ts';
 import type { Report } from '../../src/tlsrpt/model.ts';
 import { DOMAIN, MX, detail, gz, json, mail, plainMail, policyEntry, policyLines, report, reportFileName } from './fixtures.ts';
 
@@ -30,6 +30,7 @@ describe('the RFC 8460 shape', () => {
     expect(fromJson.policies).toEqual([{
       type: 'sts', domain: DOMAIN, policyString: policyLines(), mxHost: [MX], successful: 120, failed: 2,
       details: [{ resultType: 'certificate-expired', failedSessionCount: 2, receivingMxHostname: MX, sendingMtaIp: '198.51.100.7', receivingIp: '192.0.2.25' }],
+      unreadable: [],
     }]);
     expect(await parse(gz(r), 'no-extension')).toEqual(fromJson);
     expect(await parse(mail({ attachment: gz(r) }), 'message.txt')).toEqual(fromJson);
@@ -235,8 +236,43 @@ describe('files that are no report are skipped with a reason, never a crash', ()
     const bomb = gzipSync(Buffer.concat([Buffer.from('{"a":"'), Buffer.alloc(60 * 1024 * 1024, 0x20), Buffer.from('"}')]));
     expect(bomb.byteLength).toBeLessThan(200_000);
     const before = process.memoryUsage().arrayBuffers;
-    expect(await skipped(bomb)).toBe('gzip data that inflates to more than 50 MiB (the limit); not read');
+    expect(await skipped(bomb)).toBe('gzip data that inflates to more than 50 MiB (the limit per file, all its attachments together); not read');
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(MAX_REPORT_BYTES + 16 * 1024 * 1024);
+  });
+});
+
+/** A report mail with several gzip attachments. */
+function mailOf(attachments: Buffer[]): Buffer {
+  const b = 'many';
+  const parts = attachments.flatMap((a, i) => [`--${b}`, 'Content-Type: application/tlsrpt+gzip', 'Content-Transfer-Encoding: base64',
+    `Content-Disposition: attachment; filename="r${i}.json.gz"`, '', a.toString('base64').replace(/.{76}/g, '$&\r\n')]);
+  return Buffer.from(['From: a@sender.example', 'MIME-Version: 1.0', `Content-Type: multipart/report; report-type="tlsrpt"; boundary="${b}"`, '', ...parts, `--${b}--`, ''].join('\r\n'));
+}
+
+describe('inflate budgets', () => {
+  // 600 bytes of JSON that is no report: each attachment is inflated, then found wanting.
+  const notReport = gzipSync(Buffer.from(`{"a":"${' '.repeat(592)}"}`));
+
+  it('per file: all the attachments of one mail together, not each on its own', async () => {
+    const budget = new InflateBudget(1000);
+    const outcome = await decodeReport(mailOf([notReport, notReport, notReport]), { fileName: 'x.eml', budget });
+    expect(outcome).toEqual({ ok: false, reason: expect.stringContaining('its application/tlsrpt+gzip part is gzip data that inflates to more than 50 MiB (the limit per file, all its attachments together); not read') });
+    expect(budget.fileLeft).toBe(0);
+    // With room for all three, none is refused for size.
+    const roomy = await decodeReport(mailOf([notReport, notReport, notReport]), { fileName: 'x.eml', budget: new InflateBudget(1800) });
+    expect(roomy.ok ? '' : roomy.reason).not.toContain('inflates');
+  });
+
+  it('per run: once the run has inflated its budget, further gzip files are refused', async () => {
+    const run = new InflateBudget(MAX_REPORT_BYTES, { left: 1500 });
+    const reasons: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const outcome = await decodeReport(notReport, { fileName: 'x.gz', budget: run.nextFile() });
+      reasons.push(outcome.ok ? 'ok' : outcome.reason);
+    }
+    expect(reasons[0]).toMatch(/^JSON that is not a TLS-RPT report/);
+    expect(reasons[1]).toMatch(/^JSON that is not a TLS-RPT report/);
+    expect(reasons[2]).toBe('gzip data beyond what one run may inflate (2048 MiB over all files, the limit); not read');
   });
 });
 

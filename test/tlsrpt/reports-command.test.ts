@@ -188,3 +188,31 @@ describe('the installed command', () => {
     expect(await readFile(join(dir, 'report.html'), 'utf8')).toContain('Verdict: Not ready for enforce');
   });
 });
+
+describe('files that are not regular files', () => {
+  it('a FIFO, a socket and a device (named, or linked from a folder) are skipped with the reason, never opened', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { symlink } = await import('node:fs/promises');
+    const { createServer } = await import('node:net');
+    await put('r/microsoft.json', json(microsoft));
+    execFileSync('mkfifo', [join(dir, 'f')]);
+    await symlink(join(dir, 'f'), join(dir, 'r', 'x.json'));
+    await symlink('/dev/zero', join(dir, 'r', 'zero.json'));
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(join(dir, 'r', 's.json'), done));
+    try {
+      const r = await run(['r', 'f', '--json']);
+      expect(r.code).toBe(0);
+      const result = JSON.parse(r.out) as ReportsJson;
+      expect(result.reports.map((x) => x.file)).toEqual(['r/microsoft.json']);
+      expect(result.skipped).toEqual([
+        { file: 'r/s.json', reason: 'a socket, not a regular file; not read' },
+        { file: 'r/x.json', reason: 'a named pipe (FIFO), not a regular file; not read' },
+        { file: 'r/zero.json', reason: 'a device, not a regular file; not read' },
+        { file: 'f', reason: 'a named pipe (FIFO), not a regular file; not read' },
+      ]);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  });
+});

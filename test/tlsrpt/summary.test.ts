@@ -66,3 +66,57 @@ describe('summarize', () => {
     expect(set.older).toBe(1);
   });
 });
+
+describe('caps on distinct values (memory follows the caps, not the input)', () => {
+  const many = (n: number, prefix: string, resultType = 'certificate-expired', first = 5) =>
+    Array.from({ length: n }, (_, i) => detail({ resultType, count: i < 3 ? first : 1, mx: `${prefix}${i}.elsewhere.example` }));
+
+  it('keeps the 1,000 largest (result type, MX) rows of a report exactly and folds the rest per result type, saying how many', () => {
+    const set = new ReportSet();
+    add(set, report({ policies: [policyEntry({ details: [...many(1500, 'mx'), ...many(20, 'odd', 'made-up-type')] })] }), 'r.json');
+    const rows = set.observations[0]!.failures;
+    expect(rows.filter((r) => r.mx)).toHaveLength(1000);
+    expect(rows.find((r) => r.mx === 'mx0.elsewhere.example')).toEqual({ resultType: 'certificate-expired', mx: 'mx0.elsewhere.example', sessions: 5 });
+    const folded = rows.filter((r) => r.others);
+    expect(folded.reduce((n, r) => n + r.others!, 0)).toBe(520);
+    expect(folded.map((r) => r.resultType).sort()).toEqual(['(other result types)', 'certificate-expired']);
+    expect(rows.reduce((n, r) => n + r.sessions, 0)).toBe(1500 + 20 + 2 * 3 * 4); // no session is lost (3 rows of 5 in each list)
+  });
+
+  it('caps every summary dimension at 1,000 values, with one others entry per dimension', () => {
+    const set = new ReportSet();
+    for (let r = 0; r < 3; r++) add(set, report({ id: `r${r}`, policies: [policyEntry({ details: many(900, `r${r}-`) })] }), `r${r}.json`);
+    const [s] = summarize(set);
+    expect(Object.keys(s!.failuresByMx)).toHaveLength(1000);
+    expect(s!.failuresByMx['r0-0.elsewhere.example']).toBe(5);
+    expect(s!.matrix).toHaveLength(1000);
+    expect(s!.others).toEqual([
+      { dimension: 'MX host', values: 1700, sessions: 1700 },
+      { dimension: 'matrix cell', values: 1700, sessions: 1700 },
+    ]);
+  });
+});
+
+describe('totals and dates that cannot be trusted', () => {
+  it('flags totals above 2^53 - 1 as approximate, in text and --json', async () => {
+    const { renderText, reportsJson } = await import('../../src/tlsrpt/render.ts');
+    const set = new ReportSet();
+    add(set, report({ id: 'a', policies: [policyEntry({ successful: Number.MAX_SAFE_INTEGER })] }), 'a.json');
+    add(set, report({ id: 'b', policies: [policyEntry({ successful: 10 })] }), 'b.json');
+    expect(summarize(set)[0]!.inexact).toBe(true);
+    expect(renderText(set)).toContain('; approximate: the totals pass 2^53 - 1');
+    expect(reportsJson(set).policies[0]!.inexact).toBe(true);
+    const fine = new ReportSet();
+    add(fine, report({ id: 'c', policies: [policyEntry({ successful: 10 })] }), 'c.json');
+    expect(summarize(fine)[0]!.inexact).toBeUndefined();
+  });
+
+  it.each([
+    ['an end before its start', { 'start-datetime': '2026-03-02T00:00:00Z', 'end-datetime': '2026-03-01T00:00:00Z' }, 'date-range.end-datetime 2026-03-01T00:00:00.000Z is before date-range.start-datetime 2026-03-02T00:00:00.000Z; counted on its start day'],
+    ['year 0000', { 'start-datetime': '0000-01-01T00:00:00Z', 'end-datetime': '0000-01-01T23:59:59Z' }, 'date-range.start-datetime 0000-01-01T00:00:00.000Z is before TLS-RPT existed (RFC 8460, 2018); check the sender\'s clock'],
+    ['year 2036', { 'start-datetime': '2036-01-01T00:00:00Z', 'end-datetime': '2036-01-01T23:59:59Z' }, 'date-range.start-datetime 2036-01-01T00:00:00.000Z is in the future; check the sender\'s clock'],
+  ])('warns about %s', (_, range, warning) => {
+    const outcome = parseReportJson(JSON.stringify({ ...report(), 'date-range': range }), { fileName: 'x.json', now: new Date('2026-03-15T00:00:00Z') });
+    expect(outcome.ok && outcome.report.warnings).toContain(warning);
+  });
+});

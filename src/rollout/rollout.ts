@@ -1,20 +1,22 @@
 // The rollout steps that change the config: promote (testing → enforce, only on evidence and after the
 // live bounce guard) and retire (→ none, RFC 8461 §8.3). Each edits the config through the yaml Document
-// API (comments kept), rebuilds home/, and leaves the config as it was when any step fails.
+// API (comments kept) and changes it, home/ and the evidence file as one (change.ts).
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CheckIO } from '../check/io.ts';
 import type { DomainReport } from '../check/result.ts';
 import { DEFAULT_CONCURRENCY, runChecks } from '../check/run.ts';
-import { loadConfig, type Config } from '../config/config.ts';
-import { editConfigFile, ConfigEditError, type ConfigEdit } from '../config/edit.ts';
-import { buildSite, SiteError } from '../site/build.ts';
-import { writeFileAtomic } from '../write-file-atomic.ts';
+import { parseConfig, type Config } from '../config/config.ts';
+import { editConfigText, ConfigEditError, type ConfigEdit } from '../config/edit.ts';
+import { SiteError } from '../site/build.ts';
+import { exists } from '../site/swap.ts';
 import { configPolicy } from '../config/policy.ts';
+import { applyChange, ChangeError, type ChangeHook, type FileChange } from './change.ts';
 import { buildEvidence, evidencePath, type EvidenceFile } from './evidence.ts';
-import { readReports } from './files.ts';
-import type { ReportSet } from './summary.ts';
+import { readReports } from '../tlsrpt/files.ts';
+import type { ReportSet } from '../tlsrpt/summary.ts';
 import { judge, type Verdict } from './verdict.ts';
+import { printableJson } from '../printable.ts';
 
 export interface PromoteInput {
   config: Config;
@@ -29,6 +31,8 @@ export interface PromoteInput {
   checkIO: CheckIO;
   timeoutMs: number;
   skipStarttls: boolean;
+  /** Tests stop the change of the files at a known step. */
+  hook?: ChangeHook;
 }
 
 export type PromoteResult =
@@ -67,11 +71,15 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
     set, verdict, config: enforced, configPath: input.configPath, cwd: input.cwd, now: input.now, created: new Date(),
     ...(input.forcedReason !== undefined ? { forcedReason: input.forcedReason } : {}),
   });
-  const file = evidencePath(input.configPath);
-  const written = await applyEdits(input.configPath, input.display, [{ path: ['policy', 'mode'], value: 'enforce' }],
-    () => writeFileAtomic(file, `${JSON.stringify(evidence, null, 2)}\n`));
+  const written = await writePromotion(input.configPath, input.display, evidence, input.hook);
   if (written !== true) return { outcome: 'refused', why: 'write', message: written, set, verdict, checks };
-  return { outcome: 'promoted', set, verdict, checks, evidence, evidenceFile: file };
+  return { outcome: 'promoted', set, verdict, checks, evidence, evidenceFile: evidencePath(input.configPath) };
+}
+
+/** The files of a promotion: mode enforce in the config, home/ rebuilt, the evidence written; true or what went wrong. */
+export function writePromotion(configPath: string, display: string, evidence: EvidenceFile, hook?: ChangeHook): Promise<true | string> {
+  return applyEdits('promote', configPath, display, [{ path: ['policy', 'mode'], value: 'enforce' }],
+    { path: evidencePath(configPath), content: `${printableJson(evidence, 2)}\n` }, hook);
 }
 
 export interface RetireResult {
@@ -80,40 +88,43 @@ export interface RetireResult {
   wasMode: Config['policy']['mode'];
 }
 
-/** mode: none with max_age: 1d (RFC 8461 §8.3); returns an error message, or what the old policy was. */
-export async function retire(config: Config, configPath: string, display: string): Promise<RetireResult | string> {
-  const result = await applyEdits(configPath, display, [
+/**
+ * mode: none with max_age: 1d (RFC 8461 §8.3), home/ rebuilt, and the evidence file removed (it spoke for an
+ * enforce policy that is being withdrawn); returns an error message, or what the old policy was.
+ */
+export async function retire(config: Config, configPath: string, display: string, hook?: ChangeHook): Promise<RetireResult | string> {
+  const evidence = evidencePath(configPath);
+  const result = await applyEdits('retire', configPath, display, [
     { path: ['policy', 'mode'], value: 'none' },
     { path: ['policy', 'max_age'], value: '1d' },
-  ]);
+  ], (await exists(evidence)) ? { path: evidence, content: null } : undefined, hook);
   if (result !== true) return result;
   return { oldMaxAge: config.policy.max_age, wasMode: config.policy.mode };
 }
 
 /**
- * Edits the config, rebuilds home/ beside it, then runs `after`; when any of it fails, the config text
- * and home/ are put back as they were. Returns true, or what went wrong.
+ * Edits the config text, then changes the config, home/ beside it and `also` as one (change.ts): after a
+ * failure nothing has changed. Returns true, or what went wrong.
  */
-async function applyEdits(configPath: string, display: string, edits: ConfigEdit[], after?: () => Promise<void>): Promise<true | string> {
-  const original = await readFile(configPath, 'utf8');
-  const home = join(dirname(configPath), 'home');
-  let edited = false;
+async function applyEdits(command: string, configPath: string, display: string, edits: ConfigEdit[], also: FileChange | undefined, hook?: ChangeHook): Promise<true | string> {
   try {
-    edited = await editConfigFile(configPath, edits, display);
-    const loaded = await loadConfig(configPath, display);
-    if (!loaded.ok) throw new ConfigEditError(`${display}: invalid after the edit; it was restored`);
-    await buildSite(loaded.config, home);
-    await after?.();
+    let text: string;
+    try {
+      text = await readFile(configPath, 'utf8');
+    } catch (e) {
+      throw new ConfigEditError(`cannot read ${display}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const next = editConfigText(text, edits, display);
+    const parsed = parseConfig(next, display);
+    if (!parsed.ok) throw new ConfigEditError(`${display}: invalid after the edit; it was not changed`);
+    const files: FileChange[] = [...(next === text ? [] : [{ path: configPath, content: next }]), ...(also ? [also] : [])];
+    await applyChange({ command, folder: dirname(configPath), files, site: { config: parsed.config, out: join(dirname(configPath), 'home') } }, hook);
     return true;
   } catch (e) {
-    // Whatever failed, the config goes back to what it said (and home/ with it) before anything is reported.
-    if (edited) {
-      await writeFileAtomic(configPath, original).catch(() => undefined);
-      const back = await loadConfig(configPath, display);
-      if (back.ok) await buildSite(back.config, home).catch(() => undefined);
-    }
-    if (!(e instanceof ConfigEditError || e instanceof SiteError || typeof (e as NodeJS.ErrnoException).code === 'string')) throw e;
-    return e instanceof ConfigEditError ? e.message : `${(e as Error).message}; ${display} is unchanged`;
+    if (e instanceof ConfigEditError) return e.message;
+    if (e instanceof ChangeError) return `${e.message}; ${display} is unchanged`;
+    if (!(e instanceof SiteError || typeof (e as NodeJS.ErrnoException).code === 'string')) throw e;
+    return `${(e as Error).message}; ${display} is unchanged`;
   }
 }
 

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config/config.ts';
 import { parseReportJson } from '../../src/tlsrpt/parser.ts';
 import { ReportSet } from '../../src/tlsrpt/summary.ts';
-import { judge } from '../../src/tlsrpt/verdict.ts';
-import { DOMAIN, MX, detail, policyEntry, policyLines, report, type Json } from './fixtures.ts';
+import { judge } from '../../src/rollout/verdict.ts';
+import { DOMAIN, MX, detail, policyEntry, policyLines, report, type Json } from '../tlsrpt/fixtures.ts';
 
 const NOW = new Date('2026-03-15T00:00:00Z');
 const daysAgo = (n: number) => new Date(NOW.getTime() - n * 86_400_000).toISOString().slice(0, 10);
@@ -142,5 +142,48 @@ describe('the evidence rules', () => {
     const v = judge(setOf(enough()), two.config, NOW);
     expect(v.status).toBe('insufficient-data');
     expect(v.reasons.every((r) => r.startsWith('fabrikam.example: '))).toBe(true);
+  });
+});
+
+describe('counts that are not non-negative safe integers (fail closed)', () => {
+  // 9007199254740993 is 2^53 + 1: JSON.parse rounds it to 2^53, which is no longer a safe integer.
+  const bad: [string, unknown][] = [['1.5', 1.5], ['"1e3"', '1e3'], ['"1,000"', '1,000'], ['-3', -3], ['null', null], ['2^53 + 1', 9007199254740993], ['missing', undefined]];
+
+  function withCount(count: unknown, mx = MX): Json {
+    const d = detail({ resultType: 'certificate-expired', count: 1, mx });
+    if (count === undefined) delete d['failed-session-count'];
+    else d['failed-session-count'] = count as Json;
+    return report({ id: 'odd', day: daysAgo(3), policies: [policyEntry({ successful: 0, failed: 1, details: [d] })] });
+  }
+
+  it.each(bad)('a failed-session-count of %s at a covered MX is not-ready, naming the file and the field', (_, count) => {
+    const set = setOf([...enough(), withCount(count)]);
+    const v = judge(set, configWith(), NOW);
+    expect(v.status).toBe('not-ready');
+    const file = `r${enough().length}.json`;
+    expect(v.reasons).toHaveLength(1);
+    expect(v.reasons[0]).toContain(`${DOMAIN}: 1 session count(s) from 2026-03-01 to 2026-03-14 cannot be read, so failures there cannot be ruled out: ${file}: policies[0].failure-details[0].failed-session-count (`);
+    expect(v.domains[0]!.unreadableCounts).toEqual([{ file, field: expect.stringMatching(/^policies\[0\]\.failure-details\[0\]\.failed-session-count \((got .+|missing)\)$/) }]);
+  });
+
+  it('a readable count of the same failure gives the same not-ready, and an unreadable one at an MX the policy does not cover does not block', () => {
+    expect(judge(setOf([...enough(), withCount(3)]), configWith(), NOW).status).toBe('not-ready');
+    expect(judge(setOf([...enough(), withCount(1.5, 'mx.elsewhere.example')]), configWith(), NOW).status).toBe('ready');
+  });
+
+  it('an unreadable summary total blocks too (it names no MX, so it may be a covered one)', () => {
+    const r = report({ id: 'odd-total', day: daysAgo(3), policies: [policyEntry({ successful: 10, failed: -1 })] });
+    const v = judge(setOf([...enough(), r]), configWith(), NOW);
+    expect(v.status).toBe('not-ready');
+    expect(v.reasons[0]).toContain('policies[0].summary.total-failure-session-count (got -1)');
+  });
+});
+
+describe('folded failures', () => {
+  it('a blocking failure folded away with more than 1,000 MX hosts still blocks, and says how many hosts', () => {
+    const details = Array.from({ length: 1001 }, (_, i) => detail({ resultType: i === 1000 ? 'certificate-expired' : 'dnssec-invalid', count: i === 1000 ? 1 : 2, mx: `mx${i}.elsewhere.example` }));
+    const v = judge(setOf([...enough(), report({ id: 'big', day: daysAgo(2), policies: [policyEntry({ successful: 0, details })] })]), configWith(), NOW);
+    expect(v.status).toBe('not-ready');
+    expect(v.reasons[0]).toContain('certificate-expired at (1 other MX host(s)) (1, reported by Google Inc.)');
   });
 });

@@ -11,7 +11,7 @@ import { runCommand } from '../../src/cli/main.ts';
 import { createDns } from '../../src/check/io.ts';
 import type { DomainReport } from '../../src/check/result.ts';
 import { parseConfig, type Config } from '../../src/config/config.ts';
-import { checkPromotionEvidence } from '../../src/tlsrpt/evidence.ts';
+import { checkPromotionEvidence } from '../../src/rollout/evidence.ts';
 import type { Policy } from '../../src/rfc/policy.ts';
 import { policyFor, World } from '../check/world.ts';
 

@@ -3,7 +3,7 @@
 import type { Config, Rollout } from '../config/config.ts';
 import { effectiveRollout } from '../config/rules.ts';
 import { mxMatches } from '../rfc/hostname.ts';
-import { seenPolicy, type Observation, type ReportSet } from './summary.ts';
+import { othersMx, seenPolicy, type Observation, type ReportSet } from '../tlsrpt/summary.ts';
 
 /**
  * Result types after which a sender refuses delivery under `enforce` (RFC 8461 §5: no valid TLS to a
@@ -29,6 +29,8 @@ export interface DomainEvidence {
   failed: number;
   blockingFailures: BlockingFailure[];
   fetchErrorDays: string[];
+  /** Session counts at a covered MX in the window that could not be read: they block like a failure. */
+  unreadableCounts: { file: string; field: string }[];
 }
 
 export interface Verdict {
@@ -93,14 +95,19 @@ export function judge(set: ReportSet, config: Config, now: Date): Verdict {
       failed: sts.reduce((n, o) => n + o.failed, 0),
       blockingFailures: [],
       fetchErrorDays: [],
+      unreadableCounts: [],
     };
     const fetchErrorDays = new Set<string>();
     for (const o of list) {
+      // Fail closed: a count that cannot be read may hide any number of failures.
+      for (const u of o.unreadable) {
+        if (covered(u.mx)) evidence.unreadableCounts.push({ file: set.reports[o.report]!.file, field: u.field });
+      }
       for (const f of o.failures) {
         if (f.sessions <= 0) continue;
         if (f.resultType === FETCH_ERROR) fetchErrorDays.add(o.day);
         if (BLOCKING_RESULT_TYPES.has(f.resultType) && o.day >= window.recentStart && covered(f.mx)) {
-          evidence.blockingFailures.push({ day: o.day, organization: o.organization, resultType: f.resultType, ...(f.mx ? { mx: f.mx } : {}), sessions: f.sessions });
+          evidence.blockingFailures.push({ day: o.day, organization: o.organization, resultType: f.resultType, ...(f.mx ? { mx: f.mx } : f.others ? { mx: othersMx(f.others) } : {}), sessions: f.sessions });
         }
       }
     }
@@ -122,6 +129,11 @@ export function judge(set: ReportSet, config: Config, now: Date): Verdict {
       const sessions = evidence.blockingFailures.reduce((n, f) => n + f.sessions, 0);
       const kinds = groupFailures(evidence.blockingFailures);
       notReady.push(`${domain}: ${sessions} session(s) failed in the last ${rollout.recent_days} days (from ${window.recentStart}) in ways that bounce mail under enforce: ${kinds} (rollout.recent_days)`);
+    }
+    if (evidence.unreadableCounts.length > 0) {
+      const shown = evidence.unreadableCounts.slice(0, 5).map((u) => `${u.file}: ${u.field}`);
+      const more = evidence.unreadableCounts.length > 5 ? `; and ${evidence.unreadableCounts.length - 5} more` : '';
+      notReady.push(`${domain}: ${evidence.unreadableCounts.length} session count(s) from ${span} cannot be read, so failures there cannot be ruled out: ${shown.join('; ')}${more} (fix or remove those reports)`);
     }
     if (evidence.fetchErrorDays.length >= rollout.max_fetch_error_days) {
       notReady.push(`${domain}: sts-policy-fetch-error on ${evidence.fetchErrorDays.length} day(s) from ${span} (${evidence.fetchErrorDays.join(', ')}); ${rollout.max_fetch_error_days} or more mean the policy host is failing (rollout.max_fetch_error_days)`);

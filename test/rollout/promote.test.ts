@@ -11,9 +11,9 @@ import type { CommandIO } from '../../src/cli/io.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { promoteCommand } from '../../src/cli/promote.ts';
 import { command as retireCommand } from '../../src/cli/retire.ts';
-import type { EvidenceFile } from '../../src/tlsrpt/evidence.ts';
+import type { EvidenceFile } from '../../src/rollout/evidence.ts';
 import { policyFor, World } from '../check/world.ts';
-import { detail, gz, policyEntry, policyLines, report, type Json } from './fixtures.ts';
+import { detail, gz, policyEntry, policyLines, report, type Json } from '../tlsrpt/fixtures.ts';
 
 const NOW = '2026-03-15';
 const CONFIG = [
@@ -139,15 +139,16 @@ describe('mta-sts promote', () => {
     expect(await exists('mta-sts.evidence.json')).toBe(false);
   });
 
-  it('puts the config and home/ back when the evidence file cannot be written', async () => {
+  it('changes nothing when the evidence file cannot be written', async () => {
     await writeConfig();
     await writeReports('ok.example', 10);
-    await mkdir(join(dir, 'mta-sts.evidence.json')); // a folder in the way: the final rename fails
+    await mkdir(join(dir, 'mta-sts.evidence.json')); // a folder in the way: the rename would fail, so nothing starts
     const r = await run('promote', ['--reports', 'reports', '--now', NOW, ...dns()]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^mta-sts promote: not promoted: .*E(ISDIR|NOTEMPTY|EXIST).*; mta-sts\.config\.yaml is unchanged\.$/m);
+    expect(r.err).toMatch(/^mta-sts promote: not promoted: mta-sts\.evidence\.json is a folder, where promote writes a file; move it away and run promote again; mta-sts\.config\.yaml is unchanged\.$/m);
     expect(await readFile(join(dir, 'mta-sts.config.yaml'), 'utf8')).toBe(CONFIG);
-    expect(await readFile(join(dir, 'home/.well-known/mta-sts.txt'), 'utf8')).toContain('mode: testing');
+    expect(await exists('home')).toBe(false); // nothing was built either
+    expect(await exists('.mta-sts.change.json')).toBe(false);
   });
 
   it('refuses a config that is not in testing', async () => {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Config } from '../config/config.ts';
 import type { Policy } from '../rfc/policy.ts';
-import type { ReportSet } from './summary.ts';
+import type { ReportSet } from '../tlsrpt/summary.ts';
 import type { DomainEvidence, Verdict } from './verdict.ts';
 
 export const EVIDENCE_FILE = 'mta-sts.evidence.json';
