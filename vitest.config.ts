@@ -6,6 +6,9 @@ export default defineConfig({
     globalSetup: ['test/setup/compile.ts'],
     // Tests start real servers and child processes; a hang must fail, not stall CI.
     testTimeout: 30_000,
+    // Most tests wait on servers and child processes, not the CPU: on a 2-core machine vitest's default (cores - 1)
+    // runs one file at a time. Four at once keep both cores busy.
+    maxWorkers: 4,
     hookTimeout: 60_000,
     // JUnit always, so the pipelines publish results from plain `npm test` (browser tests: playwright.config.ts).
     reporters: ['default', 'junit'],

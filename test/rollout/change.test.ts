@@ -15,7 +15,7 @@ import { retire, writePromotion } from '../../src/rollout/rollout.ts';
 import type { EvidenceFile } from '../../src/rollout/evidence.ts';
 import { loadConfig } from '../../src/config/config.ts';
 
-const CHILD = fileURLToPath(new URL('./crash-change.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./crash-change.mjs', import.meta.url));
 const CONFIG = [
   '# our domains',
   'domains:',
@@ -62,7 +62,7 @@ async function project(name: string, config: string, evidence?: string): Promise
 }
 
 async function killedAt(kind: 'promote' | 'retire', dir: string, step: string): Promise<void> {
-  const args = ['--import', 'tsx', CHILD, kind, join(dir, 'mta-sts.config.yaml'), step, JSON.stringify(EVIDENCE)];
+  const args = [CHILD, kind, join(dir, 'mta-sts.config.yaml'), step, JSON.stringify(EVIDENCE)];
   const result = await promisify(execFile)(process.execPath, args, { timeout: 30_000 }).then((r) => ({ ...r, signal: null }), (e) => e);
   expect(result.stdout).toBe('');
   expect(result.signal).toBe('SIGKILL');

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/config.ts';
 import { buildSite, SiteError, staleFiles, type BuildStep } from '../../src/site/build.ts';
 import { defaultConfig } from './fixtures.ts';
 
-const CHILD = fileURLToPath(new URL('./crash-build.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./crash-build.mjs', import.meta.url));
 const OLD = defaultConfig();
 const NEW = defaultConfig({ mode: 'enforce' });
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 async function killedAt(step: BuildStep, out: string, config: Config): Promise<void> {
-  const args = ['--import', 'tsx', CHILD, out, step, JSON.stringify(config)];
+  const args = [CHILD, out, step, JSON.stringify(config)];
   const result = await promisify(execFile)(process.execPath, args, { timeout: 20_000 }).then((r) => ({ ...r, signal: null }), (e) => e);
   expect(result.stdout).toBe('');
   expect(result.signal).toBe('SIGKILL');
