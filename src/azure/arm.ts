@@ -106,15 +106,6 @@ export function statusOf(e: unknown): number | undefined {
   return isRestError(e) ? e.statusCode : undefined;
 }
 
-/** The error text Azure sent (the SDK puts ARM's error.message in the RestError's message). */
-export function armMessage(e: unknown): string {
-  if (isRestError(e)) {
-    const code = e.code;
-    return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
-
 export interface ThrottleOptions {
   /** Our own tries after the SDK has given up on a 429 (it retries 3 times itself). */
   attempts?: number;

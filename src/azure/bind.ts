@@ -8,7 +8,8 @@ import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts'
 import { RECORD_TTL } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
-import { armMessage, statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
+import { statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
+import { azureErrorLine, classify, readAzureError } from './azure-error.ts';
 import { MANAGED_BY, listZones, readRecordSet } from './dns-zones.ts';
 import { zoneFor } from './zones.ts';
 
@@ -38,9 +39,6 @@ export interface BindOptions {
   probeTimeoutMs?: number;
 }
 
-// Azure's answer while it cannot see the CNAME yet, in both spellings it uses (Azure/static-web-apps#115, #202, #911).
-const CNAME_INVALID = /CNAME ?Record is invalid/i;
-
 /** Azure custom-domain status values that mean "still being validated or added". */
 const IN_PROGRESS = new Set(['RetrievingValidationToken', 'Validating', 'Adding']);
 
@@ -59,7 +57,7 @@ export async function bindDomains(o: BindOptions): Promise<void> {
   try {
     site = await throttled(() => client.staticSites.getStaticSite(resourceGroup, app));
   } catch (e) {
-    r.fail(`cannot read the Static Web App ${app} in resource group ${resourceGroup}: ${printable(armMessage(e))}`);
+    r.fail(azureErrorLine(`reading the Static Web App ${app} in resource group ${resourceGroup}`, e, { app, resourceGroup }));
     return;
   }
   const target = bare(site.defaultHostname ?? '');
@@ -81,7 +79,7 @@ export async function bindDomains(o: BindOptions): Promise<void> {
       }
     });
   } catch (e) {
-    r.fail(`cannot list the custom domains of Static Web App ${app} in ${resourceGroup}: ${printable(armMessage(e))}`);
+    r.fail(azureErrorLine(`listing the custom domains of Static Web App ${app} in ${resourceGroup}`, e, { app, resourceGroup }));
     return;
   }
 
@@ -90,7 +88,7 @@ export async function bindDomains(o: BindOptions): Promise<void> {
     try {
       zones = await throttled(() => listZones(dns, dnsResourceGroup));
     } catch (e) {
-      r.fail(`cannot list the Azure DNS zones in resource group ${dnsResourceGroup}: ${printable(armMessage(e))}`);
+      r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${dnsResourceGroup}`, e, { resourceGroup: dnsResourceGroup }));
       return;
     }
   }
@@ -111,7 +109,7 @@ export async function bindDomains(o: BindOptions): Promise<void> {
       r.warn(`${domain}: ${where}${host} is not yet a CNAME to ${target}; create this record at your DNS host, and the next run binds it: ${host}. ${RECORD_TTL} IN CNAME ${target}.`);
       continue;
     }
-    const result = await bindHost(o, domain, host, bound.size, throttled);
+    const result = await bindHost(o, domain, host, target, throttled);
     if (result) {
       r.info(`${domain}: bound ${host} to ${app} (status ${result.status ?? 'unknown'})`);
       await reportState(o, domain, result.status);
@@ -145,10 +143,10 @@ async function ensureCname(
     o.reporter.info(`${domain}: CNAME ${fqdn} -> ${target} in zone ${zone}${now ? ` (was ${printable(now)})` : ''}`);
     return true;
   } catch (e) {
-    const why = statusOf(e) === 412
-      ? 'someone changed the record set while we wrote it; it was not overwritten, re-run to try again'
-      : printable(armMessage(e));
-    o.reporter.fail(`${domain}: creating CNAME ${fqdn} -> ${target} in Azure DNS zone ${zone} (resource group ${dnsRg}) failed: ${why}`);
+    const what = `${domain}: creating CNAME ${fqdn} -> ${target} in Azure DNS zone ${zone} (resource group ${dnsRg})`;
+    o.reporter.fail(statusOf(e) === 412
+      ? `${what} failed: someone changed the record set while we wrote it; it was not overwritten, re-run to try again`
+      : azureErrorLine(what, e, { resourceGroup: dnsRg }));
     return false;
   }
 }
@@ -163,7 +161,7 @@ async function cnameVisible(web: PolicyFetchIO, host: string, target: string): P
 }
 
 async function bindHost(
-  o: BindOptions, domain: string, host: string, boundCount: number,
+  o: BindOptions, domain: string, host: string, target: string,
   throttled: <T>(call: () => Promise<T>) => Promise<T>,
 ): Promise<StaticSiteCustomDomainOverviewARMResource | undefined> {
   const { app, resourceGroup } = o.target;
@@ -177,17 +175,14 @@ async function bindHost(
         o.pollIntervalMs !== undefined ? { updateIntervalInMs: o.pollIntervalMs } : undefined,
       ));
     } catch (e) {
-      const message = printable(armMessage(e));
-      if (statusOf(e) === 409) {
-        o.reporter.fail(`${domain}: Azure refused to add ${host} to ${app} (409 Conflict: ${message}). The app has ${boundCount} custom domain(s); the Free plan allows 2 and Standard 5 per app: remove one, upgrade the plan, or serve these domains from a second Static Web App`);
-        return undefined;
-      }
-      if (!CNAME_INVALID.test(message)) {
-        o.reporter.fail(`${domain}: binding ${host} to ${app} failed: ${message}`);
+      const error = readAzureError(e);
+      const context = { app, resourceGroup, host, target };
+      if (classify(error) !== 'cname-invalid') {
+        o.reporter.fail(azureErrorLine(`${domain}: binding ${host} to ${app}`, e, context));
         return undefined;
       }
       if (attempt >= attempts) {
-        o.reporter.fail(`${domain}: binding ${host} still fails after ${attempt} attempts with "CNAME Record is invalid"; check that ${host} is a CNAME to the app's default host name (dig +short CNAME ${host}), then re-run. Last Azure error: ${message}`);
+        o.reporter.fail(azureErrorLine(`${domain}: binding ${host} (${attempt} attempts)`, e, context));
         return undefined;
       }
       // Azure often rejects a correct, fresh CNAME for a few minutes (Azure/static-web-apps#202, #911).

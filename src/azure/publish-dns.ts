@@ -10,7 +10,8 @@ import { POLICY_PATH } from '../rfc/policy.ts';
 import { dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
-import { armMessage, statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
+import { statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
+import { azureErrorLine } from './azure-error.ts';
 import { MANAGED_BY, isManaged, listZones, readRecordSet, txtValues } from './dns-zones.ts';
 import { zoneFor } from './zones.ts';
 
@@ -54,7 +55,7 @@ export async function publishDns(o: PublishOptions): Promise<void> {
     try {
       zones = await withThrottleRetry(() => listZones(o.azure!.dns, o.azure!.resourceGroup), o.throttle);
     } catch (e) {
-      r.fail(`cannot list the Azure DNS zones in resource group ${o.azure.resourceGroup}: ${printable(armMessage(e))}`);
+      r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${o.azure.resourceGroup}`, e, { resourceGroup: o.azure.resourceGroup }));
       return;
     }
   }
@@ -137,7 +138,7 @@ async function putTxt(o: PublishOptions, rec: DnsRecord, zone: string, relative:
     if (statusOf(e) === 412) {
       r.fail(`${rec.domain}: TXT ${rec.name} was changed by someone else while we replaced it (412 Precondition Failed); it was not overwritten: check the zone ${zone}, then re-run`);
     } else {
-      r.fail(`${rec.domain}: replacing TXT ${rec.name} in Azure DNS zone ${zone} (resource group ${resourceGroup}) failed: ${printable(armMessage(e))}`);
+      r.fail(azureErrorLine(`${rec.domain}: replacing TXT ${rec.name} in Azure DNS zone ${zone} (resource group ${resourceGroup})`, e, { resourceGroup }));
     }
   }
 }
@@ -156,8 +157,8 @@ async function removeOwnTlsRpt(o: PublishOptions, domain: string, zone: string, 
     await withThrottleRetry(() => dns.recordSets.delete(resourceGroup, zone, relative, 'TXT', { ifMatch: current.etag }), o.throttle);
     o.reporter.info(`${domain}: TXT ${name} removed (tlsrpt is no longer in the config)`);
   } catch (e) {
-    const why = statusOf(e) === 412 ? 'it was changed by someone else meanwhile; left as it is' : printable(armMessage(e));
-    o.reporter.fail(`${domain}: removing TXT ${name} from Azure DNS zone ${zone} failed: ${why}`);
+    const what = `${domain}: removing TXT ${name} from Azure DNS zone ${zone}`;
+    o.reporter.fail(statusOf(e) === 412 ? `${what} failed: it was changed by someone else meanwhile; left as it is` : azureErrorLine(what, e, { resourceGroup }));
   }
 }
 

@@ -21,7 +21,8 @@ import { dnsRecords, zoneFileLines } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import { writeFileAtomic } from '../write-file-atomic.ts';
 import { Reporter, type Output } from './annotations.ts';
-import { armClients, armMessage, statusOf, type ArmClients } from './arm.ts';
+import { armClients, statusOf, type ArmClients } from './arm.ts';
+import { advice, azureSaid, readAzureError } from './azure-error.ts';
 import { bindDomains } from './bind.ts';
 import { listZones } from './dns-zones.ts';
 import { DevOps, DevOpsError, devopsToken, type ProjectRef } from './devops.ts';
@@ -154,7 +155,11 @@ class StepFailure extends Error {}
 
 function describe(e: unknown): string {
   if (e instanceof DevOpsError) return printable(e.message);
-  if (statusOf(e) !== undefined) return `HTTP ${statusOf(e)}: ${printable(armMessage(e))}`;
+  // Azure's answers, in any of their shapes, are read by the one reader; the advice comes with them.
+  if (statusOf(e) !== undefined || /long-running operation/.test(String((e as Error)?.message))) {
+    const a = readAzureError(e);
+    return `Azure answered ${azureSaid(a)}; ${advice(a)}`;
+  }
   return printable(e instanceof Error ? e.message : String(e));
 }
 

@@ -1,6 +1,7 @@
 // What `mta-sts azure setup` needs of ARM beyond bind and publish-dns, added to the ARM emulator as extension
 // handlers: resource groups (Microsoft.Resources 2021-04-01 examples: GetResourceGroup, CreateResourceGroup),
-// creating a Static Web App (Microsoft.Web CreateOrUpdateStaticSite.json), its deployment token
+// creating a Static Web App (Microsoft.Web/stable/2024-04-01/examples/CreateOrUpdateStaticSite.json: 202 with
+// azure-asyncoperation, polled, then the site read back; or 200 when `createAnswers200`), its deployment token
 // (ListStaticSiteSecrets.json: { properties: { apiKey } }), and the subscription's DNS zones (ListZonesBySubscription).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ArmEmulator, ArmRequest } from './arm-emulator.ts';
@@ -13,13 +14,15 @@ export interface SetupArm {
   tokens: Map<string, string>;
   /** 403 AuthorizationFailed for writes, as for a caller with Reader rights only. */
   readOnly: boolean;
+  /** Answer the static-site PUT with the example's 200 instead of its 202 + long-running operation. */
+  createAnswers200: boolean;
 }
 
 const ADJECTIVES = ['gentle', 'brave', 'calm', 'proud'];
 const NOUNS = ['sea', 'river', 'meadow', 'stone'];
 
 export function addSetupHandlers(arm: ArmEmulator): SetupArm {
-  const state: SetupArm = { resourceGroups: new Map(), tokens: new Map(), readOnly: false };
+  const state: SetupArm = { resourceGroups: new Map(), tokens: new Map(), readOnly: false, createAnswers200: false };
   const rgExists = (rg: string) =>
     state.resourceGroups.has(rg.toLowerCase()) ||
     [...arm.sites.keys()].some((k) => k.startsWith(`${rg.toLowerCase()}/`)) ||
@@ -79,15 +82,17 @@ export function addSetupHandlers(arm: ArmEmulator): SetupArm {
         defaultHostname: `${pick(ADJECTIVES)}-${pick(NOUNS)}-0${randomBytes(5).toString('hex')}.azurestaticapps.net`, sku,
       });
       if (!state.tokens.has(key)) state.tokens.set(key, randomBytes(40).toString('hex') + '-swa-token');
-      // CreateOrUpdateStaticSite.json, response 200
-      r.send(200, {
+      const json = {
         id: siteId, name, type: 'Microsoft.Web/staticSites', location: body.location ?? 'West Europe',
         properties: {
           defaultHostname: site.defaultHostname, customDomains: [...site.customDomains.keys()], provisioningState: 'Succeeded',
           stagingEnvironmentPolicy: 'Disabled', allowConfigFileUpdates: true,
         },
         sku: { name: site.sku, tier: site.sku },
-      });
+      };
+      // CreateOrUpdateStaticSite.json: response 200, or 202 with azure-asyncoperation (the SDK polls, then GETs the site).
+      if (state.createAnswers200 || existing) r.send(200, json);
+      else r.send(202, json, { 'azure-asyncoperation': arm.startOperation(r.url, () => ({ status: 'Succeeded' })) });
       return true;
     }
     if (method === 'POST' && p[9] === 'listSecrets' && p.length === 10) {

@@ -134,9 +134,8 @@ describe('retries while Azure does not see the CNAME yet', () => {
     expect(r.code).toBe(1);
     expect(domainPuts()).toHaveLength(3);
     expect(world.waits).toEqual([2000, 4000]);
-    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com still fails after 3 attempts');
-    expect(r.err).toContain('dig +short CNAME mta-sts.contoso.com');
-    expect(r.err).toContain('Last Azure error: The long-running operation has failed. BadRequest. CNAMERecord is invalid.');
+    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com (3 attempts) failed: Azure answered BadRequest: CNAMERecord is invalid.; ');
+    expect(r.err).toContain(`Azure cannot see mta-sts.contoso.com as a CNAME to ${DEFAULT_HOST} yet: check it with dig +short CNAME mta-sts.contoso.com`);
   });
 
   it('waits for real on the default path (no injected clock)', async () => {
@@ -195,15 +194,43 @@ describe('with the zone elsewhere', () => {
 });
 
 describe('Azure refusals', () => {
-  it('the Free plan\'s quota: 409 for a third custom domain is a failure that says what to do', async () => {
+  it('the Free plan\'s quota: Azure\'s 400 in App Service\'s {Code,Message,Details} (Azure/azure-cli#21186) names the limit and the ways out', async () => {
     world.writeConfig({ domains: ['contoso.com', 'fabrikam.com', 'northwind.com'], hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION } });
     site().sku = 'Free';
     for (const d of ['contoso.com', 'fabrikam.com', 'northwind.com']) world.dns.zone.set(`mta-sts.${d}`, { cname: DEFAULT_HOST });
     const r = await world.run('bind', []);
     expect(r.code).toBe(1);
     expect(site().customDomains.size).toBe(2);
-    expect(r.err).toContain('error: northwind.com: Azure refused to add mta-sts.northwind.com to mta-sts-app (409 Conflict: ');
-    expect(r.err).toContain('the Free plan allows 2 and Standard 5 per app');
+    const line = r.err.split('\n').find((l) => l.startsWith('error: northwind.com'))!;
+    expect(line).toBe('error: northwind.com: binding mta-sts.northwind.com to mta-sts-app failed: Azure answered HTTP 400 BadRequest: '
+      + 'The maximum number of custom domains allowed for this static site is 2.; the app\'s plan allows 2 custom domains per app (Free 2, Standard 5): '
+      + 'serve the other domains from a second Static Web App, move mta-sts-app to the Standard plan (az staticwebapp update -n mta-sts-app -g rg-web --sku Standard), '
+      + 'or host the policy on Azure Functions (500 custom domains per app)');
+    expect(r.err).not.toContain('{');
+  });
+
+  it('a host still attached to another app: 409 "Request Envelope is invalid" (Azure/static-web-apps#925, #1804) says to release it there', async () => {
+    world.writeConfig();
+    world.arm.linkedElsewhere.add('mta-sts.contoso.com');
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(domainPuts()).toHaveLength(1); // not retried: it is no DNS lag
+    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com to mta-sts-app failed: Azure answered HTTP 409 Conflict: Request Envelope is invalid. Please ensure the custom domain is not linked to another site.; ');
+    expect(r.err).toContain('mta-sts.contoso.com is still attached to another Static Web App, perhaps one already deleted');
+  });
+
+  it('an operation that ends Failed with ResourceOperationFailure and no reason (Azure/static-web-apps#225) says what to check', async () => {
+    world.writeConfig();
+    world.arm.failWithoutReason = 1;
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Failed');
+    expect(r.err).toContain("error: contoso.com: binding mta-sts.contoso.com to mta-sts-app failed: Azure answered ResourceOperationFailure: The resource operation completed with terminal provisioning state 'Failed'.; Azure gave no reason: ");
+    expect(r.err).toContain(`check that mta-sts.contoso.com is a CNAME to ${DEFAULT_HOST} as public DNS sees it, that no CAA record forbids digicert.com`);
+    // The next run tries the failed binding again, and it goes through.
+    const again = await world.run('bind', []);
+    expect(again.code).toBe(0);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   });
 
   it('429 beyond the SDK\'s own retries: waits as long as Retry-After says, then goes on', async () => {
@@ -222,7 +249,8 @@ describe('Azure refusals', () => {
     world.writeConfig();
     const r = await world.run('bind', ['--app', 'no-such-app']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("error: cannot read the Static Web App no-such-app in resource group rg-web: ResourceNotFound: The Resource 'Microsoft.Web/staticSites/no-such-app'");
+    expect(r.err).toContain("error: reading the Static Web App no-such-app in resource group rg-web failed: Azure answered HTTP 404 ResourceNotFound: The Resource 'Microsoft.Web/staticSites/no-such-app'");
+    expect(r.err).toContain('check the name, the resource group and --subscription');
   });
 
   it('warns when hosting.default_hostname differs from the app\'s, and uses the app\'s', async () => {

@@ -146,6 +146,15 @@ describe('mta-sts azure setup', () => {
     const site = arm.sites.get('rg-dns/mta-sts-fabrikam-com')!;
     expect(site.sku).toBe('Standard');
     expect(site.customDomains.get('mta-sts.fabrikam.com')?.status).toBe('Ready');
+    // Creation answered 202 + azure-asyncoperation (Microsoft.Web/stable/2024-04-01/examples/CreateOrUpdateStaticSite.json):
+    // setup polled the operation to its end before it read the token.
+    const sitePath = `/resourceGroups/rg-dns/providers/Microsoft.Web/staticSites/mta-sts-fabrikam-com`;
+    const order = (f: (r: (typeof arm.requests)[number]) => boolean) => arm.requests.findIndex(f);
+    const put = order((r) => r.method === 'PUT' && r.path.endsWith(sitePath));
+    const polled = order((r) => r.method === 'GET' && r.path.includes('/operationResults/'));
+    expect(put).toBeGreaterThanOrEqual(0);
+    expect(polled).toBeGreaterThan(put);
+    expect(order((r) => r.method === 'POST' && r.path.endsWith(`${sitePath}/listSecrets`))).toBeGreaterThan(polled);
     expect(arm.recordSet('rg-dns', 'fabrikam.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: site.defaultHostname });
 
     // The config learned the names; its comments survived; home/ was rebuilt; all of it committed.
@@ -322,7 +331,7 @@ describe('mta-sts azure setup', () => {
     setupArm.readOnly = true;
     const r = await setup([...DEVOPS(), '--resource-group', 'rg-mta-sts', '--yes']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Create resource group rg-mta-sts in westeurope: failed: HTTP 403: AuthorizationFailed/);
+    expect(r.err).toMatch(/Create resource group rg-mta-sts in westeurope: failed: Azure answered HTTP 403 AuthorizationFailed: The client 'admin@contoso.com' .*; the signed-in account lacks the right for this/);
     expect(r.out).toContain('By hand: Create resource group rg-mta-sts in westeurope: you lack the rights for this step; someone who has them can do it by hand: az group create -n rg-mta-sts -l westeurope');
     expect(r.out).toMatch(/Create Static Web App mta-sts-contoso-com \(Standard plan\) in westeurope: skipped/);
     expect(r.out).toMatch(/Create variable group mta-sts .*: skipped/);
