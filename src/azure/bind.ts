@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appservice';
 import type { Config } from '../config/config.ts';
+import { askDns, type DnsAnswer } from '../check/dns.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { RECORD_TTL } from '../site/records.ts';
 import { printable } from '../printable.ts';
@@ -104,10 +105,17 @@ export async function bindDomains(o: BindOptions): Promise<void> {
     const zone = dnsResourceGroup ? zoneFor(host, zones) : undefined;
     if (zone) {
       if (!(await ensureCname(o, domain, zone.zone, zone.relative, target, throttled))) continue;
-    } else if (!(await cnameVisible(o.web, host, target))) {
-      const where = dnsResourceGroup ? `no zone in ${dnsResourceGroup} holds ${host}, so ` : '';
-      r.warn(`${domain}: ${where}${host} is not yet a CNAME to ${target}; create this record at your DNS host, and the next run binds it: ${host}. ${RECORD_TTL} IN CNAME ${target}.`);
-      continue;
+    } else {
+      const visible = await cnameVisible(o.web, host, target);
+      if (visible.kind === 'failed') {
+        r.fail(`${domain}: cannot tell whether ${host} is a CNAME to ${target}: ${printable(visible.message)}; nothing was bound for it, re-run once your DNS answers (dig CNAME ${host})`);
+        continue;
+      }
+      if (visible.kind === 'none' || !visible.value) {
+        const where = dnsResourceGroup ? `no zone in ${dnsResourceGroup} holds ${host}, so ` : '';
+        r.warn(`${domain}: ${where}${host} is not yet a CNAME to ${target}; create this record at your DNS host, and the next run binds it: ${host}. ${RECORD_TTL} IN CNAME ${target}.`);
+        continue;
+      }
     }
     const result = await bindHost(o, domain, host, target, throttled);
     if (result) {
@@ -151,13 +159,14 @@ async function ensureCname(
   }
 }
 
-/** Whether `host` already resolves as a CNAME to the app's default host name (what Azure's validation needs). */
-async function cnameVisible(web: PolicyFetchIO, host: string, target: string): Promise<boolean> {
-  try {
-    return (await web.resolver.resolveCname(host)).some((name) => bare(name) === target);
-  } catch {
-    return false; // NXDOMAIN, no CNAME, or no answer: Azure would not see it either
-  }
+/**
+ * Whether `host` already resolves as a CNAME to the app's default host name (what Azure's validation needs):
+ * a failed lookup is no answer, and is never taken for a missing record.
+ */
+async function cnameVisible(web: PolicyFetchIO, host: string, target: string): Promise<DnsAnswer<boolean>> {
+  const answer = await askDns(host, 'CNAME', () => web.resolver.resolveCname(host));
+  if (answer.kind !== 'answer') return answer;
+  return { kind: 'answer', value: answer.value.some((name) => bare(name) === target) };
 }
 
 async function bindHost(

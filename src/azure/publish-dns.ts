@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DnsManagementClient } from '@azure/arm-dns';
 import type { Config } from '../config/config.ts';
+import { askDns } from '../check/dns.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
@@ -44,6 +45,7 @@ type Liveness =
   | { state: 'live' }
   | { state: 'cert-pending' }
   | { state: 'unresolved'; why: string }
+  | { state: 'lookup-failed'; why: string }
   | { state: 'not-live'; why: string };
 
 export async function publishDns(o: PublishOptions): Promise<void> {
@@ -70,6 +72,10 @@ export async function publishDns(o: PublishOptions): Promise<void> {
     }
     if (live.state === 'unresolved') {
       r.warn(`${domain}: TXT held back: ${printable(live.why)}; \`mta-sts azure bind\` prints the CNAME to create, and a later run publishes the TXT once the policy is live`);
+      continue;
+    }
+    if (live.state === 'lookup-failed') {
+      r.fail(`${domain}: TXT held back: the DNS lookup of ${host} failed (${printable(live.why)}), so whether the policy is live cannot be told; the _mta-sts id must not change until it is (RFC 8461 §8.1): re-run once DNS answers`);
       continue;
     }
     if (live.state === 'not-live') {
@@ -102,8 +108,10 @@ async function waitLive(o: PublishOptions, domain: string): Promise<Liveness> {
     const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.fetchTimeoutMs ?? 30_000), true);
     let outcome: Liveness;
     // A host with no address is not set up yet (its CNAME is missing): nothing to wait for in this run.
-    if (fetched.result.code === 'policy-host-unresolved') return { state: 'unresolved', why: fetched.result.message };
-    if (fetched.certPending) outcome = { state: 'cert-pending' };
+    if (fetched.hostLookup === 'missing') return { state: 'unresolved', why: fetched.result.message };
+    // SERVFAIL or a timeout says nothing about the record: waited on like any other not-live answer.
+    if (fetched.hostLookup === 'failed') outcome = { state: 'lookup-failed', why: fetched.result.message };
+    else if (fetched.certPending) outcome = { state: 'cert-pending' };
     else if (fetched.result.status === 'fail') outcome = { state: 'not-live', why: fetched.result.message };
     else if (!fetched.body?.equals(o.policy)) {
       outcome = { state: 'not-live', why: `it serves other bytes (${fetched.body?.length ?? 0} bytes, ${o.policyFile} has ${o.policy.length}; the previous policy, still propagating?)` };
@@ -169,12 +177,12 @@ async function printRecords(o: PublishOptions, domain: string, own: DnsRecord[],
   o.reporter.info(`${domain}: ${where}; publish these records at your DNS host, replacing any existing _mta-sts TXT record (never add a second one):`);
   for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
   for (const rec of txt) {
-    let live: string[];
-    try {
-      live = (await o.web.resolver.resolveTxt(rec.name)).map((strings) => strings.join(''));
-    } catch {
-      live = [];
+    const answer = await askDns(rec.name, 'TXT', () => o.web.resolver.resolveTxt(rec.name));
+    if (answer.kind === 'failed') {
+      o.reporter.warn(`${domain}: TXT ${rec.name}: the lookup failed (${printable(answer.message)}), so whether it is published is unknown; make sure it reads "${rec.value}"`);
+      continue;
     }
+    const live = answer.kind === 'answer' ? answer.value.map((strings) => strings.join('')) : [];
     const relevant = live.filter((v) => v.toLowerCase().startsWith(rec.value.slice(0, rec.value.indexOf(';')).toLowerCase()));
     if (relevant.length === 1 && relevant[0] === rec.value) {
       o.reporter.info(`${domain}: TXT ${rec.name} is live with this value`);

@@ -17,7 +17,8 @@ import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts'
 import { parseConfig, type Config } from '../config/config.ts';
 import { editConfigFile, type ConfigEdit } from '../config/edit.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
-import { dnsRecords, zoneFileLines } from '../site/records.ts';
+import { dnsRecords, zoneFileLines, type DnsRecord } from '../site/records.ts';
+import { askDns } from '../check/dns.ts';
 import { printable } from '../printable.ts';
 import { writeFileAtomic } from '../write-file-atomic.ts';
 import { Reporter, type Output } from './annotations.ts';
@@ -269,14 +270,14 @@ export class Setup {
       await this.resources.resourceGroups.get(r.resourceGroup);
       state.rgExists = true;
     } catch (e) {
-      if (statusOf(e) !== 404) throw new StepFailure(`cannot read resource group ${r.resourceGroup}: ${describe(e)}`);
+      if (statusOf(e) !== 404) throw new StepFailure(`cannot read resource group ${r.resourceGroup}: ${describe(e)}`, { cause: e });
     }
     if (state.rgExists) {
       try {
         const site = await this.arm.web.staticSites.getStaticSite(r.resourceGroup, r.app);
         state.site = { defaultHostname: hostName(site.defaultHostname), sku: printable(site.sku?.name ?? '') || undefined };
       } catch (e) {
-        if (statusOf(e) !== 404) throw new StepFailure(`cannot read Static Web App ${r.app}: ${describe(e)}`);
+        if (statusOf(e) !== 404) throw new StepFailure(`cannot read Static Web App ${r.app}: ${describe(e)}`, { cause: e });
       }
     }
     if (state.site) {
@@ -291,7 +292,7 @@ export class Setup {
       try {
         state.zones = await listZones(this.arm.dns, r.dnsResourceGroup);
       } catch (e) {
-        throw new StepFailure(`cannot list the Azure DNS zones in resource group ${r.dnsResourceGroup}: ${describe(e)}`);
+        throw new StepFailure(`cannot list the Azure DNS zones in resource group ${r.dnsResourceGroup}: ${describe(e)}`, { cause: e });
       }
     }
     const yamlPath = resolve(r.cwd, PIPELINE_FILE);
@@ -315,7 +316,7 @@ export class Setup {
       await this.resources.resourceGroups.get(name);
       return true;
     } catch (e) {
-      if (statusOf(e) !== 404) throw new StepFailure(`cannot read resource group ${name}: ${describe(e)}`);
+      if (statusOf(e) !== 404) throw new StepFailure(`cannot read resource group ${name}: ${describe(e)}`, { cause: e });
       return false;
     }
   }
@@ -366,7 +367,7 @@ export class Setup {
       if (!token) throw new Error('Azure returned no apiKey');
       return token;
     } catch (e) {
-      throw new StepFailure(`cannot read the deployment token of ${this.r.app}: ${describe(e)}`);
+      throw new StepFailure(`cannot read the deployment token of ${this.r.app}: ${describe(e)}`, { cause: e });
     }
   }
 
@@ -376,7 +377,7 @@ export class Setup {
     try {
       token = await devopsToken(this.d.credential);
     } catch (e) {
-      throw new StepFailure(`cannot get an Azure DevOps token from az: ${describe(e)} (run az login)`);
+      throw new StepFailure(`cannot get an Azure DevOps token from az: ${describe(e)} (run az login)`, { cause: e });
     }
     const devops = (this.devops = DevOps.connect(target.orgUrl, token, { caFile: this.d.devopsCaFile }));
     const at = `Azure DevOps ${target.orgUrl}`;
@@ -384,7 +385,7 @@ export class Setup {
       try {
         return await f();
       } catch (e) {
-        throw new StepFailure(`${what} in ${at}: ${describe(e)}`);
+        throw new StepFailure(`${what} in ${at}: ${describe(e)}`, { cause: e });
       }
     };
     state.project = await wrap('reading the project', () => devops.project(target.project));
@@ -742,11 +743,18 @@ export class Setup {
     const wait = this.d.sleep ?? ((ms: number) => sleep(ms));
     const deadline = Date.now() + r.waitDnsSeconds * 1000;
     let lastLine = 0;
+    const lookupFailures = new Set<string>();
     for (let round = 0; pending.length > 0 && round < 100_000; round++) {
       const visible: string[] = [];
       for (const domain of pending) {
-        const names = await this.d.web.resolver.resolveCname(`mta-sts.${domain}`).catch(() => [] as string[]);
-        if (names.some((n) => n.toLowerCase().replace(/\.$/, '') === target)) visible.push(domain);
+        const host = `mta-sts.${domain}`;
+        const answer = await askDns(host, 'CNAME', () => this.d.web.resolver.resolveCname(host));
+        // A failed lookup is no answer: said once, then asked again on the next round.
+        if (answer.kind === 'failed' && !lookupFailures.has(host)) {
+          lookupFailures.add(host);
+          this.d.out.err(`${printable(answer.message)}; asking again\n`);
+        }
+        if (answer.kind === 'answer' && answer.value.some((n) => n.toLowerCase().replace(/\.$/, '') === target)) visible.push(domain);
       }
       if (visible.length > 0) {
         this.line(`\nCNAME visible for ${visible.join(', ')}; binding.`);
@@ -804,20 +812,21 @@ export class Setup {
         parts.push('certificate pending (Azure is validating the host)');
       }
       const sts = records.find((x) => x.domain === domain && x.name === `_mta-sts.${domain}`)!;
-      const txt = await this.d.web.resolver.resolveTxt(`_mta-sts.${domain}`).then((rs) => rs.map((x) => x.join('')), () => [] as string[]);
-      const published = txt.some((v) => v.replace(/\s+/g, ' ').trim().replace(/;?$/, ';') === sts.value);
-      if (published) parts.push('TXT published');
-      else if (r.dnsResourceGroup && zoneFor(`_mta-sts.${domain}`, state.zones)) parts.push('TXT: the pipeline publishes it in Azure DNS once the policy is live');
-      else parts.push(`TXT still to publish: ${zoneFileLines([sts])}`);
+      parts.push(await this.txtState('TXT', sts, (v) => v.replace(/\s+/g, ' ').trim().replace(/;?$/, ';') === sts.value, state.zones));
       const rpt = records.find((x) => x.domain === domain && x.name === `_smtp._tls.${domain}`);
-      if (rpt) {
-        const liveRpt = await this.d.web.resolver.resolveTxt(rpt.name).then((rs) => rs.map((x) => x.join('')), () => [] as string[]);
-        if (liveRpt.includes(rpt.value)) parts.push('TLS-RPT published');
-        else if (r.dnsResourceGroup && zoneFor(rpt.name, state.zones)) parts.push('TLS-RPT: the pipeline publishes it in Azure DNS');
-        else parts.push(`TLS-RPT still to publish: ${zoneFileLines([rpt])}`);
-      }
+      if (rpt) parts.push(await this.txtState('TLS-RPT', rpt, (v) => v === rpt.value, state.zones));
       this.line(`  ${domain}: ${parts.join('; ')}`);
     }
+  }
+
+  /** Whether a TXT record is live; a failed lookup is said as such, never taken for "still to publish". */
+  private async txtState(label: string, rec: DnsRecord, matches: (value: string) => boolean, zones: string[]): Promise<string> {
+    const answer = await askDns(rec.name, 'TXT', () => this.d.web.resolver.resolveTxt(rec.name));
+    if (answer.kind === 'failed') return `${label}: lookup failed (${printable(answer.message)}), cannot tell whether it is published`;
+    const values = answer.kind === 'answer' ? answer.value.map((x) => x.join('')) : [];
+    if (values.some(matches)) return `${label} published`;
+    if (this.r.dnsResourceGroup && zoneFor(rec.name, zones)) return `${label}: the pipeline publishes it in Azure DNS once the policy is live`;
+    return `${label} still to publish: ${zoneFileLines([rec])}`;
   }
 
   private nextSteps(): void {

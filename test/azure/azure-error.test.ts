@@ -108,3 +108,22 @@ describe('azureErrorLine', () => {
     expect(azureErrorLine('x', restError(status, JSON.stringify({ error: { code, message: 'm' } })))).toMatch(advice);
   });
 });
+
+describe('askDns (src/check/dns.ts): no such record kept apart from a failed lookup', () => {
+  it.each(['ENOTFOUND', 'ENODATA'])('%s is "none": the record is to be created', async (code) => {
+    const { askDns } = await import('../../src/check/dns.ts');
+    expect(await askDns('x.example', 'TXT', () => Promise.reject(Object.assign(new Error(code), { code })))).toEqual({ kind: 'none' });
+  });
+
+  it.each([
+    ['ETIMEOUT', 'DNS lookup of TXT at x.example timed out'],
+    ['ESERVFAIL', 'DNS server failure (SERVFAIL) looking up TXT at x.example; check the zone and its DNSSEC'],
+    ['EREFUSED', 'DNS server refused the TXT query for x.example'],
+  ])('%s is "failed", with the resolver\'s error kept as the cause', async (code, message) => {
+    const { askDns } = await import('../../src/check/dns.ts');
+    const error = Object.assign(new Error(code), { code });
+    const answer = await askDns('x.example', 'TXT', () => Promise.reject(error));
+    expect(answer).toEqual({ kind: 'failed', code, message, cause: error });
+    expect(answer.kind === 'failed' && answer.cause).toBe(error);
+  });
+});

@@ -175,6 +175,16 @@ describe('with the zone elsewhere', () => {
     expect(r.out).not.toContain('##vso');
   });
 
+  it('a failed lookup (SERVFAIL) is reported as such: never "create this record", nothing bound (exit 1)', async () => {
+    world.writeConfig({ hosting: noDns });
+    world.dns.zone.set('mta-sts.contoso.com', { servfail: true });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(domainPuts()).toEqual([]);
+    expect(r.err).toContain(`error: contoso.com: cannot tell whether mta-sts.contoso.com is a CNAME to ${DEFAULT_HOST}: DNS server failure (SERVFAIL) looking up CNAME at mta-sts.contoso.com`);
+    expect(r.err).not.toContain('create this record');
+  });
+
   it('binds once the CNAME resolves (through --dns-server)', async () => {
     world.writeConfig({ hosting: noDns });
     world.dns.zone.set('mta-sts.contoso.com', { cname: DEFAULT_HOST });

@@ -170,6 +170,17 @@ describe('waiting for the policy (RFC 8461 §8.1)', () => {
     expect(world.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toHaveLength(1);
   });
 
+  it('a host whose lookup fails (SERVFAIL) is no missing CNAME: it is waited on, then a failure that says the lookup failed (exit 1)', async () => {
+    world.writeConfig();
+    world.dns.zone.set('mta-sts.contoso.com', { servfail: true });
+    const r = await world.run('publish-dns', fast);
+    expect(r.code).toBe(1);
+    expect(world.waits.length).toBeGreaterThan(0);
+    expect(r.err).toContain('error: contoso.com: TXT held back: the DNS lookup of mta-sts.contoso.com failed (DNS server failure (SERVFAIL)');
+    expect(r.err).not.toContain('CNAME');
+    expect(world.arm.calls('PUT')).toEqual([]);
+  });
+
   it('a host still serving other bytes after the wait is a failure (exit 1) and its TXT is held back', async () => {
     world.writeConfig();
     await world.serve('contoso.com', OLD_POLICY);
@@ -229,6 +240,17 @@ describe('outside Azure DNS', () => {
     expect(r.err).toContain(`warning: contoso.com: TXT _mta-sts.contoso.com differs: live "v=STSv1; id=old0;", wanted "${value}"`);
     expect(r.out).toContain('contoso.com: TXT _smtp._tls.contoso.com is live with this value');
     expect(r.out).toMatch(/^::warning::contoso\.com: TXT _mta-sts\.contoso\.com differs/m);
+  });
+
+  it('a TXT whose lookup fails (SERVFAIL) is said to be unknown, never "not published yet"', async () => {
+    world.writeConfig({ hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION } });
+    await world.serve('contoso.com', POLICY);
+    world.dns.zone.set('_mta-sts.contoso.com', { servfail: true });
+    const r = await world.run('publish-dns', fast);
+    expect(r.code).toBe(0);
+    const value = await expected('_mta-sts.contoso.com');
+    expect(r.err).toContain(`warning: contoso.com: TXT _mta-sts.contoso.com: the lookup failed (DNS server failure (SERVFAIL) looking up TXT at _mta-sts.contoso.com; check the zone and its DNSSEC), so whether it is published is unknown; make sure it reads "${value}"`);
+    expect(r.err).not.toContain('is not published yet');
   });
 
   it('a domain whose zone is not in the DNS resource group is printed while the others are written', async () => {

@@ -387,6 +387,15 @@ describe('mta-sts azure setup', () => {
     expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   });
 
+  it('a TXT lookup that fails (SERVFAIL) is reported as failed, never as "still to publish"', async () => {
+    arm.zones.clear();
+    dns.zone.set('_mta-sts.contoso.com', { servfail: true });
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('TXT: lookup failed (DNS server failure (SERVFAIL) looking up TXT at _mta-sts.contoso.com; check the zone and its DNSSEC), cannot tell whether it is published');
+    expect(r.out).not.toContain('TXT still to publish');
+  });
+
   it('a DNS host outside Azure with --wait-dns: counts down, binds as soon as the CNAME resolves', async () => {
     arm.zones.clear();
     const run = start([...DEVOPS(), '--yes', '--wait-dns', '60']);
