@@ -213,6 +213,9 @@ async function reportState(o: BindOptions, domain: string, status: string | unde
   const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.probeTimeoutMs ?? 20_000), true);
   if (fetched.certPending) {
     o.reporter.warn(`${domain}: ${host} is bound, certificate pending: Azure still serves its default *.azurestaticapps.net certificate (minutes to hours; a CAA record must allow digicert.com)`);
+  } else if (fetched.result.status === 'fail') {
+    // Bound, but not ready: the host could not be reached or served no policy (not deployed yet, or DNS failed).
+    o.reporter.warn(`${domain}: ${host} is bound, but fetching its policy failed: ${printable(fetched.result.message)}; the pipeline deploys home/ on push, then run check`);
   } else {
     o.reporter.info(`${domain}: ${host} is ready`);
   }

@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenCredential } from '@azure/identity';
 import { getBearerHandler, WebApi } from 'azure-devops-node-api';
+import { printable } from '../printable.ts';
 import type { BuildDefinition, BuildDefinitionReference } from 'azure-devops-node-api/interfaces/BuildInterfaces.js';
 import type { GitRepository } from 'azure-devops-node-api/interfaces/GitInterfaces.js';
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js';
@@ -14,8 +15,8 @@ export const DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 
 /** An Azure DevOps call failed; `status` is the HTTP status when the service answered. */
 export class DevOpsError extends Error {
-  constructor(message: string, readonly status?: number) {
-    super(message);
+  constructor(message: string, readonly status?: number, options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
@@ -63,11 +64,26 @@ export async function devopsToken(credential: TokenCredential): Promise<string> 
   return token.token;
 }
 
-/** Turns a client error into a DevOpsError naming the call. */
+/** Turns a client error into a DevOpsError naming the call, Azure DevOps' answer, and what to do about it. */
 function failed(what: string, e: unknown): DevOpsError {
   const status = (e as { statusCode?: number }).statusCode;
-  const message = e instanceof Error ? e.message : String(e);
-  return new DevOpsError(`${what}: ${status ? `HTTP ${status}: ` : ''}${message}`, status);
+  const message = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+  const advice = devopsAdvice(status, message);
+  return new DevOpsError(`${what}: ${status ? `HTTP ${status}: ` : ''}${printable(message)}${advice ? `; ${advice}` : ''}`, status, { cause: e });
+}
+
+/** The answers whose raw text misleads: what they mean, and what to do. */
+export function devopsAdvice(status: number | undefined, message: string): string | undefined {
+  // The client's route discovery found no API under the URL: a project URL, or an organisation that does not exist.
+  if (/Failed to find api location for area|Could not find information for resource area/i.test(message)) {
+    return 'no Azure DevOps organisation answers at this URL: --devops-org must be the organisation\'s URL (https://dev.azure.com/ORGANISATION, not a project\'s URL), of an organisation that exists and that you can open in a browser';
+  }
+  // TF400813 with 401: the token is valid but not for this organisation (another Entra tenant, or not a member).
+  if (status === 401) {
+    return 'Azure DevOps does not accept the sign-in of az: the organisation is connected to another Microsoft Entra tenant than the one az is signed in to, or your account is not a member of it. Sign in to its tenant (az login --tenant TENANT; Organization settings > Microsoft Entra names it), then run the same command again';
+  }
+  if (status === 403) return 'your account lacks this right in Azure DevOps: ask a Project Administrator to grant it or to run this step';
+  return undefined;
 }
 
 async function call<T>(what: string, run: () => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ import type { Config } from '../config/config.ts';
 import { askDns } from '../check/dns.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
-import { dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
+import { RECORD_TTL, dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
@@ -71,7 +71,13 @@ export async function publishDns(o: PublishOptions): Promise<void> {
       continue;
     }
     if (live.state === 'unresolved') {
-      r.warn(`${domain}: TXT held back: ${printable(live.why)}; \`mta-sts azure bind\` prints the CNAME to create, and a later run publishes the TXT once the policy is live`);
+      const zone = o.azure ? zoneFor(domain, zones) : undefined;
+      if (zone) {
+        r.warn(`${domain}: TXT held back: ${printable(live.why)}; \`mta-sts azure bind\` creates the CNAME, and a later run publishes the TXT once the policy is live`);
+      } else {
+        // Printing is all this run does for the domain: give the whole set now, in the order it must go live.
+        await printPending(o, domain, live.why, records.filter((rec) => rec.domain === domain));
+      }
       continue;
     }
     if (live.state === 'lookup-failed') {
@@ -168,6 +174,16 @@ async function removeOwnTlsRpt(o: PublishOptions, domain: string, zone: string, 
     const what = `${domain}: removing TXT ${name} from Azure DNS zone ${zone}`;
     o.reporter.fail(statusOf(e) === 412 ? `${what} failed: it was changed by someone else meanwhile; left as it is` : azureErrorLine(what, e, { resourceGroup }));
   }
+}
+
+/** A host that does not resolve yet, outside Azure DNS: the CNAME first, then the TXT records once the policy is live. */
+async function printPending(o: PublishOptions, domain: string, why: string, own: DnsRecord[]): Promise<void> {
+  const host = `mta-sts.${domain}`;
+  const target = o.config.hosting.default_hostname;
+  const cname = target ? `${host}. ${RECORD_TTL} IN CNAME ${target}.` : `${host}. ${RECORD_TTL} IN CNAME <the Static Web App's default host name>. (mta-sts azure bind names it)`;
+  o.reporter.warn(`${domain}: TXT held back: ${printable(why)}; create the CNAME first, then, once https://${host}${POLICY_PATH} serves ${o.policyFile}, publish the TXT records (RFC 8461 §8.1), replacing any existing _mta-sts TXT record:`);
+  o.reporter.info(`  ${cname}`);
+  for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
 }
 
 /** Outside Azure DNS: the exact records to publish, and for each TXT whether the live DNS already has it. */

@@ -108,8 +108,12 @@ interface Step {
   needs: string[];
   /** What is left to do by hand when this step cannot be done here (no rights, for instance). */
   byHand: string;
-  apply: () => Promise<string | void>;
+  /** A string is the detail of "done"; a StepOutcome says the step did not (fully) happen and why. */
+  apply: () => Promise<string | void | StepOutcome>;
 }
+
+/** A step that ran but is not done: it waits on something outside this run. */
+interface StepOutcome { state: 'waiting'; detail: string }
 
 /** What the run knows and learns; filled by the observation, then by each step. */
 interface State {
@@ -662,7 +666,8 @@ export class Setup {
       try {
         const detail = await step.apply();
         done.push(i + 1);
-        this.line(`${n} ${step.title}: done${detail ? ` (${detail})` : ''}`);
+        if (typeof detail === 'object') this.line(`${n} ${step.title}: ${detail.state} (${detail.detail})`);
+        else this.line(`${n} ${step.title}: done${detail ? ` (${detail})` : ''}`);
       } catch (e) {
         failed.add(step.key);
         failedAt.push(i + 1);
@@ -679,7 +684,8 @@ export class Setup {
     return false;
   }
 
-  private async bind(): Promise<void> {
+  /** Binds what can be bound; says which hosts still wait for their CNAME (the step is then not "done"). */
+  private async bind(): Promise<string | StepOutcome> {
     const { r, state } = this;
     const before = this.reporter.failures;
     // Reuses `mta-sts azure bind`: CNAMEs in Azure DNS, validation retries, already-bound hosts skipped.
@@ -695,6 +701,11 @@ export class Setup {
       if (name) state.bound.set(name, d);
     }
     if (this.reporter.failures > before) throw new Error('binding failed for a domain (see the error above)');
+    const hosts = r.config.domains.map((d) => `mta-sts.${d}`);
+    const bound = hosts.filter((h) => state.bound.has(h) && state.bound.get(h)!.status !== 'Failed');
+    const waiting = hosts.filter((h) => !bound.includes(h));
+    if (waiting.length === 0) return `bound ${bound.join(', ')}`;
+    return { state: 'waiting', detail: `${bound.length > 0 ? `bound ${bound.join(', ')}; ` : 'nothing bound yet; '}${waiting.join(', ')} wait${waiting.length === 1 ? 's' : ''} for the CNAME at your DNS host (below)` };
   }
 
   private async commit(): Promise<string> {
@@ -842,7 +853,17 @@ export class Setup {
       lines.push(`  2. Project settings > Service connections > New > Azure Resource Manager > Workload identity federation (automatic), resource group ${r.resourceGroup}; put its name in armServiceConnection in ${PIPELINE_FILE}.`);
       lines.push(`  3. Pipelines > New pipeline > your repository > Existing Azure Pipelines YAML file > /${PIPELINE_FILE}; on the first run click Permit.`);
     }
-    if (state.filesChanged.size > 0 || r.devops) lines.push('Then push: the pipeline deploys home/, binds the domains and publishes the TXT records once the policy is live.');
+    if (state.filesChanged.size > 0 || r.devops) {
+      // The pipeline writes TXT records only into Azure DNS zones; elsewhere it prints them for the admin.
+      const inAzure = r.config.domains.filter((d) => r.dnsResourceGroup && zoneFor(`_mta-sts.${d}`, state.zones));
+      const elsewhere = r.config.domains.filter((d) => !inAzure.includes(d));
+      const txt = elsewhere.length === 0
+        ? 'publishes the TXT records in Azure DNS once the policy is live'
+        : inAzure.length === 0
+          ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
+          : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
+      lines.push(`Then push: the pipeline deploys home/, binds the domains and ${txt}.`);
+    }
     if (lines.length > 0) {
       this.line('');
       for (const l of lines) this.line(l);

@@ -3,13 +3,11 @@ import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { Reporter } from '../azure/annotations.ts';
 import { armClients, cliCredential } from '../azure/arm.ts';
 import { bindDomains } from '../azure/bind.ts';
-import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, webIO, type AzureCommandDeps } from './azure-options.ts';
+import { AZURE_HELP, armEndpoint, azureOptions, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
 import { loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
 const options = {
   ...azureOptions,
-  app: { type: 'string' },
-  'resource-group': { type: 'string' },
   attempts: { type: 'string' },
   'retry-delay': { type: 'string' },
 } as const;
@@ -21,8 +19,6 @@ export function azureBindCommand(deps: AzureCommandDeps = {}): Command {
     usage: 'azure bind [--config FILE] [--app NAME] [--resource-group RG] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--attempts N] [--retry-delay S]',
     summary: 'bind mta-sts.<domain> to the Static Web App (creating the CNAME in Azure DNS), and report each host',
     help: [
-      '  --app NAME                overrides hosting.app',
-      '  --resource-group RG       overrides hosting.resource_group',
       AZURE_HELP,
       '  --attempts N              tries while Azure answers "CNAME Record is invalid" (default 5)',
       '  --retry-delay S           first wait between them, doubled each time (default 30)',
@@ -43,10 +39,8 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   const file = values.config ?? DEFAULT_CONFIG_FILE;
-  const app = azureSetting(values, config, 'app', true, file)!;
-  const resourceGroup = azureSetting(values, config, 'resource_group', true, file)!;
-  const subscription = azureSetting(values, config, 'subscription', true, file)!;
-  const dnsResourceGroup = azureSetting(values, config, 'dns_resource_group', false, file);
+  const settings = azureSettings(values, config, ['app', 'resource_group', 'subscription'], ['dns_resource_group'], file);
+  const { app, resource_group: resourceGroup, subscription, dns_resource_group: dnsResourceGroup } = settings;
   const reporter = new Reporter(io, env);
   const clients = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
   await bindDomains({

@@ -18,8 +18,11 @@ export interface AzureCommandDeps {
   now?: () => number;
 }
 
+/** The flags every azure command takes (README: "Every azure command takes …"). */
 export const azureOptions = {
   config: { type: 'string' },
+  app: { type: 'string' },
+  'resource-group': { type: 'string' },
   subscription: { type: 'string' },
   'dns-resource-group': { type: 'string' },
   cloud: { type: 'string' },
@@ -29,6 +32,8 @@ export const azureOptions = {
 
 export const AZURE_HELP = [
   '  --config FILE             the config (default mta-sts.config.yaml); its hosting: keys name the Azure resources',
+  '  --app NAME                overrides hosting.app',
+  '  --resource-group RG       overrides hosting.resource_group',
   '  --subscription ID         overrides hosting.subscription',
   '  --dns-resource-group RG   overrides hosting.dns_resource_group (the Azure DNS zones; absent: records are printed)',
   '  --cloud NAME              AzureCloud, AzureUSGovernment or AzureChinaCloud (default: az\'s active cloud)',
@@ -61,6 +66,25 @@ export function azureSetting(values: Record<string, unknown>, config: Config, ke
     throw new UsageError(`--subscription must be a subscription ID like 00000000-0000-0000-0000-000000000000 (az account show --query id -o tsv) (got "${value}")`);
   }
   return value || undefined;
+}
+
+/**
+ * Several settings at once: every required one that is missing is named in ONE usage error, so a config without
+ * hosting: keys is fixed in one go, not one run per key.
+ */
+export function azureSettings<K extends AzureHostingKey>(
+  values: Record<string, unknown>, config: Config, required: readonly K[], optional: readonly AzureHostingKey[], configFile: string,
+): Record<K, string> & Partial<Record<AzureHostingKey, string>> {
+  const out: Partial<Record<AzureHostingKey, string>> = {};
+  const missing: string[] = [];
+  for (const key of [...required, ...optional]) {
+    const value = azureSetting(values, config, key, false, configFile);
+    if (value) out[key] = value;
+    else if ((required as readonly AzureHostingKey[]).includes(key)) missing.push(`${WHAT[key]}: pass ${FLAG[key]} or set hosting.${key}`);
+  }
+  if (missing.length === 1) throw new UsageError(`${missing[0]} in ${configFile}`);
+  if (missing.length > 1) throw new UsageError(`${missing.length} settings are missing; set them in ${configFile} (or pass the flags):\n  ${missing.join('\n  ')}`);
+  return out as Record<K, string> & Partial<Record<AzureHostingKey, string>>;
 }
 
 /** --arm-endpoint, else MTA_STS_ARM_ENDPOINT (private clouds, tests), else --cloud, else az's active cloud. */

@@ -7,7 +7,7 @@ import { Reporter } from '../azure/annotations.ts';
 import { ciFormat } from '../ci/annotations.ts';
 import { armClients, cliCredential } from '../azure/arm.ts';
 import { publishDns } from '../azure/publish-dns.ts';
-import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, webIO, type AzureCommandDeps } from './azure-options.ts';
+import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
 import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 
 const options = {
@@ -23,7 +23,7 @@ const options = {
 export function azurePublishDnsCommand(deps: AzureCommandDeps = {}): Command {
   return {
     name: 'azure publish-dns',
-    usage: 'azure publish-dns [--config FILE] [--out DIR] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--wait-seconds S] [--poll-seconds S] [--print-only]',
+    usage: 'azure publish-dns [--config FILE] [--out DIR] [--app NAME] [--resource-group RG] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--wait-seconds S] [--poll-seconds S] [--print-only]',
     summary: 'wait until every mta-sts host serves the built policy, then publish the TXT records (Azure DNS) or print them',
     help: [
       '  --out DIR                 the built site whose policy must be live (default home; --home is the same)',
@@ -50,7 +50,8 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   const file = values.config ?? DEFAULT_CONFIG_FILE;
-  const dnsResourceGroup = azureSetting(values, config, 'dns_resource_group', false, file);
+  // --app and --resource-group are taken like every azure command's (checked, unused: the TXT records live in the zones).
+  const { dns_resource_group: dnsResourceGroup } = azureSettings(values, config, [], ['app', 'resource_group', 'dns_resource_group'], file);
   let azure;
   if (dnsResourceGroup && !values['print-only']) {
     const subscription = azureSetting(values, config, 'subscription', true, file)!;

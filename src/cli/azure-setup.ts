@@ -96,6 +96,47 @@ async function repository(values: { repository?: string; 'github-connection'?: s
   return { type: 'TfsGit', name };
 }
 
+/**
+ * --devops-org must name an organisation: https://dev.azure.com/ORG or https://ORG.visualstudio.com, or an
+ * Azure DevOps Server collection. A project's URL (…/ORG/PROJECT) is the usual slip: say which parts go where.
+ */
+export function devopsOrgError(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `--devops-org must be the organisation URL, like https://dev.azure.com/contoso (got "${value}")`;
+  }
+  if (url.protocol !== 'https:') return `--devops-org must be an https:// URL, like https://dev.azure.com/contoso (got "${value}")`;
+  const parts = url.pathname.split('/').filter(Boolean);
+  const host = url.hostname.toLowerCase();
+  const extra = host === 'dev.azure.com' ? parts.slice(1) : host.endsWith('.visualstudio.com') ? parts : [];
+  if (host === 'dev.azure.com' && parts.length === 0) return `--devops-org must name the organisation, like https://dev.azure.com/contoso (got "${value}")`;
+  if (extra.length > 0) {
+    const org = host === 'dev.azure.com' ? `https://dev.azure.com/${parts[0]}` : `https://${host}`;
+    return `--devops-org must be the organisation URL, not a project's: pass --devops-org ${org} --devops-project ${decodeURIComponent(extra[0]!)} (got "${value}")`;
+  }
+  return undefined;
+}
+
+/** Whether an executable of that name is on PATH (az is never run: the credential calls it when it needs a token). */
+async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const { access, constants } = await import('node:fs/promises');
+  const { delimiter } = await import('node:path');
+  const names = process.platform === 'win32' ? [`${name}.cmd`, `${name}.exe`, name] : [name];
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const n of names) {
+      try {
+        await access(join(dir, n), constants.X_OK);
+        return true;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return false;
+}
+
 async function confirmOnTerminal(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -115,8 +156,9 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   if ((values['devops-org'] === undefined) !== (values['devops-project'] === undefined)) {
     throw new UsageError('--devops-org and --devops-project go together (e.g. --devops-org https://dev.azure.com/contoso --devops-project mail)');
   }
-  if (values['devops-org'] !== undefined && !/^https:\/\/[^/]+/.test(values['devops-org'])) {
-    throw new UsageError(`--devops-org must be the organisation URL, like https://dev.azure.com/contoso (got "${values['devops-org']}")`);
+  if (values['devops-org'] !== undefined) {
+    const problem = devopsOrgError(values['devops-org']);
+    if (problem) throw new UsageError(problem);
   }
   const region = (values.region ?? DEFAULT_REGION).toLowerCase();
   if (!(SWA_REGIONS as readonly string[]).includes(region)) {
@@ -144,6 +186,11 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
 
   const profile = await azSubscriptions(env);
   const subscriptionId = values.subscription ?? config.hosting.subscription ?? profile.find((s) => s.isDefault)?.id;
+  if (!deps.credential && !(await onPath('az', env))) {
+    // Not a usage mistake: the tool that signs in is missing (exit 1), whatever else is right.
+    io.err('mta-sts azure setup: the Azure CLI (az) is not installed, or not on PATH: install it (https://aka.ms/installazurecli), run az login, then run the same command again\n');
+    return 1;
+  }
   if (!subscriptionId) throw new UsageError('no Azure subscription: run az login (its default subscription is used), or pass --subscription ID');
   const known = profile.find((s) => s.id.toLowerCase() === subscriptionId.toLowerCase());
   const subscription = {

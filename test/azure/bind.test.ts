@@ -43,6 +43,16 @@ describe('with the zone in Azure DNS', () => {
     expect(r.out).toContain('fabrikam.com: mta-sts.fabrikam.com is ready');
   });
 
+  it('a bound host whose policy cannot be fetched is not "ready": a warning names the failure', async () => {
+    world.writeConfig();
+    // The managed certificate is issued but nothing is deployed yet: the host answers 404.
+    world.https.certs.set('mta-sts.contoso.com', await world.ca.issue({ names: ['mta-sts.contoso.com'] }));
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('mta-sts.contoso.com is ready');
+    expect(r.err).toMatch(/warning: contoso\.com: mta-sts\.contoso\.com is bound, but fetching its policy failed: .*404.*; the pipeline deploys home\/ on push, then run check/);
+  });
+
   it('is idempotent: a re-run with every host bound makes no binding and no DNS write', async () => {
     world.writeConfig();
     expect((await world.run('bind', [])).code).toBe(0);
@@ -290,6 +300,17 @@ describe('settings', () => {
     const r = await world.run('bind', []);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
+    expect(world.arm.requests).toEqual([]);
+  });
+
+  it('all missing hosting: keys are named in one usage error (exit 2), not one per run', async () => {
+    world.writeConfig({ hosting: { plan: 'standard' } });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('mta-sts azure bind: 3 settings are missing; set them in mta-sts.config.yaml (or pass the flags):\n'
+      + '  the Static Web App is not named: pass --app or set hosting.app\n'
+      + "  the app's resource group is not named: pass --resource-group or set hosting.resource_group\n"
+      + '  the Azure subscription is not named: pass --subscription or set hosting.subscription\n');
     expect(world.arm.requests).toEqual([]);
   });
 

@@ -161,11 +161,14 @@ describe('waiting for the policy (RFC 8461 §8.1)', () => {
 
   it('a host that does not resolve yet (no CNAME on a first run): TXT held back with a warning at once, exit 0', async () => {
     world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    world.arm.addZone(DNS_RG, 'fabrikam.com');
     await world.serve('contoso.com', POLICY);
     const r = await world.run('publish-dns', fast);
     expect(r.code).toBe(0);
     expect(r.err).toContain('warning: fabrikam.com: TXT held back: ');
     expect(r.err).toContain('point mta-sts.fabrikam.com at the Static Web App with a CNAME');
+    expect(r.err).toContain('`mta-sts azure bind` creates the CNAME');
+    expect(world.arm.txt(DNS_RG, 'fabrikam.com', '_mta-sts')).toBeUndefined();
     expect(world.waits).toEqual([]);
     expect(world.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toHaveLength(1);
   });
@@ -240,6 +243,26 @@ describe('outside Azure DNS', () => {
     expect(r.err).toContain(`warning: contoso.com: TXT _mta-sts.contoso.com differs: live "v=STSv1; id=old0;", wanted "${value}"`);
     expect(r.out).toContain('contoso.com: TXT _smtp._tls.contoso.com is live with this value');
     expect(r.out).toMatch(/^::warning::contoso\.com: TXT _mta-sts\.contoso\.com differs/m);
+  });
+
+  it('--print-only for a host that does not resolve yet still prints its records: the CNAME first, then the TXT for once the policy is live', async () => {
+    world.writeConfig({ hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION, dns_resource_group: DNS_RG, default_hostname: 'gentle-sea-0123456789.azurestaticapps.net' } });
+    const r = await world.run('publish-dns', [...fast, '--print-only']);
+    expect(r.code).toBe(0);
+    expect(world.arm.requests).toEqual([]);
+    const value = await expected('_mta-sts.contoso.com');
+    expect(r.err).toContain('warning: contoso.com: TXT held back: mta-sts.contoso.com has no A or AAAA record');
+    expect(r.err).toContain('create the CNAME first, then, once https://mta-sts.contoso.com/.well-known/mta-sts.txt serves home/.well-known/mta-sts.txt, publish the TXT records (RFC 8461 §8.1)');
+    expect(r.out).toContain('  mta-sts.contoso.com. 3600 IN CNAME gentle-sea-0123456789.azurestaticapps.net.\n');
+    expect(r.out).toContain(`  _mta-sts.contoso.com. 3600 IN TXT "${value}"\n`);
+  });
+
+  it('takes --app and --resource-group like every azure command', async () => {
+    world.writeConfig({ hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION } });
+    await world.serve('contoso.com', POLICY);
+    const r = await world.run('publish-dns', [...fast, '--app', APP, '--resource-group', WEB_RG]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('contoso.com: the new policy is live');
   });
 
   it('a TXT whose lookup fails (SERVFAIL) is said to be unknown, never "not published yet"', async () => {

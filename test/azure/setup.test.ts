@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { pipelineVariable, setPipelineVariables } from '../../src/azure/setup.ts';
-import { runSetup } from '../../src/cli/azure-setup.ts';
+import { devopsOrgError, runSetup } from '../../src/cli/azure-setup.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
 import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
 import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
@@ -376,6 +376,10 @@ describe('mta-sts azure setup', () => {
     expect(r.out).toContain(`mta-sts.contoso.com. 3600 IN CNAME ${site.defaultHostname}.`);
     expect(r.err).toContain('then run the same command again');
     expect(r.out).toMatch(/TXT still to publish: _mta-sts\.contoso\.com\. 3600 IN TXT "v=STSv1; id=[A-Za-z0-9]+;"/);
+    // The step says it waits, not "done"; the last line says who publishes the TXT records: the admin.
+    expect(r.out).toMatch(/\[\d+\/\d+\] Bind mta-sts\.contoso\.com \(once its CNAME exists at your DNS host\) to mta-sts-contoso-com: waiting \(nothing bound yet; mta-sts\.contoso\.com waits for the CNAME at your DNS host \(below\)\)/);
+    expect(r.out).not.toMatch(/Bind .*: done/);
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe('Then push: the pipeline deploys home/, binds the domains and prints the TXT records once the policy is live, for you to publish at your DNS host.');
     expect(r.out).toContain('TLS-RPT still to publish: _smtp._tls.contoso.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@contoso.com"');
     expect(site.customDomains.size).toBe(0);
 
@@ -385,6 +389,33 @@ describe('mta-sts azure setup', () => {
     const again = await setup([...DEVOPS(), '--yes']);
     expect(again.code, again.out + again.err).toBe(0);
     expect(site.customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('without az installed: says to install the Azure CLI (exit 1), not "run az login" (exit 2)', async () => {
+    const r = await new Promise<Result>((done) => {
+      const child = spawn(process.execPath, [BIN, 'azure', 'setup', '--yes'], { cwd: repo, env: { ...env, PATH: join(dir, 'empty-path') }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', (code) => done({ code, out, err }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('mta-sts azure setup: the Azure CLI (az) is not installed, or not on PATH: install it (https://aka.ms/installazurecli), run az login, then run the same command again\n');
+    expect(arm.requests).toEqual([]);
+  });
+
+  it('a project URL in --devops-org is a usage error naming the two flags to pass', async () => {
+    expect(devopsOrgError('https://dev.azure.com/contoso/mail')).toBe('--devops-org must be the organisation URL, not a project\'s: pass --devops-org https://dev.azure.com/contoso --devops-project mail (got "https://dev.azure.com/contoso/mail")');
+    expect(devopsOrgError('https://contoso.visualstudio.com/mail/_git/mta-sts')).toContain('pass --devops-org https://contoso.visualstudio.com --devops-project mail');
+    expect(devopsOrgError('https://dev.azure.com/')).toContain('must name the organisation');
+    expect(devopsOrgError('http://dev.azure.com/contoso')).toContain('https://');
+    expect(devopsOrgError('https://dev.azure.com/contoso')).toBeUndefined();
+    expect(devopsOrgError('https://dev.azure.com/contoso/')).toBeUndefined();
+    expect(devopsOrgError('https://tfs.contoso.com/tfs/DefaultCollection')).toBeUndefined();
+    const r = await setup(['--devops-org', 'https://dev.azure.com/contoso/mail', '--devops-project', 'mail', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('pass --devops-org https://dev.azure.com/contoso --devops-project mail');
   });
 
   it('a TXT lookup that fails (SERVFAIL) is reported as failed, never as "still to publish"', async () => {
