@@ -3,10 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { DnsManagementClient } from '@azure/arm-dns';
 import { AzureCliCredential, type TokenCredential } from '@azure/identity';
+import { clockOf, poll } from './retry.ts';
 
 /** ARM endpoints of the public clouds, by the names `az cloud list` uses. */
 export const CLOUDS = {
@@ -114,6 +114,7 @@ export interface ThrottleOptions {
   /** Upper bound of any single wait, whatever Retry-After says. */
   maxDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
   onWait?: (ms: number, attempt: number) => void;
 }
 
@@ -122,26 +123,31 @@ export interface ThrottleOptions {
  * as its Retry-After says (bounded) and calls again, at most `attempts` times in all.
  */
 export async function withThrottleRetry<T>(call: () => Promise<T>, options: ThrottleOptions = {}): Promise<T> {
-  const attempts = options.attempts ?? 5;
-  const wait = options.sleep ?? ((ms: number) => sleep(ms));
-  for (let attempt = 1; ; attempt++) {
+  const clock = clockOf(options);
+  const result = await poll<{ ok?: T; error?: unknown }>(async () => {
     try {
-      return await call();
+      return { done: true, value: { ok: await call() } };
     } catch (e) {
-      if (statusOf(e) !== 429 || attempt >= attempts) throw e;
-      const ms = Math.min(retryAfterMs(e) ?? options.defaultDelayMs ?? 30_000, options.maxDelayMs ?? 120_000);
-      options.onWait?.(ms, attempt);
-      await wait(ms);
+      if (statusOf(e) !== 429) throw e;
+      return { done: false, value: { error: e }, waitMs: retryAfterMs(e, clock.now()) ?? options.defaultDelayMs ?? 30_000 };
     }
-  }
+  }, {
+    attempts: options.attempts ?? 5,
+    delayMs: options.defaultDelayMs ?? 30_000,
+    maxDelayMs: options.maxDelayMs ?? 120_000,
+    clock,
+    onWait: (ms, n) => options.onWait?.(ms, n),
+  });
+  if (!result.done) throw result.value.error;
+  return result.value.ok as T;
 }
 
-function retryAfterMs(e: unknown): number | undefined {
+function retryAfterMs(e: unknown, now: number): number | undefined {
   if (!isRestError(e)) return undefined;
   const value = e.response?.headers.get('retry-after');
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value); // Retry-After may be an HTTP date (RFC 9110 §10.2.3)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,7 +1,6 @@
 // `mta-sts azure bind`: make every mta-sts.<domain> a custom domain of the Static Web App. Creates the CNAME
 // first when the domain's zone is in Azure DNS; elsewhere it binds only once the CNAME resolves, and until
 // then prints the record to create (a first run is never red). Safe to re-run: bound hosts are skipped.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appservice';
 import type { Config } from '../config/config.ts';
 import { askDns, type DnsAnswer } from '../check/dns.ts';
@@ -12,6 +11,7 @@ import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
 import { azureErrorLine, classify, readAzureError } from './azure-error.ts';
 import { MANAGED_BY, listZones, readRecordSet } from './dns-zones.ts';
+import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
 /** The Static Web App and, optionally, the resource group of the Azure DNS zones. */
@@ -33,6 +33,7 @@ export interface BindOptions {
   /** First wait between those tries, doubled after each (default 30 s). */
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
   throttle?: ThrottleOptions;
   /** Poll interval of the long-running binding when Azure gives no Retry-After (SDK default 2 s). */
   pollIntervalMs?: number;
@@ -175,31 +176,32 @@ async function bindHost(
 ): Promise<StaticSiteCustomDomainOverviewARMResource | undefined> {
   const { app, resourceGroup } = o.target;
   const attempts = o.attempts ?? 5;
-  const wait = o.sleep ?? ((ms: number) => sleep(ms));
-  let delay = o.baseDelayMs ?? 30_000;
-  for (let attempt = 1; ; attempt++) {
+  const base = o.baseDelayMs ?? 30_000;
+  const context = { app, resourceGroup, host, target };
+  let last: unknown;
+  const result = await poll<StaticSiteCustomDomainOverviewARMResource | undefined>(async () => {
     try {
-      return await throttled(() => o.clients.web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
+      return { done: true, value: await throttled(() => o.clients.web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
         resourceGroup, app, host, { validationMethod: 'cname-delegation' },
         o.pollIntervalMs !== undefined ? { updateIntervalInMs: o.pollIntervalMs } : undefined,
-      ));
+      )) };
     } catch (e) {
-      const error = readAzureError(e);
-      const context = { app, resourceGroup, host, target };
-      if (classify(error) !== 'cname-invalid') {
+      if (classify(readAzureError(e)) !== 'cname-invalid') {
         o.reporter.fail(azureErrorLine(`${domain}: binding ${host} to ${app}`, e, context));
-        return undefined;
+        return { done: true, value: undefined };
       }
-      if (attempt >= attempts) {
-        o.reporter.fail(azureErrorLine(`${domain}: binding ${host} (${attempt} attempts)`, e, context));
-        return undefined;
-      }
-      // Azure often rejects a correct, fresh CNAME for a few minutes (Azure/static-web-apps#202, #911).
-      o.reporter.info(`${domain}: Azure does not see the CNAME yet (attempt ${attempt} of ${attempts}); retrying in ${delay / 1000} s`);
-      await wait(delay);
-      delay *= 2;
+      last = e;
+      return { done: false, value: undefined };
     }
-  }
+  }, {
+    attempts,
+    delayMs: (n) => base * 2 ** (n - 1),
+    clock: clockOf(o),
+    // Azure often rejects a correct, fresh CNAME for a few minutes (Azure/static-web-apps#202, #911).
+    onWait: (ms, n) => o.reporter.info(`${domain}: Azure does not see the CNAME yet (attempt ${n} of ${attempts}); retrying in ${ms / 1000} s`),
+  });
+  if (!result.done) o.reporter.fail(azureErrorLine(`${domain}: binding ${host} (${result.attempts} attempts)`, last, context));
+  return result.value;
 }
 
 /** validating / certificate pending / ready, from Azure's status and, once Ready, the certificate the host serves. */

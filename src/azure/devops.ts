@@ -1,10 +1,10 @@
 // Azure DevOps through the official azure-devops-node-api client, signed in with an Entra token for Azure DevOps
 // from the same az login as the ARM calls: the variable group, the YAML pipeline, the ARM service connection and
 // the pipeline permissions that `mta-sts azure setup` needs.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenCredential } from '@azure/identity';
 import { getBearerHandler, WebApi } from 'azure-devops-node-api';
 import { printable } from '../printable.ts';
+import { poll, type Clock } from './retry.ts';
 import type { BuildDefinition, BuildDefinitionReference } from 'azure-devops-node-api/interfaces/BuildInterfaces.js';
 import type { GitRepository } from 'azure-devops-node-api/interfaces/GitInterfaces.js';
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js';
@@ -55,6 +55,8 @@ export interface DevOpsOptions {
   caFile?: string;
   /** Bound on the wait for an automatic service connection to become ready. */
   readyTimeoutMs?: number;
+  /** The clock of that wait (tests: virtual time). */
+  clock?: Clock;
 }
 
 /** A bearer token for Azure DevOps from the same credential (AzureCliCredential in the product). */
@@ -192,22 +194,30 @@ export class DevOps {
       },
       serviceEndpointProjectReferences: [{ name: spec.name, description: '', projectReference: { id: project.id, name: project.name } }],
     }));
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 120_000);
+    // Automatic creation registers an app in Entra first: poll until the connection is ready, bounded.
     let endpoint = created;
-    for (let attempt = 0; !endpoint.isReady; attempt++) {
-      const state = (endpoint.operationStatus as { state?: string; statusMessage?: string } | undefined);
+    const result = await poll<ServiceEndpoint>(async (n) => {
+      if (n > 1) {
+        const next = await call(`reading service connection ${spec.name}`, () => api.getServiceEndpointDetails(project.id, created.id!));
+        if (!next) throw new DevOpsError(`service connection ${spec.name} disappeared while Azure DevOps was creating it`);
+        endpoint = next;
+      }
+      const state = endpoint.operationStatus as { state?: string; statusMessage?: string } | undefined;
       if (state?.state === 'Failed') {
-        throw new DevOpsError(`creating service connection ${spec.name}: Azure DevOps reports it failed: ${state.statusMessage ?? 'no reason given'}`);
+        throw new DevOpsError(`creating service connection ${spec.name}: Azure DevOps reports it failed: ${printable(state.statusMessage || 'no reason given')}`);
       }
-      if (Date.now() > deadline || attempt > 120) {
-        throw new DevOpsError(`service connection ${spec.name} was created but is not ready yet (state ${state?.state ?? 'unknown'})`);
-      }
-      await sleep(Math.min(1000 * 2 ** attempt, 5000));
-      const next = await call(`reading service connection ${spec.name}`, () => api.getServiceEndpointDetails(project.id, created.id!));
-      if (!next) throw new DevOpsError(`service connection ${spec.name} disappeared while Azure DevOps was creating it`);
-      endpoint = next;
+      return endpoint.isReady ? { done: true, value: endpoint } : { done: false, value: endpoint };
+    }, {
+      attempts: 120,
+      delayMs: (n) => Math.min(1000 * 2 ** (n - 1), 5000),
+      budgetMs: this.options.readyTimeoutMs ?? 120_000,
+      clock: this.options.clock,
+    });
+    if (!result.done) {
+      const state = endpoint.operationStatus as { state?: string } | undefined;
+      throw new DevOpsError(`service connection ${spec.name} was created but is not ready yet (state ${state?.state ?? 'unknown'})`);
     }
-    return endpoint;
+    return result.value;
   }
 
   async definition(project: string, name: string): Promise<BuildDefinitionReference | undefined> {

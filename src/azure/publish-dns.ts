@@ -2,7 +2,6 @@
 // the TXT records — the order RFC 8461 §8.1 asks for, since a sender that sees a new id fetches the policy at
 // once. In Azure DNS each record set is replaced with ONE PUT guarded by the etag read before; elsewhere the
 // exact records are printed, with what the live DNS says.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DnsManagementClient } from '@azure/arm-dns';
 import type { Config } from '../config/config.ts';
 import { askDns } from '../check/dns.ts';
@@ -14,6 +13,7 @@ import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
 import { azureErrorLine } from './azure-error.ts';
 import { MANAGED_BY, isManaged, listZones, readRecordSet, txtValues } from './dns-zones.ts';
+import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
 export interface PublishOptions {
@@ -105,29 +105,34 @@ export async function publishDns(o: PublishOptions): Promise<void> {
 }
 
 async function waitLive(o: PublishOptions, domain: string): Promise<Liveness> {
-  const now = o.now ?? Date.now;
-  const wait = o.sleep ?? ((ms: number) => sleep(ms));
-  const deadline = now() + (o.waitMs ?? 600_000);
+  const waitMs = o.waitMs ?? 600_000;
   const pollMs = o.pollMs ?? 10_000;
   let last = '';
-  for (;;) {
+  const result = await poll<Liveness>(async () => {
     const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.fetchTimeoutMs ?? 30_000), true);
-    let outcome: Liveness;
     // A host with no address is not set up yet (its CNAME is missing): nothing to wait for in this run.
-    if (fetched.hostLookup === 'missing') return { state: 'unresolved', why: fetched.result.message };
+    if (fetched.hostLookup === 'missing') return { done: true, value: { state: 'unresolved', why: fetched.result.message } };
     // SERVFAIL or a timeout says nothing about the record: waited on like any other not-live answer.
-    if (fetched.hostLookup === 'failed') outcome = { state: 'lookup-failed', why: fetched.result.message };
-    else if (fetched.certPending) outcome = { state: 'cert-pending' };
-    else if (fetched.result.status === 'fail') outcome = { state: 'not-live', why: fetched.result.message };
-    else if (!fetched.body?.equals(o.policy)) {
-      outcome = { state: 'not-live', why: `it serves other bytes (${fetched.body?.length ?? 0} bytes, ${o.policyFile} has ${o.policy.length}; the previous policy, still propagating?)` };
-    } else return { state: 'live' };
-    if (now() + pollMs > deadline) return outcome;
-    const line = outcome.state === 'cert-pending' ? 'certificate pending' : outcome.why;
-    if (line !== last) o.reporter.info(`${domain}: not live yet: ${printable(line)}`);
-    last = line;
-    await wait(pollMs);
-  }
+    if (fetched.hostLookup === 'failed') return { done: false, value: { state: 'lookup-failed', why: fetched.result.message } };
+    if (fetched.certPending) return { done: false, value: { state: 'cert-pending' } };
+    if (fetched.result.status === 'fail') return { done: false, value: { state: 'not-live', why: fetched.result.message } };
+    if (!fetched.body?.equals(o.policy)) {
+      return { done: false, value: { state: 'not-live', why: `it serves other bytes (${fetched.body?.length ?? 0} bytes, ${o.policyFile} has ${o.policy.length}; the previous policy, still propagating?)` } };
+    }
+    return { done: true, value: { state: 'live' } };
+  }, {
+    // Bounded by the wait and, should the pause be 0, by a count.
+    attempts: pollMs > 0 ? Math.min(Math.floor(waitMs / pollMs) + 1, 10_000) : 1,
+    delayMs: pollMs,
+    budgetMs: waitMs,
+    clock: clockOf(o),
+    onWait: (_ms, _n, outcome) => {
+      const line = outcome.state === 'cert-pending' ? 'certificate pending' : 'why' in outcome ? outcome.why : outcome.state;
+      if (line !== last) o.reporter.info(`${domain}: not live yet: ${printable(line)}`);
+      last = line;
+    },
+  });
+  return result.value;
 }
 
 /** Replaces the whole TXT record set with one PUT, If-Match on the etag just read (If-None-Match when absent). */

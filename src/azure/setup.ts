@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appservice';
 import { ResourceManagementClient, type ResourceManagementClientOptionalParams } from '@azure/arm-resources';
@@ -27,6 +26,7 @@ import { advice, azureSaid, readAzureError } from './azure-error.ts';
 import { bindDomains } from './bind.ts';
 import { listZones } from './dns-zones.ts';
 import { DevOps, DevOpsError, devopsToken, type ProjectRef } from './devops.ts';
+import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
 const run = promisify(execFile);
@@ -94,6 +94,7 @@ export interface SetupDeps {
   armCa?: string;
   devopsCaFile?: string;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
   /** Bounds for the binding retries (tests shorten them). */
   bindAttempts?: number;
   bindDelayMs?: number;
@@ -751,11 +752,13 @@ export class Setup {
       this.reporter.warn(`mta-sts.<domain> is not bound yet for ${pending.join(', ')}: create the CNAME record(s) above, then run the same command again (or pass --wait-dns SECONDS to wait for them)`);
       return;
     }
-    const wait = this.d.sleep ?? ((ms: number) => sleep(ms));
-    const deadline = Date.now() + r.waitDnsSeconds * 1000;
-    let lastLine = 0;
+    const clock = clockOf(this.d);
+    const deadline = clock.now() + r.waitDnsSeconds * 1000;
+    let lastLine: number | undefined;
     const lookupFailures = new Set<string>();
-    for (let round = 0; pending.length > 0 && round < 100_000; round++) {
+    let bindFailed = false;
+    // Rounds of 10 s at most, plus one round per domain that binds: bounded in count and in time.
+    await poll<void>(async () => {
       const visible: string[] = [];
       for (const domain of pending) {
         const host = `mta-sts.${domain}`;
@@ -773,21 +776,29 @@ export class Setup {
           await this.bind();
         } catch (e) {
           this.reporter.fail(`binding after the CNAME appeared failed: ${describe(e)}; run the same command again`);
-          return;
+          bindFailed = true;
+          return { done: true, value: undefined };
         }
         pending = this.externalPending();
-        continue;
+        return pending.length === 0 ? { done: true, value: undefined } : { done: false, value: undefined, waitMs: 0 };
       }
-      const left = Math.ceil((deadline - Date.now()) / 1000);
-      if (left <= 0) break;
-      const text = `waiting for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left`;
-      if (this.d.isTTY) this.d.out.err(`\r${text}   `);
-      else if (Date.now() - lastLine >= 60_000 || lastLine === 0) {
-        this.d.out.err(`${text}\n`);
-        lastLine = Date.now();
-      }
-      await wait(Math.min(10_000, left * 1000));
-    }
+      return clock.now() >= deadline ? { done: true, value: undefined } : { done: false, value: undefined };
+    }, {
+      attempts: Math.ceil(r.waitDnsSeconds / 10) + r.config.domains.length + 2,
+      delayMs: () => Math.min(10_000, Math.max(0, deadline - clock.now())),
+      clock,
+      onWait: (ms) => {
+        if (ms === 0) return;
+        const left = Math.ceil((deadline - clock.now()) / 1000);
+        const text = `waiting for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left`;
+        if (this.d.isTTY) this.d.out.err(`\r${text}   `);
+        else if (lastLine === undefined || clock.now() - lastLine >= 60_000) {
+          this.d.out.err(`${text}\n`);
+          lastLine = clock.now();
+        }
+      },
+    });
+    if (bindFailed) return;
     if (this.d.isTTY) this.d.out.err('\n');
     if (pending.length > 0) {
       this.reporter.warn(`gave up waiting after ${r.waitDnsSeconds} s for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: create the record(s) above, then run the same command again`);

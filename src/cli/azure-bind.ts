@@ -45,7 +45,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const clients = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
   await bindDomains({
     config, target: { app, resourceGroup, dnsResourceGroup }, clients, web, reporter,
-    attempts, baseDelayMs: retryDelay * 1000, sleep: deps.sleep, throttle: { sleep: deps.sleep },
+    attempts, baseDelayMs: retryDelay * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep, now: deps.now },
   });
   return reporter.finish();
 }

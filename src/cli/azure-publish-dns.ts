@@ -72,7 +72,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   await publishDns({
     config, policy, policyFile, web, azure, reporter,
     ...(dnsResourceGroup && values['print-only'] ? { notWritten: { resourceGroup: dnsResourceGroup, howToWrite: howToWrite(env) } } : {}),
-    waitMs: waitS * 1000, pollMs: pollS * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep },
+    waitMs: waitS * 1000, pollMs: pollS * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep, now: deps.now },
   });
   return reporter.finish();
 }
