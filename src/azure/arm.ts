@@ -1,60 +1,11 @@
-// Azure Resource Manager access for the azure commands: which cloud, which credential, the SDK clients, and
+// Azure Resource Manager access for the azure commands: which credential, the SDK clients (the cloud is in cloud.ts), and
 // our own bounded retry of throttled calls on top of the SDK's.
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { DnsManagementClient } from '@azure/arm-dns';
 import { AzureCliCredential, type TokenCredential } from '@azure/identity';
 import { clockOf, poll } from './retry.ts';
 
-/** ARM endpoints of the public clouds, by the names `az cloud list` uses. */
-export const CLOUDS = {
-  AzureCloud: 'https://management.azure.com',
-  AzureUSGovernment: 'https://management.usgovcloudapi.net',
-  AzureChinaCloud: 'https://management.chinacloudapi.cn',
-} as const;
-export type CloudName = keyof typeof CLOUDS;
-
-export const isCloudName = (name: string): name is CloudName => Object.hasOwn(CLOUDS, name);
-
-/** Private clouds and tests: an ARM endpoint that replaces the cloud's (`--arm-endpoint` wins over it). */
-export const ARM_ENDPOINT_ENV = 'MTA_STS_ARM_ENDPOINT';
-
-/**
- * az's active cloud, read from the `[cloud] name = …` setting of its config file (what `az cloud set` writes;
- * AZURE_CONFIG_DIR moves it, as AzureCLI@2 does). No file or no setting means az's own default, AzureCloud.
- */
-export async function activeCloud(env: NodeJS.ProcessEnv): Promise<string> {
-  const dir = env.AZURE_CONFIG_DIR || join(env.HOME || homedir(), '.azure');
-  let text: string;
-  try {
-    text = await readFile(join(dir, 'config'), 'utf8');
-  } catch {
-    return 'AzureCloud';
-  }
-  let section = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) section = header[1]!.trim();
-    const setting = /^name\s*[=:]\s*(.+)$/.exec(line);
-    if (section === 'cloud' && setting) return setting[1]!.trim();
-  }
-  return 'AzureCloud';
-}
-
-/** An ARM endpoint must be an https:// URL: the SDK sends bearer tokens over HTTPS only. */
-export function armEndpointError(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `the ARM endpoint must be a URL like https://management.azure.com (got "${value}")`;
-  }
-  if (url.protocol !== 'https:') return `the ARM endpoint must use https:// (got "${value}")`;
-  return undefined;
-}
+export { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName, type CloudName } from './cloud.ts';
 
 export interface ArmConnection {
   endpoint: string;

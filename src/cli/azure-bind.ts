@@ -1,8 +1,6 @@
 // `mta-sts azure bind`: options and settings only; the work is in src/azure/bind.ts.
-import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 import { Reporter } from '../azure/annotations.ts';
-import { armClients, cliCredential } from '../azure/arm.ts';
-import { bindDomains } from '../azure/bind.ts';
 import { AZURE_HELP, armEndpoint, azureOptions, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
 import { loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
@@ -34,7 +32,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const env = io.env ?? process.env;
   const attempts = numberOption('--attempts', values.attempts, 5, { integer: true, min: 1, max: 20 });
   const retryDelay = numberOption('--retry-delay', values['retry-delay'], 30, { integer: false, min: 0, max: 600 });
-  const web = webIO(values['dns-server'], deps);
+  const web = await webIO(values['dns-server'], deps);
   const endpoint = await armEndpoint(values, env);
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
@@ -42,6 +40,8 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const settings = azureSettings(values, config, ['app', 'resource_group', 'subscription'], ['dns_resource_group'], file);
   const { app, resource_group: resourceGroup, subscription, dns_resource_group: dnsResourceGroup } = settings;
   const reporter = new Reporter(io, env);
+  // The SDKs load only now, when the command calls Azure: --help and usage errors stay fast.
+  const [{ armClients, cliCredential }, { bindDomains }] = await Promise.all([import('../azure/arm.ts'), import('../azure/bind.ts')]);
   const clients = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
   await bindDomains({
     config, target: { app, resourceGroup, dnsResourceGroup }, clients, web, reporter,

@@ -1,11 +1,10 @@
 // What `mta-sts azure bind` and `azure publish-dns` share: where the Azure settings come from (flags first,
 // then the config's hosting: keys), which ARM endpoint, and the lookups and fetches of `check`.
 import type { TokenCredential } from '@azure/identity';
-import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createResolver, type PolicyFetcher } from '../check/io.ts';
 import type { PolicyFetchIO } from '../check/policy-checks.ts';
 import type { AzureHostingKey, Config } from '../config/config.ts';
-import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/arm.ts';
+import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/cloud.ts';
 import { UsageError, dnsServerOption } from './io.ts';
 
 /** What tests put in place of the cloud: a token credential, the emulator's CA, the policy fetcher's port. */
@@ -108,10 +107,9 @@ export async function armEndpoint(values: { cloud?: string; 'arm-endpoint'?: str
 }
 
 /** The resolver (all lookups to --dns-server when given) and policy fetcher of `check`. */
-export function webIO(dnsServer: string | undefined, deps: AzureCommandDeps): PolicyFetchIO {
+export async function webIO(dnsServer: string | undefined, deps: AzureCommandDeps): Promise<PolicyFetchIO> {
   dnsServerOption(dnsServer);
-  return {
-    resolver: createResolver({ server: dnsServer }),
-    fetcher: deps.fetcher ?? createPolicyFetcher({ timeoutMs: 30_000 }),
-  };
+  // node:https and node:tls load on use, not for --help.
+  const fetcher = deps.fetcher ?? (await import('../check/https-fetcher.ts')).createPolicyFetcher({ timeoutMs: 30_000 });
+  return { resolver: createResolver({ server: dnsServer }), fetcher };
 }

@@ -1,12 +1,10 @@
 // `mta-sts azure publish-dns`: options and settings only; the work is in src/azure/publish-dns.ts.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { Reporter } from '../azure/annotations.ts';
 import { ciFormat } from '../ci/annotations.ts';
-import { armClients, cliCredential } from '../azure/arm.ts';
-import { publishDns } from '../azure/publish-dns.ts';
 import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
 import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 
@@ -46,13 +44,15 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   }
   const waitS = numberOption('--wait-seconds', values['wait-seconds'], 600, { integer: false, min: 0, max: 7200 });
   const pollS = numberOption('--poll-seconds', values['poll-seconds'], 10, { integer: false, min: 0, max: 600 });
-  const web = webIO(values['dns-server'], deps);
+  const web = await webIO(values['dns-server'], deps);
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   const file = values.config ?? DEFAULT_CONFIG_FILE;
   // --app and --resource-group are taken like every azure command's (checked, unused: the TXT records live in the zones).
   const { dns_resource_group: dnsResourceGroup } = azureSettings(values, config, [], ['app', 'resource_group', 'dns_resource_group'], file);
   let azure;
+  // The SDKs load only now, when the command calls Azure: --help and usage errors stay fast.
+  const [{ armClients, cliCredential }, { publishDns }] = await Promise.all([import('../azure/arm.ts'), import('../azure/publish-dns.ts')]);
   if (dnsResourceGroup && !values['print-only']) {
     const subscription = azureSetting(values, config, 'subscription', true, file)!;
     const endpoint = await armEndpoint(values, env);

@@ -7,13 +7,12 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
-import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createResolver } from '../check/io.ts';
-import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
-import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, cliCredential, isCloudName } from '../azure/arm.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
+import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/cloud.ts';
 import {
-  DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, Setup, defaultAppName, type DevOpsTarget, type RepositoryRef,
-} from '../azure/setup.ts';
+  DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, defaultAppName, type DevOpsTarget, type RepositoryRef,
+} from '../azure/setup/names.ts';
 import { azureOptions } from './azure-options.ts';
 import { UsageError, dnsServerOption, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
@@ -182,6 +181,8 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   const configFile = values.config ?? DEFAULT_CONFIG_FILE;
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
+  // The SDKs load only now, when the command calls Azure (--help and usage errors stay fast).
+  const { cliCredential } = await import('../azure/arm.ts');
   const credential = deps.credential ?? cliCredential();
 
   const profile = await azSubscriptions(env);
@@ -210,7 +211,8 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   }
 
   const dnsServer = values['dns-server'];
-  const setup = new Setup({
+  const { run: runSetupPlan, setupContext } = await import('../azure/setup.ts');
+  return runSetupPlan(setupContext({
     cwd: io.cwd,
     configFile,
     configPath: resolve(io.cwd, configFile),
@@ -227,15 +229,14 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     waitDnsSeconds: waitDns,
   }, {
     credential,
-    web: { resolver: createResolver({ server: dnsServer }), fetcher: createPolicyFetcher({ timeoutMs: 20_000 }) },
+    web: { resolver: createResolver({ server: dnsServer }), fetcher: (await import('../check/https-fetcher.ts')).createPolicyFetcher({ timeoutMs: 20_000 }) },
     out: io,
     env,
     isTTY: io.isTTY,
     confirm: values.yes ? async () => true : deps.confirm ?? confirmOnTerminal,
     armCa: deps.armCa,
     devopsCaFile: deps.devopsCaFile,
-  });
-  return setup.run();
+  }));
 }
 
 export const command: Command = {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { pipelineVariable, setPipelineVariables } from '../../src/azure/setup.ts';
+import { pipelineVariable, setPipelineVariables } from '../../src/config/pipeline-yaml.ts';
 import { devopsOrgError, runSetup } from '../../src/cli/azure-setup.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
 import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
