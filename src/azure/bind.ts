@@ -3,6 +3,7 @@
 // then prints the record to create (a first run is never red). Safe to re-run: bound hosts are skipped.
 import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appservice';
 import type { Config } from '../config/config.ts';
+import { checkCaa } from '../check/caa.ts';
 import { askDns, type DnsAnswer } from '../check/dns.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { RECORD_TTL } from '../site/records.ts';
@@ -37,6 +38,8 @@ export interface BindOptions {
   throttle?: ThrottleOptions;
   /** Poll interval of the long-running binding when Azure gives no Retry-After (SDK default 2 s). */
   pollIntervalMs?: number;
+  /** Leave the CAA finding to the caller (setup reports it with the state of each domain). */
+  skipCaa?: boolean;
   /** Deadline of the certificate probe of each bound host. */
   probeTimeoutMs?: number;
 }
@@ -213,8 +216,16 @@ async function reportState(o: BindOptions, domain: string, status: string | unde
     return;
   }
   const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.probeTimeoutMs ?? 20_000), true);
+  if (fetched.certPending || fetched.result.status === 'fail') {
+    // RFC 8659: a CAA set that forbids DigiCert means the certificate never comes: a failure, with the record to add.
+    const caa = o.skipCaa ? {} : await checkCaa(domain, o.web.resolver, AbortSignal.timeout(o.probeTimeoutMs ?? 20_000));
+    if (caa.finding?.status === 'fail') {
+      o.reporter.fail(`${domain}: ${host} is bound, but ${caa.finding.message}`);
+      return;
+    }
+  }
   if (fetched.certPending) {
-    o.reporter.warn(`${domain}: ${host} is bound, certificate pending: Azure still serves its default *.azurestaticapps.net certificate (minutes to hours; a CAA record must allow digicert.com)`);
+    o.reporter.warn(`${domain}: ${host} is bound, certificate pending: Azure still serves its default *.azurestaticapps.net certificate (minutes to hours)`);
   } else if (fetched.result.status === 'fail') {
     // Bound, but not ready: the host could not be reached or served no policy (not deployed yet, or DNS failed).
     o.reporter.warn(`${domain}: ${host} is bound, but fetching its policy failed: ${printable(fetched.result.message)}; the pipeline deploys home/ on push, then run check`);

@@ -53,6 +53,20 @@ describe('with the zone in Azure DNS', () => {
     expect(r.err).toMatch(/warning: contoso\.com: mta-sts\.contoso\.com is bound, but fetching its policy failed: .*404.*; the pipeline deploys home\/ on push, then run check/);
   });
 
+  it('a CAA record that forbids DigiCert (RFC 8659): bound, but a failure naming the record to add, since the certificate never comes', async () => {
+    world.writeConfig();
+    world.dns.zone.set('contoso.com', { caa: [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }] });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+    expect(r.err).toContain(`error: contoso.com: mta-sts.contoso.com is bound, but the CAA records at contoso.com forbid digicert.com (it allows only letsencrypt.org), which issues Azure's managed certificate for mta-sts.contoso.com (served by ${DEFAULT_HOST}): add contoso.com. CAA 0 issue "digicert.com"`);
+    // Allowing DigiCert is enough: pending again, a warning.
+    world.dns.zone.set('contoso.com', { caa: [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }, { flags: 0, tag: 'issue', value: 'digicert.com' }] });
+    const again = await world.run('bind', []);
+    expect(again.code).toBe(0);
+    expect(again.err).toContain('warning: contoso.com: mta-sts.contoso.com is bound, certificate pending');
+  });
+
   it('is idempotent: a re-run with every host bound makes no binding and no DNS write', async () => {
     world.writeConfig();
     expect((await world.run('bind', [])).code).toBe(0);

@@ -418,6 +418,15 @@ describe('mta-sts azure setup', () => {
     expect(r.err).toContain('pass --devops-org https://dev.azure.com/contoso --devops-project mail');
   });
 
+  it('a CAA record that forbids DigiCert: the state line says the certificate is blocked, and the run fails naming the record', async () => {
+    dns.zone.set('contoso.com', { ...dns.zone.get('contoso.com'), caa: [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }] });
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/contoso\.com: bound \(Ready\);.*; certificate blocked by CAA;/);
+    expect(r.out).toMatch(/\[\d+\/\d+\] Bind .*: done/);
+    expect(r.err).toContain('add contoso.com. CAA 0 issue "digicert.com"');
+  });
+
   it('a TXT lookup that fails (SERVFAIL) is reported as failed, never as "still to publish"', async () => {
     arm.zones.clear();
     dns.zone.set('_mta-sts.contoso.com', { servfail: true });

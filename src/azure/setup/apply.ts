@@ -69,7 +69,7 @@ export async function bind(ctx: SetupContext): Promise<string | StepOutcome> {
     config: r.config, target: { app: r.app, resourceGroup: r.resourceGroup, dnsResourceGroup: r.dnsResourceGroup },
     clients: ctx.arm, web: ctx.d.web, reporter: ctx.reporter,
     attempts: ctx.d.bindAttempts, baseDelayMs: ctx.d.bindDelayMs, sleep: ctx.d.sleep, pollIntervalMs: ctx.d.pollIntervalMs,
-    throttle: { sleep: ctx.d.sleep },
+    throttle: { sleep: ctx.d.sleep }, skipCaa: true,
   });
   state.bound.clear();
   for await (const d of ctx.arm.web.staticSites.listStaticSiteCustomDomains(r.resourceGroup, r.app)) {

@@ -2,6 +2,7 @@
 // of each domain, and what is left to do; every line says what is true now.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { checkCaa } from '../../check/caa.ts';
 import { askDns } from '../../check/dns.ts';
 import { checkPolicyFetch } from '../../check/policy-checks.ts';
 import { POLICY_PATH } from '../../rfc/policy.ts';
@@ -103,17 +104,27 @@ export async function finalState(ctx: SetupContext): Promise<void> {
     if (!d) parts.push('not bound');
     else parts.push(`bound (${d.status ?? 'status unknown'})`);
     let live = false;
+    let certificateReady = false;
     if (d?.status === 'Ready') {
       const fetched = await checkPolicyFetch(domain, ctx.d.web, AbortSignal.timeout(20_000), true);
       if (fetched.certPending) parts.push('certificate pending');
       else if (fetched.result.status === 'fail') parts.push(`policy not reachable yet (${printable(fetched.result.message)})`);
       else {
+        certificateReady = true;
         parts.push('certificate ready');
         live = built !== undefined && fetched.body !== undefined && Buffer.compare(Buffer.from(fetched.body), built) === 0;
         parts.push(live ? 'policy live' : 'policy not deployed yet (the pipeline deploys it on push)');
       }
     } else if (d) {
       parts.push('certificate pending (Azure is validating the host)');
+    }
+    if (d && !certificateReady) {
+      // RFC 8659: a CAA set that forbids DigiCert means the certificate never comes: a failure, with the record to add.
+      const caa = await checkCaa(domain, ctx.d.web.resolver, AbortSignal.timeout(20_000));
+      if (caa.finding?.status === 'fail') {
+        parts.push('certificate blocked by CAA');
+        ctx.reporter.fail(`${domain}: ${caa.finding.message}`);
+      }
     }
     const sts = records.find((x) => x.domain === domain && x.name === `_mta-sts.${domain}`)!;
     parts.push(await txtState(ctx, 'TXT', sts, (v) => v.replace(/\s+/g, ' ').trim().replace(/;?$/, ';') === sts.value, state.zones));
