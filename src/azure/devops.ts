@@ -39,6 +39,11 @@ export interface ArmEndpointSpec {
   armUrl: string;
   /** Azure DevOps' name of the cloud: AzureCloud, AzureUSGovernment, AzureChinaCloud. */
   environment: string;
+  /**
+   * A user-assigned managed identity to sign in as (workload identity federation, manual): Azure DevOps then
+   * registers nothing in Entra ID; the identity must trust the connection's issuer and subject.
+   */
+  identity?: { clientId: string };
 }
 
 export interface PipelineSpec {
@@ -180,7 +185,7 @@ export class DevOps {
       authorization: {
         scheme: 'WorkloadIdentityFederation',
         parameters: {
-          serviceprincipalid: '',
+          serviceprincipalid: spec.identity?.clientId ?? '',
           tenantid: spec.tenantId,
           scope: `/subscriptions/${spec.subscriptionId}/resourcegroups/${spec.resourceGroup}`,
         },
@@ -190,7 +195,7 @@ export class DevOps {
         scopeLevel: 'Subscription',
         subscriptionId: spec.subscriptionId,
         subscriptionName: spec.subscriptionName,
-        creationMode: 'Automatic',
+        creationMode: spec.identity ? 'Manual' : 'Automatic',
       },
       serviceEndpointProjectReferences: [{ name: spec.name, description: '', projectReference: { id: project.id, name: project.name } }],
     }));

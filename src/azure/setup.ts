@@ -6,6 +6,7 @@
 import { ResourceManagementClient, type ResourceManagementClientOptionalParams } from '@azure/arm-resources';
 import { Reporter } from './annotations.ts';
 import { armClients } from './arm.ts';
+import { identityClients } from './identity.ts';
 import { apply } from './setup/apply.ts';
 import { DEFAULT_CONNECTION, StepFailure, describe, line, type SetupContext, type SetupDeps, type SetupRequest, type Step } from './setup/model.ts';
 import { observe } from './setup/observe.ts';
@@ -21,8 +22,10 @@ export function setupContext(r: SetupRequest, d: SetupDeps): SetupContext {
     resources: new ResourceManagementClient(d.credential, r.subscription.id, {
       endpoint, $host: endpoint, credentialScopes: [`${endpoint}/.default`], ...(d.armCa ? { tlsOptions: { ca: d.armCa } } : {}),
     } as ResourceManagementClientOptionalParams),
+    identities: identityClients({ endpoint: r.armEndpoint, subscription: r.subscription.id, credential: d.credential, ca: d.armCa }),
     reporter: new Reporter(d.out, d.env),
     state: {
+      missingGrants: [], federated: false,
       rgExists: false, bound: new Map(), zones: [], groupAuthorized: false, endpointAuthorized: false,
       homeStale: false, uncommitted: [], filesChanged: new Set(),
     },

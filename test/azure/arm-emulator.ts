@@ -142,7 +142,8 @@ export class ArmEmulator {
   // ------------------------------------------------------------------ HTTP
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.endpoint);
+    // Some SDK paths start with two slashes ('/{scope}/providers/…' with a scope that starts with one): one path.
+    const url = new URL((req.url ?? '/').replace(/^\/+/, '/'), this.endpoint);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

@@ -289,6 +289,16 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
           workloadIdentityFederationSubject: `sc://${org}/${projectName}/${name}`,
         };
         stored.readyAfterGets = 1;
+      } else if (auth?.scheme === 'WorkloadIdentityFederation' && data.creationMode === 'Manual') {
+        // Manual (microsoft/azure-pipelines-tasks docs/service-connections/azure-oidc/manual-configuration.md): the
+        // caller names the identity (serviceprincipalid = its client id); Azure DevOps only adds the issuer and
+        // subject the identity must trust, and the connection is ready at once.
+        const projectName = projects.find((p) => p.id === projectIds[0])!.name;
+        auth.parameters = {
+          ...auth.parameters,
+          workloadIdentityFederationIssuer: `https://login.microsoftonline.com/${auth.parameters?.tenantid}/v2.0`,
+          workloadIdentityFederationSubject: `sc://${org}/${projectName}/${name}`,
+        };
       }
       state.endpoints.push(stored);
       return send(200, endpointView(stored));

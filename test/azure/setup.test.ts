@@ -184,10 +184,24 @@ describe('mta-sts azure setup', () => {
     expect(devops.variableGroups[0]!.variables.deployment_token).toEqual({ value: token, isSecret: true });
     expect(devops.endpoints).toHaveLength(1);
     const endpoint = devops.endpoints[0]!;
+    // The connection signs in as a user-assigned managed identity (workload identity federation, manual): Azure
+    // DevOps registers nothing in Entra ID, so no Entra right is needed.
+    const identity = setupArm.identities.get('rg-dns/mta-sts-pipeline')!;
+    expect(identity).toBeDefined();
     expect(endpoint.body).toMatchObject({
       name: 'mta-sts-azure', type: 'azurerm', url: 'https://management.azure.com/',
-      authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: TENANT, scope: `/subscriptions/${SUBSCRIPTION}/resourcegroups/rg-dns` } },
-      data: { creationMode: 'Automatic', scopeLevel: 'Subscription', subscriptionId: SUBSCRIPTION, subscriptionName: 'Contoso Production', environment: 'AzureCloud' },
+      authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: identity.tenantId, serviceprincipalid: identity.clientId } },
+      data: { creationMode: 'Manual', scopeLevel: 'Subscription', subscriptionId: SUBSCRIPTION, subscriptionName: 'Contoso Production', environment: 'AzureCloud' },
+    });
+    // Exactly the roles it needs, and trust in exactly this connection's tokens.
+    const granted = [...setupArm.roleAssignments].flatMap(([scope, m]) => [...m.values()].map((a) => [scope, a.roleDefinitionId.split('/').at(-1), a.principalId]));
+    expect(granted.sort()).toEqual([
+      [`/subscriptions/${SUBSCRIPTION}/resourcegroups/rg-dns`, 'befefa01-2a29-4197-83a8-272ff33ce314', identity.principalId],
+      [`/subscriptions/${SUBSCRIPTION}/resourcegroups/rg-dns/providers/microsoft.web/staticsites/mta-sts-fabrikam-com`, 'b24988ac-6180-42a0-ab88-20f7382dd24c', identity.principalId],
+    ]);
+    const parameters = (endpoint.body.authorization as { parameters: Record<string, string> }).parameters;
+    expect(identity.federated.get('azure-devops')).toEqual({
+      issuer: parameters.workloadIdentityFederationIssuer, subject: parameters.workloadIdentityFederationSubject, audiences: ['api://AzureADTokenExchange'],
     });
     expect(devops.definitions).toHaveLength(1);
     const definition = devops.definitions[0]!;
@@ -222,7 +236,7 @@ describe('mta-sts azure setup', () => {
     expect(second.out + second.err).not.toContain(token);
   });
 
-  it('with the app in a resource group of its own, prints the one role assignment its connection needs on the DNS zones', async () => {
+  it('with the app in a resource group of its own, gives the identity DNS Zone Contributor on the zones\' group itself', async () => {
     writeFileSync(join(repo, 'mta-sts.config.yaml'), readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8').replace('  - contoso.com\n', '  - fabrikam.com\n'));
     arm.zones.clear();
     arm.addZone('rg-dns', 'fabrikam.com');
@@ -230,9 +244,33 @@ describe('mta-sts azure setup', () => {
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).not.toContain('Using resource group rg-dns');
     expect(arm.sites.has('rg-mta-sts/mta-sts-fabrikam-com')).toBe(true);
-    const endpoint = devops.endpoints[0]!;
-    const spId = (endpoint.body.authorization as { parameters: Record<string, string> }).parameters.serviceprincipalid;
-    expect(r.out).toContain(`az role assignment create --assignee ${spId} --role "DNS Zone Contributor" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns`);
+    const identity = setupArm.identities.get('rg-mta-sts/mta-sts-pipeline')!;
+    expect([...setupArm.roleAssignments.get(`/subscriptions/${SUBSCRIPTION}/resourcegroups/rg-dns`)!.values()]).toEqual([
+      expect.objectContaining({ principalId: identity.principalId, roleDefinitionId: expect.stringMatching(/befefa01-2a29-4197-83a8-272ff33ce314$/) }),
+    ]);
+    expect(r.out).toMatch(/Give mta-sts-pipeline Contributor on staticSites mta-sts-fabrikam-com, DNS Zone Contributor on resourceGroups rg-dns: done/);
+    expect(r.out).not.toContain('az role assignment');
+  });
+
+  it('without the right to assign roles: does the rest, names the exact az commands for someone who has it, and a re-run continues', async () => {
+    setupArm.cannotAssignRoles = true;
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.code).toBe(1);
+    const identity = setupArm.identities.get('rg-dns/mta-sts-pipeline')!;
+    expect(first.err).toMatch(/Give mta-sts-pipeline .*: failed: Azure answered HTTP 403 AuthorizationFailed: .*Microsoft\.Authorization\/roleAssignments\/write/);
+    expect(first.out).toContain(`az role assignment create --assignee-object-id ${identity.principalId} --assignee-principal-type ServicePrincipal --role "Contributor" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Web/staticSites/mta-sts-contoso-com`);
+    expect(first.out).toContain(`--role "DNS Zone Contributor" --scope /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns`);
+    // The connection and its federated credential need no role right: done.
+    expect(devops.endpoints).toHaveLength(1);
+    expect(identity.federated.size).toBe(1);
+    expect(setupArm.roleAssignments.size).toBe(0);
+
+    setupArm.cannotAssignRoles = false; // an Owner granted the right (or ran the commands)
+    const second = await setup([...DEVOPS(), '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    const plan = second.out.slice(0, second.out.indexOf('[1/'));
+    expect(plan).toMatch(/Plan \(1 change\):\n {3}1\. Give mta-sts-pipeline Contributor/);
+    expect(setupArm.roleAssignments.size).toBe(2);
   });
 
   it('on a terminal, exactly as the README says (no --yes): shows the plan, asks once, and applies on y', async () => {
@@ -282,7 +320,7 @@ describe('mta-sts azure setup', () => {
     expect(first.code).toBe(1);
     expect(first.err).toMatch(/Create service connection mta-sts-azure .*: failed: .*HTTP 403/);
     expect(first.out).toContain('By hand: Create service connection mta-sts-azure');
-    expect(first.out).toContain('Project settings > Service connections > New service connection > Azure Resource Manager > Workload identity federation (automatic)');
+    expect(first.out).toContain('Project settings > Service connections > New service connection > Azure Resource Manager > Identity type: Managed identity, the subscription Contoso Production and the identity mta-sts-pipeline');
     expect(first.out).toContain('Run the same command again to continue from here');
     expect(first.out).toMatch(/Allow pipeline mta-sts to use service connection mta-sts-azure: skipped/);
     // The pipeline must not name a connection that does not exist: it would not even start.

@@ -32,7 +32,7 @@ export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> 
       failed.add(step.key);
       failedAt.push(i + 1);
       ctx.reporter.fail(`${n} ${step.title}: failed: ${describe(e)}`);
-      if (rightsMissing(e)) byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it by hand: ${step.byHand}`);
+      if (rightsMissing(e)) byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it by hand: ${typeof step.byHand === 'function' ? step.byHand() : step.byHand}`);
     }
   }
   if (failed.size === 0) return true;

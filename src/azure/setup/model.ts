@@ -11,6 +11,7 @@ import type { Output, Reporter } from '../annotations.ts';
 import { statusOf, type ArmClients } from '../arm.ts';
 import { advice, azureSaid, readAzureError } from '../azure-error.ts';
 import { DevOpsError, type DevOps, type ProjectRef } from '../devops.ts';
+import type { Identity, IdentityClients, RoleGrant } from '../identity.ts';
 
 export {
   DEFAULT_CONNECTION, DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, PIPELINE_FILE, SWA_REGIONS, TOKEN_VARIABLE, VARIABLE_GROUP,
@@ -68,7 +69,7 @@ export interface Step {
   /** Steps that must have succeeded first. */
   needs: string[];
   /** What is left to do by hand when this step cannot be done here (no rights, for instance). */
-  byHand: string;
+  byHand: string | (() => string);
   /** A string is the detail of "done"; a StepOutcome says the step did not (fully) happen and why. */
   apply: () => Promise<string | void | StepOutcome>;
 }
@@ -86,7 +87,11 @@ export interface State {
   project?: ProjectRef;
   /** `variables` are the group's others, kept on update (secrets come back without a value, which keeps them). */
   group?: { id: number; fingerprint?: string; variables?: Record<string, { value?: string; isSecret?: boolean; isReadOnly?: boolean }> };
-  endpoint?: { id: string; servicePrincipalId?: string; failed?: string };
+  endpoint?: { id: string; servicePrincipalId?: string; failed?: string; issuer?: string; subject?: string };
+  /** The pipeline's managed identity, the roles it still lacks, and whether it trusts the connection's tokens. */
+  identity?: Identity;
+  missingGrants: RoleGrant[];
+  federated: boolean;
   definition?: { id: number };
   repository?: { id: string; name: string; defaultBranch: string };
   githubConnectionId?: string;
@@ -138,6 +143,7 @@ export interface SetupContext {
   readonly state: State;
   readonly arm: ArmClients;
   readonly resources: ResourceManagementClient;
+  readonly identities: IdentityClients;
   devops?: DevOps;
   readonly reporter: Reporter;
   /** The ARM service connection's name: the pipeline YAML's armServiceConnection, else DEFAULT_CONNECTION. */
@@ -146,4 +152,13 @@ export interface SetupContext {
 
 export function line(ctx: SetupContext, text: string): void {
   ctx.d.out.out(`${text}\n`);
+}
+
+/** The roles the pipeline's identity needs: write on the app, DNS Zone Contributor on the DNS zones' group. */
+export function wantedGrants(ctx: SetupContext): RoleGrant[] {
+  const { r } = ctx;
+  const sub = `/subscriptions/${r.subscription.id}`;
+  const grants: RoleGrant[] = [{ role: 'Contributor', scope: `${sub}/resourceGroups/${r.resourceGroup}/providers/Microsoft.Web/staticSites/${r.app}` }];
+  if (r.dnsResourceGroup) grants.push({ role: 'DNS Zone Contributor', scope: `${sub}/resourceGroups/${r.dnsResourceGroup}` });
+  return grants;
 }

@@ -9,11 +9,12 @@ import { printable } from '../../printable.ts';
 import { statusOf } from '../arm.ts';
 import { listZones } from '../dns-zones.ts';
 import { DevOps, devopsToken } from '../devops.ts';
+import { IDENTITY_NAME, isFederated, missingGrants, readIdentity } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
 import {
   PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName, line,
-  type DevOpsTarget, type SetupContext,
+  wantedGrants, type DevOpsTarget, type SetupContext,
 } from './model.ts';
 
 export async function observe(ctx: SetupContext): Promise<void> {
@@ -67,6 +68,7 @@ export async function observe(ctx: SetupContext): Promise<void> {
   const site = await import('../../site/build.ts');
   state.homeStale = (await site.staleFiles(r.config, resolve(r.cwd, 'home'))).length > 0;
   state.uncommitted = await uncommittedFiles(ctx);
+  if (r.devops && state.rgExists) await observeIdentity(ctx);
   if (r.devops) await observeDevOps(ctx, r.devops);
 }
 
@@ -160,7 +162,11 @@ export async function observeDevOps(ctx: SetupContext, target: DevOpsTarget): Pr
   const endpoint = await wrap('reading the service connection', () => devops.serviceEndpoint(p, ctx.connectionName));
   if (endpoint?.id) {
     const status = endpoint.operationStatus as { state?: string; statusMessage?: string } | undefined;
-    state.endpoint = { id: endpoint.id, servicePrincipalId: guid(endpoint.authorization?.parameters?.serviceprincipalid) };
+    const parameters = endpoint.authorization?.parameters;
+    state.endpoint = {
+      id: endpoint.id, servicePrincipalId: guid(parameters?.serviceprincipalid),
+      issuer: parameters?.workloadIdentityFederationIssuer, subject: parameters?.workloadIdentityFederationSubject,
+    };
     if (status?.state === 'Failed') state.endpoint.failed = printable(status.statusMessage || 'no reason given');
   }
   const definition = await wrap('reading the pipeline', () => devops.definition(p, target.pipelineName));
@@ -168,6 +174,10 @@ export async function observeDevOps(ctx: SetupContext, target: DevOpsTarget): Pr
   if (!state.definition) state.queueId = await wrap('reading the agent queue', () => devops.agentQueue(p, 'Azure Pipelines'));
   if (state.definition && state.group) {
     state.groupAuthorized = (await wrap('reading pipeline permissions', () => devops.authorizedPipelines(p, 'variablegroup', String(state.group!.id)))).includes(state.definition.id);
+  }
+  // The connection of the managed identity: does the identity trust its issuer and subject yet?
+  if (state.identity && state.endpoint?.issuer && state.endpoint.subject && state.endpoint.servicePrincipalId === state.identity.clientId) {
+    state.federated = await isFederated(ctx.identities, ctx.r.resourceGroup, state.endpoint.issuer, state.endpoint.subject);
   }
   if (state.definition && state.endpoint) {
     state.endpointAuthorized = (await wrap('reading pipeline permissions', () => devops.authorizedPipelines(p, 'endpoint', state.endpoint!.id))).includes(state.definition.id);
@@ -188,4 +198,17 @@ export function configEdits(ctx: SetupContext): ConfigEdit[] {
   return wanted
     .filter(([key, value]) => value !== undefined && (h as Record<string, string | undefined>)[key] !== value)
     .map(([key, value]) => ({ path: ['hosting', key], value }));
+}
+
+/** The pipeline's managed identity in the app's resource group, and the roles it still lacks. */
+export async function observeIdentity(ctx: SetupContext): Promise<void> {
+  const { r, state } = ctx;
+  try {
+    state.identity = await readIdentity(ctx.identities, r.resourceGroup);
+    const wanted = wantedGrants(ctx);
+    // Without the app (or the identity) nothing is granted yet; a scope that does not exist cannot be listed.
+    state.missingGrants = state.identity && state.site ? await missingGrants(ctx.identities, state.identity.principalId, wanted) : wanted;
+  } catch (e) {
+    throw new StepFailure(`cannot read the pipeline's managed identity ${IDENTITY_NAME} in ${r.resourceGroup}: ${describe(e)}`, { cause: e });
+  }
 }

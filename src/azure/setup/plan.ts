@@ -6,11 +6,14 @@ import { pipelineVariable, setPipelineVariables } from '../../config/pipeline-ya
 import { printable } from '../../printable.ts';
 import { writeFileAtomic } from '../../write-file-atomic.ts';
 import type { ProjectRef } from '../devops.ts';
+import {
+  FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
+} from '../identity.ts';
 import { zoneFor } from '../zones.ts';
 import { bind, commit, writeConfig } from './apply.ts';
 import {
   PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint, groupDescription, guid, hostName,
-  type DevOpsTarget, type SetupContext, type Step,
+  wantedGrants, type DevOpsTarget, type SetupContext, type Step,
 } from './model.ts';
 import { configEdits, readToken } from './observe.ts';
 
@@ -120,21 +123,8 @@ export function planDevOps(ctx: SetupContext, target: DevOpsTarget, project: Pro
         throw new Error(`service connection ${ctx.connectionName} is in a failed state; delete it (Project settings > Service connections > ${ctx.connectionName} > Delete) and run the same command again`);
       },
     });
-  } else if (!state.endpoint) {
-    steps.push({
-      key: 'endpoint', needs: state.rgExists ? [] : ['rg'],
-      title: `Create service connection ${ctx.connectionName} in project ${p} (Azure Resource Manager, workload identity federation, automatic, scoped to ${r.resourceGroup})`,
-      byHand: `Project settings > Service connections > New service connection > Azure Resource Manager > Workload identity federation (automatic), subscription ${r.subscription.name}, resource group ${r.resourceGroup}, name ${ctx.connectionName}`,
-      apply: async () => {
-        const tenantId = r.subscription.tenantId;
-        if (!tenantId) throw new Error('the Entra tenant of the subscription is unknown (az login, then run again)');
-        const endpoint = await devops.createArmEndpoint(project, {
-          name: ctx.connectionName, tenantId, subscriptionId: r.subscription.id, subscriptionName: r.subscription.name,
-          resourceGroup: r.resourceGroup, armUrl: `${r.cloud.armUrl.replace(/\/+$/, '')}/`, environment: r.cloud.environment,
-        });
-        state.endpoint = { id: endpoint.id!, servicePrincipalId: guid(endpoint.authorization?.parameters?.serviceprincipalid) };
-      },
-    });
+  } else if (!state.endpoint || (state.identity && state.endpoint.servicePrincipalId === state.identity.clientId)) {
+    planIdentity(ctx, project, steps);
   }
 
   if (state.yaml && state.yaml.text !== setPipelineVariables(state.yaml.text, state.yaml.wanted)) {
@@ -194,6 +184,76 @@ export function planDevOps(ctx: SetupContext, target: DevOpsTarget, project: Pro
       apply: async () => {
         await devops.authorizePipeline(p, 'endpoint', state.endpoint!.id, state.definition!.id);
         state.endpointAuthorized = true;
+      },
+    });
+  }
+}
+
+/**
+ * The service connection through a user-assigned managed identity (no Entra rights needed): the identity, its
+ * roles, the connection in workload identity federation's manual mode naming it, and the federated credential
+ * that makes the identity trust the connection's issuer and subject. Each step only when still missing.
+ */
+function planIdentity(ctx: SetupContext, project: ProjectRef, steps: Step[]): void {
+  const { r, state } = ctx;
+  const devops = ctx.devops!;
+  const rg = r.resourceGroup;
+  if (!state.identity) {
+    steps.push({
+      key: 'identity', needs: state.rgExists ? [] : ['rg'],
+      title: `Create managed identity ${IDENTITY_NAME} in ${rg} (the pipeline's Azure identity; no Entra ID rights needed)`,
+      byHand: `az identity create -n ${IDENTITY_NAME} -g ${rg} -l ${r.region}`,
+      apply: async () => {
+        state.identity = await createIdentity(ctx.identities, rg, r.region);
+        return `client id ${state.identity.clientId}`;
+      },
+    });
+  }
+  const grants = state.identity ? state.missingGrants : wantedGrants(ctx);
+  if (grants.length > 0) {
+    const what = grants.map((g) => `${g.role} on ${g.scope.split('/').slice(-2).join(' ')}`).join(', ');
+    steps.push({
+      key: 'roles', needs: [...(state.identity ? [] : ['identity']), ...(state.site ? [] : ['app'])],
+      title: `Give ${IDENTITY_NAME} ${what}`,
+      // Known once the identity exists: the exact commands for someone with Owner or User Access Administrator.
+      byHand: () => grants.map((g) => grantCommand(state.identity?.principalId ?? '<principal id of ' + IDENTITY_NAME + '>', g)).join(' ; '),
+      apply: async () => {
+        for (const g of grants) await grant(ctx.identities, r.subscription.id, state.identity!.principalId, g);
+        state.missingGrants = [];
+        return `${grants.length} role assignment(s)`;
+      },
+    });
+  }
+  if (!state.endpoint) {
+    steps.push({
+      key: 'endpoint', needs: state.identity ? [] : ['identity'],
+      title: `Create service connection ${ctx.connectionName} in project ${project.name} (Azure Resource Manager, workload identity federation, manual, through ${IDENTITY_NAME})`,
+      byHand: `Project settings > Service connections > New service connection > Azure Resource Manager > Identity type: Managed identity, the subscription ${r.subscription.name} and the identity ${IDENTITY_NAME}, name ${ctx.connectionName}`,
+      apply: async () => {
+        const endpoint = await devops.createArmEndpoint(project, {
+          name: ctx.connectionName, tenantId: state.identity!.tenantId, subscriptionId: r.subscription.id, subscriptionName: r.subscription.name,
+          resourceGroup: rg, armUrl: `${r.cloud.armUrl.replace(/\/+$/, '')}/`, environment: r.cloud.environment,
+          identity: { clientId: state.identity!.clientId },
+        });
+        const parameters = endpoint.authorization?.parameters;
+        state.endpoint = {
+          id: endpoint.id!, servicePrincipalId: guid(parameters?.serviceprincipalid),
+          issuer: parameters?.workloadIdentityFederationIssuer, subject: parameters?.workloadIdentityFederationSubject,
+        };
+      },
+    });
+  }
+  if (!state.federated) {
+    steps.push({
+      key: 'federation', needs: [...(state.endpoint ? [] : ['endpoint']), ...(state.identity ? [] : ['identity'])],
+      title: `Let ${IDENTITY_NAME} trust the service connection's tokens (federated credential with its issuer and subject)`,
+      byHand: () => `az identity federated-credential create -n ${FEDERATED_CREDENTIAL} --identity-name ${IDENTITY_NAME} -g ${rg} --issuer "${state.endpoint?.issuer ?? '<issuer of the connection>'}" --subject "${state.endpoint?.subject ?? '<subject of the connection>'}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+      apply: async () => {
+        const { issuer, subject } = state.endpoint ?? {};
+        if (!issuer || !subject) throw new Error(`Azure DevOps did not report the issuer and subject of service connection ${ctx.connectionName}`);
+        await federate(ctx.identities, rg, issuer, subject);
+        state.federated = true;
+        return `issuer ${printable(issuer)}, subject ${printable(subject)}`;
       },
     });
   }

@@ -147,7 +147,7 @@ export async function txtState(ctx: SetupContext, label: string, rec: DnsRecord,
 export function nextSteps(ctx: SetupContext): void {
   const { r, state } = ctx;
   const lines: string[] = [];
-  if (r.dnsResourceGroup && r.dnsResourceGroup.toLowerCase() !== r.resourceGroup.toLowerCase() && state.endpoint?.servicePrincipalId) {
+  if (r.dnsResourceGroup && r.dnsResourceGroup.toLowerCase() !== r.resourceGroup.toLowerCase() && state.endpoint?.servicePrincipalId && !state.identity) {
     lines.push(`The DNS zones are in resource group ${r.dnsResourceGroup}; let the pipeline's connection write records there (once):`);
     lines.push(`  az role assignment create --assignee ${state.endpoint.servicePrincipalId} --role "DNS Zone Contributor" --scope /subscriptions/${r.subscription.id}/resourceGroups/${r.dnsResourceGroup}`);
   }
