@@ -20,7 +20,7 @@ export class DevOpsError extends Error {
   }
 }
 
-export interface ProjectRef { id: string; name: string }
+export interface ProjectRef { id: string; name: string; visibility?: 'private' | 'public' }
 
 /** What a pipeline permission is granted on (REST resourceType). */
 export type PermissionResource = 'variablegroup' | 'endpoint';
@@ -126,7 +126,17 @@ export class DevOps {
     const core = await this.client('getCoreApi', 'Azure DevOps', () => this.api.getCoreApi());
     const project = await call(`reading project ${name}`, () => core.getProject(name));
     if (!project?.id) throw new DevOpsError(`project ${name} does not exist in ${this.api.serverUrl} (or you cannot see it)`, 404);
-    return { id: project.id, name: project.name ?? name };
+    return { id: project.id, name: project.name ?? name, visibility: String(project.visibility).toLowerCase() === 'public' || project.visibility === 2 ? 'public' : 'private' };
+  }
+
+  /**
+   * Microsoft-hosted parallel jobs the organisation may run for a project of this visibility (distributed-task
+   * resource usage, poolIsHosted): 0 on a new organisation until its free grant is approved.
+   */
+  async hostedParallelJobs(visibility: 'private' | 'public'): Promise<number | undefined> {
+    const agent = await this.client('getTaskAgentApi', 'Azure Pipelines', () => this.api.getTaskAgentApi());
+    const usage = await call('reading the hosted parallel jobs', () => agent.getResourceUsage(visibility === 'public' ? 'Public' : 'Private', true, false));
+    return usage?.resourceLimit?.totalCount;
   }
 
   async repository(project: string, name: string): Promise<GitRepository | undefined> {

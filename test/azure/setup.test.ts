@@ -211,6 +211,8 @@ describe('mta-sts azure setup', () => {
 
     // The connection's scope holds the zones too: no role assignment is left to the user.
     expect(first.out).not.toContain('az role assignment');
+    // The organisation has its hosted job: nothing to say about it.
+    expect(first.err).not.toContain('hosted parallel job');
     expect(first.out).toMatch(/fabrikam\.com: bound \(Ready\)/);
 
     // The token is never printed nor written to a file.
@@ -463,6 +465,18 @@ describe('mta-sts azure setup', () => {
     expect(r.out).toMatch(/contoso\.com: bound \(Ready\);.*; certificate blocked by CAA;/);
     expect(r.out).toMatch(/\[\d+\/\d+\] Bind .*: done/);
     expect(r.err).toContain('add contoso.com. CAA 0 issue "digicert.com"');
+  });
+
+  it('a new Azure DevOps organisation without hosted parallel jobs: says so before the push, with the request link and the self-hosted way', async () => {
+    devops.hostedParallelJobs = 0;
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    const asked = devops.requests.find((q) => q.path.includes('/_apis/distributedtask/resourceusage'))!;
+    expect(asked.path).toMatch(/parallelismTag=Private/);
+    expect(asked.path).toMatch(/poolIsHosted=true/);
+    expect(r.err).toContain(`warning: the Azure DevOps organisation ${devops.orgUrl} has no Microsoft-hosted parallel job yet`);
+    expect(r.err).toContain('https://aka.ms/azpipelines-parallelism-request');
+    expect(r.err).toContain('self-hosted Linux agent');
   });
 
   it('a TXT lookup that fails (SERVFAIL) is reported as failed, never as "still to publish"', async () => {

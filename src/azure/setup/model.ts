@@ -92,6 +92,8 @@ export interface State {
   identity?: Identity;
   missingGrants: RoleGrant[];
   federated: boolean;
+  /** Microsoft-hosted parallel jobs of the Azure DevOps organisation (undefined: not known). */
+  hostedJobs?: number;
   definition?: { id: number };
   repository?: { id: string; name: string; defaultBranch: string };
   githubConnectionId?: string;

@@ -141,6 +141,8 @@ export async function observeDevOps(ctx: SetupContext, target: DevOpsTarget): Pr
     }
   };
   state.project = await wrap('reading the project', () => devops.project(target.project));
+  // A new organisation runs no hosted job until its free grant is approved: known before the push, not after.
+  state.hostedJobs = await devops.hostedParallelJobs(state.project.visibility ?? 'private').catch(() => undefined);
   const p = target.project;
   const repo = target.repository;
   if (repo.type === 'TfsGit') {

@@ -157,6 +157,9 @@ export function nextSteps(ctx: SetupContext): void {
     lines.push(`  2. Project settings > Service connections > New > Azure Resource Manager > Workload identity federation (automatic), resource group ${r.resourceGroup}; put its name in armServiceConnection in ${PIPELINE_FILE}.`);
     lines.push(`  3. Pipelines > New pipeline > your repository > Existing Azure Pipelines YAML file > /${PIPELINE_FILE}; on the first run click Permit.`);
   }
+  if (r.devops && state.hostedJobs === 0) {
+    ctx.reporter.warn(`the Azure DevOps organisation ${r.devops.orgUrl} has no Microsoft-hosted parallel job yet, so the pipeline's runs would wait in the queue: request the free grant at https://aka.ms/azpipelines-parallelism-request (a few business days), or run a self-hosted Linux agent with Docker (AzureStaticWebApp@0 runs on Linux only) and name its pool in ${PIPELINE_FILE}`);
+  }
   if (state.filesChanged.size > 0 || r.devops) {
     // The pipeline writes TXT records only into Azure DNS zones; elsewhere it prints them for the admin.
     const inAzure = r.config.domains.filter((d) => r.dnsResourceGroup && zoneFor(`_mta-sts.${d}`, state.zones));
