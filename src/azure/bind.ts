@@ -11,7 +11,7 @@ import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
 import { azureErrorLine, classify, readAzureError } from './azure-error.ts';
-import { MANAGED_BY, listZones, readRecordSet } from './dns-zones.ts';
+import { MANAGED_BY, readRecordSet, zonesHolding, type AzureZone } from './dns-zones.ts';
 import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
@@ -88,10 +88,10 @@ export async function bindDomains(o: BindOptions): Promise<void> {
     return;
   }
 
-  let zones: string[] = [];
+  let zones: AzureZone[] = [];
   if (dnsResourceGroup) {
     try {
-      zones = await throttled(() => listZones(dns, dnsResourceGroup));
+      zones = await throttled(() => zonesHolding(dns, dnsResourceGroup, o.config.domains.map((d) => `mta-sts.${d}`)));
     } catch (e) {
       r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${dnsResourceGroup}`, e, { resourceGroup: dnsResourceGroup }));
       return;
@@ -106,9 +106,10 @@ export async function bindDomains(o: BindOptions): Promise<void> {
       await reportState(o, domain, existing.status);
       continue;
     }
-    const zone = dnsResourceGroup ? zoneFor(host, zones) : undefined;
+    const zone = dnsResourceGroup ? zoneFor(host, zones.map((z) => z.name)) : undefined;
     if (zone) {
-      if (!(await ensureCname(o, domain, zone.zone, zone.relative, target, throttled))) continue;
+      const group = zones.find((z) => z.name === zone.zone)!.resourceGroup;
+      if (!(await ensureCname(o, domain, group, zone.zone, zone.relative, target, throttled))) continue;
     } else {
       const visible = await cnameVisible(o.web, host, target);
       if (visible.kind === 'failed') {
@@ -134,10 +135,9 @@ export async function bindDomains(o: BindOptions): Promise<void> {
 
 /** Creates or corrects the mta-sts CNAME in Azure DNS; false when that failed (reported). */
 async function ensureCname(
-  o: BindOptions, domain: string, zone: string, relative: string, target: string,
+  o: BindOptions, domain: string, dnsRg: string, zone: string, relative: string, target: string,
   throttled: <T>(call: () => Promise<T>) => Promise<T>,
 ): Promise<boolean> {
-  const dnsRg = o.target.dnsResourceGroup!;
   const fqdn = `mta-sts.${domain}`;
   try {
     const current = await throttled(() => readRecordSet(o.clients.dns, dnsRg, zone, relative, 'CNAME'));

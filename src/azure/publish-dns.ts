@@ -12,7 +12,7 @@ import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
 import { azureErrorLine } from './azure-error.ts';
-import { MANAGED_BY, isManaged, listZones, readRecordSet, txtValues } from './dns-zones.ts';
+import { MANAGED_BY, isManaged, readRecordSet, txtValues, zonesHolding, type AzureZone } from './dns-zones.ts';
 import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
@@ -52,16 +52,18 @@ export async function publishDns(o: PublishOptions): Promise<void> {
   const r = o.reporter;
   const outcomes = await Promise.all(o.config.domains.map((domain) => waitLive(o, domain)));
 
-  let zones: string[] = [];
+  let found: AzureZone[] = [];
   if (o.azure) {
     try {
-      zones = await withThrottleRetry(() => listZones(o.azure!.dns, o.azure!.resourceGroup), o.throttle);
+      found = await withThrottleRetry(() => zonesHolding(o.azure!.dns, o.azure!.resourceGroup, o.config.domains), o.throttle);
     } catch (e) {
       r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${o.azure.resourceGroup}`, e, { resourceGroup: o.azure.resourceGroup }));
       return;
     }
   }
 
+  const zones = found.map((z) => z.name);
+  const groupOf = (zone: string) => found.find((z) => z.name === zone)!.resourceGroup;
   const records = dnsRecords(o.config);
   for (const [i, domain] of o.config.domains.entries()) {
     const live = outcomes[i]!;
@@ -93,8 +95,9 @@ export async function publishDns(o: PublishOptions): Promise<void> {
     const txt = own.filter((rec) => rec.type === 'TXT');
     const zone = o.azure ? zoneFor(domain, zones) : undefined;
     if (o.azure && zone) {
-      for (const rec of txt) await putTxt(o, rec, zone.zone, zoneFor(rec.name, [zone.zone])!.relative);
-      if (!o.config.tlsrpt) await removeOwnTlsRpt(o, domain, zone.zone, zoneFor(`_smtp._tls.${domain}`, [zone.zone])!.relative);
+      const group = groupOf(zone.zone);
+      for (const rec of txt) await putTxt(o, rec, group, zone.zone, zoneFor(rec.name, [zone.zone])!.relative);
+      if (!o.config.tlsrpt) await removeOwnTlsRpt(o, domain, group, zone.zone, zoneFor(`_smtp._tls.${domain}`, [zone.zone])!.relative);
     } else {
       await printRecords(o, domain, own, txt);
     }
@@ -136,8 +139,8 @@ async function waitLive(o: PublishOptions, domain: string): Promise<Liveness> {
 }
 
 /** Replaces the whole TXT record set with one PUT, If-Match on the etag just read (If-None-Match when absent). */
-async function putTxt(o: PublishOptions, rec: DnsRecord, zone: string, relative: string): Promise<void> {
-  const { dns, resourceGroup } = o.azure!;
+async function putTxt(o: PublishOptions, rec: DnsRecord, resourceGroup: string, zone: string, relative: string): Promise<void> {
+  const { dns } = o.azure!;
   const r = o.reporter;
   try {
     const current = await withThrottleRetry(() => readRecordSet(dns, resourceGroup, zone, relative, 'TXT'), o.throttle);
@@ -163,8 +166,8 @@ async function putTxt(o: PublishOptions, rec: DnsRecord, zone: string, relative:
 }
 
 /** tlsrpt left the config: remove _smtp._tls, but only the set these commands wrote, never a hand-made one. */
-async function removeOwnTlsRpt(o: PublishOptions, domain: string, zone: string, relative: string): Promise<void> {
-  const { dns, resourceGroup } = o.azure!;
+async function removeOwnTlsRpt(o: PublishOptions, domain: string, resourceGroup: string, zone: string, relative: string): Promise<void> {
+  const { dns } = o.azure!;
   const name = `_smtp._tls.${domain}`;
   try {
     const current = await withThrottleRetry(() => readRecordSet(dns, resourceGroup, zone, relative, 'TXT'), o.throttle);

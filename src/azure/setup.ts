@@ -26,7 +26,7 @@ export function setupContext(r: SetupRequest, d: SetupDeps): SetupContext {
     reporter: new Reporter(d.out, d.env),
     state: {
       missingGrants: [], federated: false,
-      rgExists: false, bound: new Map(), zones: [], groupAuthorized: false, endpointAuthorized: false,
+      rgExists: false, bound: new Map(), zones: [], zoneGroups: new Map(), groupAuthorized: false, endpointAuthorized: false,
       homeStale: false, uncommitted: [], filesChanged: new Set(),
     },
     connectionName: DEFAULT_CONNECTION,

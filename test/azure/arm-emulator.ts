@@ -3,7 +3,7 @@
 // Request and response bodies follow Azure's published REST API examples (Azure/azure-rest-api-specs):
 //   Microsoft.Web/stable/2024-04-01/examples/GetStaticSite.json, GetStaticSiteCustomDomains.json,
 //     CreateOrUpdateStaticSiteCustomDomain.json (202 + azure-asyncoperation)
-//   dns/resource-manager/Microsoft.Network/stable/2018-05-01/examples/ListZonesByResourceGroup.json,
+//   dns/resource-manager/Microsoft.Network/stable/2018-05-01/examples/ListZonesByResourceGroup.json, ListZonesBySubscription.json,
 //     GetTXTRecordset.json, CreateOrUpdateTXTRecordset.json, CreateOrUpdateCNAMERecordset.json,
 //     DeleteTXTRecordset.json
 // and behave as /work/shared/reference/azure-arm.md describes: long-running custom-domain PUTs polled
@@ -167,6 +167,16 @@ export class ArmEmulator {
 
     const p = url.pathname.split('/').map(decodeURIComponent);
     if (this.extensions.some((handle) => handle({ method, p, url, body, send, error }))) return;
+    // ListZonesBySubscription.json: every zone of every resource group.
+    if (method === 'GET' && p[3] === 'providers' && p[4]?.toLowerCase() === 'microsoft.network' && p[5]?.toLowerCase() === 'dnszones' && p.length === 6) {
+      return send(200, {
+        value: [...this.zones].flatMap(([rg, zones]) => [...zones.keys()].map((z) => ({
+          id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/dnsZones/${z}`,
+          etag: randomUUID(), location: 'global', name: z, type: 'Microsoft.Network/dnsZones',
+          properties: { maxNumberOfRecordSets: 10000, numberOfRecordSets: zones.get(z)!.size + 2, nameServers: ['ns1-01.azure-dns.com'] },
+        }))),
+      });
+    }
     // /subscriptions/{sub}/providers/Microsoft.Web/locations/{loc}/operationResults/{id}
     if (p[3] === 'providers' && p[7] === 'operationResults') return this.poll(p[8]!, send);
     if (p[1] !== 'subscriptions' || p[2] !== SUBSCRIPTION) return error(404, 'SubscriptionNotFound', `The subscription '${p[2]}' could not be found.`);

@@ -96,6 +96,17 @@ describe('with the zone in Azure DNS', () => {
     expect(site().customDomains.get('mta-sts.eu.contoso.com')?.status).toBe('Ready');
   });
 
+  it('finds a domain\'s zone in another resource group of the subscription, and writes the CNAME there', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    world.arm.addZone('rg-dns-fabrikam', 'fabrikam.com');
+    const r = await world.run('bind', []);
+    expect(r.code, r.err).toBe(0);
+    expect(world.arm.recordSet('rg-dns-fabrikam', 'fabrikam.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: DEFAULT_HOST });
+    expect(world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts')).toBeDefined();
+    expect(world.arm.calls('GET', `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Network/dnszones`)).toHaveLength(1);
+    expect(site().customDomains.get('mta-sts.fabrikam.com')?.status).toBe('Ready');
+  });
+
   it('prefers the longest matching zone', async () => {
     world.writeConfig({ domains: ['eu.contoso.com'] });
     world.arm.addZone(DNS_RG, 'eu.contoso.com');

@@ -98,6 +98,17 @@ describe('in Azure DNS', () => {
     expect(records[0]!.value.join('')).toBe(`v=TLSRPTv1; rua=${rua.join(',')}`);
   });
 
+  it('writes the TXT of a domain whose zone is in another resource group of the subscription there', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    world.arm.addZone('rg-dns-fabrikam', 'fabrikam.com');
+    await world.serve('contoso.com', POLICY);
+    await world.serve('fabrikam.com', POLICY);
+    const r = await world.run('publish-dns', fast);
+    expect(r.code, r.err).toBe(0);
+    expect(world.arm.txt('rg-dns-fabrikam', 'fabrikam.com', '_mta-sts')).toEqual([await expected('_mta-sts.fabrikam.com')]);
+    expect(world.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toEqual([await expected('_mta-sts.contoso.com')]);
+  });
+
   it('writes relative names in a parent zone (_mta-sts.eu in contoso.com)', async () => {
     world.writeConfig({ domains: ['eu.contoso.com'] });
     await world.serve('eu.contoso.com', POLICY);

@@ -254,6 +254,25 @@ describe('mta-sts azure setup', () => {
     expect(r.out).not.toContain('az role assignment');
   });
 
+  it('zones in two resource groups: binds both, and gives the identity DNS Zone Contributor on each zone\'s group', async () => {
+    writeFileSync(join(repo, 'mta-sts.config.yaml'), readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8').replace('  - contoso.com\n', '  - contoso.com\n  - fabrikam.com\n'));
+    arm.addZone('rg-dns-fabrikam', 'fabrikam.com');
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('Found Azure DNS zones of your domains also in resource group(s) rg-dns-fabrikam.');
+    const site = arm.sites.get('rg-dns/mta-sts-contoso-com')!;
+    expect(arm.recordSet('rg-dns-fabrikam', 'fabrikam.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: site.defaultHostname });
+    expect(site.customDomains.get('mta-sts.fabrikam.com')?.status).toBe('Ready');
+    const identity = setupArm.identities.get('rg-dns/mta-sts-pipeline')!;
+    for (const rg of ['rg-dns', 'rg-dns-fabrikam']) {
+      expect([...setupArm.roleAssignments.get(`/subscriptions/${SUBSCRIPTION}/resourcegroups/${rg}`)?.values() ?? []], rg).toEqual([
+        expect.objectContaining({ principalId: identity.principalId, roleDefinitionId: expect.stringMatching(/befefa01-2a29-4197-83a8-272ff33ce314$/) }),
+      ]);
+    }
+    expect(r.out).toContain('State per domain:');
+    expect(r.out).toMatch(/fabrikam\.com: bound \(Ready\).*TXT: the pipeline publishes it in Azure DNS once the policy is live/);
+  });
+
   it('without the right to assign roles: does the rest, names the exact az commands for someone who has it, and a re-run continues', async () => {
     setupArm.cannotAssignRoles = true;
     const first = await setup([...DEVOPS(), '--yes']);

@@ -12,6 +12,7 @@ import { statusOf, type ArmClients } from '../arm.ts';
 import { advice, azureSaid, readAzureError } from '../azure-error.ts';
 import { DevOpsError, type DevOps, type ProjectRef } from '../devops.ts';
 import type { Identity, IdentityClients, RoleGrant } from '../identity.ts';
+import { zoneFor } from '../zones.ts';
 
 export {
   DEFAULT_CONNECTION, DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, PIPELINE_FILE, SWA_REGIONS, TOKEN_VARIABLE, VARIABLE_GROUP,
@@ -84,6 +85,8 @@ export interface State {
   token?: string;
   bound: Map<string, StaticSiteCustomDomainOverviewARMResource>;
   zones: string[];
+  /** The resource group of each zone in `zones`. */
+  zoneGroups: Map<string, string>;
   project?: ProjectRef;
   /** `variables` are the group's others, kept on update (secrets come back without a value, which keeps them). */
   group?: { id: number; fingerprint?: string; variables?: Record<string, { value?: string; isSecret?: boolean; isReadOnly?: boolean }> };
@@ -161,6 +164,13 @@ export function wantedGrants(ctx: SetupContext): RoleGrant[] {
   const { r } = ctx;
   const sub = `/subscriptions/${r.subscription.id}`;
   const grants: RoleGrant[] = [{ role: 'Contributor', scope: `${sub}/resourceGroups/${r.resourceGroup}/providers/Microsoft.Web/staticSites/${r.app}` }];
-  if (r.dnsResourceGroup) grants.push({ role: 'DNS Zone Contributor', scope: `${sub}/resourceGroups/${r.dnsResourceGroup}` });
+  // DNS Zone Contributor on the resource group of each zone that holds a domain (a role per zone's group).
+  const groups = new Set<string>();
+  for (const domain of r.config.domains) {
+    const zone = r.dnsResourceGroup ? zoneFor(`mta-sts.${domain}`, ctx.state.zones) : undefined;
+    if (zone) groups.add(ctx.state.zoneGroups.get(zone.zone) ?? r.dnsResourceGroup!);
+  }
+  if (groups.size === 0 && r.dnsResourceGroup) groups.add(r.dnsResourceGroup);
+  for (const g of [...groups].sort()) grants.push({ role: 'DNS Zone Contributor', scope: `${sub}/resourceGroups/${g}` });
   return grants;
 }

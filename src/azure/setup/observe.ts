@@ -7,7 +7,7 @@ import type { ConfigEdit } from '../../config/edit.ts';
 import { pipelineVariable } from '../../config/pipeline-yaml.ts';
 import { printable } from '../../printable.ts';
 import { statusOf } from '../arm.ts';
-import { listZones } from '../dns-zones.ts';
+import { zonesHolding } from '../dns-zones.ts';
 import { DevOps, devopsToken } from '../devops.ts';
 import { IDENTITY_NAME, isFederated, missingGrants, readIdentity } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
@@ -50,7 +50,12 @@ export async function observe(ctx: SetupContext): Promise<void> {
   if (!r.dnsResourceGroup) await findDnsZones(ctx);
   if (r.dnsResourceGroup) {
     try {
-      state.zones = await listZones(ctx.arm.dns, r.dnsResourceGroup);
+      // Per domain: in hosting.dns_resource_group first, else wherever in the subscription its zone is.
+      const found = await zonesHolding(ctx.arm.dns, r.dnsResourceGroup, r.config.domains.map((d) => `mta-sts.${d}`));
+      state.zones = found.map((z) => z.name);
+      state.zoneGroups = new Map(found.map((z) => [z.name, z.resourceGroup]));
+      const others = [...new Set(found.map((z) => z.resourceGroup).filter((g) => g.toLowerCase() !== r.dnsResourceGroup!.toLowerCase()))];
+      if (others.length > 0) line(ctx, `Found Azure DNS zones of your domains also in resource group(s) ${others.join(', ')}.`);
     } catch (e) {
       throw new StepFailure(`cannot list the Azure DNS zones in resource group ${r.dnsResourceGroup}: ${describe(e)}`, { cause: e });
     }
