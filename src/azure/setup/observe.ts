@@ -23,7 +23,7 @@ export async function observe(ctx: SetupContext): Promise<void> {
     await findDnsZones(ctx);
     if (r.dnsResourceGroup && !(await groupExists(ctx, r.resourceGroup))) {
       r.resourceGroup = r.dnsResourceGroup;
-      line(ctx, `Using resource group ${r.resourceGroup} for the app too: the pipeline's connection, scoped to it, can then write the DNS records.`);
+      line(ctx, `Using resource group ${r.resourceGroup} for the app too, beside the Azure DNS zones.`);
     }
   }
   try {
