@@ -116,6 +116,8 @@ export function readAzureError(e: unknown): AzureError {
     // The SDK's own text; when it is the raw body (unknown shape), it went through parseErrorBody above.
     return { ...(status !== undefined ? { status } : {}), ...(rest.code ? { code: rest.code } : {}), message: rest.message, details: [] };
   }
+  // AzureCliCredential: az missing or not signed in. Not Azure's answer, but the line says what to do all the same.
+  if (e instanceof Error && e.name === 'CredentialUnavailableError') return { code: e.name, message: e.message.split('\n')[0]!, details: [] };
   if (e instanceof Error) {
     const lro = LRO_FAILED.exec(e.message);
     if (lro) {
@@ -134,13 +136,14 @@ function saysNothing(a: AzureError): boolean {
   return generic.test(a.message.trim()) && vague(a.code) && a.details.every((d) => !d.message?.trim() && vague(d.code));
 }
 
-export type AzureErrorKind = 'quota' | 'linked-elsewhere' | 'cname-invalid' | 'no-reason' | 'unauthenticated' | 'forbidden' | 'not-found' | 'throttled' | 'other';
+export type AzureErrorKind = 'no-cli' | 'signin' | 'quota' | 'linked-elsewhere' | 'cname-invalid' | 'no-reason' | 'unauthenticated' | 'forbidden' | 'not-found' | 'throttled' | 'other';
 
 const all = (a: AzureError) => [a.message, ...a.details.map((d) => d.message ?? '')].join('\n');
 
 /** Which of the answers we know how to advise on. */
 export function classify(a: AzureError): AzureErrorKind {
   const words = all(a);
+  if (a.code === 'CredentialUnavailableError') return /could not be found|not installed/i.test(words) ? 'no-cli' : 'signin';
   if (/maximum number of custom domains/i.test(words)) return 'quota';
   if (/Request Envelope is invalid/i.test(words)) return 'linked-elsewhere';
   if (/CNAME ?Record is invalid/i.test(words)) return 'cname-invalid';
@@ -163,6 +166,10 @@ export function advice(a: AzureError, c: ErrorContext = {}): string {
   const app = c.app ?? 'the app';
   const host = c.host ?? 'the host';
   switch (classify(a)) {
+    case 'no-cli':
+      return 'the Azure CLI (az) is not installed, or not on PATH: install it (https://aka.ms/installazurecli), run az login, then re-run';
+    case 'signin':
+      return 'az has no usable sign-in: run az login (in a pipeline: check the service connection), then re-run';
     case 'quota': {
       const limit = quotaLimit(a);
       return `the app's plan allows ${limit ?? 'no more'} custom domains per app (Free 2, Standard 5): serve the other domains from a second Static Web App, move ${app} to the Standard plan (az staticwebapp update -n ${app}${c.resourceGroup ? ` -g ${c.resourceGroup}` : ''} --sku Standard), or host the policy on Azure Functions (500 custom domains per app)`;
@@ -200,5 +207,6 @@ export function azureSaid(a: AzureError): string {
 /** The one line: what failed, what Azure said, what to do. */
 export function azureErrorLine(what: string, e: unknown, c: ErrorContext = {}): string {
   const a = readAzureError(e);
+  if (a.code === 'CredentialUnavailableError') return `${what} failed: no Azure sign-in (${printable(a.message)}); ${advice(a, c)}`;
   return `${what} failed: Azure answered ${azureSaid(a)}; ${advice(a, c)}`;
 }

@@ -290,6 +290,16 @@ describe('Azure refusals', () => {
     expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   }, 20_000);
 
+  it('without az (AzureCliCredential cannot run it): says to install the Azure CLI, no raw error', async () => {
+    world.writeConfig();
+    const noCli = { getToken: async () => { throw Object.assign(new Error('Azure CLI could not be found. Please visit https://aka.ms/azure-cli for installation instructions and then, once installed, authenticate to your Azure account using \'az login\'.'), { name: 'CredentialUnavailableError' }); } };
+    const r = await world.run('bind', [], {}, world.deps({ credential: noCli }));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error: reading the Static Web App mta-sts-app in resource group rg-web failed: no Azure sign-in (Azure CLI could not be found.');
+    expect(r.err).toContain('the Azure CLI (az) is not installed, or not on PATH: install it (https://aka.ms/installazurecli), run az login, then re-run');
+    expect(world.arm.requests).toEqual([]);
+  });
+
   it('an app that does not exist: exit 1 with Azure\'s message', async () => {
     world.writeConfig();
     const r = await world.run('bind', ['--app', 'no-such-app']);
