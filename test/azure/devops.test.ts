@@ -31,7 +31,7 @@ const connect = (token = emulator.token) => DevOps.connect(emulator.orgUrl, toke
 describe('DevOps', () => {
   it('discovers the API areas the way the client does (OPTIONS, then ResourceAreas) and reads the project', async () => {
     const project = await connect().project('mail');
-    expect(project).toEqual({ id: emulator.projects[0]!.id, name: 'mail' });
+    expect(project).toEqual({ id: emulator.projects[0]!.id, name: 'mail', visibility: 'private' });
     const methods = emulator.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
     expect(methods).toContain('OPTIONS /contoso/_apis/Location');
     expect(methods).toContain('GET /contoso/_apis/ResourceAreas');
