@@ -1,60 +1,11 @@
-// Azure Resource Manager access for the azure commands: which cloud, which credential, the SDK clients, and
+// Azure Resource Manager access for the azure commands: which credential, the SDK clients (the cloud is in cloud.ts), and
 // our own bounded retry of throttled calls on top of the SDK's.
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { DnsManagementClient } from '@azure/arm-dns';
 import { AzureCliCredential, type TokenCredential } from '@azure/identity';
+import { clockOf, poll } from './retry.ts';
 
-/** ARM endpoints of the public clouds, by the names `az cloud list` uses. */
-export const CLOUDS = {
-  AzureCloud: 'https://management.azure.com',
-  AzureUSGovernment: 'https://management.usgovcloudapi.net',
-  AzureChinaCloud: 'https://management.chinacloudapi.cn',
-} as const;
-export type CloudName = keyof typeof CLOUDS;
-
-export const isCloudName = (name: string): name is CloudName => Object.hasOwn(CLOUDS, name);
-
-/** Private clouds and tests: an ARM endpoint that replaces the cloud's (`--arm-endpoint` wins over it). */
-export const ARM_ENDPOINT_ENV = 'MTA_STS_ARM_ENDPOINT';
-
-/**
- * az's active cloud, read from the `[cloud] name = …` setting of its config file (what `az cloud set` writes;
- * AZURE_CONFIG_DIR moves it, as AzureCLI@2 does). No file or no setting means az's own default, AzureCloud.
- */
-export async function activeCloud(env: NodeJS.ProcessEnv): Promise<string> {
-  const dir = env.AZURE_CONFIG_DIR || join(env.HOME || homedir(), '.azure');
-  let text: string;
-  try {
-    text = await readFile(join(dir, 'config'), 'utf8');
-  } catch {
-    return 'AzureCloud';
-  }
-  let section = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) section = header[1]!.trim();
-    const setting = /^name\s*[=:]\s*(.+)$/.exec(line);
-    if (section === 'cloud' && setting) return setting[1]!.trim();
-  }
-  return 'AzureCloud';
-}
-
-/** An ARM endpoint must be an https:// URL: the SDK sends bearer tokens over HTTPS only. */
-export function armEndpointError(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `the ARM endpoint must be a URL like https://management.azure.com (got "${value}")`;
-  }
-  if (url.protocol !== 'https:') return `the ARM endpoint must use https:// (got "${value}")`;
-  return undefined;
-}
+export { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName, type CloudName } from './cloud.ts';
 
 export interface ArmConnection {
   endpoint: string;
@@ -110,15 +61,6 @@ export function statusOf(e: unknown): number | undefined {
   return isRestError(e) ? e.statusCode : undefined;
 }
 
-/** The error text Azure sent (the SDK puts ARM's error.message in the RestError's message). */
-export function armMessage(e: unknown): string {
-  if (isRestError(e)) {
-    const code = e.code;
-    return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
-
 export interface ThrottleOptions {
   /** Our own tries after the SDK has given up on a 429 (it retries 3 times itself). */
   attempts?: number;
@@ -127,6 +69,7 @@ export interface ThrottleOptions {
   /** Upper bound of any single wait, whatever Retry-After says. */
   maxDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
   onWait?: (ms: number, attempt: number) => void;
 }
 
@@ -135,26 +78,31 @@ export interface ThrottleOptions {
  * as its Retry-After says (bounded) and calls again, at most `attempts` times in all.
  */
 export async function withThrottleRetry<T>(call: () => Promise<T>, options: ThrottleOptions = {}): Promise<T> {
-  const attempts = options.attempts ?? 5;
-  const wait = options.sleep ?? ((ms: number) => sleep(ms));
-  for (let attempt = 1; ; attempt++) {
+  const clock = clockOf(options);
+  const result = await poll<{ ok?: T; error?: unknown }>(async () => {
     try {
-      return await call();
+      return { done: true, value: { ok: await call() } };
     } catch (e) {
-      if (statusOf(e) !== 429 || attempt >= attempts) throw e;
-      const ms = Math.min(retryAfterMs(e) ?? options.defaultDelayMs ?? 30_000, options.maxDelayMs ?? 120_000);
-      options.onWait?.(ms, attempt);
-      await wait(ms);
+      if (statusOf(e) !== 429) throw e;
+      return { done: false, value: { error: e }, waitMs: retryAfterMs(e, clock.now()) ?? options.defaultDelayMs ?? 30_000 };
     }
-  }
+  }, {
+    attempts: options.attempts ?? 5,
+    delayMs: options.defaultDelayMs ?? 30_000,
+    maxDelayMs: options.maxDelayMs ?? 120_000,
+    clock,
+    onWait: (ms, n) => options.onWait?.(ms, n),
+  });
+  if (!result.done) throw result.value.error;
+  return result.value.ok as T;
 }
 
-function retryAfterMs(e: unknown): number | undefined {
+function retryAfterMs(e: unknown, now: number): number | undefined {
   if (!isRestError(e)) return undefined;
   const value = e.response?.headers.get('retry-after');
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value); // Retry-After may be an HTTP date (RFC 9110 §10.2.3)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,15 +1,18 @@
 // `mta-sts azure bind`: make every mta-sts.<domain> a custom domain of the Static Web App. Creates the CNAME
 // first when the domain's zone is in Azure DNS; elsewhere it binds only once the CNAME resolves, and until
 // then prints the record to create (a first run is never red). Safe to re-run: bound hosts are skipped.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appservice';
 import type { Config } from '../config/config.ts';
+import { checkCaa } from '../check/caa.ts';
+import { askDns, type DnsAnswer } from '../check/dns.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { RECORD_TTL } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
-import { armMessage, statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
-import { MANAGED_BY, listZones, readRecordSet } from './dns-zones.ts';
+import { statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
+import { azureErrorLine, classify, readAzureError } from './azure-error.ts';
+import { MANAGED_BY, readRecordSet, zonesHolding, type AzureZone } from './dns-zones.ts';
+import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
 /** The Static Web App and, optionally, the resource group of the Azure DNS zones. */
@@ -31,15 +34,15 @@ export interface BindOptions {
   /** First wait between those tries, doubled after each (default 30 s). */
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
   throttle?: ThrottleOptions;
   /** Poll interval of the long-running binding when Azure gives no Retry-After (SDK default 2 s). */
   pollIntervalMs?: number;
+  /** Leave the CAA finding to the caller (setup reports it with the state of each domain). */
+  skipCaa?: boolean;
   /** Deadline of the certificate probe of each bound host. */
   probeTimeoutMs?: number;
 }
-
-// Azure's answer while it cannot see the CNAME yet, in both spellings it uses (Azure/static-web-apps#115, #202, #911).
-const CNAME_INVALID = /CNAME ?Record is invalid/i;
 
 /** Azure custom-domain status values that mean "still being validated or added". */
 const IN_PROGRESS = new Set(['RetrievingValidationToken', 'Validating', 'Adding']);
@@ -59,7 +62,7 @@ export async function bindDomains(o: BindOptions): Promise<void> {
   try {
     site = await throttled(() => client.staticSites.getStaticSite(resourceGroup, app));
   } catch (e) {
-    r.fail(`cannot read the Static Web App ${app} in resource group ${resourceGroup}: ${printable(armMessage(e))}`);
+    r.fail(azureErrorLine(`reading the Static Web App ${app} in resource group ${resourceGroup}`, e, { app, resourceGroup }));
     return;
   }
   const target = bare(site.defaultHostname ?? '');
@@ -81,16 +84,16 @@ export async function bindDomains(o: BindOptions): Promise<void> {
       }
     });
   } catch (e) {
-    r.fail(`cannot list the custom domains of Static Web App ${app} in ${resourceGroup}: ${printable(armMessage(e))}`);
+    r.fail(azureErrorLine(`listing the custom domains of Static Web App ${app} in ${resourceGroup}`, e, { app, resourceGroup }));
     return;
   }
 
-  let zones: string[] = [];
+  let zones: AzureZone[] = [];
   if (dnsResourceGroup) {
     try {
-      zones = await throttled(() => listZones(dns, dnsResourceGroup));
+      zones = await throttled(() => zonesHolding(dns, dnsResourceGroup, o.config.domains.map((d) => `mta-sts.${d}`)));
     } catch (e) {
-      r.fail(`cannot list the Azure DNS zones in resource group ${dnsResourceGroup}: ${printable(armMessage(e))}`);
+      r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${dnsResourceGroup}`, e, { resourceGroup: dnsResourceGroup }));
       return;
     }
   }
@@ -103,15 +106,23 @@ export async function bindDomains(o: BindOptions): Promise<void> {
       await reportState(o, domain, existing.status);
       continue;
     }
-    const zone = dnsResourceGroup ? zoneFor(host, zones) : undefined;
+    const zone = dnsResourceGroup ? zoneFor(host, zones.map((z) => z.name)) : undefined;
     if (zone) {
-      if (!(await ensureCname(o, domain, zone.zone, zone.relative, target, throttled))) continue;
-    } else if (!(await cnameVisible(o.web, host, target))) {
-      const where = dnsResourceGroup ? `no zone in ${dnsResourceGroup} holds ${host}, so ` : '';
-      r.warn(`${domain}: ${where}${host} is not yet a CNAME to ${target}; create this record at your DNS host, and the next run binds it: ${host}. ${RECORD_TTL} IN CNAME ${target}.`);
-      continue;
+      const group = zones.find((z) => z.name === zone.zone)!.resourceGroup;
+      if (!(await ensureCname(o, domain, group, zone.zone, zone.relative, target, throttled))) continue;
+    } else {
+      const visible = await cnameVisible(o.web, host, target);
+      if (visible.kind === 'failed') {
+        r.fail(`${domain}: cannot tell whether ${host} is a CNAME to ${target}: ${printable(visible.message)}; nothing was bound for it, re-run once your DNS answers (dig CNAME ${host})`);
+        continue;
+      }
+      if (visible.kind === 'none' || !visible.value) {
+        const where = dnsResourceGroup ? `no zone in ${dnsResourceGroup} holds ${host}, so ` : '';
+        r.warn(`${domain}: ${where}${host} is not yet a CNAME to ${target}; create this record at your DNS host, and the next run binds it: ${host}. ${RECORD_TTL} IN CNAME ${target}.`);
+        continue;
+      }
     }
-    const result = await bindHost(o, domain, host, bound.size, throttled);
+    const result = await bindHost(o, domain, host, target, throttled);
     if (result) {
       r.info(`${domain}: bound ${host} to ${app} (status ${result.status ?? 'unknown'})`);
       await reportState(o, domain, result.status);
@@ -124,10 +135,9 @@ export async function bindDomains(o: BindOptions): Promise<void> {
 
 /** Creates or corrects the mta-sts CNAME in Azure DNS; false when that failed (reported). */
 async function ensureCname(
-  o: BindOptions, domain: string, zone: string, relative: string, target: string,
+  o: BindOptions, domain: string, dnsRg: string, zone: string, relative: string, target: string,
   throttled: <T>(call: () => Promise<T>) => Promise<T>,
 ): Promise<boolean> {
-  const dnsRg = o.target.dnsResourceGroup!;
   const fqdn = `mta-sts.${domain}`;
   try {
     const current = await throttled(() => readRecordSet(o.clients.dns, dnsRg, zone, relative, 'CNAME'));
@@ -145,57 +155,56 @@ async function ensureCname(
     o.reporter.info(`${domain}: CNAME ${fqdn} -> ${target} in zone ${zone}${now ? ` (was ${printable(now)})` : ''}`);
     return true;
   } catch (e) {
-    const why = statusOf(e) === 412
-      ? 'someone changed the record set while we wrote it; it was not overwritten, re-run to try again'
-      : printable(armMessage(e));
-    o.reporter.fail(`${domain}: creating CNAME ${fqdn} -> ${target} in Azure DNS zone ${zone} (resource group ${dnsRg}) failed: ${why}`);
+    const what = `${domain}: creating CNAME ${fqdn} -> ${target} in Azure DNS zone ${zone} (resource group ${dnsRg})`;
+    o.reporter.fail(statusOf(e) === 412
+      ? `${what} failed: someone changed the record set while we wrote it; it was not overwritten, re-run to try again`
+      : azureErrorLine(what, e, { resourceGroup: dnsRg }));
     return false;
   }
 }
 
-/** Whether `host` already resolves as a CNAME to the app's default host name (what Azure's validation needs). */
-async function cnameVisible(web: PolicyFetchIO, host: string, target: string): Promise<boolean> {
-  try {
-    return (await web.resolver.resolveCname(host)).some((name) => bare(name) === target);
-  } catch {
-    return false; // NXDOMAIN, no CNAME, or no answer: Azure would not see it either
-  }
+/**
+ * Whether `host` already resolves as a CNAME to the app's default host name (what Azure's validation needs):
+ * a failed lookup is no answer, and is never taken for a missing record.
+ */
+async function cnameVisible(web: PolicyFetchIO, host: string, target: string): Promise<DnsAnswer<boolean>> {
+  const answer = await askDns(host, 'CNAME', () => web.resolver.resolveCname(host));
+  if (answer.kind !== 'answer') return answer;
+  return { kind: 'answer', value: answer.value.some((name) => bare(name) === target) };
 }
 
 async function bindHost(
-  o: BindOptions, domain: string, host: string, boundCount: number,
+  o: BindOptions, domain: string, host: string, target: string,
   throttled: <T>(call: () => Promise<T>) => Promise<T>,
 ): Promise<StaticSiteCustomDomainOverviewARMResource | undefined> {
   const { app, resourceGroup } = o.target;
   const attempts = o.attempts ?? 5;
-  const wait = o.sleep ?? ((ms: number) => sleep(ms));
-  let delay = o.baseDelayMs ?? 30_000;
-  for (let attempt = 1; ; attempt++) {
+  const base = o.baseDelayMs ?? 30_000;
+  const context = { app, resourceGroup, host, target };
+  let last: unknown;
+  const result = await poll<StaticSiteCustomDomainOverviewARMResource | undefined>(async () => {
     try {
-      return await throttled(() => o.clients.web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
+      return { done: true, value: await throttled(() => o.clients.web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
         resourceGroup, app, host, { validationMethod: 'cname-delegation' },
         o.pollIntervalMs !== undefined ? { updateIntervalInMs: o.pollIntervalMs } : undefined,
-      ));
+      )) };
     } catch (e) {
-      const message = printable(armMessage(e));
-      if (statusOf(e) === 409) {
-        o.reporter.fail(`${domain}: Azure refused to add ${host} to ${app} (409 Conflict: ${message}). The app has ${boundCount} custom domain(s); the Free plan allows 2 and Standard 5 per app: remove one, upgrade the plan, or serve these domains from a second Static Web App`);
-        return undefined;
+      if (classify(readAzureError(e)) !== 'cname-invalid') {
+        o.reporter.fail(azureErrorLine(`${domain}: binding ${host} to ${app}`, e, context));
+        return { done: true, value: undefined };
       }
-      if (!CNAME_INVALID.test(message)) {
-        o.reporter.fail(`${domain}: binding ${host} to ${app} failed: ${message}`);
-        return undefined;
-      }
-      if (attempt >= attempts) {
-        o.reporter.fail(`${domain}: binding ${host} still fails after ${attempt} attempts with "CNAME Record is invalid"; check that ${host} is a CNAME to the app's default host name (dig +short CNAME ${host}), then re-run. Last Azure error: ${message}`);
-        return undefined;
-      }
-      // Azure often rejects a correct, fresh CNAME for a few minutes (Azure/static-web-apps#202, #911).
-      o.reporter.info(`${domain}: Azure does not see the CNAME yet (attempt ${attempt} of ${attempts}); retrying in ${delay / 1000} s`);
-      await wait(delay);
-      delay *= 2;
+      last = e;
+      return { done: false, value: undefined };
     }
-  }
+  }, {
+    attempts,
+    delayMs: (n) => base * 2 ** (n - 1),
+    clock: clockOf(o),
+    // Azure often rejects a correct, fresh CNAME for a few minutes (Azure/static-web-apps#202, #911).
+    onWait: (ms, n) => o.reporter.info(`${domain}: Azure does not see the CNAME yet (attempt ${n} of ${attempts}); retrying in ${ms / 1000} s`),
+  });
+  if (!result.done) o.reporter.fail(azureErrorLine(`${domain}: binding ${host} (${result.attempts} attempts)`, last, context));
+  return result.value;
 }
 
 /** validating / certificate pending / ready, from Azure's status and, once Ready, the certificate the host serves. */
@@ -207,8 +216,19 @@ async function reportState(o: BindOptions, domain: string, status: string | unde
     return;
   }
   const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.probeTimeoutMs ?? 20_000), true);
+  if (fetched.certPending || fetched.result.status === 'fail') {
+    // RFC 8659: a CAA set that forbids DigiCert means the certificate never comes: a failure, with the record to add.
+    const caa = o.skipCaa ? {} : await checkCaa(domain, o.web.resolver, AbortSignal.timeout(o.probeTimeoutMs ?? 20_000));
+    if (caa.finding?.status === 'fail') {
+      o.reporter.fail(`${domain}: ${host} is bound, but ${caa.finding.message}`);
+      return;
+    }
+  }
   if (fetched.certPending) {
-    o.reporter.warn(`${domain}: ${host} is bound, certificate pending: Azure still serves its default *.azurestaticapps.net certificate (minutes to hours; a CAA record must allow digicert.com)`);
+    o.reporter.warn(`${domain}: ${host} is bound, certificate pending: Azure still serves its default *.azurestaticapps.net certificate (minutes to hours)`);
+  } else if (fetched.result.status === 'fail') {
+    // Bound, but not ready: the host could not be reached or served no policy (not deployed yet, or DNS failed).
+    o.reporter.warn(`${domain}: ${host} is bound, but fetching its policy failed: ${printable(fetched.result.message)}; the pipeline deploys home/ on push, then run check`);
   } else {
     o.reporter.info(`${domain}: ${host} is ready`);
   }

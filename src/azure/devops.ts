@@ -1,9 +1,10 @@
 // Azure DevOps through the official azure-devops-node-api client, signed in with an Entra token for Azure DevOps
 // from the same az login as the ARM calls: the variable group, the YAML pipeline, the ARM service connection and
 // the pipeline permissions that `mta-sts azure setup` needs.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenCredential } from '@azure/identity';
 import { getBearerHandler, WebApi } from 'azure-devops-node-api';
+import { printable } from '../printable.ts';
+import { poll, type Clock } from './retry.ts';
 import type { BuildDefinition, BuildDefinitionReference } from 'azure-devops-node-api/interfaces/BuildInterfaces.js';
 import type { GitRepository } from 'azure-devops-node-api/interfaces/GitInterfaces.js';
 import type { ServiceEndpoint } from 'azure-devops-node-api/interfaces/ServiceEndpointInterfaces.js';
@@ -14,12 +15,12 @@ export const DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 
 /** An Azure DevOps call failed; `status` is the HTTP status when the service answered. */
 export class DevOpsError extends Error {
-  constructor(message: string, readonly status?: number) {
-    super(message);
+  constructor(message: string, readonly status?: number, options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
-export interface ProjectRef { id: string; name: string }
+export interface ProjectRef { id: string; name: string; visibility?: 'private' | 'public' }
 
 /** What a pipeline permission is granted on (REST resourceType). */
 export type PermissionResource = 'variablegroup' | 'endpoint';
@@ -38,6 +39,11 @@ export interface ArmEndpointSpec {
   armUrl: string;
   /** Azure DevOps' name of the cloud: AzureCloud, AzureUSGovernment, AzureChinaCloud. */
   environment: string;
+  /**
+   * A user-assigned managed identity to sign in as (workload identity federation, manual): Azure DevOps then
+   * registers nothing in Entra ID; the identity must trust the connection's issuer and subject.
+   */
+  identity?: { clientId: string };
 }
 
 export interface PipelineSpec {
@@ -54,6 +60,8 @@ export interface DevOpsOptions {
   caFile?: string;
   /** Bound on the wait for an automatic service connection to become ready. */
   readyTimeoutMs?: number;
+  /** The clock of that wait (tests: virtual time). */
+  clock?: Clock;
 }
 
 /** A bearer token for Azure DevOps from the same credential (AzureCliCredential in the product). */
@@ -63,11 +71,26 @@ export async function devopsToken(credential: TokenCredential): Promise<string> 
   return token.token;
 }
 
-/** Turns a client error into a DevOpsError naming the call. */
+/** Turns a client error into a DevOpsError naming the call, Azure DevOps' answer, and what to do about it. */
 function failed(what: string, e: unknown): DevOpsError {
   const status = (e as { statusCode?: number }).statusCode;
-  const message = e instanceof Error ? e.message : String(e);
-  return new DevOpsError(`${what}: ${status ? `HTTP ${status}: ` : ''}${message}`, status);
+  const message = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+  const advice = devopsAdvice(status, message);
+  return new DevOpsError(`${what}: ${status ? `HTTP ${status}: ` : ''}${printable(message)}${advice ? `; ${advice}` : ''}`, status, { cause: e });
+}
+
+/** The answers whose raw text misleads: what they mean, and what to do. */
+export function devopsAdvice(status: number | undefined, message: string): string | undefined {
+  // The client's route discovery found no API under the URL: a project URL, or an organisation that does not exist.
+  if (/Failed to find api location for area|Could not find information for resource area/i.test(message)) {
+    return 'no Azure DevOps organisation answers at this URL: --devops-org must be the organisation\'s URL (https://dev.azure.com/ORGANISATION, not a project\'s URL), of an organisation that exists and that you can open in a browser';
+  }
+  // TF400813 with 401: the token is valid but not for this organisation (another Entra tenant, or not a member).
+  if (status === 401) {
+    return 'Azure DevOps does not accept the sign-in of az: the organisation is connected to another Microsoft Entra tenant than the one az is signed in to, or your account is not a member of it. Sign in to its tenant (az login --tenant TENANT; Organization settings > Microsoft Entra names it), then run the same command again';
+  }
+  if (status === 403) return 'your account lacks this right in Azure DevOps: ask a Project Administrator to grant it or to run this step';
+  return undefined;
 }
 
 async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -103,7 +126,17 @@ export class DevOps {
     const core = await this.client('getCoreApi', 'Azure DevOps', () => this.api.getCoreApi());
     const project = await call(`reading project ${name}`, () => core.getProject(name));
     if (!project?.id) throw new DevOpsError(`project ${name} does not exist in ${this.api.serverUrl} (or you cannot see it)`, 404);
-    return { id: project.id, name: project.name ?? name };
+    return { id: project.id, name: project.name ?? name, visibility: String(project.visibility).toLowerCase() === 'public' || project.visibility === 2 ? 'public' : 'private' };
+  }
+
+  /**
+   * Microsoft-hosted parallel jobs the organisation may run for a project of this visibility (distributed-task
+   * resource usage, poolIsHosted): 0 on a new organisation until its free grant is approved.
+   */
+  async hostedParallelJobs(visibility: 'private' | 'public'): Promise<number | undefined> {
+    const agent = await this.client('getTaskAgentApi', 'Azure Pipelines', () => this.api.getTaskAgentApi());
+    const usage = await call('reading the hosted parallel jobs', () => agent.getResourceUsage(visibility === 'public' ? 'Public' : 'Private', true, false));
+    return usage?.resourceLimit?.totalCount;
   }
 
   async repository(project: string, name: string): Promise<GitRepository | undefined> {
@@ -162,7 +195,7 @@ export class DevOps {
       authorization: {
         scheme: 'WorkloadIdentityFederation',
         parameters: {
-          serviceprincipalid: '',
+          serviceprincipalid: spec.identity?.clientId ?? '',
           tenantid: spec.tenantId,
           scope: `/subscriptions/${spec.subscriptionId}/resourcegroups/${spec.resourceGroup}`,
         },
@@ -172,26 +205,34 @@ export class DevOps {
         scopeLevel: 'Subscription',
         subscriptionId: spec.subscriptionId,
         subscriptionName: spec.subscriptionName,
-        creationMode: 'Automatic',
+        creationMode: spec.identity ? 'Manual' : 'Automatic',
       },
       serviceEndpointProjectReferences: [{ name: spec.name, description: '', projectReference: { id: project.id, name: project.name } }],
     }));
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 120_000);
+    // Automatic creation registers an app in Entra first: poll until the connection is ready, bounded.
     let endpoint = created;
-    for (let attempt = 0; !endpoint.isReady; attempt++) {
-      const state = (endpoint.operationStatus as { state?: string; statusMessage?: string } | undefined);
+    const result = await poll<ServiceEndpoint>(async (n) => {
+      if (n > 1) {
+        const next = await call(`reading service connection ${spec.name}`, () => api.getServiceEndpointDetails(project.id, created.id!));
+        if (!next) throw new DevOpsError(`service connection ${spec.name} disappeared while Azure DevOps was creating it`);
+        endpoint = next;
+      }
+      const state = endpoint.operationStatus as { state?: string; statusMessage?: string } | undefined;
       if (state?.state === 'Failed') {
-        throw new DevOpsError(`creating service connection ${spec.name}: Azure DevOps reports it failed: ${state.statusMessage ?? 'no reason given'}`);
+        throw new DevOpsError(`creating service connection ${spec.name}: Azure DevOps reports it failed: ${printable(state.statusMessage || 'no reason given')}`);
       }
-      if (Date.now() > deadline || attempt > 120) {
-        throw new DevOpsError(`service connection ${spec.name} was created but is not ready yet (state ${state?.state ?? 'unknown'})`);
-      }
-      await sleep(Math.min(1000 * 2 ** attempt, 5000));
-      const next = await call(`reading service connection ${spec.name}`, () => api.getServiceEndpointDetails(project.id, created.id!));
-      if (!next) throw new DevOpsError(`service connection ${spec.name} disappeared while Azure DevOps was creating it`);
-      endpoint = next;
+      return endpoint.isReady ? { done: true, value: endpoint } : { done: false, value: endpoint };
+    }, {
+      attempts: 120,
+      delayMs: (n) => Math.min(1000 * 2 ** (n - 1), 5000),
+      budgetMs: this.options.readyTimeoutMs ?? 120_000,
+      clock: this.options.clock,
+    });
+    if (!result.done) {
+      const state = endpoint.operationStatus as { state?: string } | undefined;
+      throw new DevOpsError(`service connection ${spec.name} was created but is not ready yet (state ${state?.state ?? 'unknown'})`);
     }
-    return endpoint;
+    return result.value;
   }
 
   async definition(project: string, name: string): Promise<BuildDefinitionReference | undefined> {

@@ -16,6 +16,34 @@ export async function listZones(dns: DnsManagementClient, resourceGroup: string)
   return names;
 }
 
+/** An Azure DNS zone and the resource group that holds it. */
+export interface AzureZone { name: string; resourceGroup: string }
+
+/**
+ * The zones that hold `names`, found per name: first in `resourceGroup` (hosting.dns_resource_group), then, for a
+ * name none of those holds, anywhere in the subscription the caller may read (a zone in another resource group,
+ * as connectivity subscriptions and per-domain groups have it). `note` hears why the wider search was not made.
+ */
+export async function zonesHolding(
+  dns: DnsManagementClient, resourceGroup: string, names: string[], note?: (why: string) => void,
+): Promise<AzureZone[]> {
+  const zones: AzureZone[] = (await listZones(dns, resourceGroup)).map((name) => ({ name, resourceGroup }));
+  const holds = (name: string, zone: string) => name === zone || name.endsWith(`.${zone}`);
+  const uncovered = names.map((n) => n.toLowerCase()).filter((n) => !zones.some((z) => holds(n, z.name)));
+  if (uncovered.length === 0) return zones;
+  try {
+    for await (const zone of dns.zones.list()) {
+      const name = (zone.name ?? '').toLowerCase().replace(/\.$/, '');
+      const group = /\/resourceGroups\/([^/]+)\//i.exec(zone.id ?? '')?.[1];
+      if (!name || !group || zones.some((z) => z.name === name)) continue;
+      if (uncovered.some((n) => holds(n, name))) zones.push({ name, resourceGroup: group });
+    }
+  } catch (e) {
+    note?.(`the subscription's other Azure DNS zones could not be listed (${(e as Error).message.split('\n')[0]})`);
+  }
+  return zones;
+}
+
 const PARENT_MISSING = new Set(['ResourceNotFound', 'ParentResourceNotFound', 'ResourceGroupNotFound']);
 
 /** One record set with its etag, or undefined when the zone has none of that name and type. */

@@ -2,16 +2,18 @@
 // the TXT records — the order RFC 8461 §8.1 asks for, since a sender that sees a new id fetches the policy at
 // once. In Azure DNS each record set is replaced with ONE PUT guarded by the etag read before; elsewhere the
 // exact records are printed, with what the live DNS says.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DnsManagementClient } from '@azure/arm-dns';
 import type { Config } from '../config/config.ts';
+import { askDns } from '../check/dns.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
-import { dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
+import { RECORD_TTL, dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
-import { armMessage, statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
-import { MANAGED_BY, isManaged, listZones, readRecordSet, txtValues } from './dns-zones.ts';
+import { statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
+import { azureErrorLine } from './azure-error.ts';
+import { MANAGED_BY, isManaged, readRecordSet, txtValues, zonesHolding, type AzureZone } from './dns-zones.ts';
+import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
 export interface PublishOptions {
@@ -43,22 +45,25 @@ type Liveness =
   | { state: 'live' }
   | { state: 'cert-pending' }
   | { state: 'unresolved'; why: string }
+  | { state: 'lookup-failed'; why: string }
   | { state: 'not-live'; why: string };
 
 export async function publishDns(o: PublishOptions): Promise<void> {
   const r = o.reporter;
   const outcomes = await Promise.all(o.config.domains.map((domain) => waitLive(o, domain)));
 
-  let zones: string[] = [];
+  let found: AzureZone[] = [];
   if (o.azure) {
     try {
-      zones = await withThrottleRetry(() => listZones(o.azure!.dns, o.azure!.resourceGroup), o.throttle);
+      found = await withThrottleRetry(() => zonesHolding(o.azure!.dns, o.azure!.resourceGroup, o.config.domains), o.throttle);
     } catch (e) {
-      r.fail(`cannot list the Azure DNS zones in resource group ${o.azure.resourceGroup}: ${printable(armMessage(e))}`);
+      r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${o.azure.resourceGroup}`, e, { resourceGroup: o.azure.resourceGroup }));
       return;
     }
   }
 
+  const zones = found.map((z) => z.name);
+  const groupOf = (zone: string) => found.find((z) => z.name === zone)!.resourceGroup;
   const records = dnsRecords(o.config);
   for (const [i, domain] of o.config.domains.entries()) {
     const live = outcomes[i]!;
@@ -68,7 +73,17 @@ export async function publishDns(o: PublishOptions): Promise<void> {
       continue;
     }
     if (live.state === 'unresolved') {
-      r.warn(`${domain}: TXT held back: ${printable(live.why)}; \`mta-sts azure bind\` prints the CNAME to create, and a later run publishes the TXT once the policy is live`);
+      const zone = o.azure ? zoneFor(domain, zones) : undefined;
+      if (zone) {
+        r.warn(`${domain}: TXT held back: ${printable(live.why)}; \`mta-sts azure bind\` creates the CNAME, and a later run publishes the TXT once the policy is live`);
+      } else {
+        // Printing is all this run does for the domain: give the whole set now, in the order it must go live.
+        await printPending(o, domain, live.why, records.filter((rec) => rec.domain === domain));
+      }
+      continue;
+    }
+    if (live.state === 'lookup-failed') {
+      r.fail(`${domain}: TXT held back: the DNS lookup of ${host} failed (${printable(live.why)}), so whether the policy is live cannot be told; the _mta-sts id must not change until it is (RFC 8461 §8.1): re-run once DNS answers`);
       continue;
     }
     if (live.state === 'not-live') {
@@ -80,8 +95,9 @@ export async function publishDns(o: PublishOptions): Promise<void> {
     const txt = own.filter((rec) => rec.type === 'TXT');
     const zone = o.azure ? zoneFor(domain, zones) : undefined;
     if (o.azure && zone) {
-      for (const rec of txt) await putTxt(o, rec, zone.zone, zoneFor(rec.name, [zone.zone])!.relative);
-      if (!o.config.tlsrpt) await removeOwnTlsRpt(o, domain, zone.zone, zoneFor(`_smtp._tls.${domain}`, [zone.zone])!.relative);
+      const group = groupOf(zone.zone);
+      for (const rec of txt) await putTxt(o, rec, group, zone.zone, zoneFor(rec.name, [zone.zone])!.relative);
+      if (!o.config.tlsrpt) await removeOwnTlsRpt(o, domain, group, zone.zone, zoneFor(`_smtp._tls.${domain}`, [zone.zone])!.relative);
     } else {
       await printRecords(o, domain, own, txt);
     }
@@ -92,32 +108,39 @@ export async function publishDns(o: PublishOptions): Promise<void> {
 }
 
 async function waitLive(o: PublishOptions, domain: string): Promise<Liveness> {
-  const now = o.now ?? Date.now;
-  const wait = o.sleep ?? ((ms: number) => sleep(ms));
-  const deadline = now() + (o.waitMs ?? 600_000);
+  const waitMs = o.waitMs ?? 600_000;
   const pollMs = o.pollMs ?? 10_000;
   let last = '';
-  for (;;) {
+  const result = await poll<Liveness>(async () => {
     const fetched = await checkPolicyFetch(domain, o.web, AbortSignal.timeout(o.fetchTimeoutMs ?? 30_000), true);
-    let outcome: Liveness;
     // A host with no address is not set up yet (its CNAME is missing): nothing to wait for in this run.
-    if (fetched.result.code === 'policy-host-unresolved') return { state: 'unresolved', why: fetched.result.message };
-    if (fetched.certPending) outcome = { state: 'cert-pending' };
-    else if (fetched.result.status === 'fail') outcome = { state: 'not-live', why: fetched.result.message };
-    else if (!fetched.body?.equals(o.policy)) {
-      outcome = { state: 'not-live', why: `it serves other bytes (${fetched.body?.length ?? 0} bytes, ${o.policyFile} has ${o.policy.length}; the previous policy, still propagating?)` };
-    } else return { state: 'live' };
-    if (now() + pollMs > deadline) return outcome;
-    const line = outcome.state === 'cert-pending' ? 'certificate pending' : outcome.why;
-    if (line !== last) o.reporter.info(`${domain}: not live yet: ${printable(line)}`);
-    last = line;
-    await wait(pollMs);
-  }
+    if (fetched.hostLookup === 'missing') return { done: true, value: { state: 'unresolved', why: fetched.result.message } };
+    // SERVFAIL or a timeout says nothing about the record: waited on like any other not-live answer.
+    if (fetched.hostLookup === 'failed') return { done: false, value: { state: 'lookup-failed', why: fetched.result.message } };
+    if (fetched.certPending) return { done: false, value: { state: 'cert-pending' } };
+    if (fetched.result.status === 'fail') return { done: false, value: { state: 'not-live', why: fetched.result.message } };
+    if (!fetched.body?.equals(o.policy)) {
+      return { done: false, value: { state: 'not-live', why: `it serves other bytes (${fetched.body?.length ?? 0} bytes, ${o.policyFile} has ${o.policy.length}; the previous policy, still propagating?)` } };
+    }
+    return { done: true, value: { state: 'live' } };
+  }, {
+    // Bounded by the wait and, should the pause be 0, by a count.
+    attempts: pollMs > 0 ? Math.min(Math.floor(waitMs / pollMs) + 1, 10_000) : 1,
+    delayMs: pollMs,
+    budgetMs: waitMs,
+    clock: clockOf(o),
+    onWait: (_ms, _n, outcome) => {
+      const line = outcome.state === 'cert-pending' ? 'certificate pending' : 'why' in outcome ? outcome.why : outcome.state;
+      if (line !== last) o.reporter.info(`${domain}: not live yet: ${printable(line)}`);
+      last = line;
+    },
+  });
+  return result.value;
 }
 
 /** Replaces the whole TXT record set with one PUT, If-Match on the etag just read (If-None-Match when absent). */
-async function putTxt(o: PublishOptions, rec: DnsRecord, zone: string, relative: string): Promise<void> {
-  const { dns, resourceGroup } = o.azure!;
+async function putTxt(o: PublishOptions, rec: DnsRecord, resourceGroup: string, zone: string, relative: string): Promise<void> {
+  const { dns } = o.azure!;
   const r = o.reporter;
   try {
     const current = await withThrottleRetry(() => readRecordSet(dns, resourceGroup, zone, relative, 'TXT'), o.throttle);
@@ -137,14 +160,14 @@ async function putTxt(o: PublishOptions, rec: DnsRecord, zone: string, relative:
     if (statusOf(e) === 412) {
       r.fail(`${rec.domain}: TXT ${rec.name} was changed by someone else while we replaced it (412 Precondition Failed); it was not overwritten: check the zone ${zone}, then re-run`);
     } else {
-      r.fail(`${rec.domain}: replacing TXT ${rec.name} in Azure DNS zone ${zone} (resource group ${resourceGroup}) failed: ${printable(armMessage(e))}`);
+      r.fail(azureErrorLine(`${rec.domain}: replacing TXT ${rec.name} in Azure DNS zone ${zone} (resource group ${resourceGroup})`, e, { resourceGroup }));
     }
   }
 }
 
 /** tlsrpt left the config: remove _smtp._tls, but only the set these commands wrote, never a hand-made one. */
-async function removeOwnTlsRpt(o: PublishOptions, domain: string, zone: string, relative: string): Promise<void> {
-  const { dns, resourceGroup } = o.azure!;
+async function removeOwnTlsRpt(o: PublishOptions, domain: string, resourceGroup: string, zone: string, relative: string): Promise<void> {
+  const { dns } = o.azure!;
   const name = `_smtp._tls.${domain}`;
   try {
     const current = await withThrottleRetry(() => readRecordSet(dns, resourceGroup, zone, relative, 'TXT'), o.throttle);
@@ -156,9 +179,19 @@ async function removeOwnTlsRpt(o: PublishOptions, domain: string, zone: string, 
     await withThrottleRetry(() => dns.recordSets.delete(resourceGroup, zone, relative, 'TXT', { ifMatch: current.etag }), o.throttle);
     o.reporter.info(`${domain}: TXT ${name} removed (tlsrpt is no longer in the config)`);
   } catch (e) {
-    const why = statusOf(e) === 412 ? 'it was changed by someone else meanwhile; left as it is' : printable(armMessage(e));
-    o.reporter.fail(`${domain}: removing TXT ${name} from Azure DNS zone ${zone} failed: ${why}`);
+    const what = `${domain}: removing TXT ${name} from Azure DNS zone ${zone}`;
+    o.reporter.fail(statusOf(e) === 412 ? `${what} failed: it was changed by someone else meanwhile; left as it is` : azureErrorLine(what, e, { resourceGroup }));
   }
+}
+
+/** A host that does not resolve yet, outside Azure DNS: the CNAME first, then the TXT records once the policy is live. */
+async function printPending(o: PublishOptions, domain: string, why: string, own: DnsRecord[]): Promise<void> {
+  const host = `mta-sts.${domain}`;
+  const target = o.config.hosting.default_hostname;
+  const cname = target ? `${host}. ${RECORD_TTL} IN CNAME ${target}.` : `${host}. ${RECORD_TTL} IN CNAME <the Static Web App's default host name>. (mta-sts azure bind names it)`;
+  o.reporter.warn(`${domain}: TXT held back: ${printable(why)}; create the CNAME first, then, once https://${host}${POLICY_PATH} serves ${o.policyFile}, publish the TXT records (RFC 8461 §8.1), replacing any existing _mta-sts TXT record:`);
+  o.reporter.info(`  ${cname}`);
+  for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
 }
 
 /** Outside Azure DNS: the exact records to publish, and for each TXT whether the live DNS already has it. */
@@ -168,12 +201,12 @@ async function printRecords(o: PublishOptions, domain: string, own: DnsRecord[],
   o.reporter.info(`${domain}: ${where}; publish these records at your DNS host, replacing any existing _mta-sts TXT record (never add a second one):`);
   for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
   for (const rec of txt) {
-    let live: string[];
-    try {
-      live = (await o.web.resolver.resolveTxt(rec.name)).map((strings) => strings.join(''));
-    } catch {
-      live = [];
+    const answer = await askDns(rec.name, 'TXT', () => o.web.resolver.resolveTxt(rec.name));
+    if (answer.kind === 'failed') {
+      o.reporter.warn(`${domain}: TXT ${rec.name}: the lookup failed (${printable(answer.message)}), so whether it is published is unknown; make sure it reads "${rec.value}"`);
+      continue;
     }
+    const live = answer.kind === 'answer' ? answer.value.map((strings) => strings.join('')) : [];
     const relevant = live.filter((v) => v.toLowerCase().startsWith(rec.value.slice(0, rec.value.indexOf(';')).toLowerCase()));
     if (relevant.length === 1 && relevant[0] === rec.value) {
       o.reporter.info(`${domain}: TXT ${rec.name} is live with this value`);

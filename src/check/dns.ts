@@ -23,6 +23,26 @@ export async function lookup<T>(name: string, signal: AbortSignal, run: () => Pr
   }
 }
 
+/**
+ * One lookup outside a domain check (the azure commands), with "the name has no such record" (NXDOMAIN,
+ * NODATA: the record is to be created) kept apart from "the lookup failed" (SERVFAIL, timeout, refused: the
+ * record may well exist, nobody can tell). The failure keeps the resolver's error as its `cause`.
+ */
+export type DnsAnswer<T> =
+  | { kind: 'answer'; value: T }
+  | { kind: 'none' }
+  | { kind: 'failed'; code: string; message: string; cause: unknown };
+
+export async function askDns<T>(name: string, what: string, run: () => Promise<T>): Promise<DnsAnswer<T>> {
+  try {
+    return { kind: 'answer', value: await run() };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    if (code === 'ENODATA' || code === 'ENOTFOUND') return { kind: 'none' };
+    return { kind: 'failed', code, message: dnsFinding(code, name, what).message, cause: e };
+  }
+}
+
 function dnsFinding(code: string, name: string, what: string): Finding {
   switch (code) {
     case 'ENODATA':

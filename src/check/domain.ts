@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/config.ts';
 import type { Policy } from '../rfc/policy.ts';
+import { checkCaa, withFinding } from './caa.ts';
 import { checkConfig } from './config-check.ts';
 import { checkExchange } from './exchange-check.ts';
 import type { CheckIO, DomainIO } from './io.ts';
@@ -70,7 +71,10 @@ export async function checkDomain(domain: string, run: CheckIO, options: DomainO
       }
     } else {
       const sts = checkStsRecord(domain, io.resolver, signal);
-      const fetch = checkPolicyFetch(domain, io, signal, options.allowPendingCert);
+      // The fetch's verdict with the CAA finding (RFC 8659) of an Azure-served host folded in: a CAA set that
+      // forbids DigiCert keeps the certificate from ever being issued.
+      const fetch = Promise.all([checkPolicyFetch(domain, io, signal, options.allowPendingCert), checkCaa(domain, io.resolver, signal)])
+        .then(([f, caa]) => ({ ...f, result: withFinding(f.result, caa.finding, caa.evidence) }));
       fetchOutcome = fetch.catch(() => undefined);
       const parse = fetch.then(checkPolicyParse);
       const [match, starttlsResult, exchange] = mxChecks(parse.then((p) => p.policy));
@@ -122,5 +126,7 @@ const NEEDS_LIVE_POLICY: readonly CheckName[] = ['sts-record', 'policy-fetch', '
 /** With --allow-pending-cert, a first deployment waiting for its certificate warns instead of failing. */
 function awaitingCertificate(check: CheckResult): CheckResult {
   if (check.status !== 'fail' || !NEEDS_LIVE_POLICY.includes(check.check)) return check;
+  if (check.code === 'caa-blocks-certificate') return check; // the certificate will never come: no excuse
+
   return { ...check, status: 'warn', message: `${check.message} (expected while the certificate is pending)` };
 }

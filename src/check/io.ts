@@ -1,5 +1,6 @@
 // Every piece of network I/O the checker does, behind small interfaces, so tests can point it at real
 // servers on 127.0.0.1 and production can point it at the Internet (or at `--dns-server`).
+import type { CaaRecord } from 'node:dns';
 import { Resolver as NodeResolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -11,6 +12,8 @@ export interface Resolver {
   resolve4(name: string): Promise<string[]>;
   resolve6(name: string): Promise<string[]>;
   resolveCname(name: string): Promise<string[]>;
+  /** CAA (RFC 8659); optional, so a resolver without it simply skips the CAA finding. */
+  resolveCaa?(name: string): Promise<CaaRecord[]>;
 }
 
 /** Where lookups come from. */
@@ -60,6 +63,7 @@ export function createDns(options: DnsOptions = {}): Dns {
         resolve4: (name) => query(() => resolver.resolve4(name)),
         resolve6: (name) => query(() => resolver.resolve6(name)),
         resolveCname: (name) => query(() => resolver.resolveCname(name)),
+        resolveCaa: (name) => query(() => resolver.resolveCaa(name)),
       };
     },
   };

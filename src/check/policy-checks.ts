@@ -16,6 +16,8 @@ export interface FetchOutcome {
   contentType?: string;
   /** The host still has no managed certificate: the policy, and so the TXT id, cannot be live yet. */
   certPending?: boolean;
+  /** The host's addresses could not be looked up: 'missing' (NXDOMAIN/NODATA) or 'failed' (SERVFAIL, timeout). */
+  hostLookup?: 'missing' | 'failed';
 }
 
 // RFC 9110 §15.4: the redirecting 3xx codes. 304 Not Modified (and 300, 305, 306) redirect nowhere.
@@ -38,7 +40,10 @@ export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal
   if (!addresses.ok) {
     const f = addresses.finding;
     const hint = addresses.missing ? `; point mta-sts.${domain} at the Static Web App with a CNAME` : '';
-    return { result: combine('policy-fetch', [{ ...f, code: 'policy-host-unresolved', message: `${f.message}${hint}` }], evidence) };
+    return {
+      result: combine('policy-fetch', [{ ...f, code: 'policy-host-unresolved', message: `${f.message}${hint}` }], evidence),
+      hostLookup: addresses.missing ? 'missing' : 'failed',
+    };
   }
   evidence.addresses = addresses.value;
   const list = addresses.value.slice(0, MAX_ADDRESS_ATTEMPTS);

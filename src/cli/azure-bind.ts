@@ -1,15 +1,11 @@
 // `mta-sts azure bind`: options and settings only; the work is in src/azure/bind.ts.
-import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 import { Reporter } from '../azure/annotations.ts';
-import { armClients, cliCredential } from '../azure/arm.ts';
-import { bindDomains } from '../azure/bind.ts';
-import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, webIO, type AzureCommandDeps } from './azure-options.ts';
+import { AZURE_HELP, armEndpoint, azureOptions, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
 import { loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
 const options = {
   ...azureOptions,
-  app: { type: 'string' },
-  'resource-group': { type: 'string' },
   attempts: { type: 'string' },
   'retry-delay': { type: 'string' },
 } as const;
@@ -21,8 +17,6 @@ export function azureBindCommand(deps: AzureCommandDeps = {}): Command {
     usage: 'azure bind [--config FILE] [--app NAME] [--resource-group RG] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--attempts N] [--retry-delay S]',
     summary: 'bind mta-sts.<domain> to the Static Web App (creating the CNAME in Azure DNS), and report each host',
     help: [
-      '  --app NAME                overrides hosting.app',
-      '  --resource-group RG       overrides hosting.resource_group',
       AZURE_HELP,
       '  --attempts N              tries while Azure answers "CNAME Record is invalid" (default 5)',
       '  --retry-delay S           first wait between them, doubled each time (default 30)',
@@ -38,20 +32,20 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const env = io.env ?? process.env;
   const attempts = numberOption('--attempts', values.attempts, 5, { integer: true, min: 1, max: 20 });
   const retryDelay = numberOption('--retry-delay', values['retry-delay'], 30, { integer: false, min: 0, max: 600 });
-  const web = webIO(values['dns-server'], env, deps);
+  const web = await webIO(values['dns-server'], env, deps);
   const endpoint = await armEndpoint(values, env);
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   const file = values.config ?? DEFAULT_CONFIG_FILE;
-  const app = azureSetting(values, config, 'app', true, file)!;
-  const resourceGroup = azureSetting(values, config, 'resource_group', true, file)!;
-  const subscription = azureSetting(values, config, 'subscription', true, file)!;
-  const dnsResourceGroup = azureSetting(values, config, 'dns_resource_group', false, file);
+  const settings = azureSettings(values, config, ['app', 'resource_group', 'subscription'], ['dns_resource_group'], file);
+  const { app, resource_group: resourceGroup, subscription, dns_resource_group: dnsResourceGroup } = settings;
   const reporter = new Reporter(io, env);
+  // The SDKs load only now, when the command calls Azure: --help and usage errors stay fast.
+  const [{ armClients, cliCredential }, { bindDomains }] = await Promise.all([import('../azure/arm.ts'), import('../azure/bind.ts')]);
   const clients = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
   await bindDomains({
     config, target: { app, resourceGroup, dnsResourceGroup }, clients, web, reporter,
-    attempts, baseDelayMs: retryDelay * 1000, sleep: deps.sleep, throttle: { sleep: deps.sleep }, pollIntervalMs: deps.pollIntervalMs,
+    attempts, baseDelayMs: retryDelay * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep, now: deps.now }, pollIntervalMs: deps.pollIntervalMs,
   });
   return reporter.finish();
 }

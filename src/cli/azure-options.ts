@@ -1,11 +1,10 @@
 // What `mta-sts azure bind` and `azure publish-dns` share: where the Azure settings come from (flags first,
 // then the config's hosting: keys), which ARM endpoint, and the lookups and fetches of `check`.
 import type { TokenCredential } from '@azure/identity';
-import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createResolver, type PolicyFetcher } from '../check/io.ts';
 import type { PolicyFetchIO } from '../check/policy-checks.ts';
 import type { AzureHostingKey, Config } from '../config/config.ts';
-import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/arm.ts';
+import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/cloud.ts';
 import { UsageError, dnsServerOption, httpsPortOption } from './io.ts';
 
 /** What tests put in place of the cloud: a token credential, the emulator's CA, the policy fetcher's port. */
@@ -20,8 +19,11 @@ export interface AzureCommandDeps {
   pollIntervalMs?: number;
 }
 
+/** The flags every azure command takes (README: "Every azure command takes …"). */
 export const azureOptions = {
   config: { type: 'string' },
+  app: { type: 'string' },
+  'resource-group': { type: 'string' },
   subscription: { type: 'string' },
   'dns-resource-group': { type: 'string' },
   cloud: { type: 'string' },
@@ -31,6 +33,8 @@ export const azureOptions = {
 
 export const AZURE_HELP = [
   '  --config FILE             the config (default mta-sts.config.yaml); its hosting: keys name the Azure resources',
+  '  --app NAME                overrides hosting.app',
+  '  --resource-group RG       overrides hosting.resource_group',
   '  --subscription ID         overrides hosting.subscription',
   '  --dns-resource-group RG   overrides hosting.dns_resource_group (the Azure DNS zones; absent: records are printed)',
   '  --cloud NAME              AzureCloud, AzureUSGovernment or AzureChinaCloud (default: az\'s active cloud)',
@@ -65,6 +69,25 @@ export function azureSetting(values: Record<string, unknown>, config: Config, ke
   return value || undefined;
 }
 
+/**
+ * Several settings at once: every required one that is missing is named in ONE usage error, so a config without
+ * hosting: keys is fixed in one go, not one run per key.
+ */
+export function azureSettings<K extends AzureHostingKey>(
+  values: Record<string, unknown>, config: Config, required: readonly K[], optional: readonly AzureHostingKey[], configFile: string,
+): Record<K, string> & Partial<Record<AzureHostingKey, string>> {
+  const out: Partial<Record<AzureHostingKey, string>> = {};
+  const missing: string[] = [];
+  for (const key of [...required, ...optional]) {
+    const value = azureSetting(values, config, key, false, configFile);
+    if (value) out[key] = value;
+    else if ((required as readonly AzureHostingKey[]).includes(key)) missing.push(`${WHAT[key]}: pass ${FLAG[key]} or set hosting.${key}`);
+  }
+  if (missing.length === 1) throw new UsageError(`${missing[0]} in ${configFile}`);
+  if (missing.length > 1) throw new UsageError(`${missing.length} settings are missing; set them in ${configFile} (or pass the flags):\n  ${missing.join('\n  ')}`);
+  return out as Record<K, string> & Partial<Record<AzureHostingKey, string>>;
+}
+
 /** --arm-endpoint, else MTA_STS_ARM_ENDPOINT (private clouds, tests), else --cloud, else az's active cloud. */
 export async function armEndpoint(values: { cloud?: string; 'arm-endpoint'?: string }, env: NodeJS.ProcessEnv): Promise<string> {
   const explicit = values['arm-endpoint'] ?? (env[ARM_ENDPOINT_ENV] || undefined);
@@ -86,10 +109,9 @@ export async function armEndpoint(values: { cloud?: string; 'arm-endpoint'?: str
 }
 
 /** The resolver (all lookups to --dns-server or MTA_STS_DNS_SERVER when given) and policy fetcher of `check`. */
-export function webIO(dnsServerFlag: string | undefined, env: NodeJS.ProcessEnv, deps: AzureCommandDeps, timeoutMs = 30_000): PolicyFetchIO {
+export async function webIO(dnsServerFlag: string | undefined, env: NodeJS.ProcessEnv, deps: AzureCommandDeps, timeoutMs = 30_000): Promise<PolicyFetchIO> {
   const dnsServer = dnsServerOption(dnsServerFlag, env);
-  return {
-    resolver: createResolver({ server: dnsServer }),
-    fetcher: deps.fetcher ?? createPolicyFetcher({ port: httpsPortOption(env), timeoutMs }),
-  };
+  // node:https and node:tls load on use, not for --help.
+  const fetcher = deps.fetcher ?? (await import('../check/https-fetcher.ts')).createPolicyFetcher({ port: httpsPortOption(env), timeoutMs });
+  return { resolver: createResolver({ server: dnsServer }), fetcher };
 }

@@ -1,13 +1,11 @@
 // `mta-sts azure publish-dns`: options and settings only; the work is in src/azure/publish-dns.ts.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { Reporter } from '../azure/annotations.ts';
 import { ciFormat } from '../ci/annotations.ts';
-import { armClients, cliCredential } from '../azure/arm.ts';
-import { publishDns } from '../azure/publish-dns.ts';
-import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, webIO, type AzureCommandDeps } from './azure-options.ts';
+import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
 import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 
 const options = {
@@ -23,7 +21,7 @@ const options = {
 export function azurePublishDnsCommand(deps: AzureCommandDeps = {}): Command {
   return {
     name: 'azure publish-dns',
-    usage: 'azure publish-dns [--config FILE] [--out DIR] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--wait-seconds S] [--poll-seconds S] [--print-only]',
+    usage: 'azure publish-dns [--config FILE] [--out DIR] [--app NAME] [--resource-group RG] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--wait-seconds S] [--poll-seconds S] [--print-only]',
     summary: 'wait until every mta-sts host serves the built policy, then publish the TXT records (Azure DNS) or print them',
     help: [
       '  --out DIR                 the built site whose policy must be live (default home; --home is the same)',
@@ -46,12 +44,15 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   }
   const waitS = numberOption('--wait-seconds', values['wait-seconds'], 600, { integer: false, min: 0, max: 7200 });
   const pollS = numberOption('--poll-seconds', values['poll-seconds'], 10, { integer: false, min: 0, max: 600 });
-  const web = webIO(values['dns-server'], env, deps);
+  const web = await webIO(values['dns-server'], env, deps);
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   const file = values.config ?? DEFAULT_CONFIG_FILE;
-  const dnsResourceGroup = azureSetting(values, config, 'dns_resource_group', false, file);
+  // --app and --resource-group are taken like every azure command's (checked, unused: the TXT records live in the zones).
+  const { dns_resource_group: dnsResourceGroup } = azureSettings(values, config, [], ['app', 'resource_group', 'dns_resource_group'], file);
   let azure;
+  // The SDKs load only now, when the command calls Azure: --help and usage errors stay fast.
+  const [{ armClients, cliCredential }, { publishDns }] = await Promise.all([import('../azure/arm.ts'), import('../azure/publish-dns.ts')]);
   if (dnsResourceGroup && !values['print-only']) {
     const subscription = azureSetting(values, config, 'subscription', true, file)!;
     const endpoint = await armEndpoint(values, env);
@@ -71,7 +72,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   await publishDns({
     config, policy, policyFile, web, azure, reporter,
     ...(dnsResourceGroup && values['print-only'] ? { notWritten: { resourceGroup: dnsResourceGroup, howToWrite: howToWrite(env) } } : {}),
-    waitMs: waitS * 1000, pollMs: pollS * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep },
+    waitMs: waitS * 1000, pollMs: pollS * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep, now: deps.now },
   });
   return reporter.finish();
 }

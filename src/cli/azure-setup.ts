@@ -7,11 +7,11 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
-import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
-import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, cliCredential, isCloudName } from '../azure/arm.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
+import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/cloud.ts';
 import {
-  DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, Setup, defaultAppName, type DevOpsTarget, type RepositoryRef,
-} from '../azure/setup.ts';
+  DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, defaultAppName, type DevOpsTarget, type RepositoryRef,
+} from '../azure/setup/names.ts';
 import { azureOptions, webIO } from './azure-options.ts';
 import { UsageError, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
@@ -94,6 +94,47 @@ async function repository(values: { repository?: string; 'github-connection'?: s
   return { type: 'TfsGit', name };
 }
 
+/**
+ * --devops-org must name an organisation: https://dev.azure.com/ORG or https://ORG.visualstudio.com, or an
+ * Azure DevOps Server collection. A project's URL (…/ORG/PROJECT) is the usual slip: say which parts go where.
+ */
+export function devopsOrgError(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `--devops-org must be the organisation URL, like https://dev.azure.com/contoso (got "${value}")`;
+  }
+  if (url.protocol !== 'https:') return `--devops-org must be an https:// URL, like https://dev.azure.com/contoso (got "${value}")`;
+  const parts = url.pathname.split('/').filter(Boolean);
+  const host = url.hostname.toLowerCase();
+  const extra = host === 'dev.azure.com' ? parts.slice(1) : host.endsWith('.visualstudio.com') ? parts : [];
+  if (host === 'dev.azure.com' && parts.length === 0) return `--devops-org must name the organisation, like https://dev.azure.com/contoso (got "${value}")`;
+  if (extra.length > 0) {
+    const org = host === 'dev.azure.com' ? `https://dev.azure.com/${parts[0]}` : `https://${host}`;
+    return `--devops-org must be the organisation URL, not a project's: pass --devops-org ${org} --devops-project ${decodeURIComponent(extra[0]!)} (got "${value}")`;
+  }
+  return undefined;
+}
+
+/** Whether an executable of that name is on PATH (az is never run: the credential calls it when it needs a token). */
+async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const { access, constants } = await import('node:fs/promises');
+  const { delimiter } = await import('node:path');
+  const names = process.platform === 'win32' ? [`${name}.cmd`, `${name}.exe`, name] : [name];
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const n of names) {
+      try {
+        await access(join(dir, n), constants.X_OK);
+        return true;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return false;
+}
+
 async function confirmOnTerminal(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -113,15 +154,16 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   if ((values['devops-org'] === undefined) !== (values['devops-project'] === undefined)) {
     throw new UsageError('--devops-org and --devops-project go together (e.g. --devops-org https://dev.azure.com/contoso --devops-project mail)');
   }
-  if (values['devops-org'] !== undefined && !/^https:\/\/[^/]+/.test(values['devops-org'])) {
-    throw new UsageError(`--devops-org must be the organisation URL, like https://dev.azure.com/contoso (got "${values['devops-org']}")`);
+  if (values['devops-org'] !== undefined) {
+    const problem = devopsOrgError(values['devops-org']);
+    if (problem) throw new UsageError(problem);
   }
   const region = (values.region ?? DEFAULT_REGION).toLowerCase();
   if (!(SWA_REGIONS as readonly string[]).includes(region)) {
     throw new UsageError(`--region must be one of ${SWA_REGIONS.join(', ')}, where Static Web Apps can be created (got "${values.region}")`);
   }
   const waitDns = numberOption('--wait-dns', values['wait-dns'], io.isTTY ? 900 : 0, { integer: true, min: 0, max: 7200 });
-  const web = webIO(values['dns-server'], env, {}, 20_000);
+  const web = await webIO(values['dns-server'], env, {}, 20_000);
 
   // The ARM endpoint: --arm-endpoint, else MTA_STS_ARM_ENDPOINT, else --cloud, else az's active cloud.
   const names = Object.keys(CLOUDS).join(', ');
@@ -138,10 +180,17 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   const configFile = values.config ?? DEFAULT_CONFIG_FILE;
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
+  // The SDKs load only now, when the command calls Azure (--help and usage errors stay fast).
+  const { cliCredential } = await import('../azure/arm.ts');
   const credential = deps.credential ?? cliCredential();
 
   const profile = await azSubscriptions(env);
   const subscriptionId = values.subscription ?? config.hosting.subscription ?? profile.find((s) => s.isDefault)?.id;
+  if (!deps.credential && !(await onPath('az', env))) {
+    // Not a usage mistake: the tool that signs in is missing (exit 1), whatever else is right.
+    io.err('mta-sts azure setup: the Azure CLI (az) is not installed, or not on PATH: install it (https://aka.ms/installazurecli), run az login, then run the same command again\n');
+    return 1;
+  }
   if (!subscriptionId) throw new UsageError('no Azure subscription: run az login (its default subscription is used), or pass --subscription ID');
   const known = profile.find((s) => s.id.toLowerCase() === subscriptionId.toLowerCase());
   const subscription = {
@@ -160,7 +209,8 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     };
   }
 
-  const setup = new Setup({
+  const { run: runSetupPlan, setupContext } = await import('../azure/setup.ts');
+  return runSetupPlan(setupContext({
     cwd: io.cwd,
     configFile,
     configPath: resolve(io.cwd, configFile),
@@ -184,8 +234,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     confirm: values.yes ? async () => true : deps.confirm ?? confirmOnTerminal,
     armCa: deps.armCa,
     devopsCaFile: deps.devopsCaFile,
-  });
-  return setup.run();
+  }));
 }
 
 export const command: Command = {

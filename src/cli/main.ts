@@ -33,6 +33,13 @@ function overview(): string {
     'Exit codes: 0 ok, 1 the input or a check failed, 2 usage error.\n';
 }
 
+function groupOverview(group: string): string {
+  const members = registry.filter((e) => e.name.startsWith(`${group} `));
+  const width = Math.max(...members.map((e) => e.name.length));
+  return `usage: mta-sts ${group} <command> [options]\n\ncommands:\n${members.map((e) => `  ${e.name.padEnd(width)}  ${e.summary}`).join('\n')}\n\n` +
+    `mta-sts ${group} <command> --help shows the options of one command.\n`;
+}
+
 export function commandHelp(command: Command): string {
   return `usage: mta-sts ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help.replace(/\n?$/, '\n')}` : ''}`;
 }
@@ -71,6 +78,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .find((e) => e.name.split(' ').every((word, i) => argv[i] === word));
   if (!entry) {
     const group = registry.filter((e) => e.name.startsWith(`${first} `)).map((e) => e.name);
+    // `mta-sts azure --help`: the group's own overview, like `mta-sts --help` (exit 0).
+    if (group.length > 0 && (rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help')) {
+      io.out(groupOverview(first));
+      return 0;
+    }
     const what = group.length > 0
       ? `"${first}" needs one of: ${group.join(', ')}${rest[0] ? ` (got "${rest[0]}")` : ''}`
       : `unknown command "${first}"`;

@@ -3,13 +3,17 @@
 // Request and response bodies follow Azure's published REST API examples (Azure/azure-rest-api-specs):
 //   Microsoft.Web/stable/2024-04-01/examples/GetStaticSite.json, GetStaticSiteCustomDomains.json,
 //     CreateOrUpdateStaticSiteCustomDomain.json (202 + azure-asyncoperation)
-//   dns/resource-manager/Microsoft.Network/stable/2018-05-01/examples/ListZonesByResourceGroup.json,
+//   dns/resource-manager/Microsoft.Network/stable/2018-05-01/examples/ListZonesByResourceGroup.json, ListZonesBySubscription.json,
 //     GetTXTRecordset.json, CreateOrUpdateTXTRecordset.json, CreateOrUpdateCNAMERecordset.json,
 //     DeleteTXTRecordset.json
 // and behave as /work/shared/reference/azure-arm.md describes: long-running custom-domain PUTs polled
 // through Azure-AsyncOperation, validation that fails until the CNAME exists ("CNAME Record is invalid" or
-// "CNAMERecord is invalid"), the plan's custom-domain quota (409), If-Match / If-None-Match on record sets
-// (412), 429 with Retry-After, and a record-set PUT that replaces the whole set.
+// "CNAMERecord is invalid"), If-Match / If-None-Match on record sets (412), 429 with Retry-After, and a
+// record-set PUT that replaces the whole set. Its refusals are the bodies real users were sent:
+//   the plan's custom-domain quota: 400 with App Service's {Code,Message,Details} (Azure/azure-cli#21186);
+//   a host still attached to another app: 409 "Request Envelope is invalid…" (Azure/static-web-apps#925, #1804);
+//   an operation that ends Failed with ResourceOperationFailure and details [{"code":"Unspecified","message":""}]
+//   (Azure/static-web-apps#225).
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -46,6 +50,15 @@ export interface LoggedRequest { method: string; path: string; query: URLSearchP
 
 const QUOTA = { Free: 2, Standard: 5 } as const;
 
+/** App Service's own error body (Microsoft.Web), as Azure/azure-cli#21186 shows it; not ARM's {error:{…}}. */
+export function appServiceError(code: string, message: string, entity: Record<string, unknown> = {}): unknown {
+  return {
+    Code: code, Message: message, Target: null,
+    Details: [{ Message: message }, { Code: code }, { ErrorEntity: { ...entity, Code: code, Message: message } }],
+    Innererror: null,
+  };
+}
+
 export class ArmEmulator {
   readonly requests: LoggedRequest[] = [];
   /** Static sites by "resourceGroup/name" (lower-case). */
@@ -63,11 +76,15 @@ export class ArmEmulator {
   validationLag = 0;
   /** Polls of an operation answered InProgress before it completes. */
   pollsInProgress = 1;
+  /** Hosts still attached to another (possibly deleted) app: 409 Request Envelope is invalid. */
+  readonly linkedElsewhere = new Set<string>();
+  /** Custom-domain operations that end Failed with ResourceOperationFailure and no reason (counts down). */
+  failWithoutReason = 0;
   /** Extra public DNS the validation consults besides the Azure DNS zones (host -> CNAME target). */
   readonly publicCnames = new Map<string, string>();
   /** Handlers other tests add for calls this file does not emulate; the first that returns true has answered. */
   readonly extensions: ((request: ArmRequest) => boolean)[] = [];
-  private readonly operations = new Map<string, { site: StaticSite; host: string; polls: number }>();
+  private readonly operations = new Map<string, { polls: number; finish: () => Record<string, unknown> }>();
   private server?: Server;
   endpoint = '';
 
@@ -125,7 +142,8 @@ export class ArmEmulator {
   // ------------------------------------------------------------------ HTTP
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.endpoint);
+    // Some SDK paths start with two slashes ('/{scope}/providers/…' with a scope that starts with one): one path.
+    const url = new URL((req.url ?? '/').replace(/^\/+/, '/'), this.endpoint);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -149,6 +167,16 @@ export class ArmEmulator {
 
     const p = url.pathname.split('/').map(decodeURIComponent);
     if (this.extensions.some((handle) => handle({ method, p, url, body, send, error }))) return;
+    // ListZonesBySubscription.json: every zone of every resource group.
+    if (method === 'GET' && p[3] === 'providers' && p[4]?.toLowerCase() === 'microsoft.network' && p[5]?.toLowerCase() === 'dnszones' && p.length === 6) {
+      return send(200, {
+        value: [...this.zones].flatMap(([rg, zones]) => [...zones.keys()].map((z) => ({
+          id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/dnsZones/${z}`,
+          etag: randomUUID(), location: 'global', name: z, type: 'Microsoft.Network/dnsZones',
+          properties: { maxNumberOfRecordSets: 10000, numberOfRecordSets: zones.get(z)!.size + 2, nameServers: ['ns1-01.azure-dns.com'] },
+        }))),
+      });
+    }
     // /subscriptions/{sub}/providers/Microsoft.Web/locations/{loc}/operationResults/{id}
     if (p[3] === 'providers' && p[7] === 'operationResults') return this.poll(p[8]!, send);
     if (p[1] !== 'subscriptions' || p[2] !== SUBSCRIPTION) return error(404, 'SubscriptionNotFound', `The subscription '${p[2]}' could not be found.`);
@@ -197,31 +225,54 @@ export class ArmEmulator {
     }
     const existing = site.customDomains.get(key);
     if (!existing && site.customDomains.size >= QUOTA[site.sku]) {
-      return error(409, 'Conflict', `The maximum number of custom domains (${QUOTA[site.sku]}) for the ${site.sku} SKU of this static site has been reached.`);
+      // Azure/azure-cli#21186: 400, App Service's own capitalised shape, the limit in the message.
+      const message = `The maximum number of custom domains allowed for this static site is ${QUOTA[site.sku]}.`;
+      return send(400, appServiceError('BadRequest', message, { ExtendedCode: '59334', MessageTemplate: 'The maximum number of custom domains allowed for this static site is {0}.', Parameters: [String(QUOTA[site.sku])] }));
+    }
+    if (this.linkedElsewhere.has(key)) {
+      // Azure/static-web-apps#925, #1804: "(Conflict) Request Envelope is invalid…" for a host another app still holds.
+      return send(409, appServiceError('Conflict', 'Request Envelope is invalid.  Please ensure the custom domain is not linked to another site.'));
     }
     if (this.cnameErrorAtPut && !this.validates(site, key)) return error(400, 'BadRequest', this.cnameErrorText);
     site.customDomains.set(key, { status: 'Validating', createdOn: existing?.createdOn ?? new Date().toISOString() });
-    const id = randomUUID();
-    this.operations.set(id, { site, host: key, polls: 0 });
+    const withoutReason = this.failWithoutReason > 0;
+    if (withoutReason) this.failWithoutReason--;
+    const operation = this.startOperation(url, () => this.finishBinding(site, key, withoutReason));
     // CreateOrUpdateStaticSiteCustomDomain.json, response 202
-    send(202, domainJson(key, site.customDomains.get(key)!), {
-      'azure-asyncoperation': `${this.endpoint}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Web/locations/westus2/operationResults/${id}?api-version=${url.searchParams.get('api-version')}`,
-      'retry-after': '0',
-    });
+    send(202, domainJson(key, site.customDomains.get(key)!), { 'azure-asyncoperation': operation, 'retry-after': '0' });
   }
 
-  /** The Azure-AsyncOperation status resource: InProgress, then Succeeded or Failed with the validation error. */
+  /**
+   * A long-running operation: its Azure-AsyncOperation URL, answered InProgress `pollsInProgress` times, then
+   * with what `finish` returns ({status:'Succeeded'} or {status:'Failed', error}).
+   */
+  startOperation(url: URL, finish: () => Record<string, unknown>): string {
+    const id = randomUUID();
+    this.operations.set(id, { polls: 0, finish });
+    return `${this.endpoint}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Web/locations/westus2/operationResults/${id}?api-version=${url.searchParams.get('api-version')}`;
+  }
+
+  private finishBinding(site: StaticSite, host: string, withoutReason: boolean): Record<string, unknown> {
+    const domain = site.customDomains.get(host)!;
+    if (withoutReason) {
+      domain.status = 'Failed';
+      // Azure/static-web-apps#225: the operation's status body, as the activity log showed it.
+      return {
+        status: 'Failed',
+        error: { code: 'ResourceOperationFailure', message: "The resource operation completed with terminal provisioning state 'Failed'.", details: [{ code: 'Unspecified', message: '' }] },
+      };
+    }
+    if (domain.status === 'Validating') domain.status = this.validates(site, host) ? 'Ready' : 'Failed';
+    if (domain.status === 'Ready') return { status: 'Succeeded' };
+    return { status: 'Failed', error: { code: 'BadRequest', message: this.cnameErrorText } };
+  }
+
+  /** The Azure-AsyncOperation status resource: InProgress, then what the operation's `finish` says. */
   private poll(id: string, send: (s: number, j?: unknown) => void): void {
     const op = this.operations.get(id);
     if (!op) return send(404, { error: { code: 'NotFound', message: 'operation not found' } });
     if (op.polls++ < this.pollsInProgress) return send(200, { id, name: id, status: 'InProgress' });
-    const domain = op.site.customDomains.get(op.host)!;
-    if (domain.status === 'Validating') {
-      if (this.validates(op.site, op.host)) domain.status = 'Ready';
-      else domain.status = 'Failed';
-    }
-    if (domain.status === 'Ready') return send(200, { id, name: id, status: 'Succeeded' });
-    return send(200, { id, name: id, status: 'Failed', error: { code: 'BadRequest', message: this.cnameErrorText } });
+    return send(200, { id, name: id, ...op.finish() });
   }
 
   /** Validation by cname-delegation: the host must be a CNAME to the app's default host name, once Azure sees it. */

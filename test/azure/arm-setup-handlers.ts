@@ -1,10 +1,19 @@
 // What `mta-sts azure setup` needs of ARM beyond bind and publish-dns, added to the ARM emulator as extension
 // handlers: resource groups (Microsoft.Resources 2021-04-01 examples: GetResourceGroup, CreateResourceGroup),
-// creating a Static Web App (Microsoft.Web CreateOrUpdateStaticSite.json), its deployment token
-// (ListStaticSiteSecrets.json: { properties: { apiKey } }), and the subscription's DNS zones (ListZonesBySubscription).
+// creating a Static Web App (Microsoft.Web/stable/2024-04-01/examples/CreateOrUpdateStaticSite.json: 202 with
+// azure-asyncoperation, polled, then the site read back; or 200 when `createAnswers200`), its deployment token
+// (ListStaticSiteSecrets.json: { properties: { apiKey } }), the subscription's DNS zones (ListZonesBySubscription), and
+// the pipeline's managed identity: specification/msi/resource-manager/Microsoft.ManagedIdentity/stable/2024-11-30/
+// examples/IdentityCreate.json, IdentityGet.json, FederatedIdentityCredentialCreate.json, FederatedIdentityCredentialGet.json;
+// its roles: specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/examples/
+// RoleAssignments_CreateForResourceGroup.json, RoleAssignments_ListForScope.json (403 AuthorizationFailed on
+// Microsoft.Authorization/roleAssignments/write for a caller without Owner or User Access Administrator).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ArmEmulator, ArmRequest } from './arm-emulator.ts';
 import { SUBSCRIPTION } from './arm-emulator.ts';
+
+/** The tenant the emulated identities live in. */
+export const TENANT_ID = 'b6c948ef-f6b5-4384-8354-da3a15eca969';
 
 export interface SetupArm {
   /** Resource groups by lower-case name → location. */
@@ -13,13 +22,21 @@ export interface SetupArm {
   tokens: Map<string, string>;
   /** 403 AuthorizationFailed for writes, as for a caller with Reader rights only. */
   readOnly: boolean;
+  /** Answer the static-site PUT with the example's 200 instead of its 202 + long-running operation. */
+  createAnswers200: boolean;
+  /** User-assigned identities by "resourceGroup/name" (lower-case). */
+  identities: Map<string, { clientId: string; principalId: string; tenantId: string; location: string; federated: Map<string, { issuer: string; subject: string; audiences: string[] }> }>;
+  /** Role assignments: scope (lower-case) -> assignment name -> { roleDefinitionId, principalId }. */
+  roleAssignments: Map<string, Map<string, { roleDefinitionId: string; principalId: string; principalType?: string }>>;
+  /** The caller may create resources but not assign roles (Contributor without User Access Administrator). */
+  cannotAssignRoles: boolean;
 }
 
 const ADJECTIVES = ['gentle', 'brave', 'calm', 'proud'];
 const NOUNS = ['sea', 'river', 'meadow', 'stone'];
 
 export function addSetupHandlers(arm: ArmEmulator): SetupArm {
-  const state: SetupArm = { resourceGroups: new Map(), tokens: new Map(), readOnly: false };
+  const state: SetupArm = { resourceGroups: new Map(), tokens: new Map(), readOnly: false, createAnswers200: false, identities: new Map(), roleAssignments: new Map(), cannotAssignRoles: false };
   const rgExists = (rg: string) =>
     state.resourceGroups.has(rg.toLowerCase()) ||
     [...arm.sites.keys()].some((k) => k.startsWith(`${rg.toLowerCase()}/`)) ||
@@ -33,6 +50,90 @@ export function addSetupHandlers(arm: ArmEmulator): SetupArm {
 
   arm.extensions.push((r) => {
     const { method, p } = r;
+    // {scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]
+    const auth = p.findIndex((x, i) => x.toLowerCase() === 'microsoft.authorization' && p[i - 1] === 'providers' && p[i + 1]?.toLowerCase() === 'roleassignments');
+    if (auth > 0) {
+      const scope = p.slice(0, auth - 1).join('/');
+      const key = scope.toLowerCase();
+      const name = p[auth + 2];
+      const json = (n: string, a: { roleDefinitionId: string; principalId: string; principalType?: string }) => ({
+        properties: { roleDefinitionId: a.roleDefinitionId.replace(/^\/subscriptions\/[^/]+/, ''), principalId: a.principalId, principalType: a.principalType ?? 'ServicePrincipal', scope },
+        id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${n}`, type: 'Microsoft.Authorization/roleAssignments', name: n,
+      });
+      if (method === 'GET' && !name) {
+        // RoleAssignments_ListForScope.json, with $filter=principalId eq '...'
+        const principal = /principalId eq '([^']+)'/.exec(r.url.searchParams.get('$filter') ?? '')?.[1];
+        const held = [...(state.roleAssignments.get(key) ?? new Map())].filter(([, a]) => !principal || a.principalId === principal);
+        r.send(200, { value: held.map(([n, a]) => json(n, a)) });
+        return true;
+      }
+      if (method === 'PUT' && name) {
+        if (state.readOnly || state.cannotAssignRoles) {
+          forbidden(r, 'Microsoft.Authorization/roleAssignments/write', `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`);
+          return true;
+        }
+        const body = (r.body as { properties: { roleDefinitionId: string; principalId: string; principalType?: string } }).properties;
+        if (!state.roleAssignments.has(key)) state.roleAssignments.set(key, new Map());
+        const existed = state.roleAssignments.get(key)!.has(name);
+        state.roleAssignments.get(key)!.set(name, body);
+        r.send(existed ? 200 : 201, json(name, body));
+        return true;
+      }
+      return false;
+    }
+    // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}[/federatedIdentityCredentials/{fic}]
+    if (p[3]?.toLowerCase() === 'resourcegroups' && p[6]?.toLowerCase() === 'microsoft.managedidentity' && p[7]?.toLowerCase() === 'userassignedidentities' && p[8]) {
+      const rg = p[4]!;
+      const name = p[8];
+      const key = `${rg}/${name}`.toLowerCase();
+      const id = `/subscriptions/${SUBSCRIPTION}/resourcegroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+      const identity = state.identities.get(key);
+      if (p.length === 9) {
+        const json = (i: NonNullable<typeof identity>) => ({
+          id, location: i.location, name, type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+          properties: { clientId: i.clientId, principalId: i.principalId, tenantId: i.tenantId, isolationScope: 'None' }, tags: { 'managed-by': 'mta-sts' },
+        });
+        if (method === 'GET') {
+          // IdentityGet.json
+          if (!identity) r.error(404, 'ResourceNotFound', `The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${name}' under resource group '${rg}' was not found.`);
+          else r.send(200, json(identity));
+          return true;
+        }
+        if (method === 'PUT') {
+          if (state.readOnly) return forbidden(r, 'Microsoft.ManagedIdentity/userAssignedIdentities/write', id), true;
+          if (!rgExists(rg)) return r.error(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`), true;
+          // IdentityCreate.json: 201 with the new ids, 200 for an existing one.
+          const made = identity ?? { clientId: randomUUID(), principalId: randomUUID(), tenantId: TENANT_ID, location: String((r.body as { location?: string }).location ?? 'westeurope'), federated: new Map() };
+          state.identities.set(key, made);
+          r.send(identity ? 200 : 201, json(made));
+          return true;
+        }
+        return false;
+      }
+      if (p[9]?.toLowerCase() === 'federatedidentitycredentials' && p[10]) {
+        const fic = p[10];
+        const ficId = `${id}/federatedIdentityCredentials/${fic}`;
+        const ficJson = (f: { issuer: string; subject: string; audiences: string[] }) => ({ id: ficId, name: fic, properties: f, type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials' });
+        if (!identity) return r.error(404, 'ParentResourceNotFound', `Parent resource '${name}' not found.`), true;
+        if (method === 'GET') {
+          // FederatedIdentityCredentialGet.json
+          const f = identity.federated.get(fic.toLowerCase());
+          if (!f) r.error(404, 'NotFound', `Federated identity credential '${fic}' was not found.`);
+          else r.send(200, ficJson(f));
+          return true;
+        }
+        if (method === 'PUT') {
+          if (state.readOnly) return forbidden(r, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write', ficId), true;
+          // FederatedIdentityCredentialCreate.json
+          const f = (r.body as { properties: { issuer: string; subject: string; audiences: string[] } }).properties;
+          const existed = identity.federated.has(fic.toLowerCase());
+          identity.federated.set(fic.toLowerCase(), f);
+          r.send(existed ? 200 : 201, ficJson(f));
+          return true;
+        }
+      }
+      return false;
+    }
     if (p[1] !== 'subscriptions' || p[2] !== SUBSCRIPTION) return false;
     // /subscriptions/{sub}/resourcegroups/{rg}
     if (p[3]?.toLowerCase() === 'resourcegroups' && p.length === 5) {
@@ -79,15 +180,17 @@ export function addSetupHandlers(arm: ArmEmulator): SetupArm {
         defaultHostname: `${pick(ADJECTIVES)}-${pick(NOUNS)}-0${randomBytes(5).toString('hex')}.azurestaticapps.net`, sku,
       });
       if (!state.tokens.has(key)) state.tokens.set(key, randomBytes(40).toString('hex') + '-swa-token');
-      // CreateOrUpdateStaticSite.json, response 200
-      r.send(200, {
+      const json = {
         id: siteId, name, type: 'Microsoft.Web/staticSites', location: body.location ?? 'West Europe',
         properties: {
           defaultHostname: site.defaultHostname, customDomains: [...site.customDomains.keys()], provisioningState: 'Succeeded',
           stagingEnvironmentPolicy: 'Disabled', allowConfigFileUpdates: true,
         },
         sku: { name: site.sku, tier: site.sku },
-      });
+      };
+      // CreateOrUpdateStaticSite.json: response 200, or 202 with azure-asyncoperation (the SDK polls, then GETs the site).
+      if (state.createAnswers200 || existing) r.send(200, json);
+      else r.send(202, json, { 'azure-asyncoperation': arm.startOperation(r.url, () => ({ status: 'Succeeded' })) });
       return true;
     }
     if (method === 'POST' && p[9] === 'listSecrets' && p.length === 10) {

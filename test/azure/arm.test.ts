@@ -133,11 +133,34 @@ describe('credentials', () => {
   it('the product signs in only through AzureCliCredential, never a credential that probes the instance metadata endpoint', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const dirs = ['src/azure', 'src/cli'];
-    const sources = dirs.flatMap((d) => readdirSync(d).map((f) => readFileSync(join(d, f), 'utf8')));
+    const sources = dirs.flatMap((d) => readdirSync(d, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile() && f.name.endsWith('.ts')).map((f) => readFileSync(join(f.parentPath, f.name), 'utf8')));
     const text = sources.join('\n');
     expect(text).toContain('new AzureCliCredential()');
     expect(text).not.toMatch(/DefaultAzureCredential|ManagedIdentityCredential|169\.254\.169\.254/);
     // Child processes run git only (setup commits what it changed); never az for the Azure work.
     for (const m of text.matchAll(/\b(?:run|execFile|execFileSync|spawn|spawnSync)\(\s*'([^']+)'/g)) expect(m[1]).toBe('git');
+  });
+});
+
+describe('start-up', () => {
+  it('the azure commands load no SDK before they call Azure: --help and usage errors stay fast (bench:cli)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { dirname, resolve } = await import('node:path');
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const walk = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      // Static value imports only: `import type` is erased, `await import()` loads on use.
+      for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'/gm)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) walk(resolve(dirname(file), spec));
+        else packages.add(spec);
+      }
+    };
+    for (const f of ['src/cli/azure-bind.ts', 'src/cli/azure-publish-dns.ts', 'src/cli/azure-setup.ts']) walk(resolve(f));
+    expect(seen.size).toBeGreaterThan(5);
+    expect([...packages].filter((p) => p.startsWith('@azure/') || p.startsWith('azure-devops-node-api') || p === 'node:https' || p === 'yaml')).toEqual([]);
   });
 });

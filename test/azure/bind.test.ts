@@ -43,6 +43,30 @@ describe('with the zone in Azure DNS', () => {
     expect(r.out).toContain('fabrikam.com: mta-sts.fabrikam.com is ready');
   });
 
+  it('a bound host whose policy cannot be fetched is not "ready": a warning names the failure', async () => {
+    world.writeConfig();
+    // The managed certificate is issued but nothing is deployed yet: the host answers 404.
+    world.https.certs.set('mta-sts.contoso.com', await world.ca.issue({ names: ['mta-sts.contoso.com'] }));
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('mta-sts.contoso.com is ready');
+    expect(r.err).toMatch(/warning: contoso\.com: mta-sts\.contoso\.com is bound, but fetching its policy failed: .*404.*; the pipeline deploys home\/ on push, then run check/);
+  });
+
+  it('a CAA record that forbids DigiCert (RFC 8659): bound, but a failure naming the record to add, since the certificate never comes', async () => {
+    world.writeConfig();
+    world.dns.zone.set('contoso.com', { caa: [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }] });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
+    expect(r.err).toContain(`error: contoso.com: mta-sts.contoso.com is bound, but the CAA records at contoso.com forbid digicert.com (it allows only letsencrypt.org), which issues Azure's managed certificate for mta-sts.contoso.com (served by ${DEFAULT_HOST}): add contoso.com. CAA 0 issue "digicert.com"`);
+    // Allowing DigiCert is enough: pending again, a warning.
+    world.dns.zone.set('contoso.com', { caa: [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }, { flags: 0, tag: 'issue', value: 'digicert.com' }] });
+    const again = await world.run('bind', []);
+    expect(again.code).toBe(0);
+    expect(again.err).toContain('warning: contoso.com: mta-sts.contoso.com is bound, certificate pending');
+  });
+
   it('is idempotent: a re-run with every host bound makes no binding and no DNS write', async () => {
     world.writeConfig();
     expect((await world.run('bind', [])).code).toBe(0);
@@ -70,6 +94,17 @@ describe('with the zone in Azure DNS', () => {
     expect(r.code).toBe(0);
     expect(world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts.eu')).toBeDefined();
     expect(site().customDomains.get('mta-sts.eu.contoso.com')?.status).toBe('Ready');
+  });
+
+  it('finds a domain\'s zone in another resource group of the subscription, and writes the CNAME there', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    world.arm.addZone('rg-dns-fabrikam', 'fabrikam.com');
+    const r = await world.run('bind', []);
+    expect(r.code, r.err).toBe(0);
+    expect(world.arm.recordSet('rg-dns-fabrikam', 'fabrikam.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: DEFAULT_HOST });
+    expect(world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts')).toBeDefined();
+    expect(world.arm.calls('GET', `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Network/dnszones`)).toHaveLength(1);
+    expect(site().customDomains.get('mta-sts.fabrikam.com')?.status).toBe('Ready');
   });
 
   it('prefers the longest matching zone', async () => {
@@ -134,9 +169,8 @@ describe('retries while Azure does not see the CNAME yet', () => {
     expect(r.code).toBe(1);
     expect(domainPuts()).toHaveLength(3);
     expect(world.waits).toEqual([2000, 4000]);
-    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com still fails after 3 attempts');
-    expect(r.err).toContain('dig +short CNAME mta-sts.contoso.com');
-    expect(r.err).toContain('Last Azure error: The long-running operation has failed. BadRequest. CNAMERecord is invalid.');
+    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com (3 attempts) failed: Azure answered BadRequest: CNAMERecord is invalid.; ');
+    expect(r.err).toContain(`Azure cannot see mta-sts.contoso.com as a CNAME to ${DEFAULT_HOST} yet: check it with dig +short CNAME mta-sts.contoso.com`);
   });
 
   it('waits for real on the default path (no injected clock)', async () => {
@@ -176,6 +210,16 @@ describe('with the zone elsewhere', () => {
     expect(r.out).not.toContain('##vso');
   });
 
+  it('a failed lookup (SERVFAIL) is reported as such: never "create this record", nothing bound (exit 1)', async () => {
+    world.writeConfig({ hosting: noDns });
+    world.dns.zone.set('mta-sts.contoso.com', { servfail: true });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(domainPuts()).toEqual([]);
+    expect(r.err).toContain(`error: contoso.com: cannot tell whether mta-sts.contoso.com is a CNAME to ${DEFAULT_HOST}: DNS server failure (SERVFAIL) looking up CNAME at mta-sts.contoso.com`);
+    expect(r.err).not.toContain('create this record');
+  });
+
   it('binds once the CNAME resolves (through --dns-server)', async () => {
     world.writeConfig({ hosting: noDns });
     world.dns.zone.set('mta-sts.contoso.com', { cname: DEFAULT_HOST });
@@ -195,15 +239,43 @@ describe('with the zone elsewhere', () => {
 });
 
 describe('Azure refusals', () => {
-  it('the Free plan\'s quota: 409 for a third custom domain is a failure that says what to do', async () => {
+  it('the Free plan\'s quota: Azure\'s 400 in App Service\'s {Code,Message,Details} (Azure/azure-cli#21186) names the limit and the ways out', async () => {
     world.writeConfig({ domains: ['contoso.com', 'fabrikam.com', 'northwind.com'], hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION } });
     site().sku = 'Free';
     for (const d of ['contoso.com', 'fabrikam.com', 'northwind.com']) world.dns.zone.set(`mta-sts.${d}`, { cname: DEFAULT_HOST });
     const r = await world.run('bind', []);
     expect(r.code).toBe(1);
     expect(site().customDomains.size).toBe(2);
-    expect(r.err).toContain('error: northwind.com: Azure refused to add mta-sts.northwind.com to mta-sts-app (409 Conflict: ');
-    expect(r.err).toContain('the Free plan allows 2 and Standard 5 per app');
+    const line = r.err.split('\n').find((l) => l.startsWith('error: northwind.com'))!;
+    expect(line).toBe('error: northwind.com: binding mta-sts.northwind.com to mta-sts-app failed: Azure answered HTTP 400 BadRequest: '
+      + 'The maximum number of custom domains allowed for this static site is 2.; the app\'s plan allows 2 custom domains per app (Free 2, Standard 5): '
+      + 'serve the other domains from a second Static Web App, move mta-sts-app to the Standard plan (az staticwebapp update -n mta-sts-app -g rg-web --sku Standard), '
+      + 'or host the policy on Azure Functions (500 custom domains per app)');
+    expect(r.err).not.toContain('{');
+  });
+
+  it('a host still attached to another app: 409 "Request Envelope is invalid" (Azure/static-web-apps#925, #1804) says to release it there', async () => {
+    world.writeConfig();
+    world.arm.linkedElsewhere.add('mta-sts.contoso.com');
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(domainPuts()).toHaveLength(1); // not retried: it is no DNS lag
+    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com to mta-sts-app failed: Azure answered HTTP 409 Conflict: Request Envelope is invalid. Please ensure the custom domain is not linked to another site.; ');
+    expect(r.err).toContain('mta-sts.contoso.com is still attached to another Static Web App, perhaps one already deleted');
+  });
+
+  it('an operation that ends Failed with ResourceOperationFailure and no reason (Azure/static-web-apps#225) says what to check', async () => {
+    world.writeConfig();
+    world.arm.failWithoutReason = 1;
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(1);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Failed');
+    expect(r.err).toContain("error: contoso.com: binding mta-sts.contoso.com to mta-sts-app failed: Azure answered ResourceOperationFailure: The resource operation completed with terminal provisioning state 'Failed'.; Azure gave no reason: ");
+    expect(r.err).toContain(`check that mta-sts.contoso.com is a CNAME to ${DEFAULT_HOST} as public DNS sees it, that no CAA record forbids digicert.com`);
+    // The next run tries the failed binding again, and it goes through.
+    const again = await world.run('bind', []);
+    expect(again.code).toBe(0);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   });
 
   it('429 beyond the SDK\'s own retries: waits as long as Retry-After says, then goes on', async () => {
@@ -218,11 +290,22 @@ describe('Azure refusals', () => {
     expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   }, 20_000);
 
+  it('without az (AzureCliCredential cannot run it): says to install the Azure CLI, no raw error', async () => {
+    world.writeConfig();
+    const noCli = { getToken: async () => { throw Object.assign(new Error('Azure CLI could not be found. Please visit https://aka.ms/azure-cli for installation instructions and then, once installed, authenticate to your Azure account using \'az login\'.'), { name: 'CredentialUnavailableError' }); } };
+    const r = await world.run('bind', [], {}, world.deps({ credential: noCli }));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error: reading the Static Web App mta-sts-app in resource group rg-web failed: no Azure sign-in (Azure CLI could not be found.');
+    expect(r.err).toContain('the Azure CLI (az) is not installed, or not on PATH: install it (https://aka.ms/installazurecli), run az login, then re-run');
+    expect(world.arm.requests).toEqual([]);
+  });
+
   it('an app that does not exist: exit 1 with Azure\'s message', async () => {
     world.writeConfig();
     const r = await world.run('bind', ['--app', 'no-such-app']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("error: cannot read the Static Web App no-such-app in resource group rg-web: ResourceNotFound: The Resource 'Microsoft.Web/staticSites/no-such-app'");
+    expect(r.err).toContain("error: reading the Static Web App no-such-app in resource group rg-web failed: Azure answered HTTP 404 ResourceNotFound: The Resource 'Microsoft.Web/staticSites/no-such-app'");
+    expect(r.err).toContain('check the name, the resource group and --subscription');
   });
 
   it('warns when hosting.default_hostname differs from the app\'s, and uses the app\'s', async () => {
@@ -252,6 +335,17 @@ describe('settings', () => {
     const r = await world.run('bind', []);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
+    expect(world.arm.requests).toEqual([]);
+  });
+
+  it('all missing hosting: keys are named in one usage error (exit 2), not one per run', async () => {
+    world.writeConfig({ hosting: { plan: 'standard' } });
+    const r = await world.run('bind', []);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('mta-sts azure bind: 3 settings are missing; set them in mta-sts.config.yaml (or pass the flags):\n'
+      + '  the Static Web App is not named: pass --app or set hosting.app\n'
+      + "  the app's resource group is not named: pass --resource-group or set hosting.resource_group\n"
+      + '  the Azure subscription is not named: pass --subscription or set hosting.subscription\n');
     expect(world.arm.requests).toEqual([]);
   });
 

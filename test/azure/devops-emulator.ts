@@ -35,6 +35,8 @@ const AREAS: Record<string, { id?: string; locations: ResourceLocation[] }> = {
       location('f5b09dd5-9d54-45a1-8b5a-1c8287d634cc', 'distributedtask', 'variablegroups', '{project}/_apis/{area}/{resource}/{groupId}', 2),
       location('ef5b7057-ffc3-4c77-bbad-c10b4a4abcc7', 'distributedtask', 'variablegroups', '_apis/{area}/{resource}/{groupId}', 2),
       location('900fa995-c559-4923-aae7-f8424fe4fbea', 'distributedtask', 'queues', '{project}/_apis/{area}/{resource}/{queueId}', 1),
+      // TaskAgentApi.getResourceUsage: GET _apis/distributedtask/resourceusage?parallelismTag=&poolIsHosted=
+      location('eae1d376-a8b1-4475-9041-1dfdbe8f0143', 'distributedtask', 'resourceusage', '_apis/{area}/{resource}', 2),
     ],
   },
   serviceendpoint: {
@@ -86,6 +88,8 @@ export interface DevOpsEmulator {
   /** `${resourceType}/${resourceId}` → pipeline id → authorized */
   permissions: Map<string, Map<number, boolean>>;
   denied: Set<Right>;
+  /** Microsoft-hosted parallel jobs of the organisation: 0 for a new one until its free grant is approved. */
+  hostedParallelJobs: number;
   /** Every request with its body, for assertions ("a second run changes nothing"). */
   requests: { method: string; path: string; body: string }[];
   /** Requests that changed something (POST, PUT, PATCH, DELETE). */
@@ -123,6 +127,7 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
     endpoints: [],
     permissions: new Map(),
     denied: new Set(),
+    hostedParallelJobs: 1,
     requests: [],
     writes: () => state.requests.filter((r) => r.method !== 'GET' && r.method !== 'OPTIONS'),
     close: () => server.close(),
@@ -244,6 +249,17 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
       return send(200, { id: p.id, name: p.name, url: `${orgBase}_apis/projects/${p.id}`, state: 'wellFormed', revision: 11, visibility: 'private', lastUpdateTime: '2026-11-01T00:00:00Z' });
     }
 
+    // ResourceUsage (azure-devops-node-api TaskAgentInterfaces.ResourceUsage): the hosted limit for the tag.
+    if (method === 'GET' && lower[0] === '_apis' && lower[1] === 'distributedtask' && lower[2] === 'resourceusage') {
+      const tag = url.searchParams.get('parallelismTag') ?? 'Private';
+      const hosted = url.searchParams.get('poolIsHosted') === 'true';
+      const total = hosted ? state.hostedParallelJobs : 1;
+      return send(200, {
+        resourceLimit: { parallelismTag: tag, isHosted: hosted, isPremium: false, totalCount: total, totalMinutes: hosted && total > 0 ? 1800 : 0, failedToReachAllProviders: false, resourceLimitsData: {} },
+        usedCount: 0, usedMinutes: 0, runningRequests: [],
+      });
+    }
+
     // Organisation-level variable groups and service endpoints (POST creates, PUT replaces).
     if (lower[0] === '_apis' && lower[1] === 'distributedtask' && lower[2] === 'variablegroups') {
       const body = json();
@@ -289,6 +305,16 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
           workloadIdentityFederationSubject: `sc://${org}/${projectName}/${name}`,
         };
         stored.readyAfterGets = 1;
+      } else if (auth?.scheme === 'WorkloadIdentityFederation' && data.creationMode === 'Manual') {
+        // Manual (microsoft/azure-pipelines-tasks docs/service-connections/azure-oidc/manual-configuration.md): the
+        // caller names the identity (serviceprincipalid = its client id); Azure DevOps only adds the issuer and
+        // subject the identity must trust, and the connection is ready at once.
+        const projectName = projects.find((p) => p.id === projectIds[0])!.name;
+        auth.parameters = {
+          ...auth.parameters,
+          workloadIdentityFederationIssuer: `https://login.microsoftonline.com/${auth.parameters?.tenantid}/v2.0`,
+          workloadIdentityFederationSubject: `sc://${org}/${projectName}/${name}`,
+        };
       }
       state.endpoints.push(stored);
       return send(200, endpointView(stored));

@@ -31,7 +31,7 @@ const connect = (token = emulator.token) => DevOps.connect(emulator.orgUrl, toke
 describe('DevOps', () => {
   it('discovers the API areas the way the client does (OPTIONS, then ResourceAreas) and reads the project', async () => {
     const project = await connect().project('mail');
-    expect(project).toEqual({ id: emulator.projects[0]!.id, name: 'mail' });
+    expect(project).toEqual({ id: emulator.projects[0]!.id, name: 'mail', visibility: 'private' });
     const methods = emulator.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
     expect(methods).toContain('OPTIONS /contoso/_apis/Location');
     expect(methods).toContain('GET /contoso/_apis/ResourceAreas');
@@ -43,6 +43,22 @@ describe('DevOps', () => {
     const e = await connect('wrong').project('mail').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DevOpsError);
     expect((e as DevOpsError).status).toBe(401);
+  });
+
+  it('a project URL or an organisation that does not exist: says what --devops-org must be, not "Failed to find api location"', async () => {
+    for (const url of [`${emulator.orgUrl}/mail`, emulator.orgUrl.replace(/contoso$/, 'wrongorg')]) {
+      const e = await DevOps.connect(url, emulator.token, { caFile }).project('mail').catch((x: unknown) => x) as DevOpsError;
+      expect(e).toBeInstanceOf(DevOpsError);
+      expect(e.message).toContain('no Azure DevOps organisation answers at this URL: --devops-org must be the organisation\'s URL (https://dev.azure.com/ORGANISATION, not a project\'s URL)');
+      expect((e.cause as Error).message).toMatch(/^Failed to find api location for area/);
+    }
+  });
+
+  it('a token from another tenant (401 TF400813) says to sign in to the organisation\'s tenant', async () => {
+    const e = await connect('token-of-another-tenant').project('mail').catch((x: unknown) => x) as DevOpsError;
+    expect(e.status).toBe(401);
+    expect(e.message).toContain('HTTP 401: TF400813: The user is not authorized to access this resource.; Azure DevOps does not accept the sign-in of az: the organisation is connected to another Microsoft Entra tenant');
+    expect(e.message).toContain('az login --tenant TENANT');
   });
 
   it('creates a variable group with a secret, reads it back without the value, and replaces it', async () => {

@@ -56,6 +56,8 @@ export class AzureWorld {
     this.arm.cnameErrorText = 'CNAME Record is invalid.  Please ensure the CNAME record has been created.';
     this.arm.beforeRequest = undefined;
     this.arm.publicCnames.clear();
+    this.arm.linkedElsewhere.clear();
+    this.arm.failWithoutReason = 0;
     this.dns.zone.clear();
     this.https.certs.clear();
     this.https.handlers.clear();

@@ -98,6 +98,17 @@ describe('in Azure DNS', () => {
     expect(records[0]!.value.join('')).toBe(`v=TLSRPTv1; rua=${rua.join(',')}`);
   });
 
+  it('writes the TXT of a domain whose zone is in another resource group of the subscription there', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    world.arm.addZone('rg-dns-fabrikam', 'fabrikam.com');
+    await world.serve('contoso.com', POLICY);
+    await world.serve('fabrikam.com', POLICY);
+    const r = await world.run('publish-dns', fast);
+    expect(r.code, r.err).toBe(0);
+    expect(world.arm.txt('rg-dns-fabrikam', 'fabrikam.com', '_mta-sts')).toEqual([await expected('_mta-sts.fabrikam.com')]);
+    expect(world.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toEqual([await expected('_mta-sts.contoso.com')]);
+  });
+
   it('writes relative names in a parent zone (_mta-sts.eu in contoso.com)', async () => {
     world.writeConfig({ domains: ['eu.contoso.com'] });
     await world.serve('eu.contoso.com', POLICY);
@@ -161,13 +172,27 @@ describe('waiting for the policy (RFC 8461 §8.1)', () => {
 
   it('a host that does not resolve yet (no CNAME on a first run): TXT held back with a warning at once, exit 0', async () => {
     world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    world.arm.addZone(DNS_RG, 'fabrikam.com');
     await world.serve('contoso.com', POLICY);
     const r = await world.run('publish-dns', fast);
     expect(r.code).toBe(0);
     expect(r.err).toContain('warning: fabrikam.com: TXT held back: ');
     expect(r.err).toContain('point mta-sts.fabrikam.com at the Static Web App with a CNAME');
+    expect(r.err).toContain('`mta-sts azure bind` creates the CNAME');
+    expect(world.arm.txt(DNS_RG, 'fabrikam.com', '_mta-sts')).toBeUndefined();
     expect(world.waits).toEqual([]);
     expect(world.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toHaveLength(1);
+  });
+
+  it('a host whose lookup fails (SERVFAIL) is no missing CNAME: it is waited on, then a failure that says the lookup failed (exit 1)', async () => {
+    world.writeConfig();
+    world.dns.zone.set('mta-sts.contoso.com', { servfail: true });
+    const r = await world.run('publish-dns', fast);
+    expect(r.code).toBe(1);
+    expect(world.waits.length).toBeGreaterThan(0);
+    expect(r.err).toContain('error: contoso.com: TXT held back: the DNS lookup of mta-sts.contoso.com failed (DNS server failure (SERVFAIL)');
+    expect(r.err).not.toContain('CNAME');
+    expect(world.arm.calls('PUT')).toEqual([]);
   });
 
   it('a host still serving other bytes after the wait is a failure (exit 1) and its TXT is held back', async () => {
@@ -229,6 +254,37 @@ describe('outside Azure DNS', () => {
     expect(r.err).toContain(`warning: contoso.com: TXT _mta-sts.contoso.com differs: live "v=STSv1; id=old0;", wanted "${value}"`);
     expect(r.out).toContain('contoso.com: TXT _smtp._tls.contoso.com is live with this value');
     expect(r.out).toMatch(/^::warning::contoso\.com: TXT _mta-sts\.contoso\.com differs/m);
+  });
+
+  it('--print-only for a host that does not resolve yet still prints its records: the CNAME first, then the TXT for once the policy is live', async () => {
+    world.writeConfig({ hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION, dns_resource_group: DNS_RG, default_hostname: 'gentle-sea-0123456789.azurestaticapps.net' } });
+    const r = await world.run('publish-dns', [...fast, '--print-only']);
+    expect(r.code).toBe(0);
+    expect(world.arm.requests).toEqual([]);
+    const value = await expected('_mta-sts.contoso.com');
+    expect(r.err).toContain('warning: contoso.com: TXT held back: mta-sts.contoso.com has no A or AAAA record');
+    expect(r.err).toContain('create the CNAME first, then, once https://mta-sts.contoso.com/.well-known/mta-sts.txt serves home/.well-known/mta-sts.txt, publish the TXT records (RFC 8461 §8.1)');
+    expect(r.out).toContain('  mta-sts.contoso.com. 3600 IN CNAME gentle-sea-0123456789.azurestaticapps.net.\n');
+    expect(r.out).toContain(`  _mta-sts.contoso.com. 3600 IN TXT "${value}"\n`);
+  });
+
+  it('takes --app and --resource-group like every azure command', async () => {
+    world.writeConfig({ hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION } });
+    await world.serve('contoso.com', POLICY);
+    const r = await world.run('publish-dns', [...fast, '--app', APP, '--resource-group', WEB_RG]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('contoso.com: the new policy is live');
+  });
+
+  it('a TXT whose lookup fails (SERVFAIL) is said to be unknown, never "not published yet"', async () => {
+    world.writeConfig({ hosting: { app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION } });
+    await world.serve('contoso.com', POLICY);
+    world.dns.zone.set('_mta-sts.contoso.com', { servfail: true });
+    const r = await world.run('publish-dns', fast);
+    expect(r.code).toBe(0);
+    const value = await expected('_mta-sts.contoso.com');
+    expect(r.err).toContain(`warning: contoso.com: TXT _mta-sts.contoso.com: the lookup failed (DNS server failure (SERVFAIL) looking up TXT at _mta-sts.contoso.com; check the zone and its DNSSEC), so whether it is published is unknown; make sure it reads "${value}"`);
+    expect(r.err).not.toContain('is not published yet');
   });
 
   it('a domain whose zone is not in the DNS resource group is printed while the others are written', async () => {

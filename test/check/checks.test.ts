@@ -312,6 +312,51 @@ describe('2. fetching the policy', () => {
     expect(r.status).toBe('fail');
   });
 
+  describe('CAA (RFC 8659) of a host served by Azure: its managed certificate comes from DigiCert', () => {
+    /** mta-sts.<domain> as a CNAME to a Static Web App, still on Azure's default certificate. */
+    async function azureHosted(domain: string, caa: Record<string, { flags: number; tag: string; value: string }[]>): Promise<void> {
+      const app = `app-${domain.replace(/\./g, '-')}.azurestaticapps.net`;
+      world.dns.zone.set(app, { a: ['127.0.0.1'] });
+      world.dns.zone.set(`mta-sts.${domain}`, { cname: app });
+      const swa = await world.ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] });
+      await world.addDomain(domain, { policyCert: swa });
+      for (const [name, records] of Object.entries(caa)) world.dns.zone.set(name, { ...world.dns.zone.get(name), caa: records });
+    }
+
+    it('fails with caa-blocks-certificate when the set forbids digicert.com, even with --allow-pending-cert, naming the record to add', async () => {
+      await azureHosted('caa1.example', { 'caa1.example': [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }] });
+      const r = await check('caa1.example', { allowPendingCert: true });
+      const fetch = get(r, 'policy-fetch');
+      expect([fetch.status, fetch.code]).toEqual(['fail', 'caa-blocks-certificate']);
+      expect(fetch.message).toContain('the CAA records at caa1.example forbid digicert.com (it allows only letsencrypt.org), which issues Azure\'s managed certificate for mta-sts.caa1.example');
+      expect(fetch.message).toContain('add caa1.example. CAA 0 issue "digicert.com"');
+      expect(fetch.evidence?.caa).toEqual({ at: 'caa1.example', records: [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }] });
+      expect(r.status).toBe('fail');
+    });
+
+    it('climbs from the name to the first node that has CAA records: the closest set decides', async () => {
+      await azureHosted('eu.caa2.example', {
+        'caa2.example': [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }],
+        'eu.caa2.example': [{ flags: 0, tag: 'issue', value: 'digicert.com; cansignhttpexchanges=yes' }],
+      });
+      const allowed = get(await check('eu.caa2.example', { allowPendingCert: true }), 'policy-fetch');
+      expect([allowed.status, allowed.code]).toEqual(['warn', 'policy-cert-pending']);
+      expect(allowed.evidence?.caa).toMatchObject({ at: 'eu.caa2.example' });
+      world.dns.zone.set('eu.caa2.example', { ...world.dns.zone.get('eu.caa2.example'), caa: [] });
+      const blocked = get(await check('eu.caa2.example', { allowPendingCert: true }), 'policy-fetch');
+      expect(blocked.code).toBe('caa-blocks-certificate');
+      expect(blocked.message).toContain('add caa2.example. CAA 0 issue "digicert.com"');
+    });
+
+    it('says nothing about CAA for a host not served by Azure', async () => {
+      await world.addDomain('caa3.example');
+      world.dns.zone.set('caa3.example', { ...world.dns.zone.get('caa3.example'), caa: [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }] });
+      const fetch = get(await check('caa3.example'), 'policy-fetch');
+      expect([fetch.status, fetch.code]).toEqual(['pass', 'policy-fetch-ok']);
+      expect(fetch.evidence?.caa).toBeUndefined();
+    });
+  });
+
   it('fails a 304 as a wrong status, not as a redirect', async () => {
     await world.addDomain('304.example', { handler: (_req, res) => res.writeHead(304).end() });
     const r = get(await check('304.example'), 'policy-fetch');

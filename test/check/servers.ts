@@ -114,6 +114,8 @@ export interface ZoneEntry {
   a?: string[];
   aaaa?: string[];
   cname?: string;
+  /** CAA records (RFC 8659): flags (128 = critical), tag, value. */
+  caa?: { flags: number; tag: string; value: string }[];
   servfail?: boolean;
   /** Answer after this many ms. */
   delayMs?: number;
@@ -207,6 +209,8 @@ function records(name: string, type: number, entry: ZoneEntry): Record<string, u
       return (entry.aaaa ?? []).map((address) => ({ ...base, type: Packet.TYPE.AAAA, address }));
     case Packet.TYPE.CNAME:
       return entry.cname ? [{ ...base, type: Packet.TYPE.CNAME, domain: entry.cname }] : [];
+    case Packet.TYPE.CAA:
+      return (entry.caa ?? []).map((c) => ({ ...base, type: Packet.TYPE.CAA, flags: c.flags, tag: c.tag, value: c.value }));
     default:
       return [];
   }

@@ -179,6 +179,19 @@ describe('dispatch', () => {
     expect(r.err).toMatch(/^  records  +print the DNS records/m);
   });
 
+  it('`azure --help` lists the azure subcommands (exit 0); `azure` alone or with an unknown one stays a usage error', async () => {
+    const help = await run(['azure', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^usage: mta-sts azure <command> \[options\]/);
+    for (const e of registry.filter((x) => x.name.startsWith('azure '))) expect(help.out).toContain(`  ${e.name}`);
+    expect(help.out).not.toContain('  records');
+    expect((await run(['azure', '-h'])).code).toBe(0);
+    expect((await run(['azure'])).code).toBe(2);
+    const unknown = await run(['azure', 'deploy']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('"azure" needs one of: azure bind, azure publish-dns, azure setup (got "deploy")');
+  });
+
   it('a reader that closes the pipe early (build | head -1) ends it quietly with its own exit code', async () => {
     const bin = join(process.cwd(), 'bin/mta-sts.js');
     const child = spawn(process.execPath, [bin, 'build', '--out', 'piped'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,89 @@
+// Setup's third part: the steps run in order, each reported as done, waiting, failed or skipped; and the step
+// bodies that are more than one call: the config and home/, the bindings, the commit.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseConfig } from '../../config/config.ts';
+import { editConfigFile } from '../../config/edit.ts';
+import { bindDomains } from '../bind.ts';
+import { commitFiles } from './git.ts';
+import { describe, line, rightsMissing, type SetupContext, type Step, type StepOutcome } from './model.ts';
+import { configEdits } from './observe.ts';
+
+export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> {
+  const done: number[] = [];
+  const failedAt: number[] = [];
+  const skipped: number[] = [];
+  const failed = new Set<string>();
+  const byHand: string[] = [];
+  for (const [i, step] of steps.entries()) {
+    const n = `[${i + 1}/${steps.length}]`;
+    if (step.needs.some((k) => failed.has(k))) {
+      failed.add(step.key);
+      skipped.push(i + 1);
+      line(ctx, `${n} ${step.title}: skipped (it needs a step that failed)`);
+      continue;
+    }
+    try {
+      const detail = await step.apply();
+      done.push(i + 1);
+      if (typeof detail === 'object') line(ctx, `${n} ${step.title}: ${detail.state} (${detail.detail})`);
+      else line(ctx, `${n} ${step.title}: done${detail ? ` (${detail})` : ''}`);
+    } catch (e) {
+      failed.add(step.key);
+      failedAt.push(i + 1);
+      ctx.reporter.fail(`${n} ${step.title}: failed: ${describe(e)}`);
+      if (rightsMissing(e)) byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it by hand: ${typeof step.byHand === 'function' ? step.byHand() : step.byHand}`);
+    }
+  }
+  if (failed.size === 0) return true;
+  const list = (xs: number[]) => (xs.length ? xs.join(', ') : 'none');
+  line(ctx, '');
+  line(ctx, `Done: steps ${list(done)}. Failed: ${list(failedAt)}. Skipped: ${list(skipped)}. ${ctx.r.configFile} is either fully updated or unchanged.`);
+  for (const b of byHand) line(ctx, `By hand: ${b}`);
+  line(ctx, 'Run the same command again to continue from here: it only does what is still missing.');
+  return false;
+}
+
+export async function writeConfig(ctx: SetupContext): Promise<string> {
+  const { r, state } = ctx;
+  const edits = configEdits(ctx);
+  const changed = await editConfigFile(r.configPath, edits, r.configFile);
+  if (changed) state.filesChanged.add(r.configFile);
+  const text = await readFile(r.configPath, 'utf8');
+  const parsed = parseConfig(text, r.configFile);
+  if (!parsed.ok) throw new Error(`${r.configFile} no longer parses after the edit`);
+  // The site is built from the config; home/ is committed with it (README: Edit the config).
+  const site = await import('../../site/build.ts');
+  const home = resolve(r.cwd, 'home');
+  if (await site.buildSite(parsed.config, home)) state.filesChanged.add('home');
+  r.config = parsed.config;
+  return `${edits.map((e) => `hosting.${e.path[1]}: ${String(e.value)}`).join(', ')}`;
+}
+
+/** Binds what can be bound; says which hosts still wait for their CNAME (the step is then not "done"). */
+export async function bind(ctx: SetupContext): Promise<string | StepOutcome> {
+  const { r, state } = ctx;
+  const before = ctx.reporter.failures;
+  // Reuses `mta-sts azure bind`: CNAMEs in Azure DNS, validation retries, already-bound hosts skipped.
+  await bindDomains({
+    config: r.config, target: { app: r.app, resourceGroup: r.resourceGroup, dnsResourceGroup: r.dnsResourceGroup },
+    clients: ctx.arm, web: ctx.d.web, reporter: ctx.reporter,
+    attempts: ctx.d.bindAttempts, baseDelayMs: ctx.d.bindDelayMs, sleep: ctx.d.sleep, pollIntervalMs: ctx.d.pollIntervalMs,
+    throttle: { sleep: ctx.d.sleep }, skipCaa: true,
+  });
+  state.bound.clear();
+  for await (const d of ctx.arm.web.staticSites.listStaticSiteCustomDomains(r.resourceGroup, r.app)) {
+    const name = (d.domainName ?? d.name ?? '').toLowerCase();
+    if (name) state.bound.set(name, d);
+  }
+  if (ctx.reporter.failures > before) throw new Error('binding failed for a domain (see the error above)');
+  const hosts = r.config.domains.map((d) => `mta-sts.${d}`);
+  const bound = hosts.filter((h) => state.bound.has(h) && state.bound.get(h)!.status !== 'Failed');
+  const waiting = hosts.filter((h) => !bound.includes(h));
+  if (waiting.length === 0) return `bound ${bound.join(', ')}`;
+  return { state: 'waiting', detail: `${bound.length > 0 ? `bound ${bound.join(', ')}; ` : 'nothing bound yet; '}${waiting.join(', ')} wait${waiting.length === 1 ? 's' : ''} for the CNAME at your DNS host (below)` };
+}
+
+export function commit(ctx: SetupContext): Promise<string> {
+  return commitFiles(ctx.r.cwd, [...ctx.state.filesChanged], 'MTA-STS: azure setup wrote the Azure names into the config and pipeline');
+}

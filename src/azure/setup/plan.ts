@@ -1,0 +1,260 @@
+// Setup's second part: from what observe found, the numbered steps that remain, each with what it needs first,
+// how to do it by hand, and the call that does it.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pipelineVariable, setPipelineVariables } from '../../config/pipeline-yaml.ts';
+import { printable } from '../../printable.ts';
+import { writeFileAtomic } from '../../write-file-atomic.ts';
+import type { ProjectRef } from '../devops.ts';
+import {
+  FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
+} from '../identity.ts';
+import { zoneFor } from '../zones.ts';
+import { bind, commit, writeConfig } from './apply.ts';
+import {
+  PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint, groupDescription, guid, hostName,
+  wantedGrants, type DevOpsTarget, type SetupContext, type Step,
+} from './model.ts';
+import { configEdits, readToken } from './observe.ts';
+
+export function plan(ctx: SetupContext): Step[] {
+  const { r, state } = ctx;
+  const steps: Step[] = [];
+  const sku = r.config.hosting.plan === 'free' ? 'Free' : 'Standard';
+  if (!state.rgExists) {
+    steps.push({
+      key: 'rg', needs: [], title: `Create resource group ${r.resourceGroup} in ${r.region}`,
+      byHand: `az group create -n ${r.resourceGroup} -l ${r.region}`,
+      apply: async () => {
+        await ctx.resources.resourceGroups.createOrUpdate(r.resourceGroup, { location: r.region, tags: { 'managed-by': 'mta-sts' } });
+        state.rgExists = true;
+      },
+    });
+  }
+  if (!state.site) {
+    steps.push({
+      key: 'app', needs: state.rgExists ? [] : ['rg'], title: `Create Static Web App ${r.app} (${sku} plan) in ${r.region}`,
+      byHand: `az staticwebapp create -n ${r.app} -g ${r.resourceGroup} -l ${r.region} --sku ${sku}`,
+      apply: async () => {
+        const site = await ctx.arm.web.staticSites.beginCreateOrUpdateStaticSiteAndWait(r.resourceGroup, r.app, {
+          location: r.region, sku: { name: sku, tier: sku }, stagingEnvironmentPolicy: 'Disabled', allowConfigFileUpdates: true,
+          tags: { 'managed-by': 'mta-sts' },
+        }, ctx.d.pollIntervalMs !== undefined ? { updateIntervalInMs: ctx.d.pollIntervalMs } : undefined);
+        if (!site.defaultHostname) throw new Error('Azure created the app but reported no default host name; run the same command again');
+        state.site = { defaultHostname: hostName(site.defaultHostname), sku: printable(site.sku?.name ?? '') || undefined };
+        state.token = await readToken(ctx);
+        return `default host name ${state.site.defaultHostname}`;
+      },
+    });
+  } else if (state.site.sku && state.site.sku.toLowerCase() !== r.config.hosting.plan) {
+    ctx.reporter.warn(`${r.app} is on the ${state.site.sku} plan but hosting.plan is ${r.config.hosting.plan}; setup does not change an app's plan (billing): change it in the portal (Static Web App > Hosting plan) or set hosting.plan to match`);
+  }
+
+  const edits = configEdits(ctx);
+  if (edits.length > 0 || state.homeStale) {
+    steps.push({
+      key: 'config', needs: state.site ? [] : ['app'],
+      title: edits.length > 0 ? `Write ${edits.map((e) => `hosting.${e.path[1]}`).join(', ')} to ${r.configFile} and rebuild home/` : 'Rebuild home/ from the config',
+      byHand: `set ${edits.map((e) => `hosting.${e.path[1]}`).join(', ')} in ${r.configFile}, then run npm run build`,
+      apply: () => writeConfig(ctx),
+    });
+  }
+
+  if (r.devops && state.project) planDevOps(ctx, r.devops, state.project, steps);
+
+  const unbound = r.config.domains.filter((domain) => {
+    const d = state.bound.get(`mta-sts.${domain}`);
+    return !d || d.status === 'Failed';
+  });
+  if (unbound.length > 0) {
+    const how = unbound.map((domain) => {
+      const zone = r.dnsResourceGroup ? zoneFor(`mta-sts.${domain}`, state.zones) : undefined;
+      return zone ? `mta-sts.${domain} (CNAME in Azure DNS zone ${zone.zone})` : `mta-sts.${domain} (once its CNAME exists at your DNS host)`;
+    });
+    steps.push({
+      key: 'bind', needs: state.site ? [] : ['app'], title: `Bind ${how.join(', ')} to ${r.app}`,
+      byHand: `npx mta-sts azure bind --config ${r.configFile}`,
+      apply: () => bind(ctx),
+    });
+  }
+
+  if (steps.some((s) => s.key === 'config' || s.key === 'yaml') || state.uncommitted.length > 0) {
+    for (const f of state.uncommitted) state.filesChanged.add(f);
+    steps.push({
+      key: 'commit', needs: [], title: `Commit the changed files (${r.configFile}, home/${state.yaml ? `, ${PIPELINE_FILE}` : ''}) for you to push`,
+      byHand: `git add ${r.configFile} home ${PIPELINE_FILE} && git commit -m "MTA-STS setup"`,
+      apply: () => commit(ctx),
+    });
+  }
+  return steps;
+}
+
+export function planDevOps(ctx: SetupContext, target: DevOpsTarget, project: ProjectRef, steps: Step[]): void {
+  const { r, state } = ctx;
+  const devops = ctx.devops!;
+  const p = target.project;
+  const library = `Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret variable ${TOKEN_VARIABLE} (the token: az staticwebapp secrets list -n ${r.app} -g ${r.resourceGroup} --query properties.apiKey -o tsv)`;
+  const tokenCurrent = state.group?.fingerprint !== undefined && state.token !== undefined && state.group.fingerprint === fingerprint(state.token);
+  if (!state.group || !tokenCurrent) {
+    steps.push({
+      key: 'group', needs: state.site ? [] : ['app'],
+      title: state.group
+        ? `Update variable group ${VARIABLE_GROUP} in project ${p}: ${TOKEN_VARIABLE} = the deployment token of ${r.app} (secret)`
+        : `Create variable group ${VARIABLE_GROUP} in project ${p} with ${TOKEN_VARIABLE} = the deployment token of ${r.app} (secret)`,
+      byHand: library,
+      apply: async () => {
+        const token = state.token!;
+        const saved = await devops.saveVariableGroup(project, {
+          id: state.group?.id, name: VARIABLE_GROUP, description: groupDescription(r.app, token),
+          variables: { ...state.group?.variables, [TOKEN_VARIABLE]: { value: token, isSecret: true } },
+        });
+        state.group = { id: saved.id!, fingerprint: fingerprint(token), variables: saved.variables };
+      },
+    });
+  }
+
+  if (state.endpoint?.failed) {
+    // Its name is taken, so it cannot be created again; only deleting or repairing it helps.
+    const why = state.endpoint.failed;
+    steps.push({
+      key: 'endpoint', needs: [], title: `Service connection ${ctx.connectionName} exists but Azure DevOps reports it failed (${why})`,
+      byHand: `Project settings > Service connections > ${ctx.connectionName}: fix it (for example "Convert" or edit and verify), or delete it so this command creates it again`,
+      apply: async () => {
+        throw new Error(`service connection ${ctx.connectionName} is in a failed state; delete it (Project settings > Service connections > ${ctx.connectionName} > Delete) and run the same command again`);
+      },
+    });
+  } else if (!state.endpoint || (state.identity && state.endpoint.servicePrincipalId === state.identity.clientId)) {
+    planIdentity(ctx, project, steps);
+  }
+
+  if (state.yaml && state.yaml.text !== setPipelineVariables(state.yaml.text, state.yaml.wanted)) {
+    const changes = Object.entries(state.yaml.wanted).filter(([k, v]) => {
+      const now = pipelineVariable(state.yaml!.text, k);
+      return now !== undefined && now !== v;
+    });
+    // The pipeline fails to start when armServiceConnection names a connection that does not exist.
+    steps.push({
+      key: 'yaml', needs: state.endpoint && !state.endpoint.failed ? [] : ['endpoint'], title: `Set ${changes.map(([k, v]) => `${k}: '${v}'`).join(', ')} in ${PIPELINE_FILE}`,
+      byHand: `edit the variables at the top of ${PIPELINE_FILE}`,
+      apply: async () => {
+        const path = resolve(r.cwd, PIPELINE_FILE);
+        const current = await readFile(path, 'utf8');
+        const next = setPipelineVariables(current, state.yaml!.wanted);
+        if (next !== current) {
+          await writeFileAtomic(path, next);
+          state.filesChanged.add(PIPELINE_FILE);
+        }
+      },
+    });
+  }
+
+  if (!state.definition) {
+    const repo = target.repository;
+    const where = repo.type === 'TfsGit' ? `Azure Repos repository ${repo.name}` : `GitHub repository ${repo.fullName} (connection ${repo.connection})`;
+    steps.push({
+      key: 'pipeline', needs: [], title: `Create pipeline ${target.pipelineName} in project ${p} from /${PIPELINE_FILE} of ${where}`,
+      byHand: `Pipelines > New pipeline > ${repo.type === 'TfsGit' ? 'Azure Repos Git' : 'GitHub'} > the repository > Existing Azure Pipelines YAML file > /${PIPELINE_FILE} > Save`,
+      apply: async () => {
+        if (state.queueId === undefined) throw new Error('project has no agent queue "Azure Pipelines" (Project settings > Agent pools)');
+        const repository = repo.type === 'TfsGit'
+          ? { type: 'TfsGit' as const, id: state.repository!.id, name: state.repository!.name, defaultBranch: state.repository!.defaultBranch }
+          : { type: 'GitHub' as const, fullName: repo.fullName, connectionId: state.githubConnectionId!, defaultBranch: 'refs/heads/main' };
+        const created = await devops.createYamlDefinition(project, { name: target.pipelineName, yamlPath: PIPELINE_FILE, repository, queueId: state.queueId });
+        state.definition = { id: created.id! };
+      },
+    });
+  }
+
+  if (!state.groupAuthorized) {
+    steps.push({
+      key: 'perm-group', needs: [...(state.group ? [] : ['group']), ...(state.definition ? [] : ['pipeline'])],
+      title: `Allow pipeline ${target.pipelineName} to use variable group ${VARIABLE_GROUP} (no "Permit" prompt on the first run)`,
+      byHand: `Pipelines > Library > ${VARIABLE_GROUP} > Pipeline permissions > + > ${target.pipelineName}`,
+      apply: async () => {
+        await devops.authorizePipeline(p, 'variablegroup', String(state.group!.id), state.definition!.id);
+        state.groupAuthorized = true;
+      },
+    });
+  }
+  if (!state.endpointAuthorized) {
+    steps.push({
+      key: 'perm-endpoint', needs: [...(state.endpoint && !state.endpoint.failed ? [] : ['endpoint']), ...(state.definition ? [] : ['pipeline'])],
+      title: `Allow pipeline ${target.pipelineName} to use service connection ${ctx.connectionName}`,
+      byHand: `Project settings > Service connections > ${ctx.connectionName} > ... > Security > Pipeline permissions > + > ${target.pipelineName}`,
+      apply: async () => {
+        await devops.authorizePipeline(p, 'endpoint', state.endpoint!.id, state.definition!.id);
+        state.endpointAuthorized = true;
+      },
+    });
+  }
+}
+
+/**
+ * The service connection through a user-assigned managed identity (no Entra rights needed): the identity, its
+ * roles, the connection in workload identity federation's manual mode naming it, and the federated credential
+ * that makes the identity trust the connection's issuer and subject. Each step only when still missing.
+ */
+function planIdentity(ctx: SetupContext, project: ProjectRef, steps: Step[]): void {
+  const { r, state } = ctx;
+  const devops = ctx.devops!;
+  const rg = r.resourceGroup;
+  if (!state.identity) {
+    steps.push({
+      key: 'identity', needs: state.rgExists ? [] : ['rg'],
+      title: `Create managed identity ${IDENTITY_NAME} in ${rg} (the pipeline's Azure identity; no Entra ID rights needed)`,
+      byHand: `az identity create -n ${IDENTITY_NAME} -g ${rg} -l ${r.region}`,
+      apply: async () => {
+        state.identity = await createIdentity(ctx.identities, rg, r.region);
+        return `client id ${state.identity.clientId}`;
+      },
+    });
+  }
+  const grants = state.identity ? state.missingGrants : wantedGrants(ctx);
+  if (grants.length > 0) {
+    const what = grants.map((g) => `${g.role} on ${g.scope.split('/').slice(-2).join(' ')}`).join(', ');
+    steps.push({
+      key: 'roles', needs: [...(state.identity ? [] : ['identity']), ...(state.site ? [] : ['app'])],
+      title: `Give ${IDENTITY_NAME} ${what}`,
+      // Known once the identity exists: the exact commands for someone with Owner or User Access Administrator.
+      byHand: () => grants.map((g) => grantCommand(state.identity?.principalId ?? '<principal id of ' + IDENTITY_NAME + '>', g)).join(' ; '),
+      apply: async () => {
+        for (const g of grants) await grant(ctx.identities, r.subscription.id, state.identity!.principalId, g);
+        state.missingGrants = [];
+        return `${grants.length} role assignment(s)`;
+      },
+    });
+  }
+  if (!state.endpoint) {
+    steps.push({
+      key: 'endpoint', needs: state.identity ? [] : ['identity'],
+      title: `Create service connection ${ctx.connectionName} in project ${project.name} (Azure Resource Manager, workload identity federation, manual, through ${IDENTITY_NAME})`,
+      byHand: `Project settings > Service connections > New service connection > Azure Resource Manager > Identity type: Managed identity, the subscription ${r.subscription.name} and the identity ${IDENTITY_NAME}, name ${ctx.connectionName}`,
+      apply: async () => {
+        const endpoint = await devops.createArmEndpoint(project, {
+          name: ctx.connectionName, tenantId: state.identity!.tenantId, subscriptionId: r.subscription.id, subscriptionName: r.subscription.name,
+          resourceGroup: rg, armUrl: `${r.cloud.armUrl.replace(/\/+$/, '')}/`, environment: r.cloud.environment,
+          identity: { clientId: state.identity!.clientId },
+        });
+        const parameters = endpoint.authorization?.parameters;
+        state.endpoint = {
+          id: endpoint.id!, servicePrincipalId: guid(parameters?.serviceprincipalid),
+          issuer: parameters?.workloadIdentityFederationIssuer, subject: parameters?.workloadIdentityFederationSubject,
+        };
+      },
+    });
+  }
+  if (!state.federated) {
+    steps.push({
+      key: 'federation', needs: [...(state.endpoint ? [] : ['endpoint']), ...(state.identity ? [] : ['identity'])],
+      title: `Let ${IDENTITY_NAME} trust the service connection's tokens (federated credential with its issuer and subject)`,
+      byHand: () => `az identity federated-credential create -n ${FEDERATED_CREDENTIAL} --identity-name ${IDENTITY_NAME} -g ${rg} --issuer "${state.endpoint?.issuer ?? '<issuer of the connection>'}" --subject "${state.endpoint?.subject ?? '<subject of the connection>'}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+      apply: async () => {
+        const { issuer, subject } = state.endpoint ?? {};
+        if (!issuer || !subject) throw new Error(`Azure DevOps did not report the issuer and subject of service connection ${ctx.connectionName}`);
+        await federate(ctx.identities, rg, issuer, subject);
+        state.federated = true;
+        return `issuer ${printable(issuer)}, subject ${printable(subject)}`;
+      },
+    });
+  }
+}

@@ -1,0 +1,178 @@
+// Setup's last part: the CNAMEs at a DNS host outside Azure (printed, and waited for on a terminal), the state
+// of each domain, and what is left to do; every line says what is true now.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { checkCaa } from '../../check/caa.ts';
+import { askDns } from '../../check/dns.ts';
+import { checkPolicyFetch } from '../../check/policy-checks.ts';
+import { POLICY_PATH } from '../../rfc/policy.ts';
+import { dnsRecords, zoneFileLines, type DnsRecord } from '../../site/records.ts';
+import { printable } from '../../printable.ts';
+import { clockOf, poll } from '../retry.ts';
+import { zoneFor } from '../zones.ts';
+import { bind } from './apply.ts';
+import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, line, type SetupContext } from './model.ts';
+
+/** Hosts whose CNAME must be made at a DNS host outside Azure and is not bound yet. */
+export function externalPending(ctx: SetupContext): string[] {
+  const { r, state } = ctx;
+  return r.config.domains.filter((domain) => {
+    const host = `mta-sts.${domain}`;
+    const d = state.bound.get(host);
+    const inAzure = r.dnsResourceGroup && zoneFor(host, state.zones);
+    return (!d || d.status === 'Failed') && !inAzure;
+  });
+}
+
+export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
+  const { r, state } = ctx;
+  if (!state.site) return;
+  let pending = externalPending(ctx);
+  if (pending.length === 0) return;
+  const target = state.site.defaultHostname;
+  line(ctx, '');
+  line(ctx, 'Create these records at your DNS host (one per domain):');
+  for (const domain of pending) line(ctx, `  mta-sts.${domain}. 3600 IN CNAME ${target}.`);
+  if (r.waitDnsSeconds <= 0) {
+    ctx.reporter.warn(`mta-sts.<domain> is not bound yet for ${pending.join(', ')}: create the CNAME record(s) above, then run the same command again (or pass --wait-dns SECONDS to wait for them)`);
+    return;
+  }
+  const clock = clockOf(ctx.d);
+  const deadline = clock.now() + r.waitDnsSeconds * 1000;
+  let lastLine: number | undefined;
+  const lookupFailures = new Set<string>();
+  let bindFailed = false;
+  // Rounds of 10 s at most, plus one round per domain that binds: bounded in count and in time.
+  await poll<void>(async () => {
+    const visible: string[] = [];
+    for (const domain of pending) {
+      const host = `mta-sts.${domain}`;
+      const answer = await askDns(host, 'CNAME', () => ctx.d.web.resolver.resolveCname(host));
+      // A failed lookup is no answer: said once, then asked again on the next round.
+      if (answer.kind === 'failed' && !lookupFailures.has(host)) {
+        lookupFailures.add(host);
+        ctx.d.out.err(`${printable(answer.message)}; asking again\n`);
+      }
+      if (answer.kind === 'answer' && answer.value.some((n) => n.toLowerCase().replace(/\.$/, '') === target)) visible.push(domain);
+    }
+    if (visible.length > 0) {
+      line(ctx, `\nCNAME visible for ${visible.join(', ')}; binding.`);
+      try {
+        await bind(ctx);
+      } catch (e) {
+        ctx.reporter.fail(`binding after the CNAME appeared failed: ${describe(e)}; run the same command again`);
+        bindFailed = true;
+        return { done: true, value: undefined };
+      }
+      pending = externalPending(ctx);
+      return pending.length === 0 ? { done: true, value: undefined } : { done: false, value: undefined, waitMs: 0 };
+    }
+    return clock.now() >= deadline ? { done: true, value: undefined } : { done: false, value: undefined };
+  }, {
+    attempts: Math.ceil(r.waitDnsSeconds / 10) + r.config.domains.length + 2,
+    delayMs: () => Math.min(10_000, Math.max(0, deadline - clock.now())),
+    clock,
+    onWait: (ms) => {
+      if (ms === 0) return;
+      const left = Math.ceil((deadline - clock.now()) / 1000);
+      const text = `waiting for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left`;
+      if (ctx.d.isTTY) ctx.d.out.err(`\r${text}   `);
+      else if (lastLine === undefined || clock.now() - lastLine >= 60_000) {
+        ctx.d.out.err(`${text}\n`);
+        lastLine = clock.now();
+      }
+    },
+  });
+  if (bindFailed) return;
+  if (ctx.d.isTTY) ctx.d.out.err('\n');
+  if (pending.length > 0) {
+    ctx.reporter.warn(`gave up waiting after ${r.waitDnsSeconds} s for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: create the record(s) above, then run the same command again`);
+  }
+}
+
+export async function finalState(ctx: SetupContext): Promise<void> {
+  const { r, state } = ctx;
+  if (!state.site) return;
+  line(ctx, '');
+  line(ctx, 'State per domain:');
+  const records = dnsRecords(r.config);
+  const built = await readFile(resolve(r.cwd, 'home', `.${POLICY_PATH}`)).catch(() => undefined);
+  for (const domain of r.config.domains) {
+    const host = `mta-sts.${domain}`;
+    const d = state.bound.get(host);
+    const parts: string[] = [];
+    if (!d) parts.push('not bound');
+    else parts.push(`bound (${d.status ?? 'status unknown'})`);
+    let live = false;
+    let certificateReady = false;
+    if (d?.status === 'Ready') {
+      const fetched = await checkPolicyFetch(domain, ctx.d.web, AbortSignal.timeout(20_000), true);
+      if (fetched.certPending) parts.push('certificate pending');
+      else if (fetched.result.status === 'fail') parts.push(`policy not reachable yet (${printable(fetched.result.message)})`);
+      else {
+        certificateReady = true;
+        parts.push('certificate ready');
+        live = built !== undefined && fetched.body !== undefined && Buffer.compare(Buffer.from(fetched.body), built) === 0;
+        parts.push(live ? 'policy live' : 'policy not deployed yet (the pipeline deploys it on push)');
+      }
+    } else if (d) {
+      parts.push('certificate pending (Azure is validating the host)');
+    }
+    if (d && !certificateReady) {
+      // RFC 8659: a CAA set that forbids DigiCert means the certificate never comes: a failure, with the record to add.
+      const caa = await checkCaa(domain, ctx.d.web.resolver, AbortSignal.timeout(20_000));
+      if (caa.finding?.status === 'fail') {
+        parts.push('certificate blocked by CAA');
+        ctx.reporter.fail(`${domain}: ${caa.finding.message}`);
+      }
+    }
+    const sts = records.find((x) => x.domain === domain && x.name === `_mta-sts.${domain}`)!;
+    parts.push(await txtState(ctx, 'TXT', sts, (v) => v.replace(/\s+/g, ' ').trim().replace(/;?$/, ';') === sts.value, state.zones));
+    const rpt = records.find((x) => x.domain === domain && x.name === `_smtp._tls.${domain}`);
+    if (rpt) parts.push(await txtState(ctx, 'TLS-RPT', rpt, (v) => v === rpt.value, state.zones));
+    line(ctx, `  ${domain}: ${parts.join('; ')}`);
+  }
+}
+
+/** Whether a TXT record is live; a failed lookup is said as such, never taken for "still to publish". */
+export async function txtState(ctx: SetupContext, label: string, rec: DnsRecord, matches: (value: string) => boolean, zones: string[]): Promise<string> {
+  const answer = await askDns(rec.name, 'TXT', () => ctx.d.web.resolver.resolveTxt(rec.name));
+  if (answer.kind === 'failed') return `${label}: lookup failed (${printable(answer.message)}), cannot tell whether it is published`;
+  const values = answer.kind === 'answer' ? answer.value.map((x) => x.join('')) : [];
+  if (values.some(matches)) return `${label} published`;
+  if (ctx.r.dnsResourceGroup && zoneFor(rec.name, zones)) return `${label}: the pipeline publishes it in Azure DNS once the policy is live`;
+  return `${label} still to publish: ${zoneFileLines([rec])}`;
+}
+
+export function nextSteps(ctx: SetupContext): void {
+  const { r, state } = ctx;
+  const lines: string[] = [];
+  if (r.dnsResourceGroup && r.dnsResourceGroup.toLowerCase() !== r.resourceGroup.toLowerCase() && state.endpoint?.servicePrincipalId && !state.identity) {
+    lines.push(`The DNS zones are in resource group ${r.dnsResourceGroup}; let the pipeline's connection write records there (once):`);
+    lines.push(`  az role assignment create --assignee ${state.endpoint.servicePrincipalId} --role "DNS Zone Contributor" --scope /subscriptions/${r.subscription.id}/resourceGroups/${r.dnsResourceGroup}`);
+  }
+  if (!r.devops) {
+    lines.push('Azure DevOps was not set up (no --devops-org/--devops-project). Either run this again with them, or in Azure DevOps:');
+    lines.push(`  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret ${TOKEN_VARIABLE} (az staticwebapp secrets list -n ${r.app} -g ${r.resourceGroup} --query properties.apiKey -o tsv).`);
+    lines.push(`  2. Project settings > Service connections > New > Azure Resource Manager > Workload identity federation (automatic), resource group ${r.resourceGroup}; put its name in armServiceConnection in ${PIPELINE_FILE}.`);
+    lines.push(`  3. Pipelines > New pipeline > your repository > Existing Azure Pipelines YAML file > /${PIPELINE_FILE}; on the first run click Permit.`);
+  }
+  if (r.devops && state.hostedJobs === 0) {
+    ctx.reporter.warn(`the Azure DevOps organisation ${r.devops.orgUrl} has no Microsoft-hosted parallel job yet, so the pipeline's runs would wait in the queue: request the free grant at https://aka.ms/azpipelines-parallelism-request (a few business days), or run a self-hosted Linux agent with Docker (AzureStaticWebApp@0 runs on Linux only) and name its pool in ${PIPELINE_FILE}`);
+  }
+  if (state.filesChanged.size > 0 || r.devops) {
+    // The pipeline writes TXT records only into Azure DNS zones; elsewhere it prints them for the admin.
+    const inAzure = r.config.domains.filter((d) => r.dnsResourceGroup && zoneFor(`_mta-sts.${d}`, state.zones));
+    const elsewhere = r.config.domains.filter((d) => !inAzure.includes(d));
+    const txt = elsewhere.length === 0
+      ? 'publishes the TXT records in Azure DNS once the policy is live'
+      : inAzure.length === 0
+        ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
+        : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
+    lines.push(`Then push: the pipeline deploys home/, binds the domains and ${txt}.`);
+  }
+  if (lines.length > 0) {
+    line(ctx, '');
+    for (const l of lines) line(ctx, l);
+  }
+}
