@@ -26,19 +26,26 @@ export interface ArmClients {
   dns: DnsManagementClient;
 }
 
-export function armClients(c: ArmConnection): ArmClients {
+/**
+ * The options every ARM client of ours takes. The generated clients build URLs from $host (or endpoint) and take
+ * the token audience from credentialScopes (older generation: arm-dns, arm-msi, arm-authorization) or
+ * credentials.scopes (newer: arm-appservice 19, arm-resources 8, which otherwise ask for the public cloud's
+ * audience whatever the endpoint): set them all, so a sovereign or private cloud gets its own token.
+ */
+export function armClientOptions(c: Pick<ArmConnection, 'endpoint' | 'ca'>) {
   const endpoint = c.endpoint.replace(/\/+$/, '');
-  // The generated clients build URLs from $host (or endpoint) and take the token audience from
-  // credentialScopes (arm-dns) or credentials.scopes (arm-appservice 19, which otherwise asks for the public
-  // cloud's audience whatever the endpoint): set them all, so a sovereign or private cloud gets its own token.
   const scopes = [`${endpoint}/.default`];
-  const options = {
+  return {
     endpoint,
     $host: endpoint,
     credentialScopes: scopes,
     credentials: { scopes },
     ...(c.ca ? { tlsOptions: { ca: c.ca } } : {}),
   };
+}
+
+export function armClients(c: ArmConnection): ArmClients {
+  const options = armClientOptions(c);
   return {
     web: new WebSiteManagementClient(c.credential, c.subscription, options),
     dns: new DnsManagementClient(c.credential, c.subscription, options),

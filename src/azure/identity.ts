@@ -6,8 +6,7 @@
 import { createHash } from 'node:crypto';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
-import type { ArmConnection } from './arm.ts';
-import { statusOf } from './arm.ts';
+import { armClientOptions, statusOf, type ArmConnection } from './arm.ts';
 
 export const IDENTITY_NAME = 'mta-sts-pipeline';
 export const FEDERATED_CREDENTIAL = 'azure-devops';
@@ -29,8 +28,7 @@ export interface RoleGrant { role: RoleName; scope: string }
 export interface IdentityClients { msi: ManagedServiceIdentityClient; auth: AuthorizationManagementClient }
 
 export function identityClients(c: ArmConnection): IdentityClients {
-  const endpoint = c.endpoint.replace(/\/+$/, '');
-  const options = { endpoint, $host: endpoint, credentialScopes: [`${endpoint}/.default`], ...(c.ca ? { tlsOptions: { ca: c.ca } } : {}) };
+  const options = armClientOptions(c);
   return {
     msi: new ManagedServiceIdentityClient(c.credential, c.subscription, options),
     auth: new AuthorizationManagementClient(c.credential, c.subscription, options),

@@ -3,9 +3,9 @@
 // pipeline and its permissions, custom domains), prints a numbered plan of what is missing, asks once, then does
 // it step by step. Every step re-reads before it writes, so a second run, or a run after a half-finished one,
 // only does what is still missing. The deployment token is read into memory and sent to Azure DevOps only.
-import { ResourceManagementClient, type ResourceManagementClientOptionalParams } from '@azure/arm-resources';
+import { ResourceManagementClient } from '@azure/arm-resources';
 import { Reporter } from './annotations.ts';
-import { armClients } from './arm.ts';
+import { armClientOptions, armClients } from './arm.ts';
 import { identityClients } from './identity.ts';
 import { apply } from './setup/apply.ts';
 import { DEFAULT_CONNECTION, StepFailure, describe, line, type SetupContext, type SetupDeps, type SetupRequest, type Step } from './setup/model.ts';
@@ -15,13 +15,10 @@ import { finalState, nextSteps, waitForExternalCnames } from './setup/report.ts'
 
 /** The context of one run: the ARM clients on the request's endpoint and subscription, an empty state. */
 export function setupContext(r: SetupRequest, d: SetupDeps): SetupContext {
-  const endpoint = r.armEndpoint.replace(/\/+$/, '');
   return {
     r, d,
     arm: armClients({ endpoint: r.armEndpoint, subscription: r.subscription.id, credential: d.credential, ca: d.armCa }),
-    resources: new ResourceManagementClient(d.credential, r.subscription.id, {
-      endpoint, $host: endpoint, credentialScopes: [`${endpoint}/.default`], ...(d.armCa ? { tlsOptions: { ca: d.armCa } } : {}),
-    } as ResourceManagementClientOptionalParams),
+    resources: new ResourceManagementClient(d.credential, r.subscription.id, armClientOptions({ endpoint: r.armEndpoint, ca: d.armCa })),
     identities: identityClients({ endpoint: r.armEndpoint, subscription: r.subscription.id, credential: d.credential, ca: d.armCa }),
     reporter: new Reporter(d.out, d.env),
     state: {

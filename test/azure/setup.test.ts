@@ -67,7 +67,9 @@ beforeEach(async () => {
     '# az account get-access-token --output json --resource R, as AzureCliCredential runs it',
     'case "$*" in',
     `  *"account get-access-token"*499b84ac-1321-427f-aa17-267ca6975798*) echo '${answer(devops.token)}' ;;`,
-    `  *"account get-access-token"*) echo '${answer(TOKEN)}' ;;`,
+    // Only the emulator's own audience: a client that asked for the public cloud's (arm-resources 8 and
+    // arm-appservice 19 do, unless told) fails here as it would against a sovereign or private cloud.
+    `  *"account get-access-token --output json --resource ${arm.endpoint}") echo '${answer(TOKEN)}' ;;`,
     '  *) echo "fake az: unexpected: $*" >&2; exit 2 ;;',
     'esac',
     '',
