@@ -23,6 +23,9 @@ export interface SetupCommandDeps {
   armCa?: string;
   devopsCaFile?: string;
   confirm?: (question: string) => Promise<boolean>;
+  /** The waits (--wait-dns, retries) and the clock they are measured on: a test's virtual time. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 const spec = {
@@ -234,6 +237,8 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     confirm: values.yes ? async () => true : deps.confirm ?? confirmOnTerminal,
     armCa: deps.armCa,
     devopsCaFile: deps.devopsCaFile,
+    sleep: deps.sleep,
+    now: deps.now,
   }));
 }
 
