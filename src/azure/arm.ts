@@ -3,6 +3,7 @@
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { DnsManagementClient } from '@azure/arm-dns';
 import { AzureCliCredential, type TokenCredential } from '@azure/identity';
+import { rememberErrorBody } from './azure-error.ts';
 import { clockOf, poll } from './retry.ts';
 
 export { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName, type CloudName } from './cloud.ts';
@@ -40,9 +41,21 @@ export function armClientOptions(c: Pick<ArmConnection, 'endpoint' | 'ca'>) {
     $host: endpoint,
     credentialScopes: scopes,
     credentials: { scopes },
+    // Outside the retries (perCall), so it sees the answer the error is made of.
+    additionalPolicies: [{ policy: keepErrorBodies, position: 'perCall' as const }],
     ...(c.ca ? { tlsOptions: { ca: c.ca } } : {}),
   };
 }
+
+/** Remembers the text of every error answer, for readAzureError (see rememberErrorBody). */
+const keepErrorBodies = {
+  name: 'mtaStsKeepErrorBodies',
+  async sendRequest<Q extends object, R extends { status: number; bodyAsText?: string | null }>(request: Q, next: (request: Q) => Promise<R>): Promise<R> {
+    const response = await next(request);
+    if (response.status >= 400 && response.bodyAsText) rememberErrorBody(request, response.bodyAsText);
+    return response;
+  },
+};
 
 export function armClients(c: ArmConnection): ArmClients {
   const options = armClientOptions(c);

@@ -100,7 +100,18 @@ function dedupe(details: AzureErrorDetail[], message: string, code: string | und
 interface RestErrorLike extends Error {
   statusCode?: number;
   code?: string;
+  request?: object;
   response?: { bodyAsText?: string | null };
+}
+
+// The newer generated clients (arm-appservice 19, arm-resources 8) parse the body before they throw and keep only
+// ARM's {error:{code,message}} of it: App Service's {Code,Message,Details} would come out as "Unexpected status
+// code: 400". A pipeline policy (arm.ts) remembers each error answer's text by its request, which the error keeps.
+const errorBodies = new WeakMap<object, string>();
+
+/** Called by the clients' pipeline for every answer of 400 or more. */
+export function rememberErrorBody(request: object, text: string): void {
+  errorBodies.set(request, text);
 }
 
 // core-lro's text for an operation that ended Failed: ". CODE. MESSAGE" follows when the status body had an error.
@@ -110,7 +121,8 @@ const LRO_FAILED = /^The long-running operation has failed(?:\. (\S*)\. ([\s\S]*
 export function readAzureError(e: unknown): AzureError {
   if (e instanceof Error && e.name === 'RestError') {
     const rest = e as RestErrorLike;
-    const body = rest.response?.bodyAsText ? parseErrorBody(rest.response.bodyAsText) : undefined;
+    const raw = rest.response?.bodyAsText || (rest.request ? errorBodies.get(rest.request) : undefined);
+    const body = raw ? parseErrorBody(raw) : undefined;
     const status = rest.statusCode;
     if (body) return { ...(status !== undefined ? { status } : {}), ...body };
     // The SDK's own text; when it is the raw body (unknown shape), it went through parseErrorBody above.
