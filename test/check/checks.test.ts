@@ -292,7 +292,7 @@ describe('2. fetching the policy', () => {
     const swa = await world.ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] });
     const page = (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>hi');
     await world.addDomain('first.example', { policyCert: swa, stsTxt: [], handler: page });
-    const config: Config = { domains: ['first.example'], policy: { mode: 'testing', mx: ['mx.first.example'], max_age: 86400 }, hosting: { plan: 'standard' } };
+    const config: Config = { domains: ['first.example'], policy: { mode: 'testing', mx: ['mx.first.example'], max_age: 86400 }, hosting: { kind: 'static-web-app', plan: 'standard' } };
     const strict = await check('first.example', { config });
     expect(strict.status).toBe('fail');
     const allowed = await check('first.example', { allowPendingCert: true, config });
