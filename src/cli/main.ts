@@ -7,7 +7,7 @@ interface Entry { name: string; summary: string; load: () => Promise<{ command: 
 
 // Summaries are repeated here so `mta-sts --help` needs no command module; a test keeps them equal.
 export const registry: Entry[] = [
-  { name: 'build', summary: 'write the site (policy, page, SWA config) to home/; --check only verifies home/ is current', load: () => import('./build.ts') },
+  { name: 'build', summary: 'write the site (policy, page, SWA config) to home/ and, for a Function App, its package to functions/; --check only verifies they are current', load: () => import('./build.ts') },
   { name: 'records', summary: 'print the DNS records to publish for every domain', load: () => import('./records.ts') },
   { name: 'lint', summary: 'validate any MTA-STS policy file against RFC 8461 (- reads stdin)', load: () => import('./lint.ts') },
   { name: 'verify', summary: 'check what a push can break: the config, home/ against a fresh build, the built policy, staticwebapp.config.json', load: () => import('./verify.ts') },
