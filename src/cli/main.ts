@@ -10,6 +10,7 @@ export const registry: Entry[] = [
   { name: 'build', summary: 'write the site (policy, page, SWA config) to home/ and, for a Function App, its package to functions/; --check only verifies they are current', load: () => import('./build.ts') },
   { name: 'records', summary: 'print the DNS records to publish for every domain', load: () => import('./records.ts') },
   { name: 'lint', summary: 'validate any MTA-STS policy file against RFC 8461 (- reads stdin)', load: () => import('./lint.ts') },
+  { name: 'hosting', summary: 'print hosting.kind and the app of the config; --expect-kind fails when the pipeline was set up for another kind', load: () => import('./hosting.ts') },
   { name: 'preview', summary: 'serve the built site (Static Web Apps CLI) or Function App (func start, else a local runner) on this machine', load: () => import('./preview.ts') },
   { name: 'verify', summary: 'check what a push can break: the config, home/ against a fresh build, the built policy, staticwebapp.config.json', load: () => import('./verify.ts') },
   { name: 'check', summary: 'verify the live MTA-STS setup of domains (DNS, policy host, MX, STARTTLS, TLS-RPT)', load: () => import('./check.ts') },

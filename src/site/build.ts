@@ -46,6 +46,8 @@ export interface FolderLayout {
   complete: string;
   /** The default folder, named in messages (`such as home`). */
   suggestion: string;
+  /** Top-level folders an install adds (functions/node_modules): never compared, never foreign, gone after a swap. */
+  ignored?: ReadonlySet<string>;
 }
 
 /** Writes a fresh build into `staging` (an empty folder). */
@@ -175,6 +177,7 @@ async function inspect(dir: string, complete: boolean, layout: FolderLayout): Pr
   if (!top) return undefined;
   if (top.length > MAX_ENTRIES) foreign(`more than ${MAX_ENTRIES} entries`);
   for (const entry of top.slice(0, MAX_ENTRIES)) {
+    if (entry.isDirectory() && layout.ignored?.has(entry.name)) continue;
     const allowed = layout.dirs.get(entry.name);
     if (entry.isFile() && layout.files.has(entry.name)) {
       listing.files.push(entry.name);

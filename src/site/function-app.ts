@@ -18,10 +18,12 @@ export const FUNCTIONS_DIR = 'functions';
 const SOURCE_FILES = ['handler.js', 'index.js'];
 
 export const FUNCTION_APP_LAYOUT: FolderLayout = {
-  files: new Set(['host.json', 'package.json']),
+  files: new Set(['host.json', 'package.json', 'package-lock.json']),
   dirs: new Map([['src', (name: string) => SOURCE_FILES.includes(name) || name === 'content.js']]),
   complete: 'src/content.js',
   suggestion: FUNCTIONS_DIR,
+  // The Deploy stage runs npm ci in the package before zipping it; a later build or --check must not trip on that.
+  ignored: new Set(['node_modules']),
 };
 
 // Extensions a Vite build of site/ can emit, with the type each is served as.
@@ -54,7 +56,9 @@ async function renderFunctionApp(config: Config, into: string, out: string, swaC
     await renderSite(config, site, out, swaConfig);
     const content = await contentModule(config, site);
     await writeFile(join(into, 'host.json'), `${JSON.stringify(HOST_JSON, null, 2)}\n`);
-    await writeFile(join(into, 'package.json'), `${JSON.stringify(packageJson(), null, 2)}\n`);
+    const pkg = packageJson();
+    await writeFile(join(into, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+    await writeFile(join(into, 'package-lock.json'), `${JSON.stringify(await packageLock(pkg), null, 2)}\n`);
     await mkdir(join(into, 'src'));
     for (const name of SOURCE_FILES) await writeFile(join(into, 'src', name), await readFile(join(HANDLER_SOURCE_DIR, name)));
     await writeFile(join(into, 'src', 'content.js'), content);
@@ -81,6 +85,45 @@ function packageJson(): Record<string, unknown> {
     // The exact version the template's tests ran the handler with.
     dependencies: { '@azure/functions': functionsVersion() },
   };
+}
+
+interface LockEntry { version?: string; dependencies?: Record<string, string>; [key: string]: unknown }
+
+/**
+ * The package's lock, cut from the template's own package-lock.json: @azure/functions and what it needs, at the
+ * versions and integrity hashes the template installed and tested. So the Deploy stage installs the package with
+ * `npm ci`, reproducibly, and from the npm cache its own install just filled.
+ */
+async function packageLock(pkg: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const rootLock = join(PROJECT_ROOT, 'package-lock.json');
+  let packages: Record<string, LockEntry>;
+  try {
+    packages = (JSON.parse(await readFile(rootLock, 'utf8')) as { packages: Record<string, LockEntry> }).packages;
+  } catch (e) {
+    throw new SiteError(`cannot read the template's package-lock.json (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); restore it from the template`);
+  }
+  const picked: Record<string, LockEntry> = {};
+  // npm's lookup: a dependency of the package at `from` is in from/node_modules/NAME, else one folder up, … else node_modules/NAME.
+  const visit = (from: string, name: string): void => {
+    for (let dir = from; ; dir = dir.includes('/node_modules/') ? dir.slice(0, dir.lastIndexOf('/node_modules/')) : '') {
+      const path = `${dir ? `${dir}/` : ''}node_modules/${name}`;
+      const entry = packages[path];
+      if (entry) {
+        if (picked[path]) return;
+        const { dev: _dev, devOptional: _optional, peer: _peer, ...kept } = entry;
+        // The template's lock leaves out registry URLs; npm ci offline needs them to take the tarball from its cache.
+        const bare = name.split('/').pop()!;
+        picked[path] = { ...kept, resolved: entry.resolved ?? `https://registry.npmjs.org/${name}/-/${bare}-${entry.version}.tgz` };
+        for (const dep of Object.keys(entry.dependencies ?? {})) visit(path, dep);
+        return;
+      }
+      if (!dir) throw new SiteError(`the template's package-lock.json has no ${name}: run npm install, then build again`);
+    }
+  };
+  const dependencies = pkg.dependencies as Record<string, string>;
+  for (const name of Object.keys(dependencies)) visit('', name);
+  const sorted = Object.fromEntries(Object.keys(picked).sort().map((k) => [k, picked[k]!]));
+  return { name: pkg.name, lockfileVersion: 3, requires: true, packages: { '': { name: pkg.name, engines: pkg.engines, dependencies }, ...sorted } };
 }
 
 function functionsVersion(): string {

@@ -7,12 +7,13 @@
 // loopback Internet through the documented MTA_STS_DNS_SERVER and MTA_STS_HTTPS_PORT: every step runs as an
 // ordinary user, with no namespace and no privileged port.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SUBSCRIPTION } from './arm-emulator.ts';
 import { APP, DEFAULT_HOST, DNS_RG, WEB_RG } from './harness.ts';
 import { LoopbackInternet } from './loopback-internet.ts';
-import { azureStageSteps, githubJobSteps, runSteps, type Step, type StepRun, type System } from './pipeline-steps.ts';
+import { azureStageOutline, azureStageSteps, azureTaskInputs, githubJobSteps, runSteps, type Step, type StepRun, type System } from './pipeline-steps.ts';
 
 const CONFIG = [
   '# yaml-language-server: $schema=./mta-sts.schema.json',
@@ -235,4 +236,88 @@ describe('the azure pipeline, verbatim, when the admin skipped step 4', () => {
     expect(n.arm.requests.every((r) => r.headers.authorization === 'Bearer emulator-token')).toBe(true);
     if (process.env.MTA_STS_TEST_LOG) console.log(`${log.join('\n')}\n\n${output([...d1, ...v1, ...d2, ...v2, ...d3, ...v3])}`);
   }, 240_000);
+});
+
+// Issue 18: twelve accepted domains on one Function App (hostingKind: function-app at the top of the YAML).
+const FA_APP = 'mta-sts-fa';
+const FA_DOMAINS = Array.from({ length: 12 }, (_, i) => (i === 0 ? 'contoso.com' : `d${i + 1}.example`));
+const FA_CONFIG = [
+  'domains:',
+  ...FA_DOMAINS.map((d) => `  - ${d}`),
+  'policy:',
+  '  mode: testing',
+  '  mx:',
+  '    - "*.mail.protection.outlook.com"',
+  '  max_age: 604800',
+  'hosting:',
+  '  kind: function-app',
+  `  app: ${FA_APP}`,
+  `  resource_group: ${WEB_RG}`,
+  `  subscription: ${SUBSCRIPTION}`,
+  `  dns_resource_group: ${DNS_RG}`,
+  '',
+].join('\n');
+
+describe('the azure pipeline, verbatim, for a Function App (hostingKind: function-app)', () => {
+  async function faCheckout(config = FA_CONFIG): Promise<LoopbackInternet> {
+    const n = (net = await LoopbackInternet.start());
+    writeFileSync(join(n.dir, 'mta-sts.config.yaml'), config);
+    const built = await n.run(process.execPath, ['bin/mta-sts.js', 'build'], { PATH: process.env.PATH!, HOME: n.dir });
+    expect(built.code, built.stderr).toBe(0);
+    for (const d of FA_DOMAINS) n.addMx(d);
+    return n;
+  }
+  // The agent's npm cache is the one the Install step filled; offline, so a miss fails instead of downloading.
+  const npmEnv = { npm_config_cache: process.env.npm_config_cache ?? join(homedir(), '.npm'), npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
+
+  it('Deploy runs the guard, checks the kind, prepares functions/ and deploys it with AzureFunctionApp@2 through the service connection; no deployment_token', async () => {
+    const vars = { hostingKind: 'function-app' };
+    expect(azureStageOutline('Deploy', vars)).toEqual([
+      'checkout: self',
+      'task NodeTool@0: Use Node 24',
+      'script: Install dependencies',
+      'script: Check the new policy against the live MX hosts',
+      'script: Check hosting.kind and prepare the Function App package (functions/)',
+      'task AzureFunctionApp@2: Deploy functions/ to the Function App',
+    ]);
+    expect(azureTaskInputs('Deploy', 'AzureFunctionApp@2', vars)).toEqual({
+      azureSubscription: 'mta-sts-arm',
+      appType: 'functionAppLinux',
+      isFlexConsumption: 'true',
+      appName: '$(hostingApp)',
+      package: '$(System.DefaultWorkingDirectory)/functions',
+    });
+    const n = await faCheckout();
+    const runs = await runSteps('azure', azureStageSteps('Deploy', vars), n, { ...agentEnv('azure', n), ...npmEnv });
+    const log = runs.map((r) => `--- ${r.step.name}: ${r.result}\n${r.output.stdout}${r.output.stderr}`).join('\n');
+    expect(runs.map((r) => r.result), log).toEqual(['Skipped', 'Succeeded', 'Succeeded']);
+    const prepare = runs[2]!;
+    // The app name reaches AzureFunctionApp@2's appName: $(hostingApp) through the agent's logging command.
+    expect(prepare.output.stdout).toContain(`##vso[task.setvariable variable=hostingApp]${FA_APP}`);
+    // The folder the task zips is self-contained: its own @azure/functions, at the version the package pins, and it loads.
+    const pinned = JSON.parse(readFileSync(join(n.dir, 'functions/package.json'), 'utf8')).dependencies['@azure/functions'];
+    expect(JSON.parse(readFileSync(join(n.dir, 'functions/node_modules/@azure/functions/package.json'), 'utf8')).version).toBe(pinned);
+    const load = await n.run(process.execPath, ['--input-type=module', '-e', "const m = await import('./functions/src/index.js'); console.log(typeof m.registration.handler)"], { PATH: process.env.PATH! });
+    expect(load.stdout.trim(), load.stderr).toBe('function');
+    // The committed package stays as built: npm ci wrote nothing but node_modules.
+    expect((await n.run(process.execPath, ['bin/mta-sts.js', 'build', '--check'], { PATH: process.env.PATH!, HOME: n.dir })).stdout).toContain('functions/ is up to date.');
+    if (process.env.MTA_STS_TEST_LOG) console.log(`${azureStageOutline('Deploy', vars).join(' | ')}\n\n${log}`);
+  }, 120_000);
+
+  it('without a service connection the Function App is not deployed, and the run says how to set one up', async () => {
+    const n = await faCheckout();
+    const steps = azureStageSteps('Deploy', { hostingKind: 'function-app', armServiceConnection: '' });
+    const runs = await runSteps('azure', steps, n, { ...agentEnv('azure', n), ...npmEnv });
+    expect(runs.map((r) => r.result)).toEqual(['Skipped', 'Succeeded', 'Succeeded', 'Failed']);
+    expect(runs[3]!.output.stdout).toMatch(/^##vso\[task\.logissue type=error\]Not deployed: a Function App is deployed through an Azure Resource Manager service connection\..*set armServiceConnection/m);
+  }, 120_000);
+
+  it('a YAML left at hostingKind static-web-app stops before deploying a function-app config, naming both settings', async () => {
+    const n = await faCheckout();
+    const steps = azureStageSteps('Deploy').map((s) => (s.env.DEPLOYMENT_TOKEN ? { ...s, env: { ...s.env, DEPLOYMENT_TOKEN: 'a-token' } } : s));
+    expect(azureStageOutline('Deploy').at(-1)).toBe('task AzureStaticWebApp@0: Deploy home/ to Azure Static Web Apps');
+    const runs = await runSteps('azure', steps, n, agentEnv('azure', n));
+    expect(runs.map((r) => r.result)).toEqual(['Succeeded', 'Skipped', 'Succeeded', 'Failed']);
+    expect(runs[3]!.output.stdout).toContain('##vso[task.logissue type=error]Not deployed: the pipeline is set up for hosting kind static-web-app but mta-sts.config.yaml says hosting.kind: function-app; set hostingKind: function-app at the top of azure-pipelines.yml');
+  }, 120_000);
 });

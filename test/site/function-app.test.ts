@@ -171,6 +171,30 @@ describe('buildFunctionApp', () => {
     expect(await staleFunctionApp(config({ mode: 'enforce' }), functions)).toEqual(['src/content.js']);
   });
 
+  it('has a lock cut from the template\'s own, so the Deploy stage installs the tested versions with npm ci', async () => {
+    const lock = JSON.parse(await readFile(join(functions, 'package-lock.json'), 'utf8'));
+    const root = JSON.parse(await readFile('package-lock.json', 'utf8'));
+    expect(lock.lockfileVersion).toBe(3);
+    expect(lock.packages[''].dependencies).toEqual(JSON.parse(await readFile(join(functions, 'package.json'), 'utf8')).dependencies);
+    const paths = Object.keys(lock.packages).filter((k) => k !== '');
+    expect(paths).toContain('node_modules/@azure/functions');
+    for (const path of paths) {
+      expect(lock.packages[path].integrity, path).toBe(root.packages[path].integrity);
+      expect(lock.packages[path].version, path).toBe(root.packages[path].version);
+      expect(lock.packages[path].resolved, path).toMatch(/^https:\/\/registry\.npmjs\.org\/.+\.tgz$/);
+    }
+    // Every dependency of every locked package is locked too.
+    for (const path of paths) for (const dep of Object.keys(lock.packages[path].dependencies ?? {})) expect(paths, `${path} needs ${dep}`).toContain(`node_modules/${dep}`);
+  });
+
+  it('ignores the node_modules an install adds: still current, and a rebuild drops it', async () => {
+    await mkdir(join(functions, 'node_modules/cookie'), { recursive: true });
+    await writeFile(join(functions, 'node_modules/cookie/index.js'), '');
+    expect(await staleFunctionApp(config(), functions)).toEqual([]);
+    expect(await buildFunctionApp(config({ max_age: 86400 * 8 }), functions)).toBe(true);
+    await expect(readFile(join(functions, 'node_modules/cookie/index.js'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('refuses to replace a folder that is not a previous package, touching nothing', async () => {
     const other = join(work, 'not-a-package');
     await mkdir(other);
