@@ -39,7 +39,7 @@ export const command: Command = {
       return 1;
     }
     if (app && ci === 'azure') io.out(`##vso[task.setvariable variable=hostingApp]${app}\n`);
-    if (app && ci === 'github' && env.GITHUB_OUTPUT) await appendFile(env.GITHUB_OUTPUT, `app=${app}\nkind=${kind}\n`);
+    if (ci === 'github' && env.GITHUB_OUTPUT) await appendFile(env.GITHUB_OUTPUT, `kind=${kind}\n${app ? `app=${app}\n` : ''}`);
     return 0;
   },
 };
