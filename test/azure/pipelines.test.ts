@@ -283,7 +283,6 @@ describe('the azure pipeline, verbatim, for a Function App (hostingKind: functio
     expect(azureTaskInputs('Deploy', 'AzureFunctionApp@2', vars)).toEqual({
       azureSubscription: 'mta-sts-arm',
       appType: 'functionAppLinux',
-      isFlexConsumption: 'true',
       appName: '$(hostingApp)',
       package: '$(System.DefaultWorkingDirectory)/functions',
     });

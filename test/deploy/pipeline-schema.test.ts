@@ -50,10 +50,10 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
   });
 
   it.skipIf(!available)(named('checks the Function App deploy (AzureFunctionApp@2) inside its ${{ if }}: a misspelled input and a bad appType are refused'), () => {
-    expectOneFinding(mutate(azureText, '                  isFlexConsumption: true', '                  isFlexConsumtion: true'),
-      /stages\.1\.jobs\.0\.steps\.\d+\.inputs: unknown key "isFlexConsumtion"; expected one of: .*\bisFlexConsumption\b/);
+    expectOneFinding(mutate(azureText, '                  package: $(System.DefaultWorkingDirectory)/functions', '                  pakage: $(System.DefaultWorkingDirectory)/functions'),
+      /stages\.1\.jobs\.0\.steps\.\d+\.inputs: unknown key "pakage"; expected one of: .*\bpackage\b/);
     expectOneFinding(mutate(azureText, '                  appType: functionAppLinux', '                  appType: webAppLinux'), /appType/);
-    expectOneFinding(mutate(azureText, '                  isFlexConsumption: true', '                  isFlexConsumption: maybe'), /isFlexConsumption: must be true or false or an expression \(got "maybe"\)/);
+    expectOneFinding(mutate(azureText, '                  appType: functionAppLinux\n', '                  appType: functionAppLinux\n                  isFlexConsumption: maybe\n'), /isFlexConsumption: must be true or false or an expression \(got "maybe"\)/);
   });
 
   it.skipIf(!available)(named('knows the inputs of each task by its name: another task\'s input is refused'), () => {
