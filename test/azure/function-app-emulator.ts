@@ -31,9 +31,12 @@ export class FunctionAppEmulator {
   readonly publicTxt = new Map<string, string[]>();
   /** Azure DNS: zone → "TYPE/relative" → properties; writes also reach publicCname/publicTxt. */
   readonly zones = new Map<string, Map<string, Record<string, unknown>>>();
+  /** App Service issues each managed certificate as soon as it is asked for (a run that takes its time). */
+  autoIssue = false;
   private server?: Server;
 
-  constructor(readonly site: FunctionSite, readonly dnsResourceGroup = 'rg-dns') {}
+  /** `token`: the bearer token it accepts (the pipelines' fake az hands out arm-emulator.ts's). */
+  constructor(readonly site: FunctionSite, readonly dnsResourceGroup = 'rg-dns', readonly token = FA_TOKEN) {}
 
   async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
     const pair = await ca.issue({ names: ['management.emulator.test'], ips: [host] });
@@ -105,7 +108,7 @@ export class FunctionAppEmulator {
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
     const notFound = (what: string) => send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${what}' under resource group '${this.site.resourceGroup}' was not found.` } });
-    if (req.headers.authorization !== `Bearer ${FA_TOKEN}`) return send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
+    if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
 
     const rg = `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/`;
     const path = decodeURIComponent(url.pathname);
@@ -172,6 +175,7 @@ export class FunctionAppEmulator {
       }
       const c: Cert = this.certificates.get(name) ?? { canonicalName: canonical, serverFarmId: String(p.serverFarmId ?? ''), location: body?.location ?? this.site.location };
       this.certificates.set(name, c);
+      if (this.autoIssue && !c.thumbprint) this.issue(name);
       return send(200, this.certBody(name, c));
     }
 
