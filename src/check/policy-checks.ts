@@ -30,8 +30,11 @@ const REDIRECTS = [301, 302, 303, 307, 308];
 export type PolicyFetchIO = Pick<DomainIO, 'resolver' | 'fetcher'> & { deadline?: number };
 const DEFAULT_FETCH_BUDGET_MS = 20_000;
 
-/** Azure Static Web Apps answers for a custom domain with its default certificate until the managed one is issued. */
-const SWA_DEFAULT_CERT = '*.azurestaticapps.net';
+/**
+ * Azure answers for a custom domain with the platform's default certificate until the host's managed one is
+ * issued and bound: Static Web Apps with *.azurestaticapps.net, App Service (a Function App) with *.azurewebsites.net.
+ */
+const AZURE_DEFAULT_CERTS = ['*.azurestaticapps.net', '*.azurewebsites.net'];
 
 export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
   const host = `mta-sts.${domain}`;
@@ -77,8 +80,9 @@ export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal
 
   if (fetched.tls) {
     const problem = certificateProblem(fetched.tls, host);
-    if (problem?.code === 'wrong-host' && fetched.tls.certificate?.dnsNames.includes(SWA_DEFAULT_CERT)) {
-      findings.push(pending(`the server still presents the default ${SWA_DEFAULT_CERT} certificate`));
+    const platform = AZURE_DEFAULT_CERTS.find((name) => fetched.tls!.certificate?.dnsNames.includes(name));
+    if (problem?.code === 'wrong-host' && platform) {
+      findings.push(pending(`the server still presents the default ${platform} certificate`));
     } else if (problem) {
       findings.push({ status: 'fail', code: `policy-cert-${problem.code}`, message: `${host}: ${problem.message}` });
     }

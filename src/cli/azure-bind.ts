@@ -15,7 +15,7 @@ export function azureBindCommand(deps: AzureCommandDeps = {}): Command {
   return {
     name: 'azure bind',
     usage: 'azure bind [--config FILE] [--app NAME] [--resource-group RG] [--subscription ID] [--dns-resource-group RG] [--cloud NAME] [--arm-endpoint URL] [--dns-server HOST:PORT] [--attempts N] [--retry-delay S]',
-    summary: 'bind mta-sts.<domain> to the Static Web App (creating the CNAME in Azure DNS), and report each host',
+    summary: 'bind mta-sts.<domain> to the Static Web App or Function App (creating the DNS records in Azure DNS), and report each host',
     help: [
       AZURE_HELP,
       '  --attempts N              tries while Azure answers "CNAME Record is invalid" (default 5)',
@@ -43,6 +43,12 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   // The SDKs load only now, when the command calls Azure: --help and usage errors stay fast.
   const [{ armClients, cliCredential }, { bindDomains }] = await Promise.all([import('../azure/arm.ts'), import('../azure/bind.ts')]);
   const clients = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
+  if (config.hosting.kind === 'function-app') {
+    // A Function App binds through host-name bindings and managed certificates (src/azure/function-app.ts).
+    const { bindFunctionApp } = await import('../azure/function-app.ts');
+    await bindFunctionApp({ config, target: { app, resourceGroup, dnsResourceGroup }, clients, reporter, throttle: { sleep: deps.sleep } });
+    return reporter.finish();
+  }
   await bindDomains({
     config, target: { app, resourceGroup, dnsResourceGroup }, clients, web, reporter,
     attempts, baseDelayMs: retryDelay * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep, now: deps.now }, pollIntervalMs: deps.pollIntervalMs,

@@ -7,12 +7,14 @@ interface Entry { name: string; summary: string; load: () => Promise<{ command: 
 
 // Summaries are repeated here so `mta-sts --help` needs no command module; a test keeps them equal.
 export const registry: Entry[] = [
-  { name: 'build', summary: 'write the site (policy, page, SWA config) to home/; --check only verifies home/ is current', load: () => import('./build.ts') },
+  { name: 'build', summary: 'write the site (policy, page, SWA config) to home/ and, for a Function App, its package to functions/; --check only verifies they are current', load: () => import('./build.ts') },
   { name: 'records', summary: 'print the DNS records to publish for every domain', load: () => import('./records.ts') },
   { name: 'lint', summary: 'validate any MTA-STS policy file against RFC 8461 (- reads stdin)', load: () => import('./lint.ts') },
+  { name: 'hosting', summary: 'print hosting.kind and the app of the config; --expect-kind fails when the pipeline was set up for another kind', load: () => import('./hosting.ts') },
+  { name: 'preview', summary: 'serve the built site (Static Web Apps CLI) or Function App (func start, else a local runner) on this machine', load: () => import('./preview.ts') },
   { name: 'verify', summary: 'check what a push can break: the config, home/ against a fresh build, the built policy, staticwebapp.config.json', load: () => import('./verify.ts') },
   { name: 'check', summary: 'verify the live MTA-STS setup of domains (DNS, policy host, MX, STARTTLS, TLS-RPT)', load: () => import('./check.ts') },
-  { name: 'azure bind', summary: 'bind mta-sts.<domain> to the Static Web App (creating the CNAME in Azure DNS), and report each host', load: () => import('./azure-bind.ts') },
+  { name: 'azure bind', summary: 'bind mta-sts.<domain> to the Static Web App or Function App (creating the DNS records in Azure DNS), and report each host', load: () => import('./azure-bind.ts') },
   { name: 'azure publish-dns', summary: 'wait until every mta-sts host serves the built policy, then publish the TXT records (Azure DNS) or print them', load: () => import('./azure-publish-dns.ts') },
   { name: 'azure setup', summary: 'create or reuse the Static Web App and set up Azure DevOps (variable group, pipeline, service connection), then bind the domains', load: () => import('./azure-setup.ts') },
   { name: 'reports', summary: 'summarise TLS-RPT reports (.json, .json.gz, .eml; folders recursively) and say whether enforce is safe', load: () => import('./reports.ts') },

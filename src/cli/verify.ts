@@ -1,6 +1,6 @@
 // `mta-sts verify`: everything a push can break, checked in a few seconds with nothing but Node and the runtime
 // dependencies (the pipelines' Build stage runs it after `npm ci --omit=dev`): the config, every error at once;
-// home/ against a fresh build; the built policy through lint's parser; staticwebapp.config.json as the site
+// home/ (and, for a Function App, functions/) against a fresh build; the built policy through lint's parser; staticwebapp.config.json as the site
 // needs it. Inside Azure Pipelines or GitHub Actions each problem is also an error on the run's summary page.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -14,15 +14,16 @@ import { configOption, parseOptions, type Command } from './io.ts';
 
 export const command: Command = {
   name: 'verify',
-  usage: 'verify [--config FILE] [--out DIR]',
+  usage: 'verify [--config FILE] [--out DIR] [--functions-out DIR]',
   summary: 'check what a push can break: the config, home/ against a fresh build, the built policy, staticwebapp.config.json',
   help: [
     '  --config FILE  the config (default mta-sts.config.yaml)',
     '  --out DIR      the built folder to verify (default home)',
+    '  --functions-out DIR  hosting.kind function-app: the Function App package to verify (default functions)',
     'Needs no browser, no system package and no dev dependency; exit 0 when all is in order, 1 otherwise.',
   ].join('\n'),
   async run(args, io) {
-    const { values } = parseOptions(args, { ...configOption, out: { type: 'string', default: 'home' } });
+    const { values } = parseOptions(args, { ...configOption, out: { type: 'string', default: 'home' }, 'functions-out': { type: 'string', default: 'functions' } });
     const ci = ciFormat(io.env ?? process.env);
     let problems = 0;
     const ok = (text: string): void => io.out(`ok     ${text}\n`);
@@ -58,6 +59,19 @@ export const command: Command = {
       } catch (e) {
         if (!(e instanceof site.SiteError)) throw e;
         fail(`${values.out}/`, e.message);
+      }
+      // 2b. The Function App package, when the app is one: it deploys instead of home/.
+      if (loaded.config.hosting.kind === 'function-app') {
+        const name = `${values['functions-out']}/`;
+        const functionApp = await import('../site/function-app.ts');
+        try {
+          const stale = await functionApp.staleFunctionApp(loaded.config, resolve(io.cwd, values['functions-out']));
+          if (stale.length === 0) ok(`${name} is the fresh Function App package of ${display}`);
+          else fail(name, `stale against ${display} (${stale.map(printable).join(', ')}): run npm run build and commit the result`);
+        } catch (e) {
+          if (!(e instanceof site.SiteError)) throw e;
+          fail(name, e.message);
+        }
       }
     }
 

@@ -3,6 +3,8 @@
 import type { PolicyMode } from '../rfc/policy.ts';
 
 export type HostingPlan = 'free' | 'standard';
+/** What serves the policy: a Static Web App (the default) or a Function App (one app for up to 500 domains). */
+export type HostingKind = 'static-web-app' | 'function-app';
 
 /** The `hosting:` keys naming the Azure resources (flags of `mta-sts azure …` override them). */
 export const AZURE_HOSTING_KEYS = ['app', 'resource_group', 'subscription', 'dns_resource_group'] as const;
@@ -20,6 +22,7 @@ export interface RawConfig {
   };
   tlsrpt?: { rua: string[] } | null;
   hosting?: {
+    kind?: HostingKind | null;
     plan?: HostingPlan | null;
     default_hostname?: string | null;
     /** Where `mta-sts azure bind` and `publish-dns` find the app and the DNS zones. */

@@ -6,11 +6,18 @@ import { parseTlsRptRecord } from '../rfc/tlsrpt-record.ts';
 import type { Config, ConfigDiagnostic, Rollout } from './types.ts';
 import { durationSeconds } from './duration.ts';
 import type { ConfigPath, SourcePositions } from './positions.ts';
-import { AZURE_HOSTING_KEYS, type HostingPlan, type RawConfig, type RawRollout } from './raw-config.ts';
+import { AZURE_HOSTING_KEYS, type HostingKind, type HostingPlan, type RawConfig, type RawRollout } from './raw-config.ts';
 import { shown } from './schema-errors.ts';
 
 // Azure Static Web Apps quota: custom domains per app (each mail domain needs mta-sts.<domain>).
 export const CUSTOM_DOMAIN_QUOTA: Record<HostingPlan, number> = { free: 2, standard: 5 };
+// App Service (Function App) quota: 500 host names per app, each with a free managed certificate.
+export const FUNCTION_APP_DOMAIN_QUOTA = 500;
+
+/** How many mail domains one app of this hosting can serve. */
+export function domainQuota(hosting: { kind: HostingKind; plan: HostingPlan }): number {
+  return hosting.kind === 'function-app' ? FUNCTION_APP_DOMAIN_QUOTA : CUSTOM_DOMAIN_QUOTA[hosting.plan];
+}
 const ONE_DAY = 86400;
 
 // Google's guidance for its own domains: two weeks of testing; the other numbers keep one quiet sender
@@ -28,8 +35,17 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
   const report = (list: ConfigDiagnostic[], path: ConfigPath, field: string, code: string, message: string) =>
     list.push({ file, ...positions.value(path), code, field, message });
 
+  const kind = raw.hosting?.kind ?? 'static-web-app';
   const plan = raw.hosting?.plan ?? 'standard';
-  const domains = checkDomains(raw.domains, plan, Boolean(raw.tlsrpt), positions, (path, code, message) => report(errors, path, 'domains', code, message));
+  const domains = checkDomains(raw.domains, { kind, plan }, Boolean(raw.tlsrpt), positions, (path, code, message) => report(errors, path, 'domains', code, message));
+
+  // The CNAME target must be the kind's own default host, or every mta-sts.<domain> would point at the wrong service.
+  const hostname = raw.hosting?.default_hostname?.toLowerCase();
+  const suffix = kind === 'function-app' ? '.azurewebsites.net' : '.azurestaticapps.net';
+  if (hostname && !hostname.endsWith(suffix)) {
+    report(errors, ['hosting', 'default_hostname'], 'hosting.default_hostname', 'default-hostname-kind',
+      `hosting.default_hostname must end in ${suffix} when hosting.kind is ${kind} (got ${shown(raw.hosting!.default_hostname)})`);
+  }
 
   const mode = raw.policy.mode;
   const mx = (raw.policy.mx ?? []).map((p) => p.toLowerCase());
@@ -82,6 +98,7 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
     policy: { mode, mx, max_age: maxAge, ...(raw.policy.id ? { id: raw.policy.id } : {}) },
     ...(raw.tlsrpt ? { tlsrpt: { rua: raw.tlsrpt.rua } } : {}),
     hosting: {
+      kind,
       plan,
       ...(raw.hosting?.default_hostname ? { default_hostname: raw.hosting.default_hostname.toLowerCase() } : {}),
       ...Object.fromEntries(AZURE_HOSTING_KEYS.flatMap((key) => (raw.hosting?.[key] ? [[key, raw.hosting[key]]] : []))),
@@ -101,7 +118,7 @@ const MAX_NAME = 253; // RFC 1035 §2.3.4: 255 octets on the wire, 253 character
 
 function checkDomains(
   written: string[],
-  plan: HostingPlan,
+  hosting: { kind: HostingKind; plan: HostingPlan },
   tlsrpt: boolean,
   positions: SourcePositions,
   error: (path: ConfigPath, code: string, message: string) => void,
@@ -140,13 +157,21 @@ function checkDomains(
   });
 
   const unique = [...firstIndex.keys()];
-  const quota = CUSTOM_DOMAIN_QUOTA[plan];
+  const quota = domainQuota(hosting);
   if (unique.length > quota) {
-    const wayOut = plan === 'free'
-      ? `use the Standard plan (${CUSTOM_DOMAIN_QUOTA.standard} domains) or split the domains across a second Static Web App`
-      : 'split the domains across a second Static Web App';
-    error(['domains', firstIndex.get(unique[quota]!)!], 'domain-quota',
-      `domains lists ${unique.length} domains but the ${plan === 'free' ? 'Free' : 'Standard'} plan allows ${quota} custom domains per Static Web App; ${wayOut}`);
+    const at = ['domains', firstIndex.get(unique[quota]!)!];
+    if (hosting.kind === 'function-app') {
+      error(at, 'domain-quota',
+        `domains lists ${unique.length} domains but a Function App allows ${quota} custom domains; split the domains across a second Function App`);
+    } else {
+      // The Function App is named first: it is the one way out that keeps every domain on one app.
+      const functionApp = `set hosting.kind: function-app (one Function App serves up to ${FUNCTION_APP_DOMAIN_QUOTA} domains)`;
+      const wayOut = hosting.plan === 'free' && unique.length <= CUSTOM_DOMAIN_QUOTA.standard
+        ? `use the Standard plan (${CUSTOM_DOMAIN_QUOTA.standard} domains), ${functionApp}, or split the domains across a second Static Web App`
+        : `${functionApp}, or split the domains across ${Math.ceil(unique.length / quota)} Static Web Apps`;
+      error(at, 'domain-quota',
+        `domains lists ${unique.length} domains but the ${hosting.plan === 'free' ? 'Free' : 'Standard'} plan allows ${quota} custom domains per Static Web App; ${wayOut}`);
+    }
   }
   return unique;
 }

@@ -11,7 +11,7 @@ export const configSchema: JSONSchemaType<RawConfig> = {
   "properties": {
     "domains": {
       "title": "Mail domains",
-      "description": "The mail domains to protect, e.g. contoso.com. Each gets https://mta-sts.<domain>/.well-known/mta-sts.txt as a custom domain of the Static Web App.",
+      "description": "The mail domains to protect, e.g. contoso.com. Each gets https://mta-sts.<domain>/.well-known/mta-sts.txt as a custom domain of the app: at most 2 per Static Web App on Free, 5 on Standard, 500 per Function App (hosting.kind).",
       "type": "array",
       "minItems": 1,
       "items": {
@@ -117,15 +117,26 @@ export const configSchema: JSONSchemaType<RawConfig> = {
       "additionalProperties": false
     },
     "hosting": {
-      "title": "Azure Static Web Apps hosting",
-      "description": "The Static Web App that serves the policy.",
+      "title": "Azure hosting",
+      "description": "The Azure app that serves the policy: a Static Web App (up to 5 mail domains per app) or a Function App (up to 500).",
       "type": "object",
       "nullable": true,
       "default": {},
       "properties": {
+        "kind": {
+          "title": "Hosting kind",
+          "description": "static-web-app: an Azure Static Web App, 2 custom domains per app on Free, 5 on Standard; function-app: an Azure Function App whose one HTTP function serves every mta-sts.<domain>, 500 custom domains per app.",
+          "type": "string",
+          "nullable": true,
+          "enum": [
+            "static-web-app",
+            "function-app"
+          ],
+          "default": "static-web-app"
+        },
         "plan": {
           "title": "Static Web Apps plan",
-          "description": "free allows 2 custom domains per app, standard allows 5; every mail domain needs one (mta-sts.<domain>).",
+          "description": "Static Web App only: free allows 2 custom domains per app, standard allows 5; every mail domain needs one (mta-sts.<domain>). More domains: kind function-app (500 per app).",
           "type": "string",
           "nullable": true,
           "enum": [
@@ -136,21 +147,21 @@ export const configSchema: JSONSchemaType<RawConfig> = {
         },
         "default_hostname": {
           "title": "Default host name",
-          "description": "Optional: the app's *.azurestaticapps.net name, used as the target of the mta-sts.<domain> CNAME records.",
+          "description": "Optional: the app's *.azurestaticapps.net name (Static Web App) or <app>.azurewebsites.net name (Function App), used as the target of the mta-sts.<domain> CNAME records.",
           "type": "string",
           "nullable": true,
-          "pattern": "^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+azurestaticapps\\.net$"
+          "pattern": "^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+(azurestaticapps|azurewebsites)\\.net$"
         },
         "app": {
-          "title": "Static Web App name",
-          "description": "The Static Web App's resource name, for `mta-sts azure bind` and `publish-dns` (flag --app overrides it).",
+          "title": "App name",
+          "description": "The Static Web App's or Function App's resource name, for `mta-sts azure bind` and `publish-dns` (flag --app overrides it).",
           "type": "string",
           "nullable": true,
           "pattern": "^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$"
         },
         "resource_group": {
           "title": "Resource group of the app",
-          "description": "The Azure resource group holding the Static Web App (flag --resource-group overrides it).",
+          "description": "The Azure resource group holding the app (flag --resource-group overrides it).",
           "type": "string",
           "nullable": true,
           "pattern": "^[-\\w.()]{0,89}[-\\w()]$"

@@ -1,14 +1,14 @@
 // The checked config's shape and its diagnostics, apart from the loader so the rule modules can name them.
 import type { Diagnostic } from '../rfc/diagnostic.ts';
 import type { PolicyMode } from '../rfc/policy.ts';
-import type { AzureHostingKey, HostingPlan } from './raw-config.ts';
+import type { AzureHostingKey, HostingKind, HostingPlan } from './raw-config.ts';
 
 /** The config after checking: durations are seconds, names lower-case, defaults filled in. */
 export interface Config {
   domains: string[];
   policy: { mode: PolicyMode; mx: string[]; max_age: number; id?: string };
   tlsrpt?: { rua: string[] };
-  hosting: { plan: HostingPlan; default_hostname?: string } & Partial<Record<AzureHostingKey, string>>;
+  hosting: { kind: HostingKind; plan: HostingPlan; default_hostname?: string } & Partial<Record<AzureHostingKey, string>>;
   /** Present when the file has a rollout section (defaults filled in); effectiveRollout() gives the defaults otherwise. */
   rollout?: Rollout;
 }

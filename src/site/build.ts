@@ -34,14 +34,37 @@ export class SiteError extends Error {}
 export type BuildStep = 'staging-created' | 'rendered' | 'staged' | 'moved-aside' | 'swapped';
 export type BuildHook = (step: BuildStep, path: string) => void | Promise<void>;
 
-// What a build writes, and so the only things a folder may hold for a build to replace it.
+/**
+ * What a build writes into its folder, and so the only things the folder may hold for a build to replace it.
+ * The site (home/) and the Function App package (functions/) are two layouts through the same machinery.
+ */
+export interface FolderLayout {
+  /** Files at the top of the folder. */
+  files: ReadonlySet<string>;
+  /** Folders at the top, each with the names of the files it may hold (one level deep). */
+  dirs: ReadonlyMap<string, (name: string) => boolean>;
+  /** The file every complete build holds: a non-empty folder without it is not a build. */
+  complete: string;
+  /** The default folder, named in messages (`such as home`). */
+  suggestion: string;
+  /** Top-level folders an install adds (functions/node_modules): never compared, never foreign, gone after a swap. */
+  ignored?: ReadonlySet<string>;
+}
+
+/** Writes a fresh build into `staging` (an empty folder). */
+export type Render = (staging: string) => Promise<void>;
+
 const ASSETS_DIR = 'assets';
 const POLICY_FILE = POLICY_PATH.slice(1); // `.well-known/mta-sts.txt`, relative to the folder
-const BUILD_FILES = new Set(['index.html', 'staticwebapp.config.json']);
-const BUILD_DIRS = new Map<string, (name: string) => boolean>([
-  [dirname(POLICY_FILE), (name) => name === basename(POLICY_FILE)],
-  [ASSETS_DIR, (name) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)], // Vite's hashed file names
-]);
+export const SITE_LAYOUT: FolderLayout = {
+  files: new Set(['index.html', 'staticwebapp.config.json']),
+  dirs: new Map<string, (name: string) => boolean>([
+    [dirname(POLICY_FILE), (name) => name === basename(POLICY_FILE)],
+    [ASSETS_DIR, (name) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)], // Vite's hashed file names
+  ]),
+  complete: POLICY_FILE,
+  suggestion: 'home',
+};
 // A build writes a handful of files; more than this many entries in one folder is not a build, and
 // stops the inspection before it reads a large foreign tree.
 const MAX_ENTRIES = 256;
@@ -54,17 +77,13 @@ const MAX_SIBLINGS = 10_000;
  */
 export async function buildSite(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE, hook?: BuildHook): Promise<boolean> {
   const out = resolve(outDir);
-  return guarded(out, async () => {
-    await checkOutPath(out);
-    await repair(out);
-    await checkReplaceable(out);
-    return withStaging(config, out, swaConfig, hook, async (staging) => {
-      // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
-      if ((await differences(staging, out)).length === 0) return false;
-      await swapIn(staging, out, hook);
-      return true;
-    });
-  });
+  return buildFolder(SITE_LAYOUT, out, (staging) => renderSite(config, staging, out, swaConfig), hook);
+}
+
+/** Lists the files whose bytes differ between a fresh build and `outDir` (empty when up to date). */
+export async function staleFiles(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE): Promise<string[]> {
+  const out = resolve(outDir);
+  return staleInFolder(SITE_LAYOUT, out, (staging) => renderSite(config, staging, out, swaConfig));
 }
 
 /**
@@ -75,24 +94,42 @@ export async function buildSite(config: Config, outDir: string, swaConfig = SWA_
 export async function stageSite(config: Config, outDir: string, hook?: BuildHook): Promise<boolean> {
   const out = resolve(outDir);
   return guarded(out, async () => {
-    await checkOutPath(out);
-    await repair(out);
-    await checkReplaceable(out);
-    return withStaging(config, out, SWA_CONFIG_SOURCE, hook, async (staging) => {
-      if ((await differences(staging, out)).length === 0) return false;
+    await checkOutPath(out, SITE_LAYOUT);
+    await repair(out, SITE_LAYOUT);
+    await checkReplaceable(out, SITE_LAYOUT);
+    return withStaging(out, (staging) => renderSite(config, staging, out), hook, async (staging) => {
+      if ((await differences(staging, out, SITE_LAYOUT)).length === 0) return false;
       await rename(staging, siblings(out).fresh);
       return true;
     });
   });
 }
 
-/** Lists the files whose bytes differ between a fresh build and `outDir` (empty when up to date). */
-export async function staleFiles(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE): Promise<string[]> {
-  const out = resolve(outDir);
+/**
+ * Writes what `render` makes to `out` (an absolute path) through a staging folder and an atomic swap;
+ * returns false when `out` was already up to date (then nothing is touched). `out` must be missing,
+ * empty or a previous build of `layout`; anything else is refused with a SiteError.
+ */
+export async function buildFolder(layout: FolderLayout, out: string, render: Render, hook?: BuildHook): Promise<boolean> {
   return guarded(out, async () => {
-    await checkOutPath(out);
-    await checkReplaceable(out);
-    return withStaging(config, out, swaConfig, undefined, (staging) => differences(staging, out));
+    await checkOutPath(out, layout);
+    await repair(out, layout);
+    await checkReplaceable(out, layout);
+    return withStaging(out, render, hook, async (staging) => {
+      // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
+      if ((await differences(staging, out, layout)).length === 0) return false;
+      await swapIn(staging, out, hook);
+      return true;
+    });
+  });
+}
+
+/** The files whose bytes differ between what `render` makes and `out` (empty when up to date). */
+export async function staleInFolder(layout: FolderLayout, out: string, render: Render): Promise<string[]> {
+  return guarded(out, async () => {
+    await checkOutPath(out, layout);
+    await checkReplaceable(out, layout);
+    return withStaging(out, render, undefined, (staging) => differences(staging, out, layout));
   });
 }
 
@@ -107,11 +144,11 @@ async function guarded<T>(out: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function checkOutPath(out: string): Promise<void> {
-  if (dirname(out) === out) throw new SiteError(`${out} is the root folder; choose a folder of its own for --out, such as home`);
+async function checkOutPath(out: string, layout: FolderLayout): Promise<void> {
+  if (dirname(out) === out) throw new SiteError(`${out} is the root folder; choose a folder of its own for --out, such as ${layout.suggestion}`);
   const cwd = process.cwd();
   if (cwd === out || cwd.startsWith(`${out}${sep}`)) {
-    throw new SiteError(`${out} is the working folder or holds it; choose a folder of its own for --out, such as home`);
+    throw new SiteError(`${out} is the working folder or holds it; choose a folder of its own for --out, such as ${layout.suggestion}`);
   }
   const kind = await lstat(out).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined;
@@ -125,13 +162,13 @@ async function checkOutPath(out: string): Promise<void> {
   if (kind && !kind.isDirectory()) throw new SiteError(`${out} exists and is not a folder; choose another --out`);
 }
 
-async function checkReplaceable(out: string): Promise<void> {
-  const listing = await inspect(out, true);
+async function checkReplaceable(out: string, layout: FolderLayout): Promise<void> {
+  const listing = await inspect(out, true, layout);
   if (listing && listing.foreign.length > 0) {
-    const written = [...BUILD_DIRS.keys()].map((d) => `${d}/`).concat(...BUILD_FILES).join(', ');
+    const written = [...layout.dirs.keys()].map((d) => `${d}/`).concat(...layout.files).join(', ');
     throw new SiteError(
       `${out} is not a previous build, so it is not replaced: it holds ${listing.foreign.join(', ')}, and a build ` +
-        `writes only ${written}. Nothing was touched; choose an empty or new folder for --out (the default is home)`,
+        `writes only ${written}. Nothing was touched; choose an empty or new folder for --out (the default is ${layout.suggestion})`,
     );
   }
 }
@@ -144,7 +181,7 @@ interface Listing { files: string[]; foreign: string[] }
  * entries per folder, never a whole foreign tree. `complete`: a previous build also holds the policy.
  * Undefined when `dir` does not exist.
  */
-async function inspect(dir: string, complete: boolean): Promise<Listing | undefined> {
+async function inspect(dir: string, complete: boolean, layout: FolderLayout): Promise<Listing | undefined> {
   const listing: Listing = { files: [], foreign: [] };
   const foreign = (what: string) => {
     if (listing.foreign.length < 3) listing.foreign.push(printable(what));
@@ -154,8 +191,9 @@ async function inspect(dir: string, complete: boolean): Promise<Listing | undefi
   if (!top) return undefined;
   if (top.length > MAX_ENTRIES) foreign(`more than ${MAX_ENTRIES} entries`);
   for (const entry of top.slice(0, MAX_ENTRIES)) {
-    const allowed = BUILD_DIRS.get(entry.name);
-    if (entry.isFile() && BUILD_FILES.has(entry.name)) {
+    if (entry.isDirectory() && layout.ignored?.has(entry.name)) continue;
+    const allowed = layout.dirs.get(entry.name);
+    if (entry.isFile() && layout.files.has(entry.name)) {
       listing.files.push(entry.name);
     } else if (entry.isDirectory() && allowed) {
       const inner = (await entries(join(dir, entry.name))) ?? [];
@@ -169,8 +207,8 @@ async function inspect(dir: string, complete: boolean): Promise<Listing | undefi
       foreign(entry.isDirectory() ? `${entry.name}/` : entry.name);
     }
   }
-  if (complete && top.length > 0 && listing.foreign.length === 0 && !listing.files.includes(POLICY_FILE)) {
-    foreign(`no ${POLICY_FILE}`);
+  if (complete && top.length > 0 && listing.foreign.length === 0 && !listing.files.includes(layout.complete)) {
+    foreign(`no ${layout.complete}`);
   }
   return listing;
 }
@@ -197,10 +235,10 @@ async function entries(dir: string): Promise<Dirent[] | undefined> {
  * renames) and removes the temp folders of builds that are no longer running. Only folders that hold
  * nothing but build output are moved or removed; anything else is reported and left alone.
  */
-async function repair(out: string): Promise<void> {
+async function repair(out: string, layout: FolderLayout): Promise<void> {
   const { fresh, old, staging } = siblings(out);
   const ours = async (dir: string) => {
-    const listing = await inspect(dir, false);
+    const listing = await inspect(dir, false, layout);
     if (listing && listing.foreign.length > 0) {
       throw new SiteError(`${dir} is in the way and is not a build (${listing.foreign.join(', ')}); move it away and build again`);
     }
@@ -229,22 +267,21 @@ async function repair(out: string): Promise<void> {
   }
 }
 
-
 // Renders into a temp folder beside `out`, runs `use`, and always removes what is left of the temp folder.
 async function withStaging<T>(
-  config: Config, out: string, swaConfig: string, hook: BuildHook | undefined, use: (staging: string) => Promise<T>,
+  out: string, render: Render, hook: BuildHook | undefined, use: (staging: string) => Promise<T>,
 ): Promise<T> {
   let staging: string | undefined;
   try {
-    staging = await renderToTemp(config, out, swaConfig, hook);
+    staging = await renderToTemp(out, render, hook);
     return await use(staging);
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });
   }
 }
 
-async function differences(fresh: string, current: string): Promise<string[]> {
-  const [a, b] = await Promise.all([inspect(fresh, false), inspect(current, false)]);
+async function differences(fresh: string, current: string, layout: FolderLayout): Promise<string[]> {
+  const [a, b] = await Promise.all([inspect(fresh, false, layout), inspect(current, false, layout)]);
   const names = [...new Set([...(a?.files ?? []), ...(b?.files ?? [])])].sort();
   const differs = await Promise.all(names.map((n) => fileDiffers(join(fresh, n), join(current, n))));
   return names.filter((_, i) => differs[i]);
@@ -258,7 +295,7 @@ async function fileDiffers(fresh: string, current: string): Promise<boolean> {
   return !p.equals(q);
 }
 
-async function renderToTemp(config: Config, out: string, swaConfig: string, hook: BuildHook | undefined): Promise<string> {
+async function renderToTemp(out: string, render: Render, hook: BuildHook | undefined): Promise<string> {
   await mkdir(dirname(out), { recursive: true });
   // Same parent as the output, so the final rename never crosses a file system. The pid tells a later
   // build whether this one is still running (see repair).
@@ -266,30 +303,38 @@ async function renderToTemp(config: Config, out: string, swaConfig: string, hook
   try {
     await chmod(staging, 0o755); // mkdtemp makes it private; the result is a normal, world-readable folder
     await hook?.('staging-created', staging);
-    // serializePolicy re-parses its output, so these bytes are valid RFC 8461 §3.2 (ASCII, < 64 KiB).
-    const policy = policyText(config);
-    try {
-      await viteBuild({
-        root: SITE_DIR,
-        configFile: false,
-        logLevel: 'silent',
-        base: '/',
-        publicDir: false,
-        plugins: [pageData(config, policy)],
-        build: { outDir: staging, assetsDir: ASSETS_DIR, emptyOutDir: false, assetsInlineLimit: 0 },
-      });
-    } catch (e) {
-      throw viteError(e, out);
-    }
-    await mkdir(join(staging, dirname(POLICY_FILE)));
-    await writeFile(join(staging, POLICY_FILE), policy, 'ascii');
-    await writeFile(join(staging, 'staticwebapp.config.json'), await readSwaConfig(swaConfig));
+    await render(staging);
     await hook?.('rendered', staging);
     return staging;
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Writes the site's files (policy, page, SWA config) into the empty folder `into`; `out` names the
+ * destination in messages. The Function App package is made from the same files (src/site/function-app.ts).
+ */
+export async function renderSite(config: Config, into: string, out: string, swaConfig = SWA_CONFIG_SOURCE): Promise<void> {
+  // serializePolicy re-parses its output, so these bytes are valid RFC 8461 §3.2 (ASCII, < 64 KiB).
+  const policy = policyText(config);
+  try {
+    await viteBuild({
+      root: SITE_DIR,
+      configFile: false,
+      logLevel: 'silent',
+      base: '/',
+      publicDir: false,
+      plugins: [pageData(config, policy)],
+      build: { outDir: into, assetsDir: ASSETS_DIR, emptyOutDir: false, assetsInlineLimit: 0 },
+    });
+  } catch (e) {
+    throw viteError(e, out);
+  }
+  await mkdir(join(into, dirname(POLICY_FILE)));
+  await writeFile(join(into, POLICY_FILE), policy, 'ascii');
+  await writeFile(join(into, 'staticwebapp.config.json'), await readSwaConfig(swaConfig));
 }
 
 // Vite (rolldown) reports a failed write (a full disk) as one long message with a Rust backtrace and

@@ -57,9 +57,10 @@ function expandAzure(steps: Node[], vars: Record<string, string>): Node[] {
     const key = Object.keys(item)[0] ?? '';
     const cond = /^\$\{\{\s*if (.*?)\s*\}\}$/.exec(key);
     if (cond) {
-      const m = /^ne\(variables\.(\w+), ''\)$/.exec(cond[1]!);
-      if (!m) throw new Error(`azure-pipelines.yml: the test does not know the condition "${cond[1]}"`);
-      last = (vars[m[1]!] ?? '') !== '';
+      // The forms the YAML uses: ne(variables.X, '') and eq/ne(variables.X, 'literal').
+      const m = /^(eq|ne)\(variables\.(\w+), '([^']*)'\)$/.exec(cond[1]!);
+      if (!m || !(m[2]! in vars)) throw new Error(`azure-pipelines.yml: the test does not know the condition "${cond[1]}"`);
+      last = (vars[m[2]!] === m[3]) === (m[1] === 'eq');
       if (last) out.push(...expandAzure(item[key] as Node[], vars));
     } else if (/^\$\{\{\s*else\s*\}\}$/.test(key)) {
       if (last === undefined) throw new Error('azure-pipelines.yml: else without if');
@@ -72,12 +73,34 @@ function expandAzure(steps: Node[], vars: Record<string, string>): Node[] {
   return out;
 }
 
-/** The shell steps of one stage of azure-pipelines.yml: `script:` and AzureCLI@2 `inlineScript:` bodies, verbatim. */
-export function azureStageSteps(stageName: string, overrides: Record<string, string> = {}): Step[] {
+/** Every step of one stage as the agent would list it after template expansion: `task NAME: displayName` or `script: displayName`. */
+export function azureStageOutline(stageName: string, overrides: Record<string, string> = {}): string[] {
+  const { stage, vars } = azureStage(stageName, overrides);
+  return (stage.jobs as Node[]).flatMap((job) => expandAzure(job.steps as Node[], vars).map((s) =>
+    typeof s.task === 'string' ? `task ${s.task}: ${String(s.displayName)}`
+      : typeof s.script === 'string' ? `script: ${String(s.displayName ?? s.script)}`
+        : `checkout: ${String(s.checkout)}`));
+}
+
+/** The inputs of the one `task` step of a stage, with ${{ variables.X }} evaluated. */
+export function azureTaskInputs(stageName: string, task: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const { stage, vars } = azureStage(stageName, overrides);
+  const found = (stage.jobs as Node[]).flatMap((job) => expandAzure(job.steps as Node[], vars)).filter((s) => s.task === task);
+  if (found.length !== 1) throw new Error(`azure-pipelines.yml stage ${stageName} runs ${task} ${found.length} times`);
+  return Object.fromEntries(Object.entries(found[0]!.inputs as Node).map(([k, v]) => [k, azureValue(v, vars)]));
+}
+
+function azureStage(stageName: string, overrides: Record<string, string>): { stage: Node; vars: Record<string, string> } {
   const doc = parse(readFileSync(join(repoRoot, 'azure-pipelines.yml'), 'utf8')) as Node;
   const vars = azureVariables(doc, overrides);
   const stage = (doc.stages as Node[]).find((s) => s.stage === stageName);
   if (!stage) throw new Error(`azure-pipelines.yml has no stage ${stageName}`);
+  return { stage, vars };
+}
+
+/** The shell steps of one stage of azure-pipelines.yml: `script:` and AzureCLI@2 `inlineScript:` bodies, verbatim. */
+export function azureStageSteps(stageName: string, overrides: Record<string, string> = {}): Step[] {
+  const { stage, vars } = azureStage(stageName, overrides);
   const steps: Step[] = [];
   for (const job of stage.jobs as Node[]) {
     for (const s of expandAzure(job.steps as Node[], vars)) {

@@ -288,11 +288,24 @@ describe('2. fetching the policy', () => {
     expect(allowed.status).toBe('warn');
   });
 
+  it('reports a Function App\'s default *.azurewebsites.net certificate as pending too, naming it', async () => {
+    const appService = await world.ca.issue({ names: ['*.azurewebsites.net', '*.scm.azurewebsites.net'] });
+    await world.addDomain('fapending.example', { policyCert: appService });
+    const failed = get(await check('fapending.example'), 'policy-fetch');
+    expect([failed.status, failed.code]).toEqual(['fail', 'policy-cert-pending']);
+    expect(failed.message).toContain('the server still presents the default *.azurewebsites.net certificate');
+    const allowed = get(await check('fapending.example', { allowPendingCert: true }), 'policy-fetch');
+    expect([allowed.status, allowed.code]).toEqual(['warn', 'policy-cert-pending']);
+    // Any other certificate for the wrong host stays a failure.
+    await world.addDomain('wrongcert.example', { policyCert: await world.ca.issue({ names: ['www.wrongcert.example'] }) });
+    expect(get(await check('wrongcert.example', { allowPendingCert: true }), 'policy-fetch').code).toBe('policy-cert-wrong-host');
+  });
+
   it('on a first deployment (certificate pending, TXT held back, SPA page served) only warns with --allow-pending-cert', async () => {
     const swa = await world.ca.issue({ names: ['*.azurestaticapps.net', 'azurestaticapps.net'] });
     const page = (_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>hi');
     await world.addDomain('first.example', { policyCert: swa, stsTxt: [], handler: page });
-    const config: Config = { domains: ['first.example'], policy: { mode: 'testing', mx: ['mx.first.example'], max_age: 86400 }, hosting: { plan: 'standard' } };
+    const config: Config = { domains: ['first.example'], policy: { mode: 'testing', mx: ['mx.first.example'], max_age: 86400 }, hosting: { kind: 'static-web-app', plan: 'standard' } };
     const strict = await check('first.example', { config });
     expect(strict.status).toBe('fail');
     const allowed = await check('first.example', { allowPendingCert: true, config });

@@ -75,3 +75,32 @@ describe('mta-sts verify', () => {
     expect(azure.out).toMatch(/^##vso\[task\.logissue type=error\]home\/: stale against/m);
   });
 });
+
+describe('mta-sts verify with hosting.kind function-app', () => {
+  const FA = `${GOOD}hosting:\n  kind: function-app\n`;
+
+  it('build writes functions/ beside home/; build --check and verify pass it and fail it once stale', async () => {
+    await writeFile(join(cwd, 'mta-sts.config.yaml'), FA);
+    const built = await run(['build']);
+    expect(built.code).toBe(0);
+    expect(built.out).toContain('Wrote functions/ (host.json, package.json, src/');
+    expect((await run(['build', '--check'])).out).toContain('functions/ is up to date.');
+    const r = await run(['verify']);
+    expect(r.out).toMatch(/^ok {5}functions\/ is the fresh Function App package of mta-sts\.config\.yaml$/m);
+    expect(r.code).toBe(0);
+
+    await writeFile(join(cwd, 'functions/src/content.js'), 'export const POLICY = "edited by hand";\n');
+    const check = await run(['build', '--check']);
+    expect(check.code).toBe(1);
+    expect(check.err).toBe('functions/ is stale against the config (src/content.js): run npm run build and commit the result.\n');
+    const stale = await run(['verify']);
+    expect(stale.code).toBe(1);
+    expect(stale.out).toMatch(/^error {2}functions\/: stale against mta-sts\.config\.yaml \(src\/content\.js\): run npm run build and commit the result$/m);
+  });
+
+  it('a Static Web App config neither writes nor checks functions/', async () => {
+    await rm(join(cwd, 'functions'), { recursive: true, force: true });
+    expect((await run(['build'])).out).not.toContain('functions/');
+    expect((await run(['verify'])).out).not.toContain('functions/');
+  });
+});

@@ -66,7 +66,7 @@ describe('dnsRecords', () => {
       ...defaultConfig(),
       domains: ['contoso.com', 'fabrikam.com'],
       tlsrpt: { rua: ['mailto:tlsrpt@contoso.com', 'https://reports.contoso.com/tlsrpt'] },
-      hosting: { plan: 'standard' as const, default_hostname: 'happy-rock-0a1b2c3d4.azurestaticapps.net' },
+      hosting: { kind: 'static-web-app' as const, plan: 'standard' as const, default_hostname: 'happy-rock-0a1b2c3d4.azurestaticapps.net' },
     };
     const records = dnsRecords(config);
     expect(records.map((r) => `${r.type} ${r.name}`)).toEqual([

@@ -71,7 +71,7 @@ describe('domains', () => {
     const d = onlyError(config({ domains: domainList(3), extra: 'hosting: {plan: free}' }));
     expect([d.line, d.column, d.code]).toEqual([1, 35, 'domain-quota']);
     expect(d.message).toBe(
-      'domains lists 3 domains but the Free plan allows 2 custom domains per Static Web App; use the Standard plan (5 domains) or split the domains across a second Static Web App',
+      'domains lists 3 domains but the Free plan allows 2 custom domains per Static Web App; use the Standard plan (5 domains), set hosting.kind: function-app (one Function App serves up to 500 domains), or split the domains across a second Static Web App',
     );
   });
 
@@ -80,8 +80,30 @@ describe('domains', () => {
     const d = onlyError(config({ domains: domainList(6) }));
     expect([d.line, d.column, d.code]).toEqual([1, 71, 'domain-quota']);
     expect(d.message).toBe(
-      'domains lists 6 domains but the Standard plan allows 5 custom domains per Static Web App; split the domains across a second Static Web App',
+      'domains lists 6 domains but the Standard plan allows 5 custom domains per Static Web App; set hosting.kind: function-app (one Function App serves up to 500 domains), or split the domains across 2 Static Web Apps',
     );
+  });
+
+  it('name the Function App when a tenant has more domains than one Standard app takes (issue 18: 12 domains)', () => {
+    const twelve = domainList(12);
+    const refused = onlyError(config({ domains: twelve, extra: 'hosting: {kind: static-web-app}' }));
+    expect(refused.code).toBe('domain-quota');
+    expect(refused.message).toBe(
+      'domains lists 12 domains but the Standard plan allows 5 custom domains per Static Web App; set hosting.kind: function-app (one Function App serves up to 500 domains), or split the domains across 3 Static Web Apps',
+    );
+    const free = onlyError(config({ domains: twelve, extra: 'hosting: {plan: free}' }));
+    expect(free.message).toContain('allows 2 custom domains per Static Web App; set hosting.kind: function-app');
+    expect(free.message).not.toContain('Standard plan (5 domains)'); // Standard would not be enough either
+    const { config: fa } = accepted(config({ domains: twelve, extra: 'hosting: {kind: function-app}' }));
+    expect(fa.hosting.kind).toBe('function-app');
+    expect(fa.domains).toHaveLength(12);
+  });
+
+  it('fit the Function App quota of 500, with its own way out', () => {
+    expect(accepted(config({ domains: domainList(500), extra: 'hosting: {kind: function-app}' })).config.domains).toHaveLength(500);
+    const d = onlyError(config({ domains: domainList(501), extra: 'hosting: {kind: function-app}' }));
+    expect(d.code).toBe('domain-quota');
+    expect(d.message).toBe('domains lists 501 domains but a Function App allows 500 custom domains; split the domains across a second Function App');
   });
 
   it('count repeats once towards the quota', () => {
@@ -205,13 +227,23 @@ describe('empty optional sections', () => {
     expect(accepted(text).config).toEqual({
       domains: ['contoso.com'],
       policy: { mode: 'testing', mx: ['*.mail.protection.outlook.com'], max_age: 604800 },
-      hosting: { plan: 'standard' },
+      hosting: { kind: 'static-web-app', plan: 'standard' },
     });
   });
 
   it('keep the default host name lower-cased', () => {
     const text = config({ extra: 'hosting: {default_hostname: Nice-Sky-0123.2.azurestaticapps.net}' });
-    expect(accepted(text).config.hosting).toEqual({ plan: 'standard', default_hostname: 'nice-sky-0123.2.azurestaticapps.net' });
+    expect(accepted(text).config.hosting).toEqual({ kind: 'static-web-app', plan: 'standard', default_hostname: 'nice-sky-0123.2.azurestaticapps.net' });
+  });
+
+  it("takes a Function App's azurewebsites.net host only with kind function-app", () => {
+    const fa = config({ extra: 'hosting: {kind: function-app, default_hostname: MTA-STS-Contoso.azurewebsites.net}' });
+    expect(accepted(fa).config.hosting).toEqual({ kind: 'function-app', plan: 'standard', default_hostname: 'mta-sts-contoso.azurewebsites.net' });
+    const swa = onlyError(config({ extra: 'hosting: {default_hostname: mta-sts-contoso.azurewebsites.net}' }));
+    expect([swa.line, swa.column, swa.code]).toEqual([6, 29, 'default-hostname-kind']);
+    expect(swa.message).toBe('hosting.default_hostname must end in .azurestaticapps.net when hosting.kind is static-web-app (got "mta-sts-contoso.azurewebsites.net")');
+    const wrong = onlyError(config({ extra: 'hosting: {kind: function-app, default_hostname: nice-sky-0123.2.azurestaticapps.net}' }));
+    expect(wrong.message).toBe('hosting.default_hostname must end in .azurewebsites.net when hosting.kind is function-app (got "nice-sky-0123.2.azurestaticapps.net")');
   });
 });
 

@@ -144,8 +144,14 @@ describe('schema errors', () => {
     const d = onlyError(config({ extra: 'hosting: {default_hostname: mta-sts.contoso.com}' }));
     expect([d.line, d.column, d.field]).toEqual([6, 29, 'hosting.default_hostname']);
     expect(d.message).toBe(
-      "hosting.default_hostname must be the app's default host name, like example-name-0123456789.azurestaticapps.net (got \"mta-sts.contoso.com\")",
+      "hosting.default_hostname must be the app's default host name, like example-name-0123456789.azurestaticapps.net (a Function App: <app>.azurewebsites.net) (got \"mta-sts.contoso.com\")",
     );
+  });
+
+  it('refuses an unknown hosting kind, naming both', () => {
+    expect(errorsOf(config({ extra: 'hosting: {kind: app-service}' }))).toEqual([
+      'mta-sts.config.yaml:6:17: hosting.kind must be one of static-web-app, function-app (got "app-service")',
+    ]);
   });
 
   it('refuses an unknown hosting plan', () => {
@@ -237,14 +243,14 @@ describe('YAML aliases', () => {
 
 describe('any YAML value in any known place', () => {
   it('gives a result with positioned diagnostics, never an exception', () => {
-    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('7d', 'enforce', 'free', '*.mail.protection.outlook.com', 'contoso.com'));
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('7d', 'enforce', 'free', 'function-app', '*.mail.protection.outlook.com', 'contoso.com'));
     const section = (keys: string[]) => fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: keys.length });
     const shape = fc.record(
       {
         domains: fc.oneof(value, fc.array(fc.oneof(value, fc.domain()), { maxLength: 7 })),
         policy: fc.oneof(value, section(['mode', 'mx', 'max_age', 'id', 'mdoe'])),
         tlsrpt: fc.oneof(value, section(['rua', 'ruf'])),
-        hosting: fc.oneof(value, section(['plan', 'default_hostname'])),
+        hosting: fc.oneof(value, section(['kind', 'plan', 'default_hostname'])),
       },
       { requiredKeys: [] },
     );

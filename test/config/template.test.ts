@@ -15,7 +15,7 @@ describe('mta-sts.config.yaml template', () => {
       config: {
         domains: ['contoso.com'],
         policy: { mode: 'testing', mx: ['*.mail.protection.outlook.com'], max_age: 604800 },
-        hosting: { plan: 'standard' },
+        hosting: { kind: 'static-web-app', plan: 'standard' },
       },
       warnings: [],
     });
@@ -32,7 +32,7 @@ describe('mta-sts.config.yaml template', () => {
   it('explains every key in a comment just above it', () => {
     const lines = template.split('\n');
     const keyLines = lines.map((line, i) => [line, i] as const).filter(([line]) => /^\s*[a-z_]+:/.test(line));
-    expect(keyLines.map(([line]) => line.trim().split(':')[0])).toEqual(['domains', 'policy', 'mode', 'mx', 'max_age', 'hosting', 'plan']);
+    expect(keyLines.map(([line]) => line.trim().split(':')[0])).toEqual(['domains', 'policy', 'mode', 'mx', 'max_age', 'hosting', 'kind', 'plan']);
     for (const [line, i] of keyLines) expect(lines[i - 1], `comment above "${line}"`).toMatch(/^\s*# \S/);
   });
 

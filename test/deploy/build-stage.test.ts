@@ -73,6 +73,31 @@ describe('the Build stage (azure) and the build job (github), verbatim, as an or
     }
   }, 240_000);
 
+  it('a Function App config (hosting.kind function-app, twelve domains): verify checks functions/ with only the runtime dependencies, and fails it once stale', async () => {
+    const config = join(checkout.dir, 'mta-sts.config.yaml');
+    const original = readFileSync(config, 'utf8');
+    const domains = Array.from({ length: 12 }, (_, i) => `d${i + 1}.example`);
+    try {
+      writeFileSync(config, `${original.replace(/domains:\n(?:\s+- .*\n)+/, `domains:\n${domains.map((d) => `  - ${d}\n`).join('')}`).replace(/\n  kind: static-web-app\n/, '\n  kind: function-app\n')}`);
+      expect(readFileSync(config, 'utf8')).toContain('kind: function-app');
+      // The lean install builds the package too: @azure/functions and Vite are runtime dependencies.
+      const built = await checkout.run(process.execPath, ['bin/mta-sts.js', 'build'], agentEnv('azure', checkout.dir));
+      expect(built.code, built.stderr).toBe(0);
+      const verify = STEPS.azure().filter((s) => s.body.includes('verify'));
+      let runs = await runSteps('azure', verify, checkout, agentEnv('azure', checkout.dir));
+      expect(runs.map((r) => r.result), runs[0]!.output.stdout).toEqual(['Succeeded']);
+      expect(runs[0]!.output.stdout).toContain('ok     functions/ is the fresh Function App package of mta-sts.config.yaml');
+      writeFileSync(join(checkout.dir, 'functions/host.json'), '{"version":"2.0"}\n'); // routePrefix lost by hand
+      runs = await runSteps('azure', verify, checkout, agentEnv('azure', checkout.dir));
+      expect(runs.map((r) => r.result)).toEqual(['Failed']);
+      expect(runs[0]!.output.stdout).toMatch(/^##vso\[task\.logissue type=error\]functions\/: stale against mta-sts\.config\.yaml \(host\.json\)/m);
+    } finally {
+      writeFileSync(config, original);
+      rmSync(join(checkout.dir, 'functions'), { recursive: true, force: true });
+      await checkout.run(process.execPath, ['bin/mta-sts.js', 'build'], agentEnv('azure', checkout.dir));
+    }
+  }, 60_000);
+
   it.each(['azure', 'github'] as const)('%s: fails with the reason on the summary page when home/ is stale or the config is wrong, naming every config error', async (system) => {
     const verify = STEPS[system]().filter((s) => s.body.includes('verify'));
     const config = join(checkout.dir, 'mta-sts.config.yaml');

@@ -49,6 +49,13 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
     expectOneFinding(m, /^azure-pipelines\.yml:\d+:\d+: stages\.1\.jobs\.0\.steps\.\d+\.inputs: unknown key "app_locaton"; expected one of: .*\bapp_location\b/);
   });
 
+  it.skipIf(!available)(named('checks the Function App deploy (AzureFunctionApp@2) inside its ${{ if }}: a misspelled input and a bad appType are refused'), () => {
+    expectOneFinding(mutate(azureText, '                  package: $(System.DefaultWorkingDirectory)/functions', '                  pakage: $(System.DefaultWorkingDirectory)/functions'),
+      /stages\.1\.jobs\.0\.steps\.\d+\.inputs: unknown key "pakage"; expected one of: .*\bpackage\b/);
+    expectOneFinding(mutate(azureText, '                  appType: functionAppLinux', '                  appType: webAppLinux'), /appType/);
+    expectOneFinding(mutate(azureText, '                  appType: functionAppLinux\n', '                  appType: functionAppLinux\n                  isFlexConsumption: maybe\n'), /isFlexConsumption: must be true or false or an expression \(got "maybe"\)/);
+  });
+
   it.skipIf(!available)(named('knows the inputs of each task by its name: another task\'s input is refused'), () => {
     // scriptType is an AzureCLI@2 input, not one of AzureStaticWebApp@0's; app_location is not NodeTool@0's.
     expectOneFinding(mutate(azureText, '              app_location: home', '              scriptType: bash'), /inputs: unknown key "scriptType"/);
@@ -75,7 +82,7 @@ describe('azure-pipelines.yml against the Azure Pipelines schema', () => {
 
   it.skipIf(!available)(named('fails on a misspelled dependsOn of a stage or a job'), () => {
     expectOneFinding(mutate(azureText, '    dependsOn: Build\n', '    dependOn: Build\n'), /stages\.1: unknown key "dependOn"; expected one of: .*\bdependsOn\b/);
-    const job = '      - job: deploy\n        displayName: Deploy home/\n';
+    const job = '      - job: deploy\n        displayName: Deploy home/ or functions/\n';
     expectOneFinding(mutate(azureText, job, `${job}        dependsOnn: []\n`), /stages\.1\.jobs\.0: unknown key "dependsOnn"; expected one of: .*\bdependsOn\b/);
     // The correct spelling with a list is fine.
     expect(validate(mutate(azureText, job, `${job}        dependsOn: []\n`).text)).toEqual([]);

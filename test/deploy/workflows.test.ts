@@ -82,16 +82,17 @@ describe('azure-pipelines.yml', () => {
 
   it('defines every variable it references ($(x) and ${{ variables.x }})', () => {
     // YAML variables are read with template syntax: macro syntax leaves an empty variable as the literal "$(x)".
-    for (const [, name] of azureText.matchAll(/\$\(([A-Za-z_][\w.]*)\)/g)) expect(['deployment_token', 'System.DefaultWorkingDirectory']).toContain(name);
+    for (const [, name] of azureText.matchAll(/\$\(([A-Za-z_][\w.]*)\)/g)) expect(['deployment_token', 'hostingApp', 'System.DefaultWorkingDirectory']).toContain(name);
     const yamlVars = new Set((azure.variables as Obj[]).filter((v) => 'name' in v).map((v) => v.name as string));
-    const fromGroup = new Set(['deployment_token']);
+    // hostingApp: set at run time by `mta-sts hosting` (##vso[task.setvariable]) in the step before AzureFunctionApp@2.
+    const fromGroup = new Set(['deployment_token', 'hostingApp']);
     const predefined = /^(System|Build)\./;
     for (const [, name] of azureText.matchAll(/\$\(([A-Za-z_][\w.]*)\)/g)) {
       if (!predefined.test(name!)) expect(yamlVars.has(name!) || fromGroup.has(name!), `$(${name})`).toBe(true);
     }
     // Template expressions are expanded before the variable group is read, so they may use YAML variables only.
     for (const [, name] of azureText.matchAll(/\$\{\{[^}]*variables\.(\w+)/g)) expect(yamlVars.has(name!), name).toBe(true);
-    expect(yamlVars).toEqual(new Set(['armServiceConnection', 'checkStarttls']));
+    expect(yamlVars).toEqual(new Set(['armServiceConnection', 'hostingKind', 'checkStarttls']));
   });
 
   it('has the stages Build, Deploy, Domains, Verify, in that dependency order', () => {
@@ -430,7 +431,7 @@ describe('both files', () => {
     for (const text of [azureText, githubText]) {
       expect(text).not.toMatch(/npx\s/);
       const calls = [...text.matchAll(/node bin\/mta-sts\.js (\w+(?: \w[\w-]*)?)/g)].map((m) => m[1]);
-      expect(new Set(calls)).toEqual(new Set(['verify', 'check', 'azure bind', 'azure publish-dns']));
+      expect(new Set(calls)).toEqual(new Set(['verify', 'check', 'hosting', 'azure bind', 'azure publish-dns']));
     }
   });
 

@@ -5,6 +5,6 @@ export function defaultConfig(overrides: Partial<Config['policy']> = {}): Config
   return {
     domains: ['contoso.com'],
     policy: { mode: 'testing', mx: ['*.mail.protection.outlook.com'], max_age: 604800, ...overrides },
-    hosting: { plan: 'standard' },
+    hosting: { kind: 'static-web-app', plan: 'standard' },
   };
 }

@@ -1,0 +1,207 @@
+// A loopback HTTPS emulation of the part of Azure Resource Manager a Function App's custom domains touch:
+// Microsoft.Web sites (GET), hostNameBindings (list, PUT), certificates (GET, PUT) and, for the zones in Azure
+// DNS, Microsoft.Network dnsZones and their CNAME/TXT record sets. Bodies follow azure-rest-api-specs
+// specification/web/resource-manager/Microsoft.Web/stable/2024-04-01/examples/GetWebApp.json (the site, its
+// customDomainVerificationId and defaultHostName), GetCertificate.json and CreateOrUpdateCertificate.json (the
+// certificate and its thumbprint); a host-name binding has the HostNameBinding shape of the same API version
+// (siteName, hostNameType, customHostNameDnsRecordType, sslState, thumbprint), for which the specs publish no
+// example. App Service's refusal of a binding whose asuid TXT is missing is the body a real user received
+// (rcl-letsencrypt-auto-ssl/Lets-Encrypt-Auto#25: 400, Microsoft.Web's {"Code","Message",…,ExtendedCode 04006}).
+// Apart from test/azure/arm-emulator.ts, which emulates the Static Web App side.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestCA } from '../check/servers.ts';
+
+export const FA_SUBSCRIPTION = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345'; // the examples' subscription id
+export const FA_TOKEN = 'function-app-emulator-token';
+
+export interface FunctionSite { name: string; resourceGroup: string; defaultHostName: string; customDomainVerificationId: string; location: string }
+interface Binding { hostNameType: string; customHostNameDnsRecordType: string; sslState: string; thumbprint?: string }
+interface Cert { canonicalName: string; serverFarmId: string; location: string; thumbprint?: string }
+
+export class FunctionAppEmulator {
+  endpoint = '';
+  readonly requests: { method: string; path: string; auth?: string; body?: unknown }[] = [];
+  readonly bindings = new Map<string, Binding>();
+  readonly certificates = new Map<string, Cert>();
+  /** What App Service's resolver sees (the public DNS): CNAME targets and TXT values by name. */
+  readonly publicCname = new Map<string, string>();
+  readonly publicTxt = new Map<string, string[]>();
+  /** Azure DNS: zone → "TYPE/relative" → properties; writes also reach publicCname/publicTxt. */
+  readonly zones = new Map<string, Map<string, Record<string, unknown>>>();
+  /** App Service issues each managed certificate as soon as it is asked for (a run that takes its time). */
+  autoIssue = false;
+  private server?: Server;
+
+  /** `token`: the bearer token it accepts (the pipelines' fake az hands out arm-emulator.ts's). */
+  constructor(readonly site: FunctionSite, readonly dnsResourceGroup = 'rg-dns', readonly token = FA_TOKEN) {}
+
+  async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
+    const pair = await ca.issue({ names: ['management.emulator.test'], ips: [host] });
+    this.server = createServer(pair, (req, res) => void this.handle(req, res));
+    await new Promise<void>((done) => this.server!.listen(0, host, done));
+    this.endpoint = `https://${host}:${(this.server.address() as AddressInfo).port}`;
+    return this.endpoint;
+  }
+
+  close(): Promise<void> {
+    return new Promise((done) => {
+      this.server?.closeAllConnections();
+      this.server?.close(() => done());
+    });
+  }
+
+  addZone(zone: string): void {
+    this.zones.set(zone, new Map());
+  }
+
+  /** App Service finished issuing the managed certificate of `host`. */
+  issue(host: string): void {
+    const cert = this.certificates.get(host);
+    if (!cert) throw new Error(`no certificate was requested for ${host}`);
+    cert.thumbprint = randomUUID().replace(/-/g, '').toUpperCase().slice(0, 40).padEnd(40, '0');
+  }
+
+  puts(part: string): number {
+    return this.requests.filter((r) => r.method === 'PUT' && r.path.includes(part)).length;
+  }
+
+  private siteId(): string {
+    return `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site.resourceGroup}/providers/Microsoft.Web/sites/${this.site.name}`;
+  }
+
+  private bindingBody(host: string, b: Binding) {
+    return {
+      id: `${this.siteId()}/hostNameBindings/${host}`,
+      name: `${this.site.name}/${host}`,
+      type: 'Microsoft.Web/sites/hostNameBindings',
+      properties: { siteName: this.site.name, hostNameType: b.hostNameType, customHostNameDnsRecordType: b.customHostNameDnsRecordType, sslState: b.sslState, ...(b.thumbprint ? { thumbprint: b.thumbprint } : {}) },
+    };
+  }
+
+  private certBody(name: string, c: Cert) {
+    // GetCertificate.json, with a managed certificate's fields: no thumbprint until App Service has issued it.
+    return {
+      id: `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site.resourceGroup}/providers/Microsoft.Web/certificates/${name}`,
+      name,
+      type: 'Microsoft.Web/certificates',
+      location: c.location,
+      properties: {
+        friendlyName: '', subjectName: c.canonicalName, hostNames: [c.canonicalName], canonicalName: c.canonicalName, serverFarmId: c.serverFarmId,
+        ...(c.thumbprint ? { issuer: 'CACert', issueDate: '2015-11-12T23:40:25+00:00', expirationDate: '2039-12-31T23:59:59+00:00', thumbprint: c.thumbprint } : {}),
+      },
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.endpoint);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const body = (text ? JSON.parse(text) : undefined) as { properties?: Record<string, unknown>; location?: string } | undefined;
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path: url.pathname, auth: req.headers.authorization, body });
+    const send = (status: number, json?: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ms-request-id': randomUUID() });
+      res.end(json === undefined ? undefined : JSON.stringify(json));
+    };
+    const notFound = (what: string) => send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${what}' under resource group '${this.site.resourceGroup}' was not found.` } });
+    if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
+
+    const rg = `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/`;
+    const path = decodeURIComponent(url.pathname);
+    const web = new RegExp(`^${rg}([^/]+)/providers/Microsoft\\.Web/(sites|certificates)/([^/]+)(?:/hostNameBindings(?:/([^/]+))?)?$`, 'i').exec(path);
+    const zone = new RegExp(`^${rg}([^/]+)/providers/Microsoft\\.Network/dnsZones(?:/([^/]+)(?:/(CNAME|TXT)/([^/]+))?)?$`, 'i').exec(path);
+
+    if (web && web[2]!.toLowerCase() === 'sites') {
+      if (web[1]!.toLowerCase() !== this.site.resourceGroup.toLowerCase() || web[3]!.toLowerCase() !== this.site.name.toLowerCase()) return notFound(`Microsoft.Web/sites/${web[3]}`);
+      const host = web[4]?.toLowerCase();
+      if (!path.toLowerCase().includes('/hostnamebindings')) {
+        if (method !== 'GET') return send(405);
+        // GetWebApp.json's body, for this app (a Function App on Linux, Flex Consumption).
+        return send(200, {
+          id: this.siteId(), name: this.site.name, type: 'Microsoft.Web/sites', kind: 'functionapp,linux', location: this.site.location,
+          properties: {
+            state: 'Running', hostNames: [this.site.defaultHostName], enabled: true, enabledHostNames: [this.site.defaultHostName],
+            hostNameSslStates: [{ name: this.site.defaultHostName, sslState: 'Disabled', hostType: 'Standard' }],
+            serverFarmId: `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site.resourceGroup}/providers/Microsoft.Web/serverfarms/ASP-flex`,
+            reserved: true, customDomainVerificationId: this.site.customDomainVerificationId, resourceGroup: this.site.resourceGroup,
+            defaultHostName: this.site.defaultHostName, httpsOnly: true,
+          },
+        });
+      }
+      if (!host) {
+        if (method !== 'GET') return send(405);
+        return send(200, { value: [...this.bindings].map(([h, b]) => this.bindingBody(h, b)) });
+      }
+      if (method === 'GET') {
+        const b = this.bindings.get(host);
+        return b ? send(200, this.bindingBody(host, b)) : notFound(`Microsoft.Web/sites/${this.site.name}/hostNameBindings/${host}`);
+      }
+      if (method !== 'PUT') return send(405);
+      // App Service checks ownership before it adds a host: the asuid TXT with the app's id, and the CNAME.
+      if (!this.bindings.has(host) && !(this.publicTxt.get(`asuid.${host}`) ?? []).includes(this.site.customDomainVerificationId)) {
+        const message = `A TXT record pointing from asuid.${host} to ${this.site.customDomainVerificationId} was not found.`;
+        return send(400, {
+          Code: 'BadRequest', Message: message, Target: null,
+          Details: [{ Message: message }, { Code: 'BadRequest' }, { ErrorEntity: { ExtendedCode: '04006', MessageTemplate: 'A TXT record pointing from asuid.{0} to {1} was not found.', Parameters: [host, this.site.customDomainVerificationId], Code: 'BadRequest', Message: message } }],
+          Innererror: null,
+        });
+      }
+      const p = body?.properties ?? {};
+      const thumbprint = typeof p.thumbprint === 'string' ? p.thumbprint : undefined;
+      if (p.sslState === 'SniEnabled' && ![...this.certificates.values()].some((c) => c.thumbprint && c.thumbprint === thumbprint)) {
+        return send(400, { Code: 'BadRequest', Message: `Certificate with thumbprint ${thumbprint} was not found.`, Target: null, Details: [], Innererror: null });
+      }
+      const b: Binding = { hostNameType: String(p.hostNameType ?? 'Verified'), customHostNameDnsRecordType: String(p.customHostNameDnsRecordType ?? 'CName'), sslState: String(p.sslState ?? 'Disabled'), thumbprint };
+      this.bindings.set(host, b);
+      return send(200, this.bindingBody(host, b));
+    }
+
+    if (web && web[2]!.toLowerCase() === 'certificates') {
+      const name = web[3]!.toLowerCase();
+      if (method === 'GET') {
+        const c = this.certificates.get(name);
+        return c ? send(200, this.certBody(name, c)) : notFound(`Microsoft.Web/certificates/${name}`);
+      }
+      if (method !== 'PUT') return send(405);
+      const p = body?.properties ?? {};
+      const canonical = String(p.canonicalName ?? '').toLowerCase();
+      // A managed certificate is issued only for a host already bound to an app of the plan.
+      if (!this.bindings.has(canonical)) {
+        return send(400, { Code: 'BadRequest', Message: `Hostname '${canonical}' is not bound to any site in serverfarm.`, Target: null, Details: [], Innererror: null });
+      }
+      const c: Cert = this.certificates.get(name) ?? { canonicalName: canonical, serverFarmId: String(p.serverFarmId ?? ''), location: body?.location ?? this.site.location };
+      this.certificates.set(name, c);
+      if (this.autoIssue && !c.thumbprint) this.issue(name);
+      return send(200, this.certBody(name, c));
+    }
+
+    if (zone) {
+      if (zone[1]!.toLowerCase() !== this.dnsResourceGroup.toLowerCase()) return notFound('Microsoft.Network/dnsZones');
+      if (!zone[2]) {
+        return send(200, { value: [...this.zones.keys()].map((z) => ({ id: `${rg}${this.dnsResourceGroup}/providers/Microsoft.Network/dnsZones/${z}`, name: z, type: 'Microsoft.Network/dnsZones', location: 'global', properties: {} })) });
+      }
+      const sets = this.zones.get(zone[2]!.toLowerCase());
+      if (!sets || !zone[3]) return notFound(`Microsoft.Network/dnsZones/${zone[2]}`);
+      const type = zone[3]!.toUpperCase();
+      const relative = zone[4]!.toLowerCase();
+      const key = `${type}/${relative}`;
+      const setBody = (props: Record<string, unknown>) => ({ id: `${rg}${this.dnsResourceGroup}/providers/Microsoft.Network/dnsZones/${zone[2]}/${type}/${relative}`, name: relative, type: `Microsoft.Network/dnsZones/${type}`, etag: randomUUID(), properties: props });
+      if (method === 'GET') {
+        const props = sets.get(key);
+        return props ? send(200, setBody(props)) : send(404, { error: { code: 'NotFound', message: `The resource record '${relative}' does not exist in resource group '${this.dnsResourceGroup}' of subscription '${FA_SUBSCRIPTION}'.` } });
+      }
+      if (method !== 'PUT') return send(405);
+      const props = body?.properties ?? {};
+      sets.set(key, props);
+      const fqdn = relative === '@' ? zone[2]!.toLowerCase() : `${relative}.${zone[2]!.toLowerCase()}`;
+      if (type === 'CNAME') this.publicCname.set(fqdn, String((props.CNAMERecord as { cname: string }).cname));
+      else this.publicTxt.set(fqdn, (props.TXTRecords as { value: string[] }[]).map((r) => r.value.join('')));
+      return send(200, setBody(props));
+    }
+    return send(404, { error: { code: 'NoRoute', message: `the emulator has no route for ${method} ${url.pathname}` } });
+  }
+}

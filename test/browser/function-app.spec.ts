@@ -1,0 +1,27 @@
+// The Function App package as `npm start` serves it without Azure Functions Core Tools (the local runner calling
+// the registered handler), seen through Chromium: the page on the app's own host and the policy as senders get it.
+import { expect, test } from '@playwright/test';
+
+test('the Function App serves the page and the policy link as 200 text/plain without a redirect', async ({ page }) => {
+  const response = await page.goto('/');
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('MTA-STS policy host');
+  await expect(page.locator('main')).toHaveCSS('max-width', '672px'); // the stylesheet came from the package too
+  const [policy] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/.well-known/mta-sts.txt')),
+    page.getByRole('link', { name: '/.well-known/mta-sts.txt' }).click(),
+  ]);
+  expect(policy.status()).toBe(200);
+  expect(policy.request().redirectedFrom()).toBeNull();
+  expect(policy.headers()['content-type']).toBe('text/plain; charset=utf-8');
+  expect((await policy.body()).toString('ascii')).toMatch(/^version: STSv1\r\n/);
+});
+
+test('each mta-sts host gets the policy and any other host a 404', async ({ request }) => {
+  for (const host of ['mta-sts.contoso.com', 'mta-sts.fabrikam.com']) {
+    const response = await request.get('/.well-known/mta-sts.txt', { headers: { host }, maxRedirects: 0 });
+    expect(response.status(), host).toBe(200);
+    expect(response.headers()['set-cookie']).toBeUndefined();
+  }
+  expect((await request.get('/.well-known/mta-sts.txt', { headers: { host: 'mta-sts.example.org' } })).status()).toBe(404);
+});
