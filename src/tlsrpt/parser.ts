@@ -168,7 +168,7 @@ export function parseReportJson(text: string, context: InputContext): ParseOutco
   }
   let contactInfo: string | undefined;
   if (data['contact-info'] === null) warn('contact-info is null');
-  else if (data['contact-info'] !== undefined) contactInfo = textField(data['contact-info']) ?? String(data['contact-info']);
+  else if (data['contact-info'] !== undefined) contactInfo = textField(data['contact-info']) ?? JSON.stringify(data['contact-info']); // String() throws on {"toString": false}
 
   const fallbackDomain = context.headerDomain
     ? { domain: context.headerDomain, from: 'the TLS-Report-Domain header' }
