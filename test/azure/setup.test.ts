@@ -161,7 +161,7 @@ describe('mta-sts azure setup', () => {
 
     // The config learned the names; its comments survived; home/ was rebuilt; all of it committed.
     const config = readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8');
-    expect(config).toContain('# The Azure Static Web App that serves the policy.');
+    expect(config).toContain('# The Azure app that serves the policy.');
     expect(config).toContain('  - fabrikam.com\n');
     expect(config).toContain('  app: mta-sts-fabrikam-com');
     expect(config).toContain('  resource_group: rg-dns');
