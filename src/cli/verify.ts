@@ -1,7 +1,8 @@
 // `mta-sts verify`: everything a push can break, checked in a few seconds with nothing but Node and the runtime
 // dependencies (the pipelines' Build stage runs it after `npm ci --omit=dev`): the config, every error at once;
-// home/ (and, for a Function App, functions/) against a fresh build; the built policy through lint's parser; staticwebapp.config.json as the site
-// needs it. Inside Azure Pipelines or GitHub Actions each problem is also an error on the run's summary page.
+// home/ (and, for a Function App, functions/) against a fresh build; the built policy through lint's parser;
+// staticwebapp.config.json as the site needs it. Inside Azure Pipelines or GitHub Actions each problem is also an
+// error on the run's summary page.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { annotation, ciFormat } from '../ci/annotations.ts';
@@ -17,8 +18,8 @@ export const command: Command = {
   usage: 'verify [--config FILE] [--out DIR] [--functions-out DIR]',
   summary: 'check what a push can break: the config, home/ against a fresh build, the built policy, staticwebapp.config.json',
   help: [
-    '  --config FILE  the config (default mta-sts.config.yaml)',
-    '  --out DIR      the built folder to verify (default home)',
+    '  --config FILE        the config (default mta-sts.config.yaml)',
+    '  --out DIR            the built folder to verify (default home)',
     '  --functions-out DIR  hosting.kind function-app: the Function App package to verify (default functions)',
     'Needs no browser, no system package and no dev dependency; exit 0 when all is in order, 1 otherwise.',
   ].join('\n'),
