@@ -57,7 +57,7 @@ const AREAS: Record<string, { id?: string; locations: ResourceLocation[] }> = {
 
 const USER = { displayName: 'Mail Admin', id: '3b3db741-9d03-4e32-a7c0-6c3dfc2013c1', uniqueName: 'admin@contoso.com', descriptor: 'aad.MWIzZGI3NDE' };
 
-export interface Project { id: string; name: string }
+export interface Project { id: string; name: string; visibility?: 'private' | 'public' }
 export interface Repository { id: string; name: string; projectId: string; defaultBranch: string }
 export interface StoredVariableGroup {
   id: number;
@@ -161,6 +161,13 @@ export function devopsErrorBody(typeKey: string, message: string, extra: Record<
   };
 }
 
+/** A name filter as Azure DevOps reads it: `*` matches anything, case-insensitive. */
+function namePattern(wanted: string | null): RegExp | undefined {
+  if (!wanted) return undefined;
+  const escape = (x: string) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp('^' + wanted.split('*').map(escape).join('.*') + '$', 'i');
+}
+
 class HttpError extends Error {
   constructor(readonly status: number, readonly typeKey: string, message: string, readonly extra: Record<string, unknown> = {}) {
     super(message);
@@ -243,6 +250,7 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
     })),
   });
 
+  // PUT replaces the whole set: a variable not sent is deleted (MicrosoftDocs/vsts-rest-api-specs#235).
   const readGroupBody = (body: Record<string, unknown>, existing?: StoredVariableGroup): StoredVariableGroup => {
     const refs = body.variableGroupProjectReferences as { projectReference?: { id?: string } }[] | undefined;
     const projectIds = (refs ?? []).map((r) => r.projectReference?.id).filter((id): id is string => !!id && projects.some((p) => p.id === id));
@@ -344,7 +352,7 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
     if (method === 'GET' && lower[0] === '_apis' && lower[1] === 'projects' && path[2]) {
       const p = project(path.slice(2).join('/'));
       return send(200, {
-        id: p.id, name: p.name, url: `${orgBase}_apis/projects/${p.id}`, description: '', state: 'wellFormed', revision: 11, visibility: 'private',
+        id: p.id, name: p.name, url: `${orgBase}_apis/projects/${p.id}`, description: '', state: 'wellFormed', revision: 11, visibility: p.visibility ?? 'private',
         _links: { self: { href: `${orgBase}_apis/projects/${p.id}` }, web: { href: `${orgBase}${encodeURIComponent(p.name)}` } },
         defaultTeam: { id: randomUUID(), name: `${p.name} Team`, url: `${orgBase}_apis/projects/${p.id}/teams` },
         lastUpdateTime: '2026-11-01T00:00:00Z',
@@ -445,17 +453,16 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
     // specification/distributedTask/5.2/httpExamples/variablegroups/GET_VariableGroupsByGroupName.json: groupName is a
     // pattern ("Test*"), {count, value}.
     if (method === 'GET' && area === 'distributedtask' && resource === 'variablegroups') {
-      const wanted = url.searchParams.get('groupName');
-      const escape = (x: string) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-      const pattern = wanted ? new RegExp('^' + wanted.split('*').map(escape).join('.*') + '$', 'i') : undefined;
+      const pattern = namePattern(url.searchParams.get('groupName'));
       return list(state.variableGroups.filter((g) => g.projectIds.includes(p.id) && (!pattern || pattern.test(g.name))).map(groupView));
     }
     // BuildDefinition (BuildInterfaces.d.ts): specification/build/4.1/httpExamples/definitions/POST__build_definitions.json
     // (repository type written "tfsgit" there: the service takes any casing); GET ?name= lists references.
     if (area === 'build' && resource === 'definitions') {
       if (method === 'GET' && !rest[0]) {
-        const wanted = url.searchParams.get('name')?.toLowerCase();
-        return list(state.definitions.filter((d) => d.projectId === p.id && (!wanted || d.name.toLowerCase() === wanted)).map(definitionReference));
+        // name is a pattern, like groupName (azure-devops-node-api BuildApi.d.ts getDefinitions: "filters to definitions whose names match this pattern").
+        const pattern = namePattern(url.searchParams.get('name'));
+        return list(state.definitions.filter((d) => d.projectId === p.id && (!pattern || pattern.test(d.name))).map(definitionReference));
       }
       if (method === 'POST') {
         const body = json();

@@ -230,6 +230,33 @@ describe('DevOps', () => {
     await expect(devops.authorizePipeline('mail', 'variablegroup', String(group.id), definition.id!)).rejects.toMatchObject({ status: 403 });
   });
 
+  it('a public project asks for the Public hosted limit; a new organisation has none (resourceLimit.totalCount 0)', async () => {
+    emulator.projects[0]!.visibility = 'public';
+    const devops = connect();
+    const project = await devops.project('mail');
+    // The client turns "public" into ProjectVisibility.Public (2): the wrapper still says 'public'.
+    expect(project.visibility).toBe('public');
+    expect(await devops.hostedParallelJobs('public')).toBe(1);
+    emulator.hostedParallelJobs = 0;
+    expect(await devops.hostedParallelJobs('public')).toBe(0);
+    const asked = emulator.requests.filter((r) => r.path.includes('/_apis/distributedtask/resourceusage')).map((r) => new URL(r.path, 'https://x').searchParams);
+    expect(asked.map((q) => [q.get('parallelismTag'), q.get('poolIsHosted')])).toEqual([['Public', 'true'], ['Public', 'true']]);
+  });
+
+  it('finds a pipeline by its exact name, not by the pattern Azure DevOps matches name against', async () => {
+    const devops = connect();
+    const project = await devops.project('mail');
+    const repo = await devops.repository('mail', 'mta-sts');
+    const queueId = await devops.agentQueue('mail', 'Azure Pipelines');
+    await devops.createYamlDefinition(project, {
+      name: 'mta-sts-old', yamlPath: 'azure-pipelines.yml', queueId: queueId!,
+      repository: { type: 'TfsGit', id: repo!.id!, name: 'mta-sts', defaultBranch: 'refs/heads/main' },
+    });
+    expect(await devops.definition('mail', 'mta-sts')).toBeUndefined();
+    expect(await devops.definition('mail', 'mta-sts*')).toBeUndefined();
+    expect((await devops.definition('mail', 'MTA-STS-OLD'))?.name).toBe('mta-sts-old');
+  });
+
   it('a resource open to every pipeline (allPipelines.authorized, no pipeline listed) counts as authorised', async () => {
     const devops = connect();
     const project = await devops.project('mail');
