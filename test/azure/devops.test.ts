@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DevOps, DevOpsError, readDevOpsAnswer } from '../../src/azure/devops.ts';
+import { DevOps, DevOpsError, devopsAdvice, readDevOpsAnswer } from '../../src/azure/devops.ts';
 import type { Clock } from '../../src/azure/retry.ts';
 import { TestCA } from '../check/servers.ts';
 import { startDevOpsEmulator, type DevOpsEmulator } from './devops-emulator.ts';
@@ -89,6 +89,7 @@ describe('DevOps', () => {
     const answer = readDevOpsAnswer(error);
     expect(answer.tenant).toBeUndefined();
     expect(answer.status).toBe(401);
+    expect(devopsAdvice(answer)).toContain('Sign in to its tenant (az login --tenant TENANT; Organization settings > Microsoft Entra names it), then run the same command again');
   });
 
   // The body as users quote it, a byte-order mark before the JSON (so the client could not parse it and kept the raw
