@@ -71,35 +71,100 @@ export async function devopsToken(credential: TokenCredential): Promise<string> 
   return token.token;
 }
 
-/** Turns a client error into a DevOpsError naming the call, Azure DevOps' answer, and what to do about it. */
-function failed(what: string, e: unknown): DevOpsError {
-  const status = (e as { statusCode?: number }).statusCode;
-  const message = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
-  const advice = devopsAdvice(status, message);
-  return new DevOpsError(`${what}: ${status ? `HTTP ${status}: ` : ''}${printable(message)}${advice ? `; ${advice}` : ''}`, status, { cause: e });
+/** What Azure DevOps answered, read from the client's error: its status, message, typeKey and tenant header. */
+export interface DevOpsAnswer {
+  status?: number;
+  message: string;
+  /** The .NET exception's short name from the error body, e.g. DuplicateServiceConnectionException. */
+  typeKey?: string;
+  /** X-VSS-ResourceTenant of a 401: the Entra tenant the organisation is connected to. */
+  tenant?: string;
 }
 
-/** The answers whose raw text misleads: what they mean, and what to do. */
-export function devopsAdvice(status: number | undefined, message: string): string | undefined {
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Azure DevOps errors are {"$id","innerException","message","typeName","typeKey","errorCode","eventId"}; the
+ * client keeps the parsed body as `result` and its message as the Error's message, but when the body does not
+ * parse (a byte-order mark before the JSON, as users have quoted it) the message is the raw body: read it here so
+ * that the user never sees raw JSON.
+ */
+export function readDevOpsAnswer(e: unknown): DevOpsAnswer {
+  const err = e as { statusCode?: number; result?: unknown; responseHeaders?: Record<string, string | string[] | undefined> };
+  let body = err.result && typeof err.result === 'object' ? err.result as { message?: unknown; typeKey?: unknown } : undefined;
+  let message = e instanceof Error ? e.message : String(e);
+  if (!body) {
+    try {
+      const parsed: unknown = JSON.parse(message.replace(/^\uFEFF/, ''));
+      if (parsed && typeof parsed === 'object') body = parsed as { message?: unknown; typeKey?: unknown };
+    } catch {
+      // not JSON: the message is the service's text (or the client's own)
+    }
+  }
+  if (body && typeof body.message === 'string') message = body.message;
+  const header = err.responseHeaders?.['x-vss-resourcetenant'];
+  const tenant = (Array.isArray(header) ? header[0] : header)?.trim();
+  return {
+    status: typeof err.statusCode === 'number' ? err.statusCode : undefined,
+    message: message.replace(/\s+/g, ' ').trim(),
+    typeKey: body && typeof body.typeKey === 'string' ? body.typeKey : undefined,
+    // The all-zero tenant means a Microsoft-account organisation, not connected to Entra ID.
+    tenant: tenant && GUID.test(tenant) && !/^[0-]+$/.test(tenant) ? tenant.toLowerCase() : undefined,
+  };
+}
+
+/** Turns a client error into a DevOpsError naming the call, Azure DevOps' answer, and what to do about it. */
+function failed(what: string, e: unknown, right?: string): DevOpsError {
+  const answer = readDevOpsAnswer(e);
+  const advice = devopsAdvice(answer, right);
+  const code = answer.status ? `HTTP ${answer.status}${answer.typeKey ? ` ${printable(answer.typeKey)}` : ''}: ` : '';
+  return new DevOpsError(`${what}: ${code}${printable(answer.message)}${advice ? `; ${advice}` : ''}`, answer.status, { cause: e });
+}
+
+/**
+ * The answers whose raw text misleads: what they mean, and what to do. `right` names the Azure DevOps right the
+ * call needs, for a 403.
+ */
+export function devopsAdvice(answer: DevOpsAnswer, right?: string): string | undefined {
+  const { status, message, typeKey, tenant } = answer;
   // The client's route discovery found no API under the URL: a project URL, or an organisation that does not exist.
   if (/Failed to find api location for area|Could not find information for resource area/i.test(message)) {
     return 'no Azure DevOps organisation answers at this URL: --devops-org must be the organisation\'s URL (https://dev.azure.com/ORGANISATION, not a project\'s URL), of an organisation that exists and that you can open in a browser';
   }
   // TF400813 with 401: the token is valid but not for this organisation (another Entra tenant, or not a member).
   if (status === 401) {
-    return 'Azure DevOps does not accept the sign-in of az: the organisation is connected to another Microsoft Entra tenant than the one az is signed in to, or your account is not a member of it. Sign in to its tenant (az login --tenant TENANT; Organization settings > Microsoft Entra names it), then run the same command again';
+    return `Azure DevOps does not accept the sign-in of az: the organisation is connected to ${tenant ? `Microsoft Entra tenant ${tenant}` : 'another Microsoft Entra tenant'}, not the one az is signed in to, or your account is not a member of it. Sign in to its tenant (az login --tenant ${tenant ?? 'TENANT'}${tenant ? '' : '; Organization settings > Microsoft Entra names it'}), then run the same command again`;
   }
-  if (status === 403) return 'your account lacks this right in Azure DevOps: ask a Project Administrator to grant it or to run this step';
+  if (status === 403) {
+    return right
+      ? `your account lacks ${right} in Azure DevOps: ask a Project Administrator to grant it or to do this step`
+      : 'your account lacks this right in Azure DevOps: ask a Project Administrator to grant it or to run this step';
+  }
+  // A name taken by a resource you may not see (another project shares it, or it is not shared with you).
+  if (typeKey === 'DuplicateServiceConnectionException') {
+    return 'a service connection of this name already exists (possibly one you cannot see): delete or rename it in Project settings > Service connections, or ask who can see it, then run the same command again';
+  }
+  if (typeKey === 'VariableGroupExistsException') {
+    return 'a variable group of this name already exists (possibly one you cannot see): delete or rename it in Pipelines > Library, or ask who can see it, then run the same command again';
+  }
   return undefined;
 }
 
-async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+async function call<T>(what: string, run: () => Promise<T>, right?: string): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    throw failed(what, e);
+    throw failed(what, e, right);
   }
 }
+
+// The rights each write needs, named as the portal names them (403 advice).
+const RIGHT = {
+  variableGroup: 'the Creator role on Pipelines > Library (Security)',
+  endpoint: 'the Creator role on service connections (Project settings > Service connections > Security; members of Endpoint Creators have it)',
+  definition: 'the Edit build pipeline permission on Pipelines (Manage security)',
+  permissions: 'the Administrator role on the resource (its Security page) to let a pipeline use it',
+};
 
 export class DevOps {
   /** One client per API area: each discovers its area's routes once (OPTIONS), not once per call. */
@@ -167,8 +232,8 @@ export class DevOps {
       variableGroupProjectReferences: [{ name: group.name, description: group.description, projectReference: { id: project.id, name: project.name } }],
     };
     return group.id === undefined
-      ? call(`creating variable group ${group.name}`, () => agent.addVariableGroup(parameters))
-      : call(`updating variable group ${group.name}`, () => agent.updateVariableGroup(parameters, group.id!));
+      ? call(`creating variable group ${group.name}`, () => agent.addVariableGroup(parameters), RIGHT.variableGroup)
+      : call(`updating variable group ${group.name}`, () => agent.updateVariableGroup(parameters, group.id!), RIGHT.variableGroup);
   }
 
   async serviceEndpoint(project: string, name: string): Promise<ServiceEndpoint | undefined> {
@@ -208,7 +273,7 @@ export class DevOps {
         creationMode: spec.identity ? 'Manual' : 'Automatic',
       },
       serviceEndpointProjectReferences: [{ name: spec.name, description: '', projectReference: { id: project.id, name: project.name } }],
-    }));
+    }), RIGHT.endpoint);
     // Automatic creation registers an app in Entra first: poll until the connection is ready, bounded.
     let endpoint = created;
     const result = await poll<ServiceEndpoint>(async (n) => {
@@ -262,13 +327,17 @@ export class DevOps {
       // Triggers come from the YAML's trigger:/pr: sections.
       triggers: [{ triggerType: 2, settingsSourceType: 2, branchFilters: [], pathFilters: [], batchChanges: false, maxConcurrentBuildsPerBranch: 1 }],
     } as unknown as BuildDefinition;
-    return call(`creating pipeline ${spec.name}`, () => build.createDefinition(definition, project.id));
+    return call(`creating pipeline ${spec.name}`, () => build.createDefinition(definition, project.id), RIGHT.definition);
   }
 
-  /** Pipeline ids allowed to use the resource without a "Permit" prompt. */
-  async authorizedPipelines(project: string, type: PermissionResource, id: string): Promise<number[]> {
+  /**
+   * May the pipeline use the resource without a "Permit" prompt? Either it is listed, or the resource is open to
+   * every pipeline (allPipelines.authorized, ResourcePipelinePermissions of the pipelinePermissions spec).
+   */
+  async pipelineAuthorized(project: string, type: PermissionResource, id: string, pipelineId: number): Promise<boolean> {
     const result = await this.pipelinePermissions('GET', project, type, id);
-    return (result?.pipelines ?? []).filter((p) => p.authorized).map((p) => p.id);
+    if (result?.allPipelines?.authorized === true) return true;
+    return (result?.pipelines ?? []).some((p) => p.id === pipelineId && p.authorized);
   }
 
   async authorizePipeline(project: string, type: PermissionResource, id: string, pipelineId: number): Promise<void> {
@@ -277,15 +346,16 @@ export class DevOps {
 
   private async pipelinePermissions(method: 'GET' | 'PATCH', project: string, type: PermissionResource, id: string, body?: unknown) {
     const what = `${method === 'GET' ? 'reading' : 'granting'} pipeline permissions on ${type} ${id}`;
+    type Permissions = { allPipelines?: { authorized?: boolean }; pipelines?: { id: number; authorized: boolean }[] };
     return call(what, async () => {
       const { apiVersion, requestUrl } = await this.api.vsoClient.getVersioningData(
         PIPELINE_PERMISSIONS.version, PIPELINE_PERMISSIONS.area, PIPELINE_PERMISSIONS.locationId, { project, resourceType: type, resourceId: id });
       if (!requestUrl) throw new Error(`Azure DevOps did not offer the ${PIPELINE_PERMISSIONS.area} API`);
       const options = { acceptHeader: `application/json;api-version=${apiVersion}` };
       const res = method === 'GET'
-        ? await this.api.rest.get<{ pipelines?: { id: number; authorized: boolean }[] }>(requestUrl, options)
-        : await this.api.rest.update<{ pipelines?: { id: number; authorized: boolean }[] }>(requestUrl, body, options);
+        ? await this.api.rest.get<Permissions>(requestUrl, options)
+        : await this.api.rest.update<Permissions>(requestUrl, body, options);
       return res.result;
-    });
+    }, method === 'PATCH' ? RIGHT.permissions : undefined);
   }
 }

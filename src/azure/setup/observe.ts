@@ -180,14 +180,14 @@ export async function observeDevOps(ctx: SetupContext, target: DevOpsTarget): Pr
   if (definition?.id !== undefined) state.definition = { id: definition.id };
   if (!state.definition) state.queueId = await wrap('reading the agent queue', () => devops.agentQueue(p, 'Azure Pipelines'));
   if (state.definition && state.group) {
-    state.groupAuthorized = (await wrap('reading pipeline permissions', () => devops.authorizedPipelines(p, 'variablegroup', String(state.group!.id)))).includes(state.definition.id);
+    state.groupAuthorized = await wrap('reading pipeline permissions', () => devops.pipelineAuthorized(p, 'variablegroup', String(state.group!.id), state.definition!.id));
   }
   // The connection of the managed identity: does the identity trust its issuer and subject yet?
   if (state.identity && state.endpoint?.issuer && state.endpoint.subject && state.endpoint.servicePrincipalId === state.identity.clientId) {
     state.federated = await isFederated(ctx.identities, ctx.r.resourceGroup, state.endpoint.issuer, state.endpoint.subject);
   }
   if (state.definition && state.endpoint) {
-    state.endpointAuthorized = (await wrap('reading pipeline permissions', () => devops.authorizedPipelines(p, 'endpoint', state.endpoint!.id))).includes(state.definition.id);
+    state.endpointAuthorized = await wrap('reading pipeline permissions', () => devops.pipelineAuthorized(p, 'endpoint', state.endpoint!.id, state.definition!.id));
   }
 }
 
