@@ -11,7 +11,7 @@ import { printable } from '../../printable.ts';
 import { clockOf, poll } from '../retry.ts';
 import { zoneFor } from '../zones.ts';
 import { bind } from './apply.ts';
-import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, line, type SetupContext } from './model.ts';
+import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, isFunctionApp, line, type SetupContext } from './model.ts';
 
 /** Hosts whose CNAME must be made at a DNS host outside Azure and is not bound yet. */
 export function externalPending(ctx: SetupContext): string[] {
@@ -26,7 +26,8 @@ export function externalPending(ctx: SetupContext): string[] {
 
 export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
   const { r, state } = ctx;
-  if (!state.site) return;
+  // A Function App's hosts need a TXT record too: the bind step printed both records per host, and the next run binds.
+  if (!state.site || isFunctionApp(ctx)) return;
   let pending = externalPending(ctx);
   if (pending.length === 0) return;
   const target = state.site.defaultHostname;
@@ -116,7 +117,7 @@ export async function finalState(ctx: SetupContext): Promise<void> {
         parts.push(live ? 'policy live' : 'policy not deployed yet (the pipeline deploys it on push)');
       }
     } else if (d) {
-      parts.push('certificate pending (Azure is validating the host)');
+      parts.push(isFunctionApp(ctx) ? 'certificate pending (App Service is issuing its managed certificate)' : 'certificate pending (Azure is validating the host)');
     }
     if (d && !certificateReady) {
       // RFC 8659: a CAA set that forbids DigiCert means the certificate never comes: a failure, with the record to add.
@@ -153,7 +154,9 @@ export function nextSteps(ctx: SetupContext): void {
   }
   if (!r.devops) {
     lines.push('Azure DevOps was not set up (no --devops-org/--devops-project). Either run this again with them, or in Azure DevOps:');
-    lines.push(`  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret ${TOKEN_VARIABLE} (az staticwebapp secrets list -n ${r.app} -g ${r.resourceGroup} --query properties.apiKey -o tsv).`);
+    lines.push(isFunctionApp(ctx)
+      ? `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" (${PIPELINE_FILE} names it; a Function App needs no ${TOKEN_VARIABLE}, so any one variable will do).`
+      : `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret ${TOKEN_VARIABLE} (az staticwebapp secrets list -n ${r.app} -g ${r.resourceGroup} --query properties.apiKey -o tsv).`);
     lines.push(`  2. Project settings > Service connections > New > Azure Resource Manager > Workload identity federation (automatic), resource group ${r.resourceGroup}; put its name in armServiceConnection in ${PIPELINE_FILE}.`);
     lines.push(`  3. Pipelines > New pipeline > your repository > Existing Azure Pipelines YAML file > /${PIPELINE_FILE}; on the first run click Permit.`);
   }
@@ -169,7 +172,7 @@ export function nextSteps(ctx: SetupContext): void {
       : inAzure.length === 0
         ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
         : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
-    lines.push(`Then push: the pipeline deploys home/, binds the domains and ${txt}.`);
+    lines.push(`Then push: the pipeline deploys ${isFunctionApp(ctx) ? 'functions/' : 'home/'}, binds the domains and ${txt}.`);
   }
   if (lines.length > 0) {
     line(ctx, '');
