@@ -689,6 +689,64 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toBe(config);
   });
 
+  it('DNS outside Azure: the bind step waits, naming the hosts and both records; once they are published the next run binds them', async () => {
+    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    arm.zones.clear();
+    functionAppConfig();
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.code, first.out + first.err).toBe(0);
+    expect(first.out).toContain('Bind mta-sts.contoso.com (once its CNAME and asuid TXT exist at your DNS host)');
+    expect(first.out).toMatch(/\[\d+\/\d+\] Bind .*: waiting \(waiting for DNS \(the records above\): mta-sts\.contoso\.com, .*mta-sts\.d12\.example\)/);
+    expect(first.out).not.toMatch(/\] Bind .*: done/);
+    expect(first.err).toContain(`warning: d7.example: mta-sts.d7.example is waiting for DNS: App Service cannot see these records yet; create them at your DNS host, and the next run binds it: mta-sts.d7.example. 3600 IN CNAME ${APP}.azurewebsites.net.  asuid.mta-sts.d7.example. 3600 IN TXT "${FA_VERIFICATION_ID}"`);
+    expect(first.out).toMatch(/d7\.example: not bound;/);
+    expect(functionArm.fa.bindings.size).toBe(0);
+
+    // The admin publishes both records for every domain; the next run binds them all and is then done.
+    for (const d of FA_DOMAINS) {
+      dns.zone.set(`mta-sts.${d}`, { cname: `${APP}.azurewebsites.net` });
+      dns.zone.set(`asuid.mta-sts.${d}`, { txt: [FA_VERIFICATION_ID] });
+    }
+    const second = await setup([...DEVOPS(), '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    expect(second.out).toMatch(/Plan \(1 change\):\n {3}1\. Bind mta-sts\.contoso\.com/);
+    expect(second.out).toMatch(/\[1\/1\] Bind .*: done \(ready with their managed certificates/);
+    expect([...functionArm.fa.bindings.values()].filter((b) => b.sslState === 'SniEnabled')).toHaveLength(12);
+    const third = await setup([...DEVOPS(), '--yes']);
+    expect(third.out).toContain('Nothing to change');
+  });
+
+  it('an existing Function App is reused as it is: nothing created, and a Flex Consumption plan or plain HTTP is named as the reason hosts would not get their certificates', async () => {
+    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const farm = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Web/serverfarms/ASP-flex`;
+    functionArm.plans.set('rg-dns/asp-flex', { location: 'westeurope', reserved: true, kind: 'functionapp', sku: { name: 'FC1', tier: 'FlexConsumption' } });
+    functionArm.fa.site = { name: APP, resourceGroup: 'rg-dns', defaultHostName: `${APP}.azurewebsites.net`, customDomainVerificationId: FA_VERIFICATION_ID, location: 'westeurope', serverFarmId: farm, httpsOnly: false };
+    functionAppConfig();
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).not.toContain('Create App Service plan');
+    expect(r.out).not.toContain('Create storage account');
+    expect(r.out).not.toContain('Create Function App');
+    expect(arm.calls('PUT', '/serverfarms/')).toHaveLength(0);
+    expect(arm.calls('PUT', '/storageAccounts/')).toHaveLength(0);
+    expect(arm.calls('PUT').filter((q) => q.path.endsWith(`/Microsoft.Web/sites/${APP}`))).toHaveLength(0);
+    expect(r.err).toContain(`warning: ${APP} runs on a FlexConsumption plan, which has no App Service managed certificates`);
+    expect(r.err).toContain(`warning: ${APP} answers plain HTTP too: turn on HTTPS only (az functionapp update -n ${APP} -g rg-dns --set httpsOnly=true)`);
+    expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toContain(`  default_hostname: ${APP}.azurewebsites.net\n`);
+  });
+
+  it('without the DevOps flags: sets hostingKind in the pipeline file and says the variable group needs no token', async () => {
+    addFunctionAppHandlers(arm, setupArm, dns.zone);
+    functionAppConfig();
+    const r = await setup(['--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain("Set hostingKind: 'function-app' in azure-pipelines.yml: done");
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'hostingKind')).toBe('function-app');
+    expect(pipelineVariable(readFileSync(join(repo, 'azure-pipelines.yml'), 'utf8'), 'armServiceConnection')).toBe('');
+    expect(r.out).toContain('Pipelines > Library > + Variable group "mta-sts" (azure-pipelines.yml names it; a Function App needs no deployment_token');
+    expect(devops.requests).toHaveLength(0);
+  });
+
   it('without the right to create resources: every Azure step fails or is skipped, and the exact az commands are printed in order', async () => {
     addFunctionAppHandlers(arm, setupArm, dns.zone);
     setupArm.readOnly = true;
