@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Zone } from '../check/servers.ts';
 import type { ArmEmulator, ArmRequest } from './arm-emulator.ts';
 import { FunctionAppEmulator } from './function-app-emulator.ts';
-import { SUBSCRIPTION } from './arm-emulator.ts';
+import { SUBSCRIPTION, appServiceError } from './arm-emulator.ts';
 
 /** The tenant the emulated identities live in. */
 export const TENANT_ID = 'b6c948ef-f6b5-4384-8354-da3a15eca969';
@@ -220,6 +220,8 @@ export interface FunctionAppArm {
   fa: FunctionAppEmulator;
   plans: Map<string, { location: string; sku: Record<string, unknown>; reserved: boolean; kind?: string }>;
   storageAccounts: Map<string, { location: string; keys: string[] }>;
+  /** Site names (lower-case) another tenant holds: 409 Conflict. */
+  takenSiteNames: Set<string>;
 }
 
 /** The verification id of CreateOrUpdateWebApp.json's site. */
@@ -229,7 +231,7 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
   const fa = new FunctionAppEmulator(undefined);
   fa.autoIssue = true;
   fa.seesTxt = (name) => (dnsZone.get(name)?.txt ?? []).map((v) => (typeof v === 'string' ? v : v.join('')));
-  const state: FunctionAppArm = { fa, plans: new Map(), storageAccounts: new Map() };
+  const state: FunctionAppArm = { fa, plans: new Map(), storageAccounts: new Map(), takenSiteNames: new Set() };
   const forbidden = (r: ArmRequest, action: string, scope: string) => r.error(403, 'AuthorizationFailed',
     `The client 'admin@contoso.com' with object id '${randomUUID()}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`);
   const rgExists = (rg: string) => setup.resourceGroups.has(rg.toLowerCase()) || [...arm.zones.keys()].some((k) => k.toLowerCase() === rg.toLowerCase());
@@ -288,6 +290,7 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
       }
       if (method === 'GET') return account ? r.send(200, json(account)) : notFound(), true;
       if (method !== 'PUT') return false;
+      // The refusal real users received for a name that breaks the rules (pulumi/templates#274, Azure/AzureMonitorStarterPacks#171).
       if (!/^[a-z0-9]{3,24}$/.test(name)) return r.error(400, 'AccountNameInvalid', `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`), true;
       if (!write('Microsoft.Storage/storageAccounts/write')) return true;
       const made = account ?? { location: String((r.body as { location?: string }).location), keys: [randomBytes(64).toString('base64'), randomBytes(64).toString('base64')] };
@@ -301,7 +304,15 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
       const body = r.body as { kind?: string; location: string; properties?: { serverFarmId?: string; httpsOnly?: boolean; siteConfig?: Record<string, unknown> } };
       const props = body.properties ?? {};
       if (!props.serverFarmId || !state.plans.has(props.serverFarmId.split('/resourceGroups/')[1]!.replace('/providers/Microsoft.Web/serverfarms/', '/').toLowerCase())) {
-        return r.error(404, 'NotFound', `Server farm with name ${props.serverFarmId?.split('/').pop()} not found.`), true;
+        // App Service's refusal of a site on a plan that is not there, as real users received it
+        // (microsoft/vscode-azurefunctions#2255, microsoft/fhir-server#3562: NotFound, "Cannot find ServerFarm with name …").
+        return r.send(404, appServiceError('NotFound', `Cannot find ServerFarm with name ${props.serverFarmId?.split('/').pop()}.`)), true;
+      }
+      if (state.takenSiteNames.has(name.toLowerCase())) {
+        // Another tenant's app holds <name>.azurewebsites.net: the body real users received
+        // (serverless/serverless-azure-functions#125, Azure/azure-functions-host#6749).
+        const message = `Website with given name ${name} already exists.`;
+        return r.send(409, appServiceError('Conflict', message, { ExtendedCode: '54001', MessageTemplate: 'Website with given name {0} already exists.', Parameters: [name] })), true;
       }
       const defaultHostName = `${name.toLowerCase()}.azurewebsites.net`;
       fa.site = { name, resourceGroup: rg, defaultHostName, customDomainVerificationId: FA_VERIFICATION_ID, location: body.location, serverFarmId: props.serverFarmId, httpsOnly: props.httpsOnly === true, siteConfig: props.siteConfig };

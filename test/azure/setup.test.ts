@@ -596,9 +596,9 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(first.code, first.out + first.err).toBe(0);
     const plan = first.out.slice(0, first.out.indexOf('[1/'));
     expect(plan).toContain('Found the Azure DNS zones of 12 of 12 domain(s) in resource group rg-dns.');
-    expect(plan).toContain(`Create App Service plan asp-${APP} (Linux, Basic B1: the lowest with managed certificates) in westeurope`);
-    expect(plan).toMatch(/Create storage account st[a-z0-9]{3,22} \(the Functions host's AzureWebJobsStorage/);
-    expect(plan).toContain(`Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-${APP}`);
+    expect(plan).toContain(`Create App Service plan asp-mta-sts (Linux, Basic B1: the lowest with managed certificates) in westeurope`);
+    expect(plan).toMatch(/Create storage account stmtasts[0-9a-f]{16} \(the Functions host's AzureWebJobsStorage/);
+    expect(plan).toContain(`Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-mta-sts`);
     expect(plan).toContain("Set armServiceConnection: 'mta-sts-azure', hostingKind: 'function-app' in azure-pipelines.yml");
     expect(plan).toContain(`Give mta-sts-pipeline Website Contributor on resourceGroups rg-dns, DNS Zone Contributor on resourceGroups rg-dns`);
     // No Static Web App, no deployment token: the group exists only because the pipeline names it.
@@ -607,13 +607,13 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(plan).toContain('Create variable group mta-sts in project mail (azure-pipelines.yml names it; a Function App needs no deployment_token, so it stays empty)');
 
     // The plan: Linux (reserved), Basic B1.
-    expect(functionArm.plans.get(`rg-dns/asp-${APP}`)).toMatchObject({ reserved: true, kind: 'linux', sku: { name: 'B1', tier: 'Basic' } });
+    expect(functionArm.plans.get(`rg-dns/asp-mta-sts`)).toMatchObject({ reserved: true, kind: 'linux', sku: { name: 'B1', tier: 'Basic' } });
     // The site: what README's az functionapp create makes.
     const sitePut = arm.calls('PUT', `/providers/Microsoft.Web/sites/${APP}`).filter((q) => q.path.endsWith(`/sites/${APP}`));
     expect(sitePut).toHaveLength(1);
     const site = sitePut[0]!.body as { kind: string; location: string; properties: { serverFarmId: string; httpsOnly: boolean; reserved: boolean; siteConfig: { linuxFxVersion: string; appSettings: { name: string; value: string }[] } } };
     expect(site.kind).toBe('functionapp,linux');
-    expect(site.properties).toMatchObject({ httpsOnly: true, reserved: true, serverFarmId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Web/serverfarms/asp-${APP}` });
+    expect(site.properties).toMatchObject({ httpsOnly: true, reserved: true, serverFarmId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Web/serverfarms/asp-mta-sts` });
     expect(site.properties.siteConfig.linuxFxVersion).toBe('Node|22');
     const settings = Object.fromEntries(site.properties.siteConfig.appSettings.map((a) => [a.name, a.value]));
     const [account, storage] = [...functionArm.storageAccounts].find(([k]) => k.startsWith('rg-dns/'))!;
@@ -622,7 +622,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
       FUNCTIONS_EXTENSION_VERSION: '~4', FUNCTIONS_WORKER_RUNTIME: 'node', AzureWebJobsDisableHomepage: 'true',
       AzureWebJobsStorage: `DefaultEndpointsProtocol=https;AccountName=${accountName};AccountKey=${storage.keys[0]};EndpointSuffix=core.windows.net`,
     });
-    expect(first.out).toContain(`Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-${APP}: done (default host name ${APP}.azurewebsites.net)`);
+    expect(first.out).toContain(`Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-mta-sts: done (default host name ${APP}.azurewebsites.net)`);
 
     // Every host: CNAME and asuid TXT in its Azure DNS zone, the host-name binding, its managed certificate, SNI.
     for (const d of FA_DOMAINS) {
@@ -747,6 +747,28 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(devops.requests).toHaveLength(0);
   });
 
+  it('an app name another tenant holds: the app step fails saying so and what to pass; a run with --app continues on the same plan and storage', async () => {
+    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    functionArm.takenSiteNames.add(APP);
+    functionAppConfig();
+    const first = await setup([...DEVOPS(), '--yes']);
+    expect(first.code).toBe(1);
+    expect(first.err).toContain(`Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-mta-sts: failed: the name ${APP} is taken by another app somewhere in Azure (Azure answered HTTP 409 Conflict: Website with given name ${APP} already exists.); names under azurewebsites.net are global: choose another with --app NAME (or hosting.app) and run the command again`);
+    expect(first.out).toMatch(/Bind .*: skipped \(it needs a step that failed\)/);
+    expect(functionArm.plans.has('rg-dns/asp-mta-sts')).toBe(true);
+    expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).not.toMatch(/^\s+app:/m);
+
+    const second = await setup([...DEVOPS(), '--app', 'mta-sts-contoso-mail', '--yes']);
+    expect(second.code, second.out + second.err).toBe(0);
+    expect(functionArm.fa.site?.name).toBe('mta-sts-contoso-mail');
+    // The plan and storage account of the first run are reused, not paid for twice.
+    expect(second.out).not.toContain('Create App Service plan');
+    expect(second.out).not.toContain('Create storage account');
+    expect(functionArm.plans.size).toBe(1);
+    expect(functionArm.storageAccounts.size).toBe(1);
+    expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toContain('  default_hostname: mta-sts-contoso-mail.azurewebsites.net\n');
+  });
+
   it('without the right to create resources: every Azure step fails or is skipped, and the exact az commands are printed in order', async () => {
     addFunctionAppHandlers(arm, setupArm, dns.zone);
     setupArm.readOnly = true;
@@ -758,9 +780,9 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(account).toBeDefined();
     expect(byHand.slice(0, 4)).toEqual([
       'By hand: Create resource group rg-mta-sts in northeurope: you lack the rights for this step; someone who has them can do it by hand: az group create -n rg-mta-sts -l northeurope',
-      `By hand: Create App Service plan asp-${APP} (Linux, Basic B1: the lowest with managed certificates) in northeurope: skipped, as it needs a step above; after that: az appservice plan create -n asp-${APP} -g rg-mta-sts -l northeurope --is-linux --sku B1`,
+      `By hand: Create App Service plan asp-mta-sts (Linux, Basic B1: the lowest with managed certificates) in northeurope: skipped, as it needs a step above; after that: az appservice plan create -n asp-mta-sts -g rg-mta-sts -l northeurope --is-linux --sku B1`,
       `By hand: Create storage account ${account} (the Functions host's AzureWebJobsStorage; Standard LRS, TLS 1.2, no public blobs) in northeurope: skipped, as it needs a step above; after that: az storage account create -n ${account} -g rg-mta-sts -l northeurope --sku Standard_LRS --kind StorageV2 --min-tls-version TLS1_2 --allow-blob-public-access false --https-only true`,
-      `By hand: Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-${APP}: skipped, as it needs a step above; after that: az functionapp create -n ${APP} -g rg-mta-sts --plan asp-${APP} --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${APP} -g rg-mta-sts --settings AzureWebJobsDisableHomepage=true`,
+      `By hand: Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-mta-sts: skipped, as it needs a step above; after that: az functionapp create -n ${APP} -g rg-mta-sts --plan asp-mta-sts --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${APP} -g rg-mta-sts --settings AzureWebJobsDisableHomepage=true`,
     ]);
     expect(r.err).toMatch(/Create resource group rg-mta-sts in northeurope: failed: Azure answered HTTP 403 AuthorizationFailed/);
     expect(arm.calls('PUT', '/serverfarms/')).toHaveLength(0);
@@ -775,11 +797,11 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     functionAppConfig();
     const r = await setup([...DEVOPS(), '--yes']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`Create App Service plan asp-${APP} .*: failed: Azure answered HTTP 403 AuthorizationFailed: .*Microsoft\\.Web/serverfarms/write`));
+    expect(r.err).toMatch(new RegExp(`Create App Service plan asp-mta-sts .*: failed: Azure answered HTTP 403 AuthorizationFailed: .*Microsoft\\.Web/serverfarms/write`));
     expect(r.err).toMatch(/Create storage account st[a-z0-9]+ .*: failed: Azure answered HTTP 403 AuthorizationFailed: .*Microsoft\.Storage\/storageAccounts\/write/);
-    expect(r.out).toContain(`can do it by hand: az appservice plan create -n asp-${APP} -g rg-dns -l westeurope --is-linux --sku B1`);
+    expect(r.out).toContain(`can do it by hand: az appservice plan create -n asp-mta-sts -g rg-dns -l westeurope --is-linux --sku B1`);
     expect(r.out).toMatch(/can do it by hand: az storage account create -n st[a-z0-9]+ -g rg-dns -l westeurope --sku Standard_LRS/);
-    expect(r.out).toContain(`skipped, as it needs a step above; after that: az functionapp create -n ${APP} -g rg-dns --plan asp-${APP}`);
+    expect(r.out).toContain(`skipped, as it needs a step above; after that: az functionapp create -n ${APP} -g rg-dns --plan asp-mta-sts`);
   });
 });
 

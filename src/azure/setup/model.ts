@@ -16,8 +16,8 @@ import type { Identity, IdentityClients, RoleGrant } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
 
 export {
-  DEFAULT_CONNECTION, DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, SWA_REGIONS, TOKEN_VARIABLE, VARIABLE_GROUP,
-  defaultAppName, functionPlanName, storageAccountName, type DevOpsTarget, type RepositoryRef,
+  DEFAULT_CONNECTION, DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, SWA_REGIONS, TOKEN_VARIABLE, VARIABLE_GROUP,
+  defaultAppName, storageAccountName, type DevOpsTarget, type RepositoryRef,
 } from './names.ts';
 import type { DevOpsTarget } from './names.ts';
 

@@ -17,16 +17,16 @@ export const SWA_REGIONS = ['centralus', 'eastus2', 'westus2', 'westeurope', 'ea
 /**
  * A Function App's own resources (hosting.kind function-app): its App Service plan, Linux Basic B1 (README:
  * "Which Function App plan": managed certificates need Basic or higher; Flex Consumption lacks them), and the
- * storage account the Functions host needs (AzureWebJobsStorage). Derived from the app, so a re-run finds them.
+ * storage account the Functions host needs (AzureWebJobsStorage). Named after the resource group, not the app, so
+ * a re-run finds them, and a run with another --app (the first name was taken) reuses them instead of paying twice.
  */
 export const FUNCTION_APP_PLAN_SKU = { name: 'B1', tier: 'Basic', size: 'B1', family: 'B', capacity: 1 } as const;
 /** Functions v4 on Node 22: linuxFxVersion "node|22" (Azure/azure-functions-host wiki, "Using LinuxFxVersion for Linux Function Apps"). */
 export const FUNCTION_APP_RUNTIME = 'Node|22';
-export const functionPlanName = (app: string) => `asp-${app}`.slice(0, 60);
-/** 3 to 24 lower-case letters and digits, unique in Azure: "st", the app's letters, a hash of subscription, group and app. */
-export function storageAccountName(subscription: string, resourceGroup: string, app: string): string {
-  const hash = createHash('sha256').update(`${subscription}/${resourceGroup}/${app}`.toLowerCase()).digest('hex').slice(0, 8);
-  return `st${app.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 14)}${hash}`;
+export const FUNCTION_APP_PLAN = 'asp-mta-sts';
+/** 3 to 24 lower-case letters and digits, unique in all of Azure: "stmtasts" and a hash of subscription and group. */
+export function storageAccountName(subscription: string, resourceGroup: string): string {
+  return `stmtasts${createHash('sha256').update(`${subscription}/${resourceGroup}`.toLowerCase()).digest('hex').slice(0, 16)}`;
 }
 
 /** The app name `setup` proposes: mta-sts-<first domain>, within Azure's 40 letters, digits and hyphens. */

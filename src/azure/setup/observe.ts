@@ -13,7 +13,7 @@ import { IDENTITY_NAME, isFederated, missingGrants, readIdentity } from '../iden
 import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
 import {
-  PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, functionPlanName, guid, hostName,
+  FUNCTION_APP_PLAN, PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName,
   isFunctionApp, line, storageAccountName, wantedGrants, type DevOpsTarget, type SetupContext,
 } from './model.ts';
 
@@ -268,10 +268,10 @@ export async function observeFunctionApp(ctx: SetupContext): Promise<void> {
     if (site.httpsOnly !== true) ctx.reporter.warn(`${r.app} answers plain HTTP too: turn on HTTPS only (az functionapp update -n ${r.app} -g ${r.resourceGroup} --set httpsOnly=true); senders fetch the policy over HTTPS only (RFC 8461 §3.3)`);
     return;
   }
-  const planName = functionPlanName(r.app);
+  const planName = FUNCTION_APP_PLAN;
   const plan = await read(`App Service plan ${planName}`, () => ctx.arm.web.appServicePlans.get(r.resourceGroup, planName));
   if (plan?.id && plan.reserved !== true) throw new StepFailure(`App Service plan ${planName} in ${r.resourceGroup} exists but is a Windows plan; the Function App needs a Linux plan: delete or rename it, or name another app with --app`);
-  const account = storageAccountName(r.subscription.id, r.resourceGroup, r.app);
+  const account = storageAccountName(r.subscription.id, r.resourceGroup);
   const storage = await read(`storage account ${account}`, () => ctx.storage.storageAccounts.getProperties(r.resourceGroup, account));
   state.functionApp = { planId: plan?.id, storageExists: Boolean(storage?.id) };
 }

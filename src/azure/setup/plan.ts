@@ -9,10 +9,12 @@ import type { ProjectRef } from '../devops.ts';
 import {
   FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
 } from '../identity.ts';
+import { statusOf } from '../arm.ts';
+import { azureSaid, readAzureError } from '../azure-error.ts';
 import { zoneFor } from '../zones.ts';
 import { bind, commit, writeConfig } from './apply.ts';
 import {
-  FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint, functionPlanName,
+  FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint,
   groupDescription, guid, hostName, isFunctionApp, storageAccountName, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
 } from './model.ts';
 import { builtFolders, configEdits, readToken } from './observe.ts';
@@ -228,8 +230,8 @@ function planFunctionApp(ctx: SetupContext, steps: Step[]): void {
   const { r, state } = ctx;
   if (state.site) return;
   const rg = r.resourceGroup;
-  const planName = functionPlanName(r.app);
-  const account = storageAccountName(r.subscription.id, rg, r.app);
+  const planName = FUNCTION_APP_PLAN;
+  const account = storageAccountName(r.subscription.id, rg);
   const fa = (state.functionApp ??= { storageExists: false });
   const tags = { 'managed-by': 'mta-sts' };
   const lro = ctx.d.pollIntervalMs !== undefined ? { updateIntervalInMs: ctx.d.pollIntervalMs } : undefined;
@@ -286,7 +288,13 @@ function planFunctionApp(ctx: SetupContext, steps: Step[]): void {
             { name: 'AzureWebJobsDisableHomepage', value: 'true' },
           ],
         },
-      }, lro);
+      }, lro).catch((e: unknown) => {
+        // <app>.azurewebsites.net names are global: another tenant's app may hold it (409 Conflict, ExtendedCode 54001).
+        if (statusOf(e) === 409 && /already exists/i.test(azureSaid(readAzureError(e)))) {
+          throw new Error(`the name ${r.app} is taken by another app somewhere in Azure (Azure answered ${azureSaid(readAzureError(e))}); names under azurewebsites.net are global: choose another with --app NAME (or hosting.app) and run the command again`);
+        }
+        throw e;
+      });
       if (!site.defaultHostName) throw new Error('Azure created the Function App but reported no default host name; run the same command again');
       state.site = { defaultHostname: hostName(site.defaultHostName), sku: 'Basic' };
       return `default host name ${state.site.defaultHostname}`;
