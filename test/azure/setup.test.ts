@@ -735,6 +735,21 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toContain(`  default_hostname: ${APP}.azurewebsites.net\n`);
   });
 
+  it('a plan named asp-mta-sts that cannot carry the app (Windows, or a tier without managed certificates) stops the run before any change', async () => {
+    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    functionAppConfig();
+    functionArm.plans.set('rg-dns/asp-mta-sts', { location: 'westeurope', reserved: true, kind: 'linux', sku: { name: 'F1', tier: 'Free' } });
+    const free = await setup([...DEVOPS(), '--yes']);
+    expect(free.code).toBe(1);
+    expect(free.err).toContain('App Service plan asp-mta-sts in rg-dns exists on the Free tier, which has no App Service managed certificates: scale it up to Basic (B1) or higher (az appservice plan update -n asp-mta-sts -g rg-dns --sku B1), or delete it so setup creates it. Nothing was changed');
+    functionArm.plans.set('rg-dns/asp-mta-sts', { location: 'westeurope', reserved: false, kind: 'app', sku: { name: 'B1', tier: 'Basic' } });
+    const windows = await setup([...DEVOPS(), '--yes']);
+    expect(windows.code).toBe(1);
+    expect(windows.err).toContain('App Service plan asp-mta-sts in rg-dns exists but is a Windows plan; the Function App needs a Linux plan');
+    expect(armWrites()).toHaveLength(0);
+    expect(devops.writes()).toHaveLength(0);
+  });
+
   it('without the DevOps flags: sets hostingKind in the pipeline file and says the variable group needs no token', async () => {
     addFunctionAppHandlers(arm, setupArm, dns.zone);
     functionAppConfig();

@@ -271,6 +271,10 @@ export async function observeFunctionApp(ctx: SetupContext): Promise<void> {
   const planName = FUNCTION_APP_PLAN;
   const plan = await read(`App Service plan ${planName}`, () => ctx.arm.web.appServicePlans.get(r.resourceGroup, planName));
   if (plan?.id && plan.reserved !== true) throw new StepFailure(`App Service plan ${planName} in ${r.resourceGroup} exists but is a Windows plan; the Function App needs a Linux plan: delete or rename it, or name another app with --app`);
+  const tier = printable(plan?.sku?.tier ?? '');
+  if (plan?.id && NO_MANAGED_CERTIFICATES.has(tier.toLowerCase())) {
+    throw new StepFailure(`App Service plan ${planName} in ${r.resourceGroup} exists on the ${tier} tier, which has no App Service managed certificates: scale it up to Basic (B1) or higher (az appservice plan update -n ${planName} -g ${r.resourceGroup} --sku B1), or delete it so setup creates it`);
+  }
   const account = storageAccountName(r.subscription.id, r.resourceGroup);
   const storage = await read(`storage account ${account}`, () => ctx.storage.storageAccounts.getProperties(r.resourceGroup, account));
   state.functionApp = { planId: plan?.id, storageExists: Boolean(storage?.id) };
