@@ -735,6 +735,16 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toContain(`  default_hostname: ${APP}.azurewebsites.net\n`);
   });
 
+  it('--region: any Azure region for a Function App, only the five Static Web Apps regions for a Static Web App (usage error, exit 2)', async () => {
+    const swa = await setup([...DEVOPS(), '--region', 'northeurope', '--yes']);
+    expect(swa.code).toBe(2);
+    expect(swa.err).toContain('--region must be one of centralus, eastus2, westus2, westeurope, eastasia, where Static Web Apps can be created (got "northeurope")');
+    const odd = await setup([...DEVOPS(), '--region', 'North Europe', '--yes']);
+    expect(odd.code).toBe(2);
+    expect(odd.err).toContain('--region must be an Azure region name such as westeurope (got "North Europe")');
+    expect(armWrites()).toHaveLength(0);
+  });
+
   it('a plan named asp-mta-sts that cannot carry the app (Windows, or a tier without managed certificates) stops the run before any change', async () => {
     const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
     functionAppConfig();
