@@ -696,10 +696,12 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     const first = await setup([...DEVOPS(), '--yes']);
     expect(first.code, first.out + first.err).toBe(0);
     expect(first.out).toContain('Bind mta-sts.contoso.com (once its CNAME and asuid TXT exist at your DNS host)');
-    expect(first.out).toMatch(/\[\d+\/\d+\] Bind .*: waiting \(waiting for DNS \(the records above\): mta-sts\.contoso\.com, .*mta-sts\.d12\.example\)/);
+    expect(first.out).toMatch(/\[\d+\/\d+\] Bind .*: waiting \(waiting for DNS \(their CNAME and asuid TXT, printed below\): mta-sts\.contoso\.com, .*mta-sts\.d12\.example\)/);
     expect(first.out).not.toMatch(/\] Bind .*: done/);
     expect(first.err).toContain(`warning: d7.example: mta-sts.d7.example is waiting for DNS: App Service cannot see these records yet; create them at your DNS host, and the next run binds it: mta-sts.d7.example. 3600 IN CNAME ${APP}.azurewebsites.net.  asuid.mta-sts.d7.example. 3600 IN TXT "${FA_VERIFICATION_ID}"`);
     expect(first.out).toMatch(/d7\.example: not bound;/);
+    expect(first.out).toContain(`Create these records at your DNS host (two per domain):\n  mta-sts.contoso.com. 3600 IN CNAME ${APP}.azurewebsites.net.\n  asuid.mta-sts.contoso.com. 3600 IN TXT "${FA_VERIFICATION_ID}"\n`);
+    expect(first.err).toContain('create the CNAME and TXT record(s) above, then run the same command again');
     expect(functionArm.fa.bindings.size).toBe(0);
 
     // The admin publishes both records for every domain; the next run binds them all and is then done.
@@ -714,6 +716,42 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect([...functionArm.fa.bindings.values()].filter((b) => b.sslState === 'SniEnabled')).toHaveLength(12);
     const third = await setup([...DEVOPS(), '--yes']);
     expect(third.out).toContain('Nothing to change');
+  });
+
+  it('DNS outside Azure with --wait-dns: waits for the CNAME and the asuid TXT of each host, and binds a host only once both resolve (virtual clock)', async () => {
+    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    arm.zones.clear();
+    const file = join(repo, 'mta-sts.config.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
+    let out = '';
+    let err = '';
+    let skipped = 0;
+    let waits = 0;
+    const code = await runSetup([...DEVOPS(), '--yes', '--wait-dns', '60', '--dns-server', dns.address], {
+      out: (t) => (out += t), err: (t) => (err += t), cwd: repo, isTTY: false, env,
+    }, {
+      credential: { getToken: async (scopes) => ({ token: [scopes].flat()[0]!.startsWith('499b84ac') ? devops.token : TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }) },
+      armCa: ca.certPem,
+      devopsCaFile: join(dir, 'ca.pem'),
+      now: () => Date.now() + skipped,
+      // The admin creates the CNAME during the first wait, and the asuid TXT only during the second.
+      sleep: async (ms) => {
+        skipped += ms;
+        if (!err.includes('waiting for the records of mta-sts.contoso.com')) return;
+        waits++;
+        if (waits === 1) dns.zone.set('mta-sts.contoso.com', { cname: `${APP}.azurewebsites.net` });
+        if (waits === 2) {
+          expect(functionArm.fa.bindings.size).toBe(0); // the CNAME alone is not enough to bind
+          dns.zone.set('asuid.mta-sts.contoso.com', { txt: [FA_VERIFICATION_ID] });
+        }
+      },
+    });
+    expect(code, out + err).toBe(0);
+    expect(err).toMatch(/waiting for the records of mta-sts\.contoso\.com: 1:00 left/);
+    expect(waits).toBeGreaterThanOrEqual(2);
+    expect(out).toContain('CNAME and TXT visible for contoso.com; binding.');
+    expect(functionArm.fa.bindings.get('mta-sts.contoso.com')?.sslState).toBe('SniEnabled');
+    expect(out).toMatch(/contoso\.com: bound \(Ready\)/);
   });
 
   it('an existing Function App is reused as it is: nothing created, and a Flex Consumption plan or plain HTTP is named as the reason hosts would not get their certificates', async () => {

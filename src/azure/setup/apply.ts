@@ -121,7 +121,7 @@ async function bindFunctionAppHosts(ctx: SetupContext): Promise<string | StepOut
   const parts = [
     ready.length > 0 ? `ready: ${ready.join(', ')}` : '',
     of('certificate pending').length > 0 ? `certificate pending (App Service is issuing it; the next run or the pipeline binds it): ${of('certificate pending').join(', ')}` : '',
-    of('waiting for DNS').length > 0 ? `waiting for DNS (the records above): ${of('waiting for DNS').join(', ')}` : '',
+    of('waiting for DNS').length > 0 ? `waiting for DNS (their CNAME and asuid TXT, printed below): ${of('waiting for DNS').join(', ')}` : '',
   ].filter(Boolean);
   return { state: 'waiting', detail: parts.join('; ') };
 }

@@ -82,7 +82,8 @@ export interface StepOutcome { state: 'waiting'; detail: string }
 /** What the run knows and learns; filled by the observation, then by each step. */
 export interface State {
   rgExists: boolean;
-  site?: { defaultHostname: string; sku?: string };
+  /** `verificationId`: a Function App's customDomainVerificationId, the value of each asuid.mta-sts.<domain> TXT. */
+  site?: { defaultHostname: string; sku?: string; verificationId?: string };
   /**
    * hosting.kind function-app, before the app exists: its App Service plan (id once it exists) and whether its
    * storage account exists. An existing app keeps the plan and storage it has.
@@ -122,6 +123,11 @@ export function hostName(value: string | undefined): string {
   const name = (value ?? '').toLowerCase().replace(/\.$/, '');
   if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name)) throw new StepFailure(`Azure reported an unusable default host name for the app (${printable(name) || 'none'})`);
   return name;
+}
+
+/** A Function App's customDomainVerificationId (remote text that is printed and awaited in DNS): hex only. */
+export function verificationId(value: string | undefined): string | undefined {
+  return value && /^[0-9A-Fa-f]{32,128}$/.test(value) ? value : undefined;
 }
 
 /** A service principal id from Azure DevOps, kept only when it is a GUID (it goes into a printed command). */

@@ -14,7 +14,7 @@ import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
 import {
   FUNCTION_APP_PLAN, PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName,
-  isFunctionApp, line, storageAccountName, wantedGrants, type DevOpsTarget, type SetupContext,
+  isFunctionApp, line, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext,
 } from './model.ts';
 
 export async function observe(ctx: SetupContext): Promise<void> {
@@ -257,7 +257,7 @@ export async function observeFunctionApp(ctx: SetupContext): Promise<void> {
   if (site?.id) {
     const kind = printable(site.kind ?? '');
     if (!/functionapp/i.test(kind)) throw new StepFailure(`${r.app} in ${r.resourceGroup} exists but is not a Function App (kind ${kind || 'none'}); name another app with --app or hosting.app`);
-    state.site = { defaultHostname: hostName(site.defaultHostName) };
+    state.site = { defaultHostname: hostName(site.defaultHostName), verificationId: verificationId(site.customDomainVerificationId) };
     const farm = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/serverfarms\/([^/]+)$/i.exec(site.serverFarmId ?? '');
     const plan = farm ? await read(`the App Service plan of ${r.app}`, () => ctx.arm.web.appServicePlans.get(farm[1]!, farm[2]!)) : undefined;
     const tier = printable(plan?.sku?.tier ?? '');

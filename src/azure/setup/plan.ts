@@ -15,7 +15,7 @@ import { zoneFor } from '../zones.ts';
 import { bind, commit, writeConfig } from './apply.ts';
 import {
   FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint,
-  groupDescription, guid, hostName, isFunctionApp, storageAccountName, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
+  groupDescription, guid, hostName, isFunctionApp, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
 } from './model.ts';
 import { builtFolders, configEdits, readToken } from './observe.ts';
 
@@ -296,7 +296,7 @@ function planFunctionApp(ctx: SetupContext, steps: Step[]): void {
         throw e;
       });
       if (!site.defaultHostName) throw new Error('Azure created the Function App but reported no default host name; run the same command again');
-      state.site = { defaultHostname: hostName(site.defaultHostName), sku: 'Basic' };
+      state.site = { defaultHostname: hostName(site.defaultHostName), sku: 'Basic', verificationId: verificationId(site.customDomainVerificationId) };
       return `default host name ${state.site.defaultHostname}`;
     },
   });

@@ -26,16 +26,21 @@ export function externalPending(ctx: SetupContext): string[] {
 
 export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
   const { r, state } = ctx;
-  // A Function App's hosts need a TXT record too: the bind step printed both records per host, and the next run binds.
-  if (!state.site || isFunctionApp(ctx)) return;
+  if (!state.site) return;
   let pending = externalPending(ctx);
   if (pending.length === 0) return;
   const target = state.site.defaultHostname;
+  // A Function App's host also needs asuid.mta-sts.<domain> = the app's verification id (App Service's ownership check).
+  const asuid = isFunctionApp(ctx) ? state.site.verificationId : undefined;
+  if (isFunctionApp(ctx) && !asuid) return;
   line(ctx, '');
-  line(ctx, 'Create these records at your DNS host (one per domain):');
-  for (const domain of pending) line(ctx, `  mta-sts.${domain}. 3600 IN CNAME ${target}.`);
+  line(ctx, `Create these records at your DNS host (${asuid ? 'two' : 'one'} per domain):`);
+  for (const domain of pending) {
+    line(ctx, `  mta-sts.${domain}. 3600 IN CNAME ${target}.`);
+    if (asuid) line(ctx, `  asuid.mta-sts.${domain}. 3600 IN TXT "${asuid}"`);
+  }
   if (r.waitDnsSeconds <= 0) {
-    ctx.reporter.warn(`mta-sts.<domain> is not bound yet for ${pending.join(', ')}: create the CNAME record(s) above, then run the same command again (or pass --wait-dns SECONDS to wait for them)`);
+    ctx.reporter.warn(`mta-sts.<domain> is not bound yet for ${pending.join(', ')}: create the ${asuid ? 'CNAME and TXT' : 'CNAME'} record(s) above, then run the same command again (or pass --wait-dns SECONDS to wait for them)`);
     return;
   }
   const clock = clockOf(ctx.d);
@@ -54,10 +59,14 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
         lookupFailures.add(host);
         ctx.d.out.err(`${printable(answer.message)}; asking again\n`);
       }
-      if (answer.kind === 'answer' && answer.value.some((n) => n.toLowerCase().replace(/\.$/, '') === target)) visible.push(domain);
+      const cname = answer.kind === 'answer' && answer.value.some((n) => n.toLowerCase().replace(/\.$/, '') === target);
+      if (cname && asuid) {
+        const txt = await askDns(`asuid.${host}`, 'TXT', () => ctx.d.web.resolver.resolveTxt(`asuid.${host}`));
+        if (txt.kind === 'answer' && txt.value.some((v) => v.join('') === asuid)) visible.push(domain);
+      } else if (cname) visible.push(domain);
     }
     if (visible.length > 0) {
-      line(ctx, `\nCNAME visible for ${visible.join(', ')}; binding.`);
+      line(ctx, `\n${asuid ? 'CNAME and TXT' : 'CNAME'} visible for ${visible.join(', ')}; binding.`);
       try {
         await bind(ctx);
       } catch (e) {
@@ -76,7 +85,7 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
     onWait: (ms) => {
       if (ms === 0) return;
       const left = Math.ceil((deadline - clock.now()) / 1000);
-      const text = `waiting for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left`;
+      const text = `waiting for the ${asuid ? 'records' : 'CNAME'} of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left`;
       if (ctx.d.isTTY) ctx.d.out.err(`\r${text}   `);
       else if (lastLine === undefined || clock.now() - lastLine >= 60_000) {
         ctx.d.out.err(`${text}\n`);
@@ -87,7 +96,7 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
   if (bindFailed) return;
   if (ctx.d.isTTY) ctx.d.out.err('\n');
   if (pending.length > 0) {
-    ctx.reporter.warn(`gave up waiting after ${r.waitDnsSeconds} s for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: create the record(s) above, then run the same command again`);
+    ctx.reporter.warn(`gave up waiting after ${r.waitDnsSeconds} s for the ${asuid ? 'records' : 'CNAME'} of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: create the record(s) above, then run the same command again`);
   }
 }
 
