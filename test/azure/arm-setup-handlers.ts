@@ -285,7 +285,7 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
         if (method !== 'POST') return false;
         if (!account) return notFound(), true;
         // StorageAccountListKeys.json
-        r.send(200, { keys: account.keys.map((value, i) => ({ keyName: `key${i + 1}`, value, permissions: 'FULL' })) });
+        r.send(200, { keys: account.keys.map((value, i) => ({ keyName: `key${i + 1}`, permissions: 'Full', value })) });
         return true;
       }
       if (method === 'GET') return account ? r.send(200, json(account)) : notFound(), true;
