@@ -19,6 +19,9 @@ export const ROLES = {
   Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
   // CNAME and TXT record sets in the Azure DNS zones.
   'DNS Zone Contributor': 'befefa01-2a29-4197-83a8-272ff33ce314',
+  // A Function App: deploy (AzureFunctionApp@2), host-name bindings, and the managed certificates that live in the
+  // app's resource group beside its plan (Microsoft.Web/sites/*, certificates/*, serverFarms/join).
+  'Website Contributor': 'de139f84-1756-47ae-9be6-808fbbe84772',
 } as const;
 export type RoleName = keyof typeof ROLES;
 

@@ -4,6 +4,7 @@
 // it step by step. Every step re-reads before it writes, so a second run, or a run after a half-finished one,
 // only does what is still missing. The deployment token is read into memory and sent to Azure DevOps only.
 import { ResourceManagementClient } from '@azure/arm-resources';
+import { StorageManagementClient } from '@azure/arm-storage';
 import { Reporter } from './annotations.ts';
 import { armClientOptions, armClients } from './arm.ts';
 import { identityClients } from './identity.ts';
@@ -19,6 +20,7 @@ export function setupContext(r: SetupRequest, d: SetupDeps): SetupContext {
     r, d,
     arm: armClients({ endpoint: r.armEndpoint, subscription: r.subscription.id, credential: d.credential, ca: d.armCa }),
     resources: new ResourceManagementClient(d.credential, r.subscription.id, armClientOptions({ endpoint: r.armEndpoint, ca: d.armCa })),
+    storage: new StorageManagementClient(d.credential, r.subscription.id, armClientOptions({ endpoint: r.armEndpoint, ca: d.armCa })),
     identities: identityClients({ endpoint: r.armEndpoint, subscription: r.subscription.id, credential: d.credential, ca: d.armCa }),
     reporter: new Reporter(d.out, d.env),
     state: {

@@ -162,9 +162,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     if (problem) throw new UsageError(problem);
   }
   const region = (values.region ?? DEFAULT_REGION).toLowerCase();
-  if (!(SWA_REGIONS as readonly string[]).includes(region)) {
-    throw new UsageError(`--region must be one of ${SWA_REGIONS.join(', ')}, where Static Web Apps can be created (got "${values.region}")`);
-  }
+  if (!/^[a-z0-9]+$/.test(region)) throw new UsageError(`--region must be an Azure region name such as ${DEFAULT_REGION} (got "${values.region}")`);
   const waitDns = numberOption('--wait-dns', values['wait-dns'], io.isTTY ? 900 : 0, { integer: true, min: 0, max: 7200 });
   const web = await webIO(values['dns-server'], env, {}, 20_000);
 
@@ -183,6 +181,10 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   const configFile = values.config ?? DEFAULT_CONFIG_FILE;
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
+  // Static Web Apps exist in five regions only; a Function App in any region.
+  if (config.hosting.kind === 'static-web-app' && !(SWA_REGIONS as readonly string[]).includes(region)) {
+    throw new UsageError(`--region must be one of ${SWA_REGIONS.join(', ')}, where Static Web Apps can be created (got "${values.region}")`);
+  }
   // The SDKs load only now, when the command calls Azure (--help and usage errors stay fast).
   const { cliCredential } = await import('../azure/arm.ts');
   const credential = deps.credential ?? cliCredential();
@@ -245,16 +247,16 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
 export const command: Command = {
   name: 'azure setup',
   usage: 'azure setup [--devops-org URL --devops-project NAME] [--repository NAME] [--github-connection NAME] [--app NAME] [--resource-group RG] [--region REGION] [--subscription ID] [--dns-resource-group RG] [--yes] [--wait-dns S] [--config FILE]',
-  summary: 'create or reuse the Static Web App and set up Azure DevOps (variable group, pipeline, service connection), then bind the domains',
+  summary: 'create or reuse the Static Web App (or, with hosting.kind function-app, the Function App with its plan and storage) and set up Azure DevOps (variable group, pipeline, service connection), then bind the domains',
   help: [
     '  --devops-org URL          Azure DevOps organisation, e.g. https://dev.azure.com/contoso (with --devops-project)',
     '  --devops-project NAME     the project that runs the pipeline',
     '  --repository NAME         Azure Repos repository (default: from git remote origin); OWNER/REPO with --github-connection',
     '  --github-connection NAME  an existing GitHub service connection, for a repository on GitHub',
     '  --pipeline NAME           pipeline name (default mta-sts)',
-    '  --app NAME                Static Web App (default hosting.app, else mta-sts-<first domain>)',
+    '  --app NAME                Static Web App or Function App (default hosting.app, else mta-sts-<first domain>)',
     `  --resource-group RG       its resource group (default hosting.resource_group, else ${DEFAULT_RESOURCE_GROUP})`,
-    `  --region REGION           where to create them (default ${DEFAULT_REGION}; one of ${SWA_REGIONS.join(', ')})`,
+    `  --region REGION           where to create them (default ${DEFAULT_REGION}; a Static Web App: one of ${SWA_REGIONS.join(', ')})`,
     "  --subscription ID         default hosting.subscription, else az's default subscription",
     '  --dns-resource-group RG   resource group of the Azure DNS zones named after your domains (default hosting.dns_resource_group)',
     '  --cloud NAME              AzureCloud, AzureUSGovernment or AzureChinaCloud (default: az\'s active cloud)',

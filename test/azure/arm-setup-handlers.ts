@@ -9,8 +9,10 @@
 // RoleAssignments_CreateForResourceGroup.json, RoleAssignments_ListForScope.json (403 AuthorizationFailed on
 // Microsoft.Authorization/roleAssignments/write for a caller without Owner or User Access Administrator).
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Zone } from '../check/servers.ts';
 import type { ArmEmulator, ArmRequest } from './arm-emulator.ts';
-import { SUBSCRIPTION } from './arm-emulator.ts';
+import { FunctionAppEmulator } from './function-app-emulator.ts';
+import { SUBSCRIPTION, appServiceError } from './arm-emulator.ts';
 
 /** The tenant the emulated identities live in. */
 export const TENANT_ID = 'b6c948ef-f6b5-4384-8354-da3a15eca969';
@@ -198,6 +200,138 @@ export function addSetupHandlers(arm: ArmEmulator): SetupArm {
       if (!state.tokens.has(key)) state.tokens.set(key, randomBytes(40).toString('hex') + '-swa-token');
       r.send(200, { id: `${siteId}/secrets`, name: 'secrets', type: 'Microsoft.Web/staticSites/secrets', properties: { apiKey: state.tokens.get(key) } });
       return true;
+    }
+    return false;
+  });
+  return state;
+}
+
+/**
+ * `azure setup` for hosting.kind function-app, on the same ARM emulator: the App Service plan
+ * (Microsoft.Web/stable/2024-04-01/examples/CreateOrUpdateAppServicePlan.json; GET answers the same body), the
+ * storage account (specification/storage/resource-manager/Microsoft.Storage/stable/2024-01-01/examples/
+ * StorageAccountCreate.json, StorageAccountGetProperties.json, StorageAccountListKeys.json), and the site
+ * (Microsoft.Web/stable/2024-04-01/examples/CreateOrUpdateWebApp.json: 200 with the site, its defaultHostName
+ * <name>.azurewebsites.net and customDomainVerificationId). The site once created, its host-name bindings and
+ * managed certificates are test/azure/function-app-emulator.ts's, whose asuid check reads `dnsZone` (the test's DNS
+ * server, which the Azure DNS record sets of the ARM emulator keep in step).
+ */
+export interface FunctionAppArm {
+  fa: FunctionAppEmulator;
+  plans: Map<string, { location: string; sku: Record<string, unknown>; reserved: boolean; kind?: string }>;
+  storageAccounts: Map<string, { location: string; keys: string[] }>;
+  /** Site names (lower-case) another tenant holds: 409 Conflict. */
+  takenSiteNames: Set<string>;
+}
+
+/** The verification id of CreateOrUpdateWebApp.json's site. */
+export const FA_VERIFICATION_ID = '7F3BB652450EF7AD0B6AA33064586E4A9CE823A46DF0B2EC6443A68086E84153';
+
+export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZone: Zone): FunctionAppArm {
+  const fa = new FunctionAppEmulator(undefined);
+  fa.autoIssue = true;
+  fa.seesTxt = (name) => (dnsZone.get(name)?.txt ?? []).map((v) => (typeof v === 'string' ? v : v.join('')));
+  const state: FunctionAppArm = { fa, plans: new Map(), storageAccounts: new Map(), takenSiteNames: new Set() };
+  const forbidden = (r: ArmRequest, action: string, scope: string) => r.error(403, 'AuthorizationFailed',
+    `The client 'admin@contoso.com' with object id '${randomUUID()}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`);
+  const rgExists = (rg: string) => setup.resourceGroups.has(rg.toLowerCase()) || [...arm.zones.keys()].some((k) => k.toLowerCase() === rg.toLowerCase());
+
+  arm.extensions.push((r) => {
+    const { method, p } = r;
+    if (p[1] !== 'subscriptions' || p[2] !== SUBSCRIPTION || p[3]?.toLowerCase() !== 'resourcegroups' || p[5] !== 'providers' || !p[8]) return false;
+    const rg = p[4]!;
+    const type = `${p[6]}/${p[7]}`.toLowerCase();
+    const name = p[8];
+    const id = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/${p[6]}/${p[7]}/${name}`;
+    const key = `${rg}/${name}`.toLowerCase();
+    const notFound = () => r.error(404, 'ResourceNotFound', `The Resource '${p[6]}/${p[7]}/${name}' under resource group '${rg}' was not found.`);
+    const write = (action: string) => {
+      if (setup.readOnly) return forbidden(r, action, id), false;
+      if (!rgExists(rg)) return r.error(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`), false;
+      return true;
+    };
+
+    if (type === 'microsoft.web/serverfarms' && p.length === 9) {
+      // CreateOrUpdateAppServicePlan.json (200)
+      const json = (plan: { location: string; sku: Record<string, unknown>; reserved: boolean; kind?: string }) => ({
+        id, name, type: 'Microsoft.Web/serverfarms', kind: plan.kind ?? 'app', location: plan.location,
+        properties: { status: 'Ready', maximumNumberOfWorkers: 3, geoRegion: plan.location, numberOfSites: fa.site ? 1 : 0, reserved: plan.reserved, targetWorkerCount: 0, targetWorkerSizeId: 0, provisioningState: 'Succeeded' },
+        sku: plan.sku,
+      });
+      const plan = state.plans.get(key);
+      if (method === 'GET') return plan ? r.send(200, json(plan)) : notFound(), true;
+      if (method !== 'PUT') return false;
+      if (!write('Microsoft.Web/serverfarms/write')) return true;
+      const body = r.body as { location: string; kind?: string; sku: Record<string, unknown>; properties?: { reserved?: boolean } };
+      const made = { location: body.location, sku: body.sku, kind: body.kind, reserved: body.properties?.reserved === true };
+      state.plans.set(key, made);
+      r.send(200, json(made));
+      return true;
+    }
+
+    if (type === 'microsoft.storage/storageaccounts' && (p.length === 9 || (p.length === 10 && p[9] === 'listKeys'))) {
+      const account = state.storageAccounts.get(key);
+      // StorageAccountCreate.json / StorageAccountGetProperties.json
+      const json = (a: { location: string }) => ({
+        id, name, type: 'Microsoft.Storage/storageAccounts', kind: 'StorageV2', location: a.location,
+        properties: {
+          allowBlobPublicAccess: false, creationTime: '2017-05-24T13:25:33.4863236Z', minimumTlsVersion: 'TLS1_2', provisioningState: 'Succeeded',
+          primaryEndpoints: { blob: `https://${name}.blob.core.windows.net/`, file: `https://${name}.file.core.windows.net/`, queue: `https://${name}.queue.core.windows.net/`, table: `https://${name}.table.core.windows.net/` },
+          primaryLocation: a.location, statusOfPrimary: 'available', supportsHttpsTrafficOnly: true,
+        },
+        sku: { name: 'Standard_LRS', tier: 'Standard' },
+      });
+      if (p.length === 10) {
+        if (method !== 'POST') return false;
+        if (!account) return notFound(), true;
+        // StorageAccountListKeys.json
+        r.send(200, { keys: account.keys.map((value, i) => ({ keyName: `key${i + 1}`, permissions: 'Full', value })) });
+        return true;
+      }
+      if (method === 'GET') return account ? r.send(200, json(account)) : notFound(), true;
+      if (method !== 'PUT') return false;
+      // The refusal real users received for a name that breaks the rules (pulumi/templates#274, Azure/AzureMonitorStarterPacks#171).
+      if (!/^[a-z0-9]{3,24}$/.test(name)) return r.error(400, 'AccountNameInvalid', `${name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in length and use numbers and lower-case letters only.`), true;
+      if (!write('Microsoft.Storage/storageAccounts/write')) return true;
+      const made = account ?? { location: String((r.body as { location?: string }).location), keys: [randomBytes(64).toString('base64'), randomBytes(64).toString('base64')] };
+      state.storageAccounts.set(key, made);
+      r.send(200, json(made));
+      return true;
+    }
+
+    if (type === 'microsoft.web/sites' && p.length === 9 && method === 'PUT') {
+      if (!write('Microsoft.Web/sites/write')) return true;
+      const body = r.body as { kind?: string; location: string; properties?: { serverFarmId?: string; httpsOnly?: boolean; siteConfig?: Record<string, unknown> } };
+      const props = body.properties ?? {};
+      if (!props.serverFarmId || !state.plans.has(props.serverFarmId.split('/resourceGroups/')[1]!.replace('/providers/Microsoft.Web/serverfarms/', '/').toLowerCase())) {
+        // App Service's refusal of a site on a plan that is not there, as real users received it
+        // (microsoft/vscode-azurefunctions#2255, microsoft/fhir-server#3562: NotFound, "Cannot find ServerFarm with name …").
+        return r.send(404, appServiceError('NotFound', `Cannot find ServerFarm with name ${props.serverFarmId?.split('/').pop()}.`)), true;
+      }
+      if (state.takenSiteNames.has(name.toLowerCase())) {
+        // Another tenant's app holds <name>.azurewebsites.net: the body real users received
+        // (serverless/serverless-azure-functions#125, Azure/azure-functions-host#6749).
+        const message = `Website with given name ${name} already exists.`;
+        return r.send(409, appServiceError('Conflict', message, { ExtendedCode: '54001', MessageTemplate: 'Website with given name {0} already exists.', Parameters: [name] })), true;
+      }
+      const defaultHostName = `${name.toLowerCase()}.azurewebsites.net`;
+      fa.site = { name, resourceGroup: rg, defaultHostName, customDomainVerificationId: FA_VERIFICATION_ID, location: body.location, serverFarmId: props.serverFarmId, httpsOnly: props.httpsOnly === true, siteConfig: props.siteConfig };
+      // CreateOrUpdateWebApp.json, response 200
+      r.send(200, {
+        id, name, type: 'Microsoft.Web/sites', kind: body.kind, location: body.location,
+        properties: {
+          state: 'Running', hostNames: [defaultHostName], repositorySiteName: name, usageState: 'Normal', enabled: true,
+          enabledHostNames: [defaultHostName, `${name.toLowerCase()}.scm.azurewebsites.net`], availabilityState: 'Normal',
+          hostNameSslStates: [{ name: defaultHostName, sslState: 'Disabled', hostType: 'Standard' }],
+          serverFarmId: props.serverFarmId, reserved: true, customDomainVerificationId: FA_VERIFICATION_ID, resourceGroup: rg,
+          defaultHostName, httpsOnly: props.httpsOnly === true, clientAffinityEnabled: true, storageAccountRequired: false,
+        },
+      });
+      return true;
+    }
+    if (type === 'microsoft.web/sites' || type === 'microsoft.web/certificates') {
+      if (method !== 'GET' && setup.readOnly) return forbidden(r, `${p[6]}/${p[7]}/write`, id), true;
+      return fa.route(method, p.join('/'), r.body as { properties?: Record<string, unknown>; location?: string } | undefined, (status, json) => r.send(status, json));
     }
     return false;
   });

@@ -17,7 +17,11 @@ import type { TestCA } from '../check/servers.ts';
 export const FA_SUBSCRIPTION = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345'; // the examples' subscription id
 export const FA_TOKEN = 'function-app-emulator-token';
 
-export interface FunctionSite { name: string; resourceGroup: string; defaultHostName: string; customDomainVerificationId: string; location: string }
+export interface FunctionSite {
+  name: string; resourceGroup: string; defaultHostName: string; customDomainVerificationId: string; location: string;
+  /** Set when setup created it (the setup emulation); else the examples' plan. */
+  serverFarmId?: string; httpsOnly?: boolean; siteConfig?: Record<string, unknown>;
+}
 interface Binding { hostNameType: string; customHostNameDnsRecordType: string; sslState: string; thumbprint?: string }
 interface Cert { canonicalName: string; serverFarmId: string; location: string; thumbprint?: string }
 
@@ -36,7 +40,11 @@ export class FunctionAppEmulator {
   private server?: Server;
 
   /** `token`: the bearer token it accepts (the pipelines' fake az hands out arm-emulator.ts's). */
-  constructor(readonly site: FunctionSite, readonly dnsResourceGroup = 'rg-dns', readonly token = FA_TOKEN) {}
+  /** What App Service's resolver sees of a TXT name (the public DNS): publicTxt, or a test's DNS server. */
+  seesTxt: (name: string) => string[] = (name) => this.publicTxt.get(name) ?? [];
+
+  /** `site` is undefined until created (the setup emulation creates it). */
+  constructor(public site: FunctionSite | undefined, readonly dnsResourceGroup = 'rg-dns', readonly token = FA_TOKEN) {}
 
   async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
     const pair = await ca.issue({ names: ['management.emulator.test'], ips: [host] });
@@ -69,22 +77,22 @@ export class FunctionAppEmulator {
   }
 
   private siteId(): string {
-    return `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site.resourceGroup}/providers/Microsoft.Web/sites/${this.site.name}`;
+    return `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site!.resourceGroup}/providers/Microsoft.Web/sites/${this.site!.name}`;
   }
 
   private bindingBody(host: string, b: Binding) {
     return {
       id: `${this.siteId()}/hostNameBindings/${host}`,
-      name: `${this.site.name}/${host}`,
+      name: `${this.site!.name}/${host}`,
       type: 'Microsoft.Web/sites/hostNameBindings',
-      properties: { siteName: this.site.name, hostNameType: b.hostNameType, customHostNameDnsRecordType: b.customHostNameDnsRecordType, sslState: b.sslState, ...(b.thumbprint ? { thumbprint: b.thumbprint } : {}) },
+      properties: { siteName: this.site!.name, hostNameType: b.hostNameType, customHostNameDnsRecordType: b.customHostNameDnsRecordType, sslState: b.sslState, ...(b.thumbprint ? { thumbprint: b.thumbprint } : {}) },
     };
   }
 
   private certBody(name: string, c: Cert) {
     // GetCertificate.json, with a managed certificate's fields: no thumbprint until App Service has issued it.
     return {
-      id: `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site.resourceGroup}/providers/Microsoft.Web/certificates/${name}`,
+      id: `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site!.resourceGroup}/providers/Microsoft.Web/certificates/${name}`,
       name,
       type: 'Microsoft.Web/certificates',
       location: c.location,
@@ -107,82 +115,92 @@ export class FunctionAppEmulator {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ms-request-id': randomUUID() });
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
-    const notFound = (what: string) => send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${what}' under resource group '${this.site.resourceGroup}' was not found.` } });
     if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
+    if (!this.route(method, decodeURIComponent(url.pathname), body, send)) {
+      send(404, { error: { code: 'NoRoute', message: `the emulator has no route for ${method} ${url.pathname}` } });
+    }
+  }
 
+  /**
+   * Answers one request by its decoded path (sites, host-name bindings, certificates, DNS zones); false when the
+   * path is none of these. Also reached from the setup emulation (addFunctionAppSetupHandlers), behind its ARM.
+   */
+  route(method: string, path: string, body: { properties?: Record<string, unknown>; location?: string } | undefined, send: (status: number, json?: unknown) => void): boolean {
     const rg = `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/`;
-    const path = decodeURIComponent(url.pathname);
     const web = new RegExp(`^${rg}([^/]+)/providers/Microsoft\\.Web/(sites|certificates)/([^/]+)(?:/hostNameBindings(?:/([^/]+))?)?$`, 'i').exec(path);
     const zone = new RegExp(`^${rg}([^/]+)/providers/Microsoft\\.Network/dnsZones(?:/([^/]+)(?:/(CNAME|TXT)/([^/]+))?)?$`, 'i').exec(path);
+    const notFound = (what: string) => answer(404, { error: { code: 'ResourceNotFound', message: `The Resource '${what}' under resource group '${web?.[1] ?? zone?.[1]}' was not found.` } });
+    const site = this.site;
+    const answer = (status: number, json?: unknown) => (send(status, json), true);
 
     if (web && web[2]!.toLowerCase() === 'sites') {
-      if (web[1]!.toLowerCase() !== this.site.resourceGroup.toLowerCase() || web[3]!.toLowerCase() !== this.site.name.toLowerCase()) return notFound(`Microsoft.Web/sites/${web[3]}`);
+      if (!site || web[1]!.toLowerCase() !== site.resourceGroup.toLowerCase() || web[3]!.toLowerCase() !== site.name.toLowerCase()) return notFound(`Microsoft.Web/sites/${web[3]}`);
       const host = web[4]?.toLowerCase();
       if (!path.toLowerCase().includes('/hostnamebindings')) {
-        if (method !== 'GET') return send(405);
+        if (method !== 'GET') return answer(405);
         // GetWebApp.json's body, for this app (a Function App on Linux, Flex Consumption).
-        return send(200, {
-          id: this.siteId(), name: this.site.name, type: 'Microsoft.Web/sites', kind: 'functionapp,linux', location: this.site.location,
+        return answer(200, {
+          id: this.siteId(), name: site.name, type: 'Microsoft.Web/sites', kind: 'functionapp,linux', location: site.location,
           properties: {
-            state: 'Running', hostNames: [this.site.defaultHostName], enabled: true, enabledHostNames: [this.site.defaultHostName],
-            hostNameSslStates: [{ name: this.site.defaultHostName, sslState: 'Disabled', hostType: 'Standard' }],
-            serverFarmId: `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site.resourceGroup}/providers/Microsoft.Web/serverfarms/ASP-flex`,
-            reserved: true, customDomainVerificationId: this.site.customDomainVerificationId, resourceGroup: this.site.resourceGroup,
-            defaultHostName: this.site.defaultHostName, httpsOnly: true,
+            state: 'Running', hostNames: [site.defaultHostName], enabled: true, enabledHostNames: [site.defaultHostName],
+            hostNameSslStates: [{ name: site.defaultHostName, sslState: 'Disabled', hostType: 'Standard' }],
+            serverFarmId: site.serverFarmId ?? `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/serverfarms/ASP-flex`,
+            reserved: true, customDomainVerificationId: site.customDomainVerificationId, resourceGroup: site.resourceGroup,
+            defaultHostName: site.defaultHostName, httpsOnly: site.httpsOnly ?? true, ...(site.siteConfig ? { siteConfig: site.siteConfig } : {}),
           },
         });
       }
       if (!host) {
-        if (method !== 'GET') return send(405);
-        return send(200, { value: [...this.bindings].map(([h, b]) => this.bindingBody(h, b)) });
+        if (method !== 'GET') return answer(405);
+        return answer(200, { value: [...this.bindings].map(([h, b]) => this.bindingBody(h, b)) });
       }
       if (method === 'GET') {
         const b = this.bindings.get(host);
-        return b ? send(200, this.bindingBody(host, b)) : notFound(`Microsoft.Web/sites/${this.site.name}/hostNameBindings/${host}`);
+        return b ? answer(200, this.bindingBody(host, b)) : notFound(`Microsoft.Web/sites/${site.name}/hostNameBindings/${host}`);
       }
-      if (method !== 'PUT') return send(405);
+      if (method !== 'PUT') return answer(405);
       // App Service checks ownership before it adds a host: the asuid TXT with the app's id, and the CNAME.
-      if (!this.bindings.has(host) && !(this.publicTxt.get(`asuid.${host}`) ?? []).includes(this.site.customDomainVerificationId)) {
-        const message = `A TXT record pointing from asuid.${host} to ${this.site.customDomainVerificationId} was not found.`;
-        return send(400, {
+      if (!this.bindings.has(host) && !this.seesTxt(`asuid.${host}`).includes(site.customDomainVerificationId)) {
+        const message = `A TXT record pointing from asuid.${host} to ${site.customDomainVerificationId} was not found.`;
+        return answer(400, {
           Code: 'BadRequest', Message: message, Target: null,
-          Details: [{ Message: message }, { Code: 'BadRequest' }, { ErrorEntity: { ExtendedCode: '04006', MessageTemplate: 'A TXT record pointing from asuid.{0} to {1} was not found.', Parameters: [host, this.site.customDomainVerificationId], Code: 'BadRequest', Message: message } }],
+          Details: [{ Message: message }, { Code: 'BadRequest' }, { ErrorEntity: { ExtendedCode: '04006', MessageTemplate: 'A TXT record pointing from asuid.{0} to {1} was not found.', Parameters: [host, site.customDomainVerificationId], Code: 'BadRequest', Message: message } }],
           Innererror: null,
         });
       }
       const p = body?.properties ?? {};
       const thumbprint = typeof p.thumbprint === 'string' ? p.thumbprint : undefined;
       if (p.sslState === 'SniEnabled' && ![...this.certificates.values()].some((c) => c.thumbprint && c.thumbprint === thumbprint)) {
-        return send(400, { Code: 'BadRequest', Message: `Certificate with thumbprint ${thumbprint} was not found.`, Target: null, Details: [], Innererror: null });
+        return answer(400, { Code: 'BadRequest', Message: `Certificate with thumbprint ${thumbprint} was not found.`, Target: null, Details: [], Innererror: null });
       }
       const b: Binding = { hostNameType: String(p.hostNameType ?? 'Verified'), customHostNameDnsRecordType: String(p.customHostNameDnsRecordType ?? 'CName'), sslState: String(p.sslState ?? 'Disabled'), thumbprint };
       this.bindings.set(host, b);
-      return send(200, this.bindingBody(host, b));
+      return answer(200, this.bindingBody(host, b));
     }
 
     if (web && web[2]!.toLowerCase() === 'certificates') {
       const name = web[3]!.toLowerCase();
       if (method === 'GET') {
         const c = this.certificates.get(name);
-        return c ? send(200, this.certBody(name, c)) : notFound(`Microsoft.Web/certificates/${name}`);
+        return c ? answer(200, this.certBody(name, c)) : notFound(`Microsoft.Web/certificates/${name}`);
       }
-      if (method !== 'PUT') return send(405);
+      if (method !== 'PUT') return answer(405);
       const p = body?.properties ?? {};
       const canonical = String(p.canonicalName ?? '').toLowerCase();
       // A managed certificate is issued only for a host already bound to an app of the plan.
       if (!this.bindings.has(canonical)) {
-        return send(400, { Code: 'BadRequest', Message: `Hostname '${canonical}' is not bound to any site in serverfarm.`, Target: null, Details: [], Innererror: null });
+        return answer(400, { Code: 'BadRequest', Message: `Hostname '${canonical}' is not bound to any site in serverfarm.`, Target: null, Details: [], Innererror: null });
       }
-      const c: Cert = this.certificates.get(name) ?? { canonicalName: canonical, serverFarmId: String(p.serverFarmId ?? ''), location: body?.location ?? this.site.location };
+      const c: Cert = this.certificates.get(name) ?? { canonicalName: canonical, serverFarmId: String(p.serverFarmId ?? ''), location: body?.location ?? site?.location ?? 'westeurope' };
       this.certificates.set(name, c);
       if (this.autoIssue && !c.thumbprint) this.issue(name);
-      return send(200, this.certBody(name, c));
+      return answer(200, this.certBody(name, c));
     }
 
     if (zone) {
       if (zone[1]!.toLowerCase() !== this.dnsResourceGroup.toLowerCase()) return notFound('Microsoft.Network/dnsZones');
       if (!zone[2]) {
-        return send(200, { value: [...this.zones.keys()].map((z) => ({ id: `${rg}${this.dnsResourceGroup}/providers/Microsoft.Network/dnsZones/${z}`, name: z, type: 'Microsoft.Network/dnsZones', location: 'global', properties: {} })) });
+        return answer(200, { value: [...this.zones.keys()].map((z) => ({ id: `${rg}${this.dnsResourceGroup}/providers/Microsoft.Network/dnsZones/${z}`, name: z, type: 'Microsoft.Network/dnsZones', location: 'global', properties: {} })) });
       }
       const sets = this.zones.get(zone[2]!.toLowerCase());
       if (!sets || !zone[3]) return notFound(`Microsoft.Network/dnsZones/${zone[2]}`);
@@ -192,16 +210,16 @@ export class FunctionAppEmulator {
       const setBody = (props: Record<string, unknown>) => ({ id: `${rg}${this.dnsResourceGroup}/providers/Microsoft.Network/dnsZones/${zone[2]}/${type}/${relative}`, name: relative, type: `Microsoft.Network/dnsZones/${type}`, etag: randomUUID(), properties: props });
       if (method === 'GET') {
         const props = sets.get(key);
-        return props ? send(200, setBody(props)) : send(404, { error: { code: 'NotFound', message: `The resource record '${relative}' does not exist in resource group '${this.dnsResourceGroup}' of subscription '${FA_SUBSCRIPTION}'.` } });
+        return props ? answer(200, setBody(props)) : answer(404, { error: { code: 'NotFound', message: `The resource record '${relative}' does not exist in resource group '${this.dnsResourceGroup}' of subscription '${FA_SUBSCRIPTION}'.` } });
       }
-      if (method !== 'PUT') return send(405);
+      if (method !== 'PUT') return answer(405);
       const props = body?.properties ?? {};
       sets.set(key, props);
       const fqdn = relative === '@' ? zone[2]!.toLowerCase() : `${relative}.${zone[2]!.toLowerCase()}`;
       if (type === 'CNAME') this.publicCname.set(fqdn, String((props.CNAMERecord as { cname: string }).cname));
       else this.publicTxt.set(fqdn, (props.TXTRecords as { value: string[] }[]).map((r) => r.value.join('')));
-      return send(200, setBody(props));
+      return answer(200, setBody(props));
     }
-    return send(404, { error: { code: 'NoRoute', message: `the emulator has no route for ${method} ${url.pathname}` } });
+    return false;
   }
 }

@@ -346,13 +346,13 @@ describe('the azure pipeline, verbatim, first run of a Function App with twelve 
     try {
       // README, Function App quick setup / step 4: outside Azure DNS the admin publishes the CNAME, the asuid TXT
       // and what `mta-sts records` prints before the first run.
-      const verification = fa.site.customDomainVerificationId;
+      const verification = fa.site!.customDomainVerificationId;
       const records = await n.run(process.execPath, ['bin/mta-sts.js', 'records', '--json'], { PATH: process.env.PATH!, HOME: n.dir });
       for (const r of JSON.parse(records.stdout) as { name: string; type: string; value: string }[]) {
         if (!r.name.endsWith('contoso.com') && r.type === 'TXT') n.dns.zone.set(r.name, { txt: [r.value] });
       }
       for (const d of FA_DOMAINS.slice(1)) {
-        fa.publicCname.set(`mta-sts.${d}`, fa.site.defaultHostName);
+        fa.publicCname.set(`mta-sts.${d}`, fa.site!.defaultHostName);
         fa.publicTxt.set(`asuid.mta-sts.${d}`, [verification]);
       }
 
@@ -384,7 +384,7 @@ describe('the azure pipeline, verbatim, first run of a Function App with twelve 
             });
           });
         }
-        n.dns.zone.set(fa.site.defaultHostName, { a: [`${n.net}.2`] });
+        n.dns.zone.set(fa.site!.defaultHostName, { a: [`${n.net}.2`] });
       };
 
       const domains = await runSteps('azure', azureStageSteps('Domains', vars), appService, env);

@@ -6,8 +6,9 @@ import { parseConfig } from '../../config/config.ts';
 import { editConfigFile } from '../../config/edit.ts';
 import { bindDomains } from '../bind.ts';
 import { commitFiles } from './git.ts';
-import { describe, line, rightsMissing, type SetupContext, type Step, type StepOutcome } from './model.ts';
-import { configEdits } from './observe.ts';
+import { bindFunctionApp } from '../function-app.ts';
+import { describe, isFunctionApp, line, rightsMissing, type SetupContext, type Step, type StepOutcome } from './model.ts';
+import { configEdits, readHostBindings } from './observe.ts';
 
 export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> {
   const done: number[] = [];
@@ -15,12 +16,19 @@ export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> 
   const skipped: number[] = [];
   const failed = new Set<string>();
   const byHand: string[] = [];
+  // Steps that failed for want of rights, and those skipped because of them: whoever has the rights does all of them.
+  const lacksRights = new Set<string>();
+  const how = (step: Step) => (typeof step.byHand === 'function' ? step.byHand() : step.byHand);
   for (const [i, step] of steps.entries()) {
     const n = `[${i + 1}/${steps.length}]`;
     if (step.needs.some((k) => failed.has(k))) {
       failed.add(step.key);
       skipped.push(i + 1);
       line(ctx, `${n} ${step.title}: skipped (it needs a step that failed)`);
+      if (step.needs.some((k) => lacksRights.has(k))) {
+        lacksRights.add(step.key);
+        byHand.push(`${step.title}: skipped, as it needs a step above; after that: ${how(step)}`);
+      }
       continue;
     }
     try {
@@ -32,7 +40,10 @@ export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> 
       failed.add(step.key);
       failedAt.push(i + 1);
       ctx.reporter.fail(`${n} ${step.title}: failed: ${describe(e)}`);
-      if (rightsMissing(e)) byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it by hand: ${typeof step.byHand === 'function' ? step.byHand() : step.byHand}`);
+      if (rightsMissing(e)) {
+        lacksRights.add(step.key);
+        byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it by hand: ${how(step)}`);
+      }
     }
   }
   if (failed.size === 0) return true;
@@ -56,12 +67,18 @@ export async function writeConfig(ctx: SetupContext): Promise<string> {
   const site = await import('../../site/build.ts');
   const home = resolve(r.cwd, 'home');
   if (await site.buildSite(parsed.config, home)) state.filesChanged.add('home');
+  if (isFunctionApp(ctx)) {
+    // The package serves the app's default host too, so it follows hosting.default_hostname.
+    const fa = await import('../../site/function-app.ts');
+    if (await fa.buildFunctionApp(parsed.config, resolve(r.cwd, fa.FUNCTIONS_DIR))) state.filesChanged.add(fa.FUNCTIONS_DIR);
+  }
   r.config = parsed.config;
   return `${edits.map((e) => `hosting.${e.path[1]}: ${String(e.value)}`).join(', ')}`;
 }
 
 /** Binds what can be bound; says which hosts still wait for their CNAME (the step is then not "done"). */
 export async function bind(ctx: SetupContext): Promise<string | StepOutcome> {
+  if (isFunctionApp(ctx)) return bindFunctionAppHosts(ctx);
   const { r, state } = ctx;
   const before = ctx.reporter.failures;
   // Reuses `mta-sts azure bind`: CNAMEs in Azure DNS, validation retries, already-bound hosts skipped.
@@ -82,6 +99,31 @@ export async function bind(ctx: SetupContext): Promise<string | StepOutcome> {
   const waiting = hosts.filter((h) => !bound.includes(h));
   if (waiting.length === 0) return `bound ${bound.join(', ')}`;
   return { state: 'waiting', detail: `${bound.length > 0 ? `bound ${bound.join(', ')}; ` : 'nothing bound yet; '}${waiting.join(', ')} wait${waiting.length === 1 ? 's' : ''} for the CNAME at your DNS host (below)` };
+}
+
+/**
+ * A Function App's hosts through `mta-sts azure bind` (src/azure/function-app.ts): per host the CNAME and asuid TXT
+ * (Azure DNS, or printed), the host-name binding, the managed certificate, SNI. Done only when every host is ready.
+ */
+async function bindFunctionAppHosts(ctx: SetupContext): Promise<string | StepOutcome> {
+  const { r } = ctx;
+  const before = ctx.reporter.failures;
+  const states = await bindFunctionApp({
+    config: r.config, target: { app: r.app, resourceGroup: r.resourceGroup, dnsResourceGroup: r.dnsResourceGroup },
+    clients: ctx.arm, reporter: ctx.reporter, throttle: { sleep: ctx.d.sleep },
+  });
+  await readHostBindings(ctx);
+  if (ctx.reporter.failures > before) throw new Error('binding failed for a domain (see the error above)');
+  const hosts = r.config.domains.map((d) => `mta-sts.${d}`);
+  const ready = hosts.filter((h) => states.get(h) === 'ready');
+  if (ready.length === hosts.length) return `ready with their managed certificates: ${ready.join(', ')}`;
+  const of = (s: string) => hosts.filter((h) => states.get(h) === s);
+  const parts = [
+    ready.length > 0 ? `ready: ${ready.join(', ')}` : '',
+    of('certificate pending').length > 0 ? `certificate pending (App Service is issuing it; the next run or the pipeline binds it): ${of('certificate pending').join(', ')}` : '',
+    of('waiting for DNS').length > 0 ? `waiting for DNS (their CNAME and asuid TXT, printed below): ${of('waiting for DNS').join(', ')}` : '',
+  ].filter(Boolean);
+  return { state: 'waiting', detail: parts.join('; ') };
 }
 
 export function commit(ctx: SetupContext): Promise<string> {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appservice';
 import type { ResourceManagementClient } from '@azure/arm-resources';
+import type { StorageManagementClient } from '@azure/arm-storage';
 import type { TokenCredential } from '@azure/identity';
 import type { PolicyFetchIO } from '../../check/policy-checks.ts';
 import type { Config } from '../../config/config.ts';
@@ -15,8 +16,8 @@ import type { Identity, IdentityClients, RoleGrant } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
 
 export {
-  DEFAULT_CONNECTION, DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, PIPELINE_FILE, SWA_REGIONS, TOKEN_VARIABLE, VARIABLE_GROUP,
-  defaultAppName, type DevOpsTarget, type RepositoryRef,
+  DEFAULT_CONNECTION, DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, SWA_REGIONS, TOKEN_VARIABLE, VARIABLE_GROUP,
+  defaultAppName, storageAccountName, type DevOpsTarget, type RepositoryRef,
 } from './names.ts';
 import type { DevOpsTarget } from './names.ts';
 
@@ -81,7 +82,13 @@ export interface StepOutcome { state: 'waiting'; detail: string }
 /** What the run knows and learns; filled by the observation, then by each step. */
 export interface State {
   rgExists: boolean;
-  site?: { defaultHostname: string; sku?: string };
+  /** `verificationId`: a Function App's customDomainVerificationId, the value of each asuid.mta-sts.<domain> TXT. */
+  site?: { defaultHostname: string; sku?: string; verificationId?: string };
+  /**
+   * hosting.kind function-app, before the app exists: its App Service plan (id once it exists) and whether its
+   * storage account exists. An existing app keeps the plan and storage it has.
+   */
+  functionApp?: { planId?: string; storageExists: boolean };
   token?: string;
   bound: Map<string, StaticSiteCustomDomainOverviewARMResource>;
   zones: string[];
@@ -118,6 +125,11 @@ export function hostName(value: string | undefined): string {
   return name;
 }
 
+/** A Function App's customDomainVerificationId (remote text that is printed and awaited in DNS): hex only. */
+export function verificationId(value: string | undefined): string | undefined {
+  return value && /^[0-9A-Fa-f]{32,128}$/.test(value) ? value : undefined;
+}
+
 /** A service principal id from Azure DevOps, kept only when it is a GUID (it goes into a printed command). */
 export const guid = (value: string | undefined) => (value && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value) ? value : undefined);
 
@@ -148,6 +160,8 @@ export interface SetupContext {
   readonly state: State;
   readonly arm: ArmClients;
   readonly resources: ResourceManagementClient;
+  /** The Function App's storage account (AzureWebJobsStorage). */
+  readonly storage: StorageManagementClient;
   readonly identities: IdentityClients;
   devops?: DevOps;
   readonly reporter: Reporter;
@@ -159,11 +173,19 @@ export function line(ctx: SetupContext, text: string): void {
   ctx.d.out.out(`${text}\n`);
 }
 
-/** The roles the pipeline's identity needs: write on the app, DNS Zone Contributor on the DNS zones' group. */
+export const isFunctionApp = (ctx: SetupContext) => ctx.r.config.hosting.kind === 'function-app';
+
+/**
+ * The roles the pipeline's identity needs: write on the Static Web App, or for a Function App Website Contributor
+ * on its resource group (the site, and the managed certificates that are resources of the group); DNS Zone
+ * Contributor on the DNS zones' group.
+ */
 export function wantedGrants(ctx: SetupContext): RoleGrant[] {
   const { r } = ctx;
   const sub = `/subscriptions/${r.subscription.id}`;
-  const grants: RoleGrant[] = [{ role: 'Contributor', scope: `${sub}/resourceGroups/${r.resourceGroup}/providers/Microsoft.Web/staticSites/${r.app}` }];
+  const grants: RoleGrant[] = isFunctionApp(ctx)
+    ? [{ role: 'Website Contributor', scope: `${sub}/resourceGroups/${r.resourceGroup}` }]
+    : [{ role: 'Contributor', scope: `${sub}/resourceGroups/${r.resourceGroup}/providers/Microsoft.Web/staticSites/${r.app}` }];
   // DNS Zone Contributor on the resource group of each zone that holds a domain (a role per zone's group).
   const groups = new Set<string>();
   for (const domain of r.config.domains) {

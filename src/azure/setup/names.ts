@@ -1,5 +1,6 @@
 // The names and defaults of `mta-sts azure setup`, and what the CLI passes it about Azure DevOps: no SDK here, so
 // the command's --help and option checks load nothing heavy.
+import { createHash } from 'node:crypto';
 import type { Config } from '../../config/config.ts';
 
 /** Names Azure DevOps and the pipeline YAML already use for these (README, azure-pipelines.yml). */
@@ -12,6 +13,21 @@ export const DEFAULT_RESOURCE_GROUP = 'rg-mta-sts';
 
 /** Static Web Apps can be created in these regions (content is served worldwide from any of them). */
 export const SWA_REGIONS = ['centralus', 'eastus2', 'westus2', 'westeurope', 'eastasia'] as const;
+
+/**
+ * A Function App's own resources (hosting.kind function-app): its App Service plan, Linux Basic B1 (README:
+ * "Which Function App plan": managed certificates need Basic or higher; Flex Consumption lacks them), and the
+ * storage account the Functions host needs (AzureWebJobsStorage). Named after the resource group, not the app, so
+ * a re-run finds them, and a run with another --app (the first name was taken) reuses them instead of paying twice.
+ */
+export const FUNCTION_APP_PLAN_SKU = { name: 'B1', tier: 'Basic', size: 'B1', family: 'B', capacity: 1 } as const;
+/** Functions v4 on Node 22: linuxFxVersion "node|22" (Azure/azure-functions-host wiki, "Using LinuxFxVersion for Linux Function Apps"). */
+export const FUNCTION_APP_RUNTIME = 'Node|22';
+export const FUNCTION_APP_PLAN = 'asp-mta-sts';
+/** 3 to 24 lower-case letters and digits, unique in all of Azure: "stmtasts" and a hash of subscription and group. */
+export function storageAccountName(subscription: string, resourceGroup: string): string {
+  return `stmtasts${createHash('sha256').update(`${subscription}/${resourceGroup}`.toLowerCase()).digest('hex').slice(0, 16)}`;
+}
 
 /** The app name `setup` proposes: mta-sts-<first domain>, within Azure's 40 letters, digits and hyphens. */
 export function defaultAppName(config: Config): string {

@@ -13,8 +13,8 @@ import { IDENTITY_NAME, isFederated, missingGrants, readIdentity } from '../iden
 import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
 import {
-  PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName, line,
-  wantedGrants, type DevOpsTarget, type SetupContext,
+  FUNCTION_APP_PLAN, PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName,
+  isFunctionApp, line, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext,
 } from './model.ts';
 
 export async function observe(ctx: SetupContext): Promise<void> {
@@ -32,7 +32,9 @@ export async function observe(ctx: SetupContext): Promise<void> {
   } catch (e) {
     if (statusOf(e) !== 404) throw new StepFailure(`cannot read resource group ${r.resourceGroup}: ${describe(e)}`, { cause: e });
   }
-  if (state.rgExists) {
+  if (isFunctionApp(ctx)) {
+    await observeFunctionApp(ctx);
+  } else if (state.rgExists) {
     try {
       const site = await ctx.arm.web.staticSites.getStaticSite(r.resourceGroup, r.app);
       state.site = { defaultHostname: hostName(site.defaultHostname), sku: printable(site.sku?.name ?? '') || undefined };
@@ -40,7 +42,9 @@ export async function observe(ctx: SetupContext): Promise<void> {
       if (statusOf(e) !== 404) throw new StepFailure(`cannot read Static Web App ${r.app}: ${describe(e)}`, { cause: e });
     }
   }
-  if (state.site) {
+  if (state.site && isFunctionApp(ctx)) {
+    await readHostBindings(ctx);
+  } else if (state.site) {
     state.token = await readToken(ctx);
     for await (const d of ctx.arm.web.staticSites.listStaticSiteCustomDomains(r.resourceGroup, r.app)) {
       const name = (d.domainName ?? d.name ?? '').toLowerCase();
@@ -66,12 +70,17 @@ export async function observe(ctx: SetupContext): Promise<void> {
     const named = pipelineVariable(yamlText, 'armServiceConnection');
     if (named) ctx.connectionName = named;
     // Older pipeline files also name the app and resource groups in variables; keep them in line with the config.
-    const wanted: Record<string, string> = { armServiceConnection: ctx.connectionName, swaName: r.app, swaResourceGroup: r.resourceGroup };
+    // hostingKind picks the Deploy steps when the YAML is compiled (azure-pipelines.yml); it must match hosting.kind.
+    const wanted: Record<string, string> = { armServiceConnection: ctx.connectionName, hostingKind: r.config.hosting.kind, swaName: r.app, swaResourceGroup: r.resourceGroup };
     if (r.dnsResourceGroup) wanted.dnsResourceGroup = r.dnsResourceGroup;
     state.yaml = { text: yamlText, wanted };
   }
   const site = await import('../../site/build.ts');
   state.homeStale = (await site.staleFiles(r.config, resolve(r.cwd, 'home'))).length > 0;
+  if (isFunctionApp(ctx)) {
+    const fa = await import('../../site/function-app.ts');
+    if ((await fa.staleFunctionApp(r.config, resolve(r.cwd, fa.FUNCTIONS_DIR))).length > 0) state.homeStale = true;
+  }
   state.uncommitted = await uncommittedFiles(ctx);
   if (r.devops && state.rgExists) await observeIdentity(ctx);
   if (r.devops) await observeDevOps(ctx, r.devops);
@@ -112,9 +121,12 @@ export async function findDnsZones(ctx: SetupContext): Promise<void> {
   }
 }
 
+/** The folders built from the config: home/, and functions/ for a Function App. */
+export const builtFolders = (ctx: SetupContext) => (isFunctionApp(ctx) ? ['home', 'functions'] : ['home']);
+
 /** The files setup writes that git reports as changed (a run that stopped before its commit). */
 export function uncommittedFiles(ctx: SetupContext): Promise<string[]> {
-  return gitUncommitted(ctx.r.cwd, [ctx.r.configFile, 'home', PIPELINE_FILE]);
+  return gitUncommitted(ctx.r.cwd, builtFolders(ctx).concat(ctx.r.configFile, PIPELINE_FILE));
 }
 
 export async function readToken(ctx: SetupContext): Promise<string> {
@@ -217,5 +229,64 @@ export async function observeIdentity(ctx: SetupContext): Promise<void> {
     state.missingGrants = state.identity && state.site ? await missingGrants(ctx.identities, state.identity.principalId, wanted) : wanted;
   } catch (e) {
     throw new StepFailure(`cannot read the pipeline's managed identity ${IDENTITY_NAME} in ${r.resourceGroup}: ${describe(e)}`, { cause: e });
+  }
+}
+
+/** Plan tiers whose apps get no App Service managed certificate (README: "Which Function App plan"). */
+const NO_MANAGED_CERTIFICATES = new Set(['free', 'shared', 'dynamic', 'flexconsumption']);
+
+/**
+ * hosting.kind function-app: the site (a Function App, its host name, its plan's tier), or when there is none yet
+ * the plan and storage account setup would create (reused when they exist).
+ */
+export async function observeFunctionApp(ctx: SetupContext): Promise<void> {
+  const { r, state } = ctx;
+  if (!state.rgExists) {
+    state.functionApp = { storageExists: false };
+    return;
+  }
+  const read = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call();
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw new StepFailure(`cannot read ${what}: ${describe(e)}`, { cause: e });
+    }
+  };
+  const site = await read(`Function App ${r.app}`, () => ctx.arm.web.webApps.get(r.resourceGroup, r.app));
+  if (site?.id) {
+    const kind = printable(site.kind ?? '');
+    if (!/functionapp/i.test(kind)) throw new StepFailure(`${r.app} in ${r.resourceGroup} exists but is not a Function App (kind ${kind || 'none'}); name another app with --app or hosting.app`);
+    state.site = { defaultHostname: hostName(site.defaultHostName), verificationId: verificationId(site.customDomainVerificationId) };
+    const farm = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/serverfarms\/([^/]+)$/i.exec(site.serverFarmId ?? '');
+    const plan = farm ? await read(`the App Service plan of ${r.app}`, () => ctx.arm.web.appServicePlans.get(farm[1]!, farm[2]!)) : undefined;
+    const tier = printable(plan?.sku?.tier ?? '');
+    state.site.sku = tier || undefined;
+    if (tier && NO_MANAGED_CERTIFICATES.has(tier.toLowerCase())) {
+      ctx.reporter.warn(`${r.app} runs on a ${tier} plan, which has no App Service managed certificates, so mta-sts.<domain> would keep *.azurewebsites.net's certificate; move it to a Linux App Service plan, Basic (B1) or higher (README: "Which Function App plan"); setup does not change an app's plan (billing)`);
+    }
+    if (site.httpsOnly !== true) ctx.reporter.warn(`${r.app} answers plain HTTP too: turn on HTTPS only (az functionapp update -n ${r.app} -g ${r.resourceGroup} --set httpsOnly=true); senders fetch the policy over HTTPS only (RFC 8461 §3.3)`);
+    return;
+  }
+  const planName = FUNCTION_APP_PLAN;
+  const plan = await read(`App Service plan ${planName}`, () => ctx.arm.web.appServicePlans.get(r.resourceGroup, planName));
+  if (plan?.id && plan.reserved !== true) throw new StepFailure(`App Service plan ${planName} in ${r.resourceGroup} exists but is a Windows plan; the Function App needs a Linux plan: delete or rename it, or name another app with --app`);
+  const tier = printable(plan?.sku?.tier ?? '');
+  if (plan?.id && NO_MANAGED_CERTIFICATES.has(tier.toLowerCase())) {
+    throw new StepFailure(`App Service plan ${planName} in ${r.resourceGroup} exists on the ${tier} tier, which has no App Service managed certificates: scale it up to Basic (B1) or higher (az appservice plan update -n ${planName} -g ${r.resourceGroup} --sku B1), or delete it so setup creates it`);
+  }
+  const account = storageAccountName(r.subscription.id, r.resourceGroup);
+  const storage = await read(`storage account ${account}`, () => ctx.storage.storageAccounts.getProperties(r.resourceGroup, account));
+  state.functionApp = { planId: plan?.id, storageExists: Boolean(storage?.id) };
+}
+
+/** The Function App's custom host names: "Ready" once bound with SNI to a certificate, else "Validating". */
+export async function readHostBindings(ctx: SetupContext): Promise<void> {
+  const { r, state } = ctx;
+  state.bound.clear();
+  for await (const b of ctx.arm.web.webApps.listHostNameBindings(r.resourceGroup, r.app)) {
+    const host = (b.name?.split('/').pop() ?? '').toLowerCase();
+    if (!host || host === state.site?.defaultHostname) continue;
+    state.bound.set(host, { domainName: host, status: b.sslState === 'SniEnabled' && b.thumbprint ? 'Ready' : 'Validating' });
   }
 }

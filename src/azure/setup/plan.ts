@@ -9,13 +9,15 @@ import type { ProjectRef } from '../devops.ts';
 import {
   FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
 } from '../identity.ts';
+import { statusOf } from '../arm.ts';
+import { azureSaid, readAzureError } from '../azure-error.ts';
 import { zoneFor } from '../zones.ts';
 import { bind, commit, writeConfig } from './apply.ts';
 import {
-  PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint, groupDescription, guid, hostName,
-  wantedGrants, type DevOpsTarget, type SetupContext, type Step,
+  FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint,
+  groupDescription, guid, hostName, isFunctionApp, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
 } from './model.ts';
-import { configEdits, readToken } from './observe.ts';
+import { builtFolders, configEdits, readToken } from './observe.ts';
 
 export function plan(ctx: SetupContext): Step[] {
   const { r, state } = ctx;
@@ -31,7 +33,9 @@ export function plan(ctx: SetupContext): Step[] {
       },
     });
   }
-  if (!state.site) {
+  if (isFunctionApp(ctx)) {
+    planFunctionApp(ctx, steps);
+  } else if (!state.site) {
     steps.push({
       key: 'app', needs: state.rgExists ? [] : ['rg'], title: `Create Static Web App ${r.app} (${sku} plan) in ${r.region}`,
       byHand: `az staticwebapp create -n ${r.app} -g ${r.resourceGroup} -l ${r.region} --sku ${sku}`,
@@ -54,13 +58,17 @@ export function plan(ctx: SetupContext): Step[] {
   if (edits.length > 0 || state.homeStale) {
     steps.push({
       key: 'config', needs: state.site ? [] : ['app'],
-      title: edits.length > 0 ? `Write ${edits.map((e) => `hosting.${e.path[1]}`).join(', ')} to ${r.configFile} and rebuild home/` : 'Rebuild home/ from the config',
+      title: edits.length > 0
+        ? `Write ${edits.map((e) => `hosting.${e.path[1]}`).join(', ')} to ${r.configFile} and rebuild ${builtFolders(ctx).map((f) => `${f}/`).join(' and ')}`
+        : `Rebuild ${builtFolders(ctx).map((f) => `${f}/`).join(' and ')} from the config`,
       byHand: `set ${edits.map((e) => `hosting.${e.path[1]}`).join(', ')} in ${r.configFile}, then run npm run build`,
       apply: () => writeConfig(ctx),
     });
   }
 
   if (r.devops && state.project) planDevOps(ctx, r.devops, state.project, steps);
+  // Without Azure DevOps only the Deploy steps' choice is set in the pipeline file (the connection is the user's).
+  else if (!r.devops && state.yaml) planYaml(ctx, { hostingKind: r.config.hosting.kind }, steps);
 
   const unbound = r.config.domains.filter((domain) => {
     const d = state.bound.get(`mta-sts.${domain}`);
@@ -69,7 +77,9 @@ export function plan(ctx: SetupContext): Step[] {
   if (unbound.length > 0) {
     const how = unbound.map((domain) => {
       const zone = r.dnsResourceGroup ? zoneFor(`mta-sts.${domain}`, state.zones) : undefined;
-      return zone ? `mta-sts.${domain} (CNAME in Azure DNS zone ${zone.zone})` : `mta-sts.${domain} (once its CNAME exists at your DNS host)`;
+      // A Function App's host also needs the TXT asuid.mta-sts.<domain> (App Service's ownership check).
+      const records = isFunctionApp(ctx) ? ['CNAME and asuid TXT', 'its CNAME and asuid TXT exist'] : ['CNAME', 'its CNAME exists'];
+      return zone ? `mta-sts.${domain} (${records[0]} in Azure DNS zone ${zone.zone})` : `mta-sts.${domain} (once ${records[1]} at your DNS host)`;
     });
     steps.push({
       key: 'bind', needs: state.site ? [] : ['app'], title: `Bind ${how.join(', ')} to ${r.app}`,
@@ -81,8 +91,8 @@ export function plan(ctx: SetupContext): Step[] {
   if (steps.some((s) => s.key === 'config' || s.key === 'yaml') || state.uncommitted.length > 0) {
     for (const f of state.uncommitted) state.filesChanged.add(f);
     steps.push({
-      key: 'commit', needs: [], title: `Commit the changed files (${r.configFile}, home/${state.yaml ? `, ${PIPELINE_FILE}` : ''}) for you to push`,
-      byHand: `git add ${r.configFile} home ${PIPELINE_FILE} && git commit -m "MTA-STS setup"`,
+      key: 'commit', needs: [], title: `Commit the changed files (${r.configFile}, ${builtFolders(ctx).map((f) => `${f}/`).join(', ')}${state.yaml ? `, ${PIPELINE_FILE}` : ''}) for you to push`,
+      byHand: `git add ${r.configFile} ${builtFolders(ctx).join(' ')} ${PIPELINE_FILE} && git commit -m "MTA-STS setup"`,
       apply: () => commit(ctx),
     });
   }
@@ -95,7 +105,24 @@ export function planDevOps(ctx: SetupContext, target: DevOpsTarget, project: Pro
   const p = target.project;
   const library = `Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret variable ${TOKEN_VARIABLE} (the token: az staticwebapp secrets list -n ${r.app} -g ${r.resourceGroup} --query properties.apiKey -o tsv)`;
   const tokenCurrent = state.group?.fingerprint !== undefined && state.token !== undefined && state.group.fingerprint === fingerprint(state.token);
-  if (!state.group || !tokenCurrent) {
+  if (isFunctionApp(ctx)) {
+    // No deployment token (the Function App deploys through the service connection), but azure-pipelines.yml names
+    // the group, and a run that names a missing group does not start: an existing group is kept as it is.
+    if (!state.group) {
+      steps.push({
+        key: 'group', needs: [],
+        title: `Create variable group ${VARIABLE_GROUP} in project ${p} (${PIPELINE_FILE} names it; a Function App needs no ${TOKEN_VARIABLE}, so it stays empty)`,
+        byHand: `Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with one variable ${TOKEN_VARIABLE} and an empty value`,
+        apply: async () => {
+          const saved = await devops.saveVariableGroup(project, {
+            name: VARIABLE_GROUP, description: `Named by ${PIPELINE_FILE}; the Function App ${r.app} deploys through the service connection and needs no ${TOKEN_VARIABLE} (set by mta-sts azure setup)`,
+            variables: { [TOKEN_VARIABLE]: { value: '', isSecret: false } },
+          });
+          state.group = { id: saved.id!, variables: saved.variables };
+        },
+      });
+    }
+  } else if (!state.group || !tokenCurrent) {
     steps.push({
       key: 'group', needs: state.site ? [] : ['app'],
       title: state.group
@@ -127,26 +154,7 @@ export function planDevOps(ctx: SetupContext, target: DevOpsTarget, project: Pro
     planIdentity(ctx, project, steps);
   }
 
-  if (state.yaml && state.yaml.text !== setPipelineVariables(state.yaml.text, state.yaml.wanted)) {
-    const changes = Object.entries(state.yaml.wanted).filter(([k, v]) => {
-      const now = pipelineVariable(state.yaml!.text, k);
-      return now !== undefined && now !== v;
-    });
-    // The pipeline fails to start when armServiceConnection names a connection that does not exist.
-    steps.push({
-      key: 'yaml', needs: state.endpoint && !state.endpoint.failed ? [] : ['endpoint'], title: `Set ${changes.map(([k, v]) => `${k}: '${v}'`).join(', ')} in ${PIPELINE_FILE}`,
-      byHand: `edit the variables at the top of ${PIPELINE_FILE}`,
-      apply: async () => {
-        const path = resolve(r.cwd, PIPELINE_FILE);
-        const current = await readFile(path, 'utf8');
-        const next = setPipelineVariables(current, state.yaml!.wanted);
-        if (next !== current) {
-          await writeFileAtomic(path, next);
-          state.filesChanged.add(PIPELINE_FILE);
-        }
-      },
-    });
-  }
+  if (state.yaml) planYaml(ctx, state.yaml.wanted, steps, state.endpoint && !state.endpoint.failed ? [] : ['endpoint']);
 
   if (!state.definition) {
     const repo = target.repository;
@@ -187,6 +195,111 @@ export function planDevOps(ctx: SetupContext, target: DevOpsTarget, project: Pro
       },
     });
   }
+}
+
+/** The pipeline file's declared variables set to `wanted`; `needs`: the pipeline fails to start on an unknown connection. */
+function planYaml(ctx: SetupContext, wanted: Record<string, string>, steps: Step[], needs: string[] = []): void {
+  const { r, state } = ctx;
+  const yaml = state.yaml;
+  if (!yaml || yaml.text === setPipelineVariables(yaml.text, wanted)) return;
+  const changes = Object.entries(wanted).filter(([k, v]) => {
+    const now = pipelineVariable(yaml.text, k);
+    return now !== undefined && now !== v;
+  });
+  steps.push({
+    key: 'yaml', needs, title: `Set ${changes.map(([k, v]) => `${k}: '${v}'`).join(', ')} in ${PIPELINE_FILE}`,
+    byHand: `edit the variables at the top of ${PIPELINE_FILE}`,
+    apply: async () => {
+      const path = resolve(r.cwd, PIPELINE_FILE);
+      const current = await readFile(path, 'utf8');
+      const next = setPipelineVariables(current, wanted);
+      if (next !== current) {
+        await writeFileAtomic(path, next);
+        state.filesChanged.add(PIPELINE_FILE);
+      }
+    },
+  });
+}
+
+/**
+ * hosting.kind function-app: the Linux App Service plan (Basic B1), the storage account of the Functions host, then
+ * the Function App on them (Node 22, Functions v4, HTTPS only). Only what is missing; an existing app is kept as
+ * it is (observe warns when its plan or HTTPS setting would fail the policy's hosts).
+ */
+function planFunctionApp(ctx: SetupContext, steps: Step[]): void {
+  const { r, state } = ctx;
+  if (state.site) return;
+  const rg = r.resourceGroup;
+  const planName = FUNCTION_APP_PLAN;
+  const account = storageAccountName(r.subscription.id, rg);
+  const fa = (state.functionApp ??= { storageExists: false });
+  const tags = { 'managed-by': 'mta-sts' };
+  const lro = ctx.d.pollIntervalMs !== undefined ? { updateIntervalInMs: ctx.d.pollIntervalMs } : undefined;
+  if (!fa.planId) {
+    steps.push({
+      key: 'farm', needs: state.rgExists ? [] : ['rg'],
+      title: `Create App Service plan ${planName} (Linux, Basic B1: the lowest with managed certificates) in ${r.region}`,
+      byHand: `az appservice plan create -n ${planName} -g ${rg} -l ${r.region} --is-linux --sku B1`,
+      apply: async () => {
+        const plan = await ctx.arm.web.appServicePlans.createOrUpdate(rg, planName, {
+          location: r.region, kind: 'linux', reserved: true, sku: { ...FUNCTION_APP_PLAN_SKU }, tags,
+        }, lro);
+        if (!plan.id) throw new Error(`Azure created App Service plan ${planName} but reported no id; run the same command again`);
+        fa.planId = plan.id;
+        return `${plan.sku?.tier ?? 'Basic'} ${plan.sku?.name ?? 'B1'}, Linux`;
+      },
+    });
+  }
+  if (!fa.storageExists) {
+    steps.push({
+      key: 'storage', needs: state.rgExists ? [] : ['rg'],
+      title: `Create storage account ${account} (the Functions host's AzureWebJobsStorage; Standard LRS, TLS 1.2, no public blobs) in ${r.region}`,
+      byHand: `az storage account create -n ${account} -g ${rg} -l ${r.region} --sku Standard_LRS --kind StorageV2 --min-tls-version TLS1_2 --allow-blob-public-access false --https-only true`,
+      apply: async () => {
+        await ctx.storage.storageAccounts.create(rg, account, {
+          location: r.region, kind: 'StorageV2', sku: { name: 'Standard_LRS' }, minimumTlsVersion: 'TLS1_2',
+          allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, tags,
+        }, lro);
+        fa.storageExists = true;
+      },
+    });
+  }
+  steps.push({
+    key: 'app', needs: [...(fa.planId ? [] : ['farm']), ...(fa.storageExists ? [] : ['storage']), ...(state.rgExists ? [] : ['rg'])],
+    title: `Create Function App ${r.app} (Linux, Node 22, Functions v4, HTTPS only) on ${planName}`,
+    byHand: `az functionapp create -n ${r.app} -g ${rg} --plan ${planName} --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${r.app} -g ${rg} --settings AzureWebJobsDisableHomepage=true`,
+    apply: async () => {
+      // The storage key goes from Azure to the app's settings only: never printed, never written to a file.
+      const keys = await ctx.storage.storageAccounts.listKeys(rg, account);
+      const key = keys.keys?.find((k) => k.value)?.value;
+      if (!key) throw new Error(`Azure returned no key of storage account ${account}`);
+      const props = await ctx.storage.storageAccounts.getProperties(rg, account);
+      // The cloud's storage suffix (core.windows.net, core.usgovcloudapi.net, …) from the account's own endpoint.
+      const suffix = /^https:\/\/[^.]+\.blob\.([^/]+)\/?$/.exec(props.primaryEndpoints?.blob ?? '')?.[1] ?? 'core.windows.net';
+      const site = await ctx.arm.web.webApps.createOrUpdate(rg, r.app, {
+        location: r.region, kind: 'functionapp,linux', reserved: true, serverFarmId: fa.planId, httpsOnly: true, tags,
+        siteConfig: {
+          linuxFxVersion: FUNCTION_APP_RUNTIME, alwaysOn: true, minTlsVersion: '1.2', ftpsState: 'Disabled', http20Enabled: true,
+          appSettings: [
+            { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' },
+            { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' },
+            { name: 'AzureWebJobsStorage', value: `DefaultEndpointsProtocol=https;AccountName=${account};AccountKey=${key};EndpointSuffix=${suffix}` },
+            // `/` shows the policy's page, not the Functions host's own (README: what `mta-sts build` writes).
+            { name: 'AzureWebJobsDisableHomepage', value: 'true' },
+          ],
+        },
+      }, lro).catch((e: unknown) => {
+        // <app>.azurewebsites.net names are global: another tenant's app may hold it (409 Conflict, ExtendedCode 54001).
+        if (statusOf(e) === 409 && /already exists/i.test(azureSaid(readAzureError(e)))) {
+          throw new Error(`the name ${r.app} is taken by another app somewhere in Azure (Azure answered ${azureSaid(readAzureError(e))}); names under azurewebsites.net are global: choose another with --app NAME (or hosting.app) and run the command again`);
+        }
+        throw e;
+      });
+      if (!site.defaultHostName) throw new Error('Azure created the Function App but reported no default host name; run the same command again');
+      state.site = { defaultHostname: hostName(site.defaultHostName), sku: 'Basic', verificationId: verificationId(site.customDomainVerificationId) };
+      return `default host name ${state.site.defaultHostname}`;
+    },
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import { printable } from '../../printable.ts';
 import { clockOf, poll } from '../retry.ts';
 import { zoneFor } from '../zones.ts';
 import { bind } from './apply.ts';
-import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, line, type SetupContext } from './model.ts';
+import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, isFunctionApp, line, type SetupContext } from './model.ts';
 
 /** Hosts whose CNAME must be made at a DNS host outside Azure and is not bound yet. */
 export function externalPending(ctx: SetupContext): string[] {
@@ -30,11 +30,17 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
   let pending = externalPending(ctx);
   if (pending.length === 0) return;
   const target = state.site.defaultHostname;
+  // A Function App's host also needs asuid.mta-sts.<domain> = the app's verification id (App Service's ownership check).
+  const asuid = isFunctionApp(ctx) ? state.site.verificationId : undefined;
+  if (isFunctionApp(ctx) && !asuid) return;
   line(ctx, '');
-  line(ctx, 'Create these records at your DNS host (one per domain):');
-  for (const domain of pending) line(ctx, `  mta-sts.${domain}. 3600 IN CNAME ${target}.`);
+  line(ctx, `Create these records at your DNS host (${asuid ? 'two' : 'one'} per domain):`);
+  for (const domain of pending) {
+    line(ctx, `  mta-sts.${domain}. 3600 IN CNAME ${target}.`);
+    if (asuid) line(ctx, `  asuid.mta-sts.${domain}. 3600 IN TXT "${asuid}"`);
+  }
   if (r.waitDnsSeconds <= 0) {
-    ctx.reporter.warn(`mta-sts.<domain> is not bound yet for ${pending.join(', ')}: create the CNAME record(s) above, then run the same command again (or pass --wait-dns SECONDS to wait for them)`);
+    ctx.reporter.warn(`mta-sts.<domain> is not bound yet for ${pending.join(', ')}: create the ${asuid ? 'CNAME and TXT' : 'CNAME'} record(s) above, then run the same command again (or pass --wait-dns SECONDS to wait for them)`);
     return;
   }
   const clock = clockOf(ctx.d);
@@ -53,10 +59,14 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
         lookupFailures.add(host);
         ctx.d.out.err(`${printable(answer.message)}; asking again\n`);
       }
-      if (answer.kind === 'answer' && answer.value.some((n) => n.toLowerCase().replace(/\.$/, '') === target)) visible.push(domain);
+      const cname = answer.kind === 'answer' && answer.value.some((n) => n.toLowerCase().replace(/\.$/, '') === target);
+      if (cname && asuid) {
+        const txt = await askDns(`asuid.${host}`, 'TXT', () => ctx.d.web.resolver.resolveTxt(`asuid.${host}`));
+        if (txt.kind === 'answer' && txt.value.some((v) => v.join('') === asuid)) visible.push(domain);
+      } else if (cname) visible.push(domain);
     }
     if (visible.length > 0) {
-      line(ctx, `\nCNAME visible for ${visible.join(', ')}; binding.`);
+      line(ctx, `\n${asuid ? 'CNAME and TXT' : 'CNAME'} visible for ${visible.join(', ')}; binding.`);
       try {
         await bind(ctx);
       } catch (e) {
@@ -75,7 +85,7 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
     onWait: (ms) => {
       if (ms === 0) return;
       const left = Math.ceil((deadline - clock.now()) / 1000);
-      const text = `waiting for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left`;
+      const text = `waiting for the ${asuid ? 'records' : 'CNAME'} of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left`;
       if (ctx.d.isTTY) ctx.d.out.err(`\r${text}   `);
       else if (lastLine === undefined || clock.now() - lastLine >= 60_000) {
         ctx.d.out.err(`${text}\n`);
@@ -86,7 +96,7 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
   if (bindFailed) return;
   if (ctx.d.isTTY) ctx.d.out.err('\n');
   if (pending.length > 0) {
-    ctx.reporter.warn(`gave up waiting after ${r.waitDnsSeconds} s for the CNAME of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: create the record(s) above, then run the same command again`);
+    ctx.reporter.warn(`gave up waiting after ${r.waitDnsSeconds} s for the ${asuid ? 'records' : 'CNAME'} of ${pending.map((d) => `mta-sts.${d}`).join(', ')}: create the record(s) above, then run the same command again`);
   }
 }
 
@@ -116,7 +126,7 @@ export async function finalState(ctx: SetupContext): Promise<void> {
         parts.push(live ? 'policy live' : 'policy not deployed yet (the pipeline deploys it on push)');
       }
     } else if (d) {
-      parts.push('certificate pending (Azure is validating the host)');
+      parts.push(isFunctionApp(ctx) ? 'certificate pending (App Service is issuing its managed certificate)' : 'certificate pending (Azure is validating the host)');
     }
     if (d && !certificateReady) {
       // RFC 8659: a CAA set that forbids DigiCert means the certificate never comes: a failure, with the record to add.
@@ -153,7 +163,9 @@ export function nextSteps(ctx: SetupContext): void {
   }
   if (!r.devops) {
     lines.push('Azure DevOps was not set up (no --devops-org/--devops-project). Either run this again with them, or in Azure DevOps:');
-    lines.push(`  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret ${TOKEN_VARIABLE} (az staticwebapp secrets list -n ${r.app} -g ${r.resourceGroup} --query properties.apiKey -o tsv).`);
+    lines.push(isFunctionApp(ctx)
+      ? `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" (${PIPELINE_FILE} names it; a Function App needs no ${TOKEN_VARIABLE}, so any one variable will do).`
+      : `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret ${TOKEN_VARIABLE} (az staticwebapp secrets list -n ${r.app} -g ${r.resourceGroup} --query properties.apiKey -o tsv).`);
     lines.push(`  2. Project settings > Service connections > New > Azure Resource Manager > Workload identity federation (automatic), resource group ${r.resourceGroup}; put its name in armServiceConnection in ${PIPELINE_FILE}.`);
     lines.push(`  3. Pipelines > New pipeline > your repository > Existing Azure Pipelines YAML file > /${PIPELINE_FILE}; on the first run click Permit.`);
   }
@@ -169,7 +181,7 @@ export function nextSteps(ctx: SetupContext): void {
       : inAzure.length === 0
         ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
         : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
-    lines.push(`Then push: the pipeline deploys home/, binds the domains and ${txt}.`);
+    lines.push(`Then push: the pipeline deploys ${isFunctionApp(ctx) ? 'functions/' : 'home/'}, binds the domains and ${txt}.`);
   }
   if (lines.length > 0) {
     line(ctx, '');
