@@ -1,0 +1,131 @@
+// The world of the `mta-sts azure setup` tests (setup*.test.ts): a fresh clone, and setup run as a child process
+// exactly as the README says, with only the endpoints, the test CA and az's credential replaced: the ARM emulator
+// (MTA_STS_ARM_ENDPOINT), the Azure DevOps emulator (its URL is the --devops-org value), a DNS server on loopback
+// (--dns-server), NODE_EXTRA_CA_CERTS, and an `az` on PATH that answers `az account get-access-token` as
+// AzureCliCredential calls it. Each test file calls useSetupWorld() once; the exported bindings are live.
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
+import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
+import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
+import { startDevOpsEmulator, type DevOpsEmulator } from './devops-emulator.ts';
+
+export const git = promisify(execFile);
+export const ROOT = process.cwd();
+export const BIN = join(ROOT, 'bin/mta-sts.js');
+export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+export let ca: TestCA;
+export let dns: DnsServer;
+export let arm: ArmEmulator;
+export let setupArm: SetupArm;
+export let devops: DevOpsEmulator;
+export let dir: string;
+export let repo: string;
+export let env: NodeJS.ProcessEnv;
+
+/** Registers the hooks that give each test a fresh clone, fresh emulators' state and az's profile. */
+export function useSetupWorld(): void {
+  beforeAll(async () => {
+    ca = await TestCA.create();
+    dns = await startDns();
+    arm = new ArmEmulator(dns.zone);
+    await arm.start(ca);
+    arm.pollsInProgress = 0;
+  });
+  afterAll(async () => {
+    await Promise.all([arm.close(), dns.close()]);
+  });
+
+  beforeEach(async () => {
+    arm.sites.clear();
+    arm.zones.clear();
+    arm.requests.length = 0;
+    arm.extensions.length = 0;
+    dns.zone.clear();
+    setupArm = addSetupHandlers(arm);
+    arm.addZone('rg-dns', 'contoso.com');
+    devops = await startDevOpsEmulator(ca);
+
+    dir = mkdtempSync(join(tmpdir(), 'setup-test-'));
+    // az's state as `az login` leaves it: the default subscription and its tenant, and an az that hands out tokens.
+    const azDir = join(dir, 'azure');
+    mkdirSync(azDir);
+    writeFileSync(join(azDir, 'azureProfile.json'), '\uFEFF' + JSON.stringify({
+      installationId: 'x', subscriptions: [{ id: SUBSCRIPTION, name: 'Contoso Production', tenantId: TENANT, isDefault: true, state: 'Enabled', environmentName: 'AzureCloud', user: { name: 'admin@contoso.com', type: 'user' } }],
+    }));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const expires = Math.floor(Date.now() / 1000) + 3600;
+    const answer = (token: string) => JSON.stringify({ accessToken: token, expiresOn: '2099-01-01 00:00:00.000000', expires_on: expires, subscription: SUBSCRIPTION, tenant: TENANT, tokenType: 'Bearer' });
+    writeFileSync(join(bin, 'az'), [
+      '#!/bin/sh',
+      '# az account get-access-token --output json --resource R, as AzureCliCredential runs it',
+      'case "$*" in',
+      `  *"account get-access-token"*499b84ac-1321-427f-aa17-267ca6975798*) echo '${answer(devops.token)}' ;;`,
+      // Only the emulator's own audience: a client that asked for the public cloud's (arm-resources 8 and
+      // arm-appservice 19 do, unless told) fails here as it would against a sovereign or private cloud.
+      `  *"account get-access-token --output json --resource ${arm.endpoint}") echo '${answer(TOKEN)}' ;;`,
+      '  *) echo "fake az: unexpected: $*" >&2; exit 2 ;;',
+      'esac',
+      '',
+    ].join('\n'));
+    chmodSync(join(bin, 'az'), 0o755);
+    writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+
+    // A fresh clone of the template, with origin pointing at the Azure Repos repository it was imported into.
+    repo = join(dir, 'mta-sts');
+    await git('git', ['clone', '-q', '--depth', '1', `file://${ROOT}`, repo]);
+    const g = (...args: string[]) => git('git', args, { cwd: repo });
+    await g('config', 'user.email', 'admin@contoso.com');
+    await g('config', 'user.name', 'Mail Admin');
+    await g('remote', 'set-url', 'origin', `${devops.orgUrl}/mail/_git/mta-sts`);
+
+    env = {
+      PATH: `${bin}:${process.env.PATH}`,
+      HOME: dir,
+      AZURE_CONFIG_DIR: azDir,
+      MTA_STS_ARM_ENDPOINT: arm.endpoint,
+      NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
+    };
+  });
+  afterEach(async () => {
+    await devops.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+export interface Result { code: number | null; out: string; err: string }
+
+export function start(args: string[]): { done: Promise<Result>; err: () => string } {
+  const child = spawn(process.execPath, [BIN, 'azure', 'setup', ...args, '--dns-server', dns.address], {
+    cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const done = new Promise<Result>((resolve) => child.on('close', (code) => {
+    clearTimeout(timer);
+    resolve({ code, out, err });
+  }));
+  return { done, err: () => err };
+}
+
+export const setup = (args: string[]) => start(args).done;
+
+export const DEVOPS = () => ['--devops-org', devops.orgUrl, '--devops-project', 'mail'];
+export const armWrites = () => arm.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/listSecrets'));
+
+export function filesUnder(path: string): string[] {
+  return readdirSync(path).flatMap((name) => {
+    const full = join(path, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
