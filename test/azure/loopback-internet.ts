@@ -45,6 +45,9 @@ export class LoopbackInternet {
     const dns = await startDns(new Map(), `${net}.53`, 0);
     const arm = new ArmEmulator(dns.zone);
     await arm.start(ca, `${net}.10`);
+    // Operations succeed at the first poll: a child process cannot be given a poll interval, and the SDK waits 2 s
+    // after an InProgress answer (that path is tested in-process, bind.test.ts).
+    arm.pollsInProgress = 0;
     const world = new LoopbackInternet(net, ca, dns, https, arm);
     arm.addSite(WEB_RG, APP, { defaultHostname: DEFAULT_HOST });
     dns.zone.set(DEFAULT_HOST, { a: [`${net}.2`] });
