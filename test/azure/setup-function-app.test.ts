@@ -8,7 +8,7 @@ import { pipelineVariable } from '../../src/config/pipeline-yaml.ts';
 import { runSetup } from '../../src/cli/azure-setup.ts';
 import { SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
 import { FA_VERIFICATION_ID, addFunctionAppHandlers } from './arm-setup-handlers.ts';
-import { useSetupWorld, ca, dns, arm, setupArm, devops, dir, repo, env, git, BIN, setup, DEVOPS, armWrites, filesUnder } from './setup-world.ts';
+import { useSetupWorld, ca, dns, arm, setupArm, devops, dir, repo, env, git, BIN, setup, setupProcess, DEVOPS, armWrites, filesUnder } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -33,7 +33,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     arm.zones.clear();
     for (const d of FA_DOMAINS) arm.addZone('rg-dns', d);
     functionAppConfig();
-    const first = await setup([...DEVOPS(), '--yes']);
+    const first = await setupProcess([...DEVOPS(), '--yes']);
     expect(first.err).not.toMatch(/^\s+at /m);
     expect(first.code, first.out + first.err).toBe(0);
     const plan = first.out.slice(0, first.out.indexOf('[1/'));
@@ -122,7 +122,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     const armBefore = armWrites().length;
     const devopsBefore = devops.writes().length;
     const head = (await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout;
-    const second = await setup([...DEVOPS(), '--yes']);
+    const second = await setupProcess([...DEVOPS(), '--yes']);
     expect(second.code, second.out + second.err).toBe(0);
     expect(second.out).toContain('Nothing to change');
     expect(armWrites().length).toBe(armBefore);

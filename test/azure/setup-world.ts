@@ -1,5 +1,6 @@
 // The world of the `mta-sts azure setup` tests (setup*.test.ts): a fresh clone, and setup run as a child process
-// exactly as the README says, with only the endpoints, the test CA and az's credential replaced: the ARM emulator
+// exactly as the README says (setupProcess), or in this process under the same contract (setup), with only the
+// endpoints, the test CA and az's credential replaced: the ARM emulator
 // (MTA_STS_ARM_ENDPOINT), the Azure DevOps emulator (its URL is the --devops-org value), a DNS server on loopback
 // (--dns-server), NODE_EXTRA_CA_CERTS, and an `az` on PATH that answers `az account get-access-token` as
 // AzureCliCredential calls it. Each test file calls useSetupWorld() once; the exported bindings are live.
@@ -8,7 +9,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { TokenCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { command, runSetup } from '../../src/cli/azure-setup.ts';
+import { runCommand } from '../../src/cli/main.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
 import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
 import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
@@ -117,7 +121,32 @@ export function start(args: string[]): { done: Promise<Result>; err: () => strin
   return { done, err: () => err };
 }
 
-export const setup = (args: string[]) => start(args).done;
+/** setup as a child process, exactly as the README runs it (the fake az hands out the tokens). */
+export const setupProcess = (args: string[]) => start(args).done;
+
+/**
+ * setup in this process, under the CLI's contract (runCommand: a usage error is exit 2), with the same
+ * arguments, environment and emulators as setupProcess; its credential answers what the fake az answers, and only
+ * for the audiences it accepts. Most tests use it: a child process loads every Azure SDK again (about a second of
+ * CPU a run), and the first full runs of each hosting kind stay child processes.
+ */
+export async function setup(args: string[]): Promise<Result> {
+  let out = '';
+  let err = '';
+  const credential: TokenCredential = {
+    getToken: async (scopes) => {
+      const scope = [scopes].flat()[0] ?? '';
+      if (scope.startsWith('499b84ac-1321-427f-aa17-267ca6975798')) return { token: devops.token, expiresOnTimestamp: Date.now() + 3600e3 };
+      if (scope !== `${arm.endpoint}/.default`) throw new Error(`fake az: unexpected: account get-access-token --resource ${scope}`);
+      return { token: TOKEN, expiresOnTimestamp: Date.now() + 3600e3 };
+    },
+  };
+  const deps = { credential, armCa: ca.certPem, devopsCaFile: join(dir, 'ca.pem') };
+  const code = await runCommand({ ...command, run: (a, io) => runSetup(a, io, deps) }, [...args, '--dns-server', dns.address], {
+    out: (t) => (out += t), err: (t) => (err += t), cwd: repo, isTTY: false, stdinIsTTY: false, env,
+  });
+  return { code, out, err };
+}
 
 export const DEVOPS = () => ['--devops-org', devops.orgUrl, '--devops-project', 'mail'];
 export const armWrites = () => arm.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/listSecrets'));

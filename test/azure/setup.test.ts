@@ -1,5 +1,5 @@
-// `mta-sts azure setup` for a Static Web App, from a fresh clone, run as a child process exactly as the README
-// says (the world: setup-world.ts): the whole run and a second one, rights missing in Azure or Azure DevOps, the
+// `mta-sts azure setup` for a Static Web App, from a fresh clone (the world: setup-world.ts): the whole run and a
+// second one as a child process exactly as the README says, then rights missing in Azure or Azure DevOps and the
 // question on a terminal. The edge cases are in setup-edges.test.ts, the Function App in setup-function-app.test.ts.
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { pipelineVariable } from '../../src/config/pipeline-yaml.ts';
 import { SUBSCRIPTION } from './arm-emulator.ts';
-import { useSetupWorld, dns, arm, setupArm, devops, dir, repo, env, git, BIN, setup, DEVOPS, armWrites, filesUnder } from './setup-world.ts';
+import { useSetupWorld, dns, arm, setupArm, devops, dir, repo, env, git, BIN, setup, setupProcess, DEVOPS, armWrites, filesUnder } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -21,7 +21,7 @@ describe('mta-sts azure setup', () => {
     writeFileSync(join(repo, 'mta-sts.config.yaml'), template.replace('  - contoso.com\n', '  - fabrikam.com\n'));
     arm.zones.clear();
     arm.addZone('rg-dns', 'fabrikam.com');
-    const first = await setup([...DEVOPS(), '--yes']);
+    const first = await setupProcess([...DEVOPS(), '--yes']);
     expect(first.err).not.toMatch(/^\s+at /m);
     expect(first.code, first.out + first.err).toBe(0);
     expect(first.out).toMatch(/Plan \(\d+ changes\):/);
@@ -114,7 +114,7 @@ describe('mta-sts azure setup', () => {
     const armBefore = armWrites().length;
     const devopsBefore = devops.writes().length;
     const head = (await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout;
-    const second = await setup([...DEVOPS(), '--yes']);
+    const second = await setupProcess([...DEVOPS(), '--yes']);
     expect(second.code, second.out + second.err).toBe(0);
     expect(second.out).toContain('Nothing to change');
     expect(second.out).not.toContain('Plan (');
