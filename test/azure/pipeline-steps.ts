@@ -186,3 +186,25 @@ export async function runSteps(system: System, steps: Step[], net: Checkout, age
   }
   return runs;
 }
+
+/** What the agent itself sets on every step (Azure Pipelines or GitHub Actions), for a checkout in `n.dir`. */
+export function agentEnv(system: System, n: Pick<Checkout, 'dir'>): Record<string, string> {
+  const common = { PATH: process.env.PATH!, HOME: join(n.dir, '.agent-home'), LANG: 'C.UTF-8' };
+  return system === 'azure'
+    ? { ...common, TF_BUILD: 'True', SYSTEM_DEFAULTWORKINGDIRECTORY: n.dir, BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_REASON: 'IndividualCI' }
+    : { ...common, GITHUB_ACTIONS: 'true', CI: 'true', GITHUB_WORKSPACE: n.dir, GITHUB_REF: 'refs/heads/main' };
+}
+
+/** `Result: step name` of each step that ran. */
+export const summary = (runs: StepRun[]) => runs.filter((r) => r.result !== 'Skipped').map((r) => `${r.result}: ${r.step.name}`);
+/** Everything the steps printed. */
+export const output = (runs: StepRun[]) => runs.map((r) => r.output.stdout + r.output.stderr).join('\n');
+
+/** The Verify step that checks the live setup (the Deploy guard runs `check --before-deploy`). */
+export const CHECK = 'node bin/mta-sts.js check';
+/** The run of the step whose body contains `part`. */
+export const find = (runs: StepRun[], part: string) => {
+  const run = runs.find((r) => r.step.body.includes(part));
+  if (!run) throw new Error(`no step runs ${part}`);
+  return run;
+};
