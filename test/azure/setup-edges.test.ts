@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { pipelineVariable, setPipelineVariables } from '../../src/config/pipeline-yaml.ts';
-import { devopsOrgError, runSetup } from '../../src/cli/azure-setup.ts';
-import { TOKEN } from './arm-emulator.ts';
-import { useSetupWorld, ca, dns, arm, setupArm, devops, dir, repo, env, git, ROOT, BIN, setup, DEVOPS, armWrites, type Result } from './setup-world.ts';
+import { devopsOrgError } from '../../src/cli/azure-setup.ts';
+import { useSetupWorld, dns, arm, setupArm, devops, dir, repo, env, git, ROOT, BIN, setup, DEVOPS, armWrites, stderrSoFar, type Result } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -125,26 +124,19 @@ describe('mta-sts azure setup: edges', () => {
 
   it('a DNS host outside Azure with --wait-dns: counts down, binds as soon as the CNAME resolves (on a virtual clock)', async () => {
     arm.zones.clear();
-    let out = '';
-    let err = '';
     let skipped = 0;
     const waits: number[] = [];
-    const code = await runSetup([...DEVOPS(), '--yes', '--wait-dns', '60', '--dns-server', dns.address], {
-      out: (t) => (out += t), err: (t) => (err += t), cwd: repo, isTTY: false, env,
-    }, {
-      credential: { getToken: async (scopes) => ({ token: [scopes].flat()[0]!.startsWith('499b84ac') ? devops.token : TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }) },
-      armCa: ca.certPem,
-      devopsCaFile: join(dir, 'ca.pem'),
+    const { code, out, err } = await setup([...DEVOPS(), '--yes', '--wait-dns', '60'], { deps: {
       now: () => Date.now() + skipped,
       // A wait returns at once but moves the clock; the admin creates the CNAME during the first wait for it.
       sleep: async (ms) => {
         waits.push(ms);
         skipped += ms;
-        if (err.includes('waiting for the CNAME of mta-sts.contoso.com')) {
+        if (stderrSoFar().includes('waiting for the CNAME of mta-sts.contoso.com')) {
           dns.zone.set('mta-sts.contoso.com', { cname: arm.sites.get('rg-mta-sts/mta-sts-contoso-com')!.defaultHostname });
         }
       },
-    });
+    } });
     expect(err).toMatch(/waiting for the CNAME of mta-sts\.contoso\.com: 1:00 left/);
     expect(code, out + err).toBe(0);
     expect(waits.filter((ms) => ms === 10_000).length).toBeGreaterThanOrEqual(1);
@@ -165,16 +157,10 @@ describe('mta-sts azure setup: edges', () => {
   });
 
   it('answering no to the question changes nothing', async () => {
-    let out = '';
     let asked = '';
-    const code = await runSetup([...DEVOPS(), '--dns-server', dns.address], {
-      out: (t) => (out += t), err: (t) => (out += t), cwd: repo, isTTY: false, stdinIsTTY: true, env,
-    }, {
-      credential: { getToken: async (scopes) => ({ token: [scopes].flat()[0]!.startsWith('499b84ac') ? devops.token : TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }) },
-      armCa: ca.certPem,
-      devopsCaFile: join(dir, 'ca.pem'),
-      confirm: async (question) => { asked = question; return false; },
-    });
+    const r = await setup([...DEVOPS()], { stdinIsTTY: true, deps: { confirm: async (question) => { asked = question; return false; } } });
+    const code = r.code;
+    const out = r.out + r.err;
     expect(code).toBe(0);
     expect(asked).toMatch(/^Apply these \d+ changes\? \[y\/N\] $/);
     expect(out).toContain('Nothing was changed.');

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { pipelineVariable } from '../../src/config/pipeline-yaml.ts';
-import { runSetup } from '../../src/cli/azure-setup.ts';
-import { SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
+import { SUBSCRIPTION } from './arm-emulator.ts';
 import { FA_VERIFICATION_ID, addFunctionAppHandlers } from './arm-setup-handlers.ts';
-import { useSetupWorld, ca, dns, arm, setupArm, devops, dir, repo, env, git, BIN, setup, setupProcess, DEVOPS, armWrites, filesUnder } from './setup-world.ts';
+import { useSetupWorld, dns, arm, setupArm, devops, dir, repo, git, BIN, setup, setupProcess, DEVOPS, armWrites, filesUnder, stderrSoFar } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -165,21 +164,14 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     arm.zones.clear();
     const file = join(repo, 'mta-sts.config.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
-    let out = '';
-    let err = '';
     let skipped = 0;
     let waits = 0;
-    const code = await runSetup([...DEVOPS(), '--yes', '--wait-dns', '60', '--dns-server', dns.address], {
-      out: (t) => (out += t), err: (t) => (err += t), cwd: repo, isTTY: false, env,
-    }, {
-      credential: { getToken: async (scopes) => ({ token: [scopes].flat()[0]!.startsWith('499b84ac') ? devops.token : TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }) },
-      armCa: ca.certPem,
-      devopsCaFile: join(dir, 'ca.pem'),
+    const { code, out, err } = await setup([...DEVOPS(), '--yes', '--wait-dns', '60'], { deps: {
       now: () => Date.now() + skipped,
       // The admin creates the CNAME during the first wait, and the asuid TXT only during the second.
       sleep: async (ms) => {
         skipped += ms;
-        if (!err.includes('waiting for the records of mta-sts.contoso.com')) return;
+        if (!stderrSoFar().includes('waiting for the records of mta-sts.contoso.com')) return;
         waits++;
         if (waits === 1) dns.zone.set('mta-sts.contoso.com', { cname: `${APP}.azurewebsites.net` });
         if (waits === 2) {
@@ -187,7 +179,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
           dns.zone.set('asuid.mta-sts.contoso.com', { txt: [FA_VERIFICATION_ID] });
         }
       },
-    });
+    } });
     expect(code, out + err).toBe(0);
     expect(err).toMatch(/waiting for the records of mta-sts\.contoso\.com: 1:00 left/);
     expect(waits).toBeGreaterThanOrEqual(2);

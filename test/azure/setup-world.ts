@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { command, runSetup } from '../../src/cli/azure-setup.ts';
+import { command, runSetup, type SetupCommandDeps } from '../../src/cli/azure-setup.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
 import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
@@ -130,9 +130,10 @@ export const setupProcess = (args: string[]) => start(args).done;
  * for the audiences it accepts. Most tests use it: a child process loads every Azure SDK again (about a second of
  * CPU a run), and the first full runs of each hosting kind stay child processes.
  */
-export async function setup(args: string[]): Promise<Result> {
+export async function setup(args: string[], options: { deps?: Partial<SetupCommandDeps>; stdinIsTTY?: boolean } = {}): Promise<Result> {
   let out = '';
   let err = '';
+  errSoFar = '';
   const credential: TokenCredential = {
     getToken: async (scopes) => {
       const scope = [scopes].flat()[0] ?? '';
@@ -141,12 +142,16 @@ export async function setup(args: string[]): Promise<Result> {
       return { token: TOKEN, expiresOnTimestamp: Date.now() + 3600e3 };
     },
   };
-  const deps = { credential, armCa: ca.certPem, devopsCaFile: join(dir, 'ca.pem') };
+  const deps = { credential, armCa: ca.certPem, devopsCaFile: join(dir, 'ca.pem'), ...options.deps };
   const code = await runCommand({ ...command, run: (a, io) => runSetup(a, io, deps) }, [...args, '--dns-server', dns.address], {
-    out: (t) => (out += t), err: (t) => (err += t), cwd: repo, isTTY: false, stdinIsTTY: false, env,
+    out: (t) => (out += t), err: (t) => (errSoFar = err += t), cwd: repo, isTTY: false, stdinIsTTY: options.stdinIsTTY ?? false, env,
   });
   return { code, out, err };
 }
+
+let errSoFar = '';
+/** What the in-process setup running now has written to standard error so far (for its injected waits). */
+export const stderrSoFar = () => errSoFar;
 
 export const DEVOPS = () => ['--devops-org', devops.orgUrl, '--devops-project', 'mail'];
 export const armWrites = () => arm.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/listSecrets'));
