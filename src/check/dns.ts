@@ -76,6 +76,8 @@ export async function resolveTxtFollowingCnames(
     // An answer holding only a CNAME comes back as an empty TXT list: follow the CNAME then.
     if (txt.ok ? txt.value.length > 0 : !txt.missing) return { chain, result: txt };
     const cname = await lookup(current, signal, () => resolver.resolveCname(current), 'CNAME');
+    // A CNAME lookup that failed (SERVFAIL, timeout) leaves the TXT unknown, not missing.
+    if (!cname.ok && !cname.missing) return { chain, result: cname };
     const target = cname.ok ? cname.value[0]?.replace(/\.$/, '').toLowerCase() : undefined;
     if (!target) {
       return { chain, result: { ok: false, missing: true, finding: { status: 'fail', code: 'dns-no-record', message: `no TXT record at ${name}` } } };

@@ -9,8 +9,8 @@ import { checkExchange } from './exchange-check.ts';
 import type { CheckIO, DomainIO } from './io.ts';
 import { checkMxMatch, checkMxStarttls, lookupMx, skippedStarttls } from './mx-checks.ts';
 import { checkPolicyFetch, checkPolicyParse, type FetchOutcome } from './policy-checks.ts';
-import { checkStsRecord, checkTlsRpt } from './record-checks.ts';
-import { worst, type CheckName, type CheckResult, type DomainReport } from './result.ts';
+import { checkStsRecord, checkTlsRpt, stsRecordState } from './record-checks.ts';
+import { worst, type CheckName, type CheckResult, type DomainReport, type LiveState } from './result.ts';
 
 export interface DomainOptions {
   config?: Config;
@@ -23,10 +23,10 @@ export interface DomainOptions {
    */
   plannedPolicy?: Policy;
   /**
-   * With plannedPolicy: the promotion gate, called with the live policy (undefined when it cannot be
-   * fetched: a first deployment has no testing policy to protect). Its result is the `evidence` check.
+   * With plannedPolicy: the promotion gate, called with what is live (the `_mta-sts` TXT and the policy, or
+   * why either could not be read). Its result is the `evidence` check.
    */
-  promotionGate?: (livePolicy: Policy | undefined) => CheckResult;
+  promotionGate?: (live: LiveState) => CheckResult;
   /** Per-domain overall deadline. */
   timeoutMs: number;
   /** How long after the deadline a check may take to wind down before it is reported as timed out. */
@@ -66,8 +66,13 @@ export async function checkDomain(domain: string, run: CheckIO, options: DomainO
       pending.push(...mxChecks(Promise.resolve(options.plannedPolicy)));
       const gate = options.promotionGate;
       if (gate) {
-        const live = checkPolicyFetch(domain, io, signal, false).then((f) => checkPolicyParse(f).policy, () => undefined);
-        pending.push(['evidence', live.then(gate)]);
+        const record = stsRecordState(domain, io.resolver, signal);
+        const policy = checkPolicyFetch(domain, io, signal, false).then((f): LiveState['policy'] => {
+          const parsed = checkPolicyParse(f);
+          if (parsed.policy) return { ok: true, policy: parsed.policy };
+          return { ok: false, why: f.result.status === 'fail' ? f.result.message : parsed.result.message };
+        }, (e: unknown): LiveState['policy'] => ({ ok: false, why: e instanceof Error ? e.message : String(e) }));
+        pending.push(['evidence', Promise.all([record, policy]).then(([r, p]) => gate({ record: r, policy: p }))]);
       }
     } else {
       const sts = checkStsRecord(domain, io.resolver, signal);

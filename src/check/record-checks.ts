@@ -4,7 +4,7 @@ import { selectStsRecord } from '../rfc/sts-record.ts';
 import { selectTlsRptRecord } from '../rfc/tlsrpt-record.ts';
 import { lookup, resolveTxtFollowingCnames } from './dns.ts';
 import type { Resolver } from './io.ts';
-import { combine, type CheckResult, type Finding } from './result.ts';
+import { combine, type CheckResult, type Finding, type LiveState } from './result.ts';
 
 
 export async function checkStsRecord(
@@ -54,6 +54,17 @@ export async function checkStsRecord(
     findings.push({ status: 'pass', code: 'sts-record-ok', message: `${name} has id=${selected.id}` });
   }
   return { result: combine('sts-record', findings, evidence), id: selected.id };
+}
+
+/**
+ * Whether `_mta-sts.<domain>` holds any record that begins with v=STSv1, valid or not, for the promotion
+ * gate: such a record, even a broken one or one of two, may be how senders got the policy they still cache.
+ * Compared without regard to case or spacing, so that more counts as published, never less.
+ */
+export async function stsRecordState(domain: string, resolver: Resolver, signal: AbortSignal): Promise<LiveState['record']> {
+  const { result } = await resolveTxtFollowingCnames(resolver, `_mta-sts.${domain}`, signal);
+  if (!result.ok) return result.missing ? { state: 'absent' } : { state: 'unknown', why: result.finding.message };
+  return result.value.some((rr) => /^\s*v\s*=\s*stsv1/i.test(rr.join(''))) ? { state: 'published' } : { state: 'absent' };
 }
 
 export async function checkTlsRpt(domain: string, resolver: Resolver, signal: AbortSignal): Promise<CheckResult> {

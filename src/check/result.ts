@@ -1,4 +1,5 @@
 // The shape of a checker verdict: the `--json` contract, also rendered as the table and as JUnit XML.
+import type { Policy } from '../rfc/policy.ts';
 
 export type Status = 'pass' | 'warn' | 'fail';
 
@@ -55,3 +56,18 @@ export function combine(check: CheckName, findings: Finding[], evidence?: Record
   if (evidence || problems.length > 1) result.evidence = { ...evidence, ...extra };
   return result;
 }
+
+/**
+ * What the world shows of a domain's current MTA-STS state, read just before a deploy. Senders cache a policy
+ * until its max_age ends (RFC 8461 §5.1), so "cannot be read" never means "there is none".
+ */
+export interface LiveState {
+  /**
+   * The `_mta-sts` TXT (RFC 8461 §3.1): `absent` when the name has no record beginning with v=STSv1 (NXDOMAIN,
+   * NODATA or other TXT only), `published` when it has any (valid or not), `unknown` when the lookup failed.
+   */
+  record: { state: 'absent' } | { state: 'published' } | { state: 'unknown'; why: string };
+  /** The policy at https://mta-sts.<domain>/.well-known/mta-sts.txt, or why it could not be fetched or parsed. */
+  policy: { ok: true; policy: Policy } | { ok: false; why: string };
+}
+

@@ -13,9 +13,8 @@ import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { isValidDomainName } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
 import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText } from '../rollout/evidence.ts';
-import type { CheckResult } from '../check/result.ts';
+import type { CheckResult, LiveState } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
-import type { Policy } from '../rfc/policy.ts';
 import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption, httpsPortOption } from './io.ts';
 
 export interface IOOptions {
@@ -145,11 +144,11 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
 }
 
 /** The evidence check of one deploy: the evidence file beside the config is read once, judged per domain. */
-async function promotionGate(config: Config, configPath: string, now: () => Date): Promise<(live: Policy | undefined) => CheckResult> {
+async function promotionGate(config: Config, configPath: string, now: () => Date): Promise<(live: LiveState) => CheckResult> {
   const { text, error } = await readEvidenceText(evidencePath(configPath));
-  return (livePolicy) => {
+  return (live) => {
     if (error) return { check: 'evidence', status: 'fail', code: 'evidence-unreadable', message: `${EVIDENCE_FILE}: ${error}` };
-    const gate = checkPromotionEvidence({ ...(livePolicy ? { livePolicy } : {}), config, ...(text !== undefined ? { evidenceText: text } : {}), evidenceFile: EVIDENCE_FILE, now: now() });
+    const gate = checkPromotionEvidence({ live, config, ...(text !== undefined ? { evidenceText: text } : {}), evidenceFile: EVIDENCE_FILE, now: now() });
     return { check: 'evidence', ...gate };
   };
 }

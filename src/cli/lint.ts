@@ -1,10 +1,10 @@
 // `mta-sts lint`: any policy file (or stdin) against RFC 8461, with line-numbered diagnostics.
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../rfc/diagnostic.ts';
 import { MAX_POLICY_BYTES, parsePolicy, type PolicyParseResult } from '../rfc/policy.ts';
 import { parseOptions, UsageError, type Command } from './io.ts';
 import { printable, printableJson } from '../printable.ts';
+import { readRegularFile } from '../read-file.ts';
 
 export const command: Command = {
   name: 'lint',
@@ -52,18 +52,9 @@ function tooLarge(): PolicyParseResult {
   };
 }
 
+/** The first `max` bytes of a regular file, as text; why not, for anything else (a FIFO would hang lint). */
 async function readAtMost(path: string, max: number): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(max);
-    let length = 0;
-    while (length < max) {
-      const { bytesRead } = await handle.read(buffer, length, max - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return buffer.subarray(0, length).toString('utf8');
-  } finally {
-    await handle.close();
-  }
+  const read = await readRegularFile(path, max - 1);
+  if (!read.ok) throw new Error(read.code === 'ENOENT' ? 'ENOENT' : read.reason);
+  return read.bytes.toString('utf8');
 }

@@ -27,7 +27,8 @@ export function promoteCommand(deps: PromoteCommandDeps = {}): Command {
     help: [
       '  --reports PATH...       TLS-RPT report files and folders (required; more paths may follow)',
       `  --config FILE           the config to promote (default ${DEFAULT_CONFIG_FILE})`,
-      '  --now DATE              judge as if today were DATE (YYYY-MM-DD, UTC)',
+      '  --now DATE              judge as if today were DATE (YYYY-MM-DD, UTC); for labs: the evidence is marked',
+      '                          as a lab run\'s, and check --before-deploy never accepts it',
       '  --force --reason TEXT   promote although the evidence rules are unmet; the reason goes into the evidence file.',
       '                          It never overrides the live check: a policy that would bounce mail is never written.',
       '  --dns-server HOST:PORT  send every lookup of the live check to this server',
@@ -52,7 +53,7 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   if (!values.reports?.length) throw new UsageError('--reports PATH is required: the folder (or files) of TLS-RPT reports to judge');
   if (values.force && !values.reason?.trim()) throw new UsageError('--force needs --reason TEXT: why promote without the evidence (it is kept in the evidence file)');
   if (values.reason !== undefined && !values.force) throw new UsageError('--reason goes with --force');
-  const now = dateOption('--now', values.now) ?? new Date();
+  const lab = dateOption('--now', values.now);
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
   const env = io.env ?? process.env;
   const dnsServer = dnsServerOption(values['dns-server'], env);
@@ -67,10 +68,12 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   const timeoutMs = Math.round(timeoutS * 1000);
+  const checkIO = (deps.io ?? productionIO)({ dnsServer, httpsPort, timeoutMs });
+  // The live check's clock is today; --now judges another day, for labs only.
   const result = await promote({
-    config, configPath: resolve(io.cwd, display), display, reportPaths, cwd: io.cwd, now,
+    config, configPath: resolve(io.cwd, display), display, reportPaths, cwd: io.cwd, now: lab ?? checkIO.now(), lab: lab !== undefined,
     ...(values.force ? { forcedReason: values.reason!.trim() } : {}),
-    checkIO: (deps.io ?? productionIO)({ dnsServer, httpsPort, timeoutMs }), timeoutMs, skipStarttls: values['skip-starttls'] ?? false,
+    checkIO, timeoutMs, skipStarttls: values['skip-starttls'] ?? false,
   });
 
   if (result.set) io.out(`Read ${result.set.reports.length} report(s); ${result.set.skipped.length} file(s) skipped.\n`);
@@ -82,6 +85,9 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
     return 1;
   }
   const forced = values.force ? ` (forced: ${printable(values.reason!.trim())})` : '';
+  if (values.now !== undefined) {
+    io.err(`mta-sts promote: --now ${values.now}: ${EVIDENCE_FILE} is marked as a lab run's; check --before-deploy never accepts it, so the pipeline will not deploy this enforce policy. Run promote without --now for real evidence.\n`);
+  }
   io.out(`\nPromoted${forced}: ${display} now says mode: enforce, home/ is rebuilt, and ${EVIDENCE_FILE} records the evidence.\n` +
     `Commit ${display}, home/ and ${EVIDENCE_FILE}, open a pull request and push; the pipeline deploys the policy, then the new id.\n`);
   return 0;

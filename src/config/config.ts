@@ -1,8 +1,8 @@
 // The one file users edit: parse the YAML, check it against mta-sts.schema.json, then the semantic rules.
-import { open } from 'node:fs/promises';
 import type { ValidateFunction } from 'ajv';
 import { isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { formatDiagnostic as formatAny } from '../rfc/diagnostic.ts';
+import { readRegularFile } from '../read-file.ts';
 import { SourcePositions } from './positions.ts';
 import type { RawConfig } from './raw-config.ts';
 import type { Config, ConfigDiagnostic } from './types.ts';
@@ -123,33 +123,14 @@ function duplicateKeys(doc: Document): { offset: number; message: string }[] {
  * given), so a CLI can read an absolute path yet print what the user typed.
  */
 export async function loadConfig(path: string, display: string = path): Promise<LoadResult> {
-  let text: string;
-  try {
-    // Read at most one byte past the limit, so a huge file (or a device) is never read whole.
-    const handle = await open(path);
-    try {
-      const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
-      let length = 0;
-      while (length < buffer.length) {
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-      }
-      if (length > MAX_CONFIG_BYTES) {
-        const { size } = await handle.stat();
-        return { ok: false, errors: [tooLarge(display, size > MAX_CONFIG_BYTES ? size : undefined)], warnings: [] };
-      }
-      text = buffer.toString('utf8', 0, length);
-    } finally {
-      await handle.close();
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT'
-      ? 'no such file (create it from the template, see README)'
-      : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+  // Regular files only, at most one byte past the limit: a FIFO named like the config must not hang a command.
+  const read = await readRegularFile(path, MAX_CONFIG_BYTES);
+  if (!read.ok) {
+    const reason = read.code === 'ENOENT' ? 'no such file (create it from the template, see README)' : read.reason;
     return { ok: false, errors: [{ file: display, code: 'config-unreadable', message: `cannot read ${display}: ${reason}` }], warnings: [] };
   }
+  if (read.tooLarge) return { ok: false, errors: [tooLarge(display, read.size > MAX_CONFIG_BYTES + 1 ? read.size : undefined)], warnings: [] };
+  const text = read.bytes.toString('utf8');
   return parseConfig(text, display);
 }
 

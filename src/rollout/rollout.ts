@@ -26,6 +26,8 @@ export interface PromoteInput {
   reportPaths: string[];
   cwd: string;
   now: Date;
+  /** `now` was given (--now), not today: the evidence is a lab run's and never opens the pipeline's gate. */
+  lab?: boolean;
   /** --force --reason: overrides the evidence rules only, never the live check. */
   forcedReason?: string;
   checkIO: CheckIO;
@@ -68,8 +70,9 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
   }
 
   const evidence = buildEvidence({
-    set, verdict, config: enforced, configPath: input.configPath, cwd: input.cwd, now: input.now, created: new Date(),
+    set, verdict, config: enforced, configPath: input.configPath, cwd: input.cwd, now: input.now, created: input.checkIO.now(),
     ...(input.forcedReason !== undefined ? { forcedReason: input.forcedReason } : {}),
+    ...(input.lab ? { lab: true } : {}),
   });
   const written = await writePromotion(input.configPath, input.display, evidence, input.hook);
   if (written !== true) return { outcome: 'refused', why: 'write', message: written, set, verdict, checks };

@@ -1,11 +1,12 @@
 // Reading report files and folders: one file at a time (bounded memory however many there are), in path
 // order, so "the first of two copies" is well defined. Parsing itself is in parser.ts.
 import { createHash } from 'node:crypto';
-import { constants, type Dirent, type Stats } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InflateBudget, MAX_FILE_BYTES, decodeReport } from './parser.ts';
 import { ReportSet } from './summary.ts';
+import { readRegularFile } from '../read-file.ts';
 
 /** Every file under `paths`: files as given, folders recursively, in path order (code points). */
 export async function* reportFiles(paths: string[], cwd: string): AsyncGenerator<{ path: string; display: string } | { missing: string; reason: string }> {
@@ -77,41 +78,10 @@ export async function readReports(paths: string[], cwd: string, into: ReportSet 
   return into;
 }
 
-/** Why a file that is not a regular file is not read (a FIFO would block the reader until someone writes). */
-export function notRegular(info: Stats): string | undefined {
-  if (info.isFile()) return undefined;
-  if (info.isFIFO()) return 'a named pipe (FIFO), not a regular file; not read';
-  if (info.isSocket()) return 'a socket, not a regular file; not read';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device, not a regular file; not read';
-  if (info.isDirectory()) return 'a folder reached through a link; not read';
-  return 'not a regular file; not read';
-}
-
-// Reads at most MAX_FILE_BYTES + 1 bytes, so a huge (or growing) file never fills memory. Only regular files
-// are opened (checked through any link first), and with O_NONBLOCK, so a FIFO swapped in between the check
-// and the open cannot block either; the open file is checked again.
+// Reads at most MAX_FILE_BYTES + 1 bytes of a regular file (read-file.ts: a FIFO or device is listed as skipped, unopened).
 async function readBounded(path: string): Promise<Uint8Array | string> {
-  let handle;
-  try {
-    const before = notRegular(await stat(path));
-    if (before) return before;
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    const info = await handle.stat();
-    const after = notRegular(info);
-    if (after) return after;
-    if (info.size > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (the limit); not read`;
-    const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (the limit); not read`;
-    return buffer.subarray(0, length);
-  } catch (e) {
-    return `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
-  } finally {
-    await handle?.close();
-  }
+  const read = await readRegularFile(path, MAX_FILE_BYTES);
+  if (!read.ok) return read.code === 'NOTREGULAR' ? read.reason : `cannot read it (${read.code})`;
+  if (read.tooLarge) return `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB (the limit); not read`;
+  return read.bytes;
 }

@@ -381,7 +381,8 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
   });
 
   it('passes a planned policy that covers every MX; of the live policy host it reads only the mode, for the promotion gate', async () => {
-    const evidence = { created: new Date().toISOString(), policy: { mode: 'enforce', mx: ['*.ok.example'] } };
+    const created = new Date().toISOString();
+    const evidence = { created, window: { end: created.slice(0, 10) }, policy: { mode: 'enforce', mx: ['*.ok.example'] }, verdict: { status: 'ready' } };
     const { r, reports } = await withConfig('enforce', '*.ok.example', [], 'ok.example', evidence);
     expect(r.code).toBe(0);
     expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-match-ok', 'mx-starttls:mx-starttls-ok', 'exchange:exo-ok', 'evidence:evidence-ok']);
@@ -400,7 +401,7 @@ describe('--before-deploy: would the policy about to be deployed bounce mail?', 
   });
 
   it('does not block the deploy of an enforce policy for a domain with a null MX: it accepts no mail', async () => {
-    await world.addDomain('nullmx.example', { mx: [] });
+    await world.addDomain('nullmx.example', { mx: [], policy: policyFor(['*.nullmx.example']) });
     world.dns.zone.get('nullmx.example')!.mx = [{ exchange: '.', priority: 0 }];
     const { r, reports } = await withConfig('enforce', '*.nullmx.example', [], 'nullmx.example');
     expect(reports[0]!.checks.map((c) => `${c.check}:${c.code}`)).toEqual(['mx-match:mx-null', 'mx-starttls:mx-null', 'exchange:exo-ok', 'evidence:evidence-not-needed']);

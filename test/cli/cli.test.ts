@@ -241,10 +241,14 @@ describe.each(['build', 'records', 'check'])('%s with a named config that does n
 });
 
 describe('lint reads at most 64 KiB + 1 bytes', () => {
-  it('of a file that never ends (/dev/zero), and says the policy is too large', async () => {
-    const r = await run(['lint', '/dev/zero']);
+  it('of a file over 64 KiB, and says the policy is too large; a device that never ends (/dev/zero) is not read', async () => {
+    await writeFile(join(cwd, 'big.txt'), `version: STSv1\r\n${'x'.repeat(70_000)}`);
+    const r = await run(['lint', 'big.txt']);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('/dev/zero: error: the policy is more than 65536 bytes; it must be at most 65536 bytes (RFC 8461 §3.3)');
+    expect(r.out).toContain('big.txt: error: the policy is more than 65536 bytes; it must be at most 65536 bytes (RFC 8461 §3.3)');
+    const zero = await run(['lint', '/dev/zero']);
+    expect(zero.code).toBe(1);
+    expect(zero.err).toContain('mta-sts lint: cannot read /dev/zero: a device, not a regular file; not read');
   });
 
   it('of standard input: it asks for no more than that', async () => {
@@ -255,4 +259,21 @@ describe('lint reads at most 64 KiB + 1 bytes', () => {
     expect(code).toBe(1);
     expect(out).toContain('policy-too-large');
   });
+});
+
+describe('a named pipe (FIFO) where a file is expected', () => {
+  // Opening a FIFO for reading waits for a writer: each command must refuse it unread instead of hanging.
+  it('as the config of records, build, verify, check DOMAIN and reports, or as lint\'s file: refused at once, exit 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-fifo-'));
+    try {
+      await promisify(execFile)('mkfifo', [join(dir, 'mta-sts.config.yaml')]);
+      for (const args of [['records'], ['build'], ['verify'], ['check', 'contoso.com', '--dns-server', '127.0.0.1:9'], ['reports', '.'], ['lint', 'mta-sts.config.yaml']]) {
+        const r = await run(args, '', dir);
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.out + r.err, args.join(' ')).toContain('cannot read mta-sts.config.yaml: a named pipe (FIFO), not a regular file; not read');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });

@@ -12,7 +12,7 @@ import { runCommand } from '../../src/cli/main.ts';
 import { promoteCommand } from '../../src/cli/promote.ts';
 import { command as retireCommand } from '../../src/cli/retire.ts';
 import type { EvidenceFile } from '../../src/rollout/evidence.ts';
-import { policyFor, World } from '../check/world.ts';
+import { FAST, policyFor, World } from '../check/world.ts';
 import { detail, gz, policyEntry, policyLines, report, type Json } from '../tlsrpt/fixtures.ts';
 
 const NOW = '2026-03-15';
@@ -45,7 +45,7 @@ async function run(command: 'promote' | 'retire', args: string[]) {
   let err = '';
   const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: dir, isTTY: false, env: {} };
   const cmd = command === 'retire' ? retireCommand : promoteCommand({
-    io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
+    io: (o) => ({ ...world.io(FAST, () => new Date(`${NOW}T12:00:00Z`)), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
   });
   const code = await runCommand(cmd, args, io);
   return { code, out, err };
@@ -76,7 +76,7 @@ describe('mta-sts promote', () => {
   it('promotes on enough evidence and a passing live check: mode enforce with comments kept, home/ rebuilt, evidence written', async () => {
     await writeConfig();
     await writeReports('ok.example', 10);
-    const r = await run('promote', ['--reports', 'reports', '--now', NOW, ...dns()]);
+    const r = await run('promote', ['--reports', 'reports', ...dns()]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('verdict for mta-sts.config.yaml (window 2026-03-01 to 2026-03-14): ready');
@@ -90,7 +90,8 @@ describe('mta-sts promote', () => {
       policy: { mode: 'enforce', mx: ['*.ok.example'], max_age: 604800 }, verdict: { status: 'ready', reasons: [] },
     });
     expect(evidence.forced).toBeUndefined();
-    expect(Math.abs(Date.parse(evidence.created) - Date.now())).toBeLessThan(60_000);
+    expect(evidence.created).toBe(`${NOW}T12:00:00.000Z`); // the live check's clock, the day judged
+    expect(evidence.lab).toBeUndefined();
     expect(evidence.domains[0]).toMatchObject({ domain: 'ok.example', successful: 200, organizations: ['Google Inc.', 'Microsoft Corporation'] });
     expect(evidence.reports).toHaveLength(20);
     const first = evidence.reports[0]!;
@@ -101,7 +102,7 @@ describe('mta-sts promote', () => {
   it('refuses on too little evidence and changes nothing; --force --reason promotes and records the reason', async () => {
     await writeConfig();
     await writeReports('ok.example', 4);
-    const refused = await run('promote', ['--reports', 'reports', '--now', NOW, ...dns()]);
+    const refused = await run('promote', ['--reports', 'reports', ...dns()]);
     expect(refused.code).toBe(1);
     expect(refused.out).toContain('insufficient-data\n  1. ok.example: sts reports on 4 distinct day(s)');
     expect(refused.err).toContain('mta-sts promote: not promoted: the reports do not show enforce is safe (insufficient-data).');
@@ -109,7 +110,7 @@ describe('mta-sts promote', () => {
     expect(await exists('home')).toBe(false);
     expect(await exists('mta-sts.evidence.json')).toBe(false);
 
-    const forced = await run('promote', ['--reports', 'reports', '--now', NOW, '--force', '--reason', 'CAB-1234: only Google sends us mail', ...dns()]);
+    const forced = await run('promote', ['--reports', 'reports', '--force', '--reason', 'CAB-1234: only Google sends us mail', ...dns()]);
     expect(forced.code).toBe(0);
     expect(forced.out).toContain('Promoted (forced: CAB-1234: only Google sends us mail)');
     const evidence = JSON.parse(await readFile(join(dir, 'mta-sts.evidence.json'), 'utf8')) as EvidenceFile;
@@ -121,7 +122,7 @@ describe('mta-sts promote', () => {
     await writeConfig();
     const failure = report({ org: 'Google Inc.', day: '2026-03-12', id: 'bad', policies: [policyEntry({ domain: 'ok.example', successful: 0, policyString: policyLines('testing', ['*.ok.example']), details: [detail({ resultType: 'certificate-expired', count: 3, mx: 'mx.ok.example' })] })] });
     await writeReports('ok.example', 10, [failure]);
-    const r = await run('promote', ['--reports', 'reports', '--now', NOW, ...dns()]);
+    const r = await run('promote', ['--reports', 'reports', ...dns()]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('not-ready\n  1. ok.example: 3 session(s) failed in the last 7 days');
     expect(await readFile(join(dir, 'mta-sts.config.yaml'), 'utf8')).toBe(CONFIG);
@@ -131,7 +132,7 @@ describe('mta-sts promote', () => {
     const config = CONFIG.replaceAll('ok.example', 'plain.example');
     await writeConfig(config);
     await writeReports('plain.example', 10);
-    const r = await run('promote', ['--reports', 'reports', '--now', NOW, '--force', '--reason', 'we are sure', ...dns()]);
+    const r = await run('promote', ['--reports', 'reports', '--force', '--reason', 'we are sure', ...dns()]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('[mx-no-starttls]');
     expect(r.err).toContain('not promoted: the live check says an enforce policy would bounce mail (see the findings); --force never overrides this.');
@@ -143,7 +144,7 @@ describe('mta-sts promote', () => {
     await writeConfig();
     await writeReports('ok.example', 10);
     await mkdir(join(dir, 'mta-sts.evidence.json')); // a folder in the way: the rename would fail, so nothing starts
-    const r = await run('promote', ['--reports', 'reports', '--now', NOW, ...dns()]);
+    const r = await run('promote', ['--reports', 'reports', ...dns()]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^mta-sts promote: not promoted: mta-sts\.evidence\.json is a folder, where promote writes a file; move it away and run promote again; mta-sts\.config\.yaml is unchanged\.$/m);
     expect(await readFile(join(dir, 'mta-sts.config.yaml'), 'utf8')).toBe(CONFIG);
@@ -154,14 +155,14 @@ describe('mta-sts promote', () => {
   it('refuses a config that is not in testing', async () => {
     await writeConfig(CONFIG.replace('mode: testing', 'mode: enforce'));
     await writeReports('ok.example', 10);
-    const r = await run('promote', ['--reports', 'reports', '--now', NOW, ...dns()]);
+    const r = await run('promote', ['--reports', 'reports', ...dns()]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('mta-sts.config.yaml is already in enforce mode; nothing to promote');
   });
 
   it('exits 1, changing nothing, when a --reports path does not exist', async () => {
     await writeConfig();
-    const r = await run('promote', ['--reports', 'reprots', '--now', NOW, ...dns()]);
+    const r = await run('promote', ['--reports', 'reprots', ...dns()]);
     expect(r.code).toBe(1);
     expect(r.err).toBe('mta-sts promote: reprots: no such file or folder\n');
     expect(await readFile(join(dir, 'mta-sts.config.yaml'), 'utf8')).toBe(CONFIG);
