@@ -6,7 +6,7 @@ import type { DnsManagementClient } from '@azure/arm-dns';
 import type { Config } from '../config/config.ts';
 import { askDns } from '../check/dns.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
-import { POLICY_PATH } from '../rfc/policy.ts';
+import { policyUrl } from '../rfc/policy.ts';
 import { RECORD_TTL, dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
@@ -87,10 +87,10 @@ export async function publishDns(o: PublishOptions): Promise<void> {
       continue;
     }
     if (live.state === 'not-live') {
-      r.fail(`${domain}: TXT held back: https://${host}${POLICY_PATH} does not serve ${o.policyFile}: ${live.why}; the _mta-sts id must not change until it does (RFC 8461 §8.1)`);
+      r.fail(`${domain}: TXT held back: ${policyUrl(host, o.web.fetcher.port)} does not serve ${o.policyFile}: ${live.why}; the _mta-sts id must not change until it does (RFC 8461 §8.1)`);
       continue;
     }
-    r.info(`${domain}: the new policy is live at https://${host}${POLICY_PATH}`);
+    r.info(`${domain}: the new policy is live at ${policyUrl(host, o.web.fetcher.port)}`);
     const own = records.filter((rec) => rec.domain === domain);
     const txt = own.filter((rec) => rec.type === 'TXT');
     const zone = o.azure ? zoneFor(domain, zones) : undefined;
@@ -189,7 +189,7 @@ async function printPending(o: PublishOptions, domain: string, why: string, own:
   const host = `mta-sts.${domain}`;
   const target = o.config.hosting.default_hostname;
   const cname = target ? `${host}. ${RECORD_TTL} IN CNAME ${target}.` : `${host}. ${RECORD_TTL} IN CNAME <the Static Web App's default host name>. (mta-sts azure bind names it)`;
-  o.reporter.warn(`${domain}: TXT held back: ${printable(why)}; create the CNAME first, then, once https://${host}${POLICY_PATH} serves ${o.policyFile}, publish the TXT records (RFC 8461 §8.1), replacing any existing _mta-sts TXT record:`);
+  o.reporter.warn(`${domain}: TXT held back: ${printable(why)}; create the CNAME first, then, once ${policyUrl(host, o.web.fetcher.port)} serves ${o.policyFile}, publish the TXT records (RFC 8461 §8.1), replacing any existing _mta-sts TXT record:`);
   o.reporter.info(`  ${cname}`);
   for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
 }

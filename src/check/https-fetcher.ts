@@ -25,6 +25,7 @@ export function createPolicyFetcher(options: FetcherOptions = {}): PolicyFetcher
   // One context for every fetch: the trust store is parsed once, not per connection.
   const secureContext = createSecureContext({ ca: options.ca, minVersion: 'TLSv1.2' }); // RFC 8461 §3.3 via RFC 7525
   return {
+    ...(port !== 443 ? { port } : {}),
     fetch: ({ host, address, signal }) =>
       new Promise<FetchResult>((resolve) => {
         const started = performance.now();

@@ -171,6 +171,8 @@ export interface FetchResult {
 }
 
 export interface PolicyFetcher {
+  /** The port it fetches on when not 443 (MTA_STS_HTTPS_PORT): every URL shown then carries it. */
+  readonly port?: number;
   /** GET https://host/.well-known/mta-sts.txt from `address` (resolved by the caller), SNI = host. */
   fetch(request: { host: string; address: string; signal: AbortSignal }): Promise<FetchResult>;
 }

@@ -2,7 +2,7 @@
 // what came back (RFC 8461 §3.2).
 import { performance } from 'node:perf_hooks';
 import { formatDiagnostic } from '../rfc/diagnostic.ts';
-import { parsePolicy, MAX_POLICY_BYTES, POLICY_PATH, type Policy } from '../rfc/policy.ts';
+import { parsePolicy, policyUrl, MAX_POLICY_BYTES, POLICY_PATH, type Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
 import { resolveAddresses } from './dns.ts';
 import { isLocalNetworkError, tryInTurn, type Attempt } from './attempts.ts';
@@ -38,7 +38,7 @@ const AZURE_DEFAULT_CERTS = ['*.azurestaticapps.net', '*.azurewebsites.net'];
 
 export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal: AbortSignal, allowPendingCert: boolean): Promise<FetchOutcome> {
   const host = `mta-sts.${domain}`;
-  const evidence: Record<string, unknown> = { url: `https://${host}${POLICY_PATH}` };
+  const evidence: Record<string, unknown> = { url: policyUrl(host, io.fetcher.port) };
   const addresses = await resolveAddresses(io.resolver, host, signal);
   if (!addresses.ok) {
     const f = addresses.finding;

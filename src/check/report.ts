@@ -61,6 +61,12 @@ export function renderJunit(reports: DomainReport[]): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mta-sts check" tests="${tests}" failures="${failures}" errors="0">`];
   for (const r of reports) {
     out.push(`  <testsuite name="${xml(printable(r.domain))}" tests="${r.checks.length}" failures="${count(r)}" errors="0" skipped="0">`);
+    if (r.overrides?.length) {
+      // JUnit's own place for the settings of a run: a saved file says what the run looked at.
+      out.push('    <properties>');
+      for (const o of r.overrides) out.push(`      <property name="override ${xml(o.name)}" value="${xml(`${o.value}: ${o.effect}`)}"/>`);
+      out.push('    </properties>');
+    }
     for (const c of r.checks) {
       out.push(`    <testcase classname="${xml(printable(r.domain))}" name="${xml(c.check)}">`);
       // Shown by Azure DevOps as text: the same visible escapes as on the terminal, not silently dropped.

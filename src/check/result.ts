@@ -30,6 +30,17 @@ export interface DomainReport {
   domain: string;
   status: Status;
   checks: CheckResult[];
+  /** Present when the run looked somewhere senders do not (--dns-server, MTA_STS_HTTPS_PORT…). */
+  overrides?: Override[];
+}
+
+/** One setting that made the run look somewhere senders do not (src/cli/network.ts). */
+export interface Override {
+  /** As the user gave it: `--dns-server`, `MTA_STS_DNS_SERVER` or `MTA_STS_HTTPS_PORT`. */
+  name: string;
+  value: string;
+  /** What it changes, in a sentence. */
+  effect: string;
 }
 
 /** One thing a check found; a check may find several and reports the worst first. */

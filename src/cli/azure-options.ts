@@ -5,7 +5,8 @@ import { createResolver, type PolicyFetcher } from '../check/io.ts';
 import type { PolicyFetchIO } from '../check/policy-checks.ts';
 import type { AzureHostingKey, Config } from '../config/config.ts';
 import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/cloud.ts';
-import { UsageError, dnsServerOption, httpsPortOption } from './io.ts';
+import { UsageError, type CommandIO } from './io.ts';
+import { networkSettings } from './network.ts';
 
 /** What tests put in place of the cloud: a token credential, the emulator's CA, the policy fetcher's port. */
 export interface AzureCommandDeps {
@@ -108,10 +109,10 @@ export async function armEndpoint(values: { cloud?: string; 'arm-endpoint'?: str
   return CLOUDS[active];
 }
 
-/** The resolver (all lookups to --dns-server or MTA_STS_DNS_SERVER when given) and policy fetcher of `check`. */
-export async function webIO(dnsServerFlag: string | undefined, env: NodeJS.ProcessEnv, deps: AzureCommandDeps, timeoutMs = 30_000): Promise<PolicyFetchIO> {
-  const dnsServer = dnsServerOption(dnsServerFlag, env);
+/** The resolver (all lookups to --dns-server or MTA_STS_DNS_SERVER when given) and policy fetcher of `check`; overrides announced. */
+export async function webIO(io: CommandIO, command: string, dnsServerFlag: string | undefined, deps: AzureCommandDeps, timeoutMs = 30_000): Promise<PolicyFetchIO> {
+  const { dnsServer, httpsPort } = networkSettings(io, command, dnsServerFlag);
   // node:https and node:tls load on use, not for --help.
-  const fetcher = deps.fetcher ?? (await import('../check/https-fetcher.ts')).createPolicyFetcher({ port: httpsPortOption(env), timeoutMs });
+  const fetcher = deps.fetcher ?? (await import('../check/https-fetcher.ts')).createPolicyFetcher({ port: httpsPort, timeoutMs });
   return { resolver: createResolver({ server: dnsServer }), fetcher };
 }

@@ -44,7 +44,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   }
   const waitS = numberOption('--wait-seconds', values['wait-seconds'], 600, { integer: false, min: 0, max: 7200 });
   const pollS = numberOption('--poll-seconds', values['poll-seconds'], 10, { integer: false, min: 0, max: 600 });
-  const web = await webIO(values['dns-server'], env, deps);
+  const web = await webIO(io, 'azure publish-dns', values['dns-server'], deps);
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   const file = values.config ?? DEFAULT_CONFIG_FILE;

@@ -164,7 +164,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   const region = (values.region ?? DEFAULT_REGION).toLowerCase();
   if (!/^[a-z0-9]+$/.test(region)) throw new UsageError(`--region must be an Azure region name such as ${DEFAULT_REGION} (got "${values.region}")`);
   const waitDns = numberOption('--wait-dns', values['wait-dns'], io.isTTY ? 900 : 0, { integer: true, min: 0, max: 7200 });
-  const web = await webIO(values['dns-server'], env, {}, 20_000);
+  const web = await webIO(io, 'azure setup', values['dns-server'], {}, 20_000);
 
   // The ARM endpoint: --arm-endpoint, else MTA_STS_ARM_ENDPOINT, else --cloud, else az's active cloud.
   const names = Object.keys(CLOUDS).join(', ');

@@ -15,7 +15,8 @@ import { configPolicy } from '../config/policy.ts';
 import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText } from '../rollout/evidence.ts';
 import type { CheckResult, LiveState } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
-import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption, httpsPortOption } from './io.ts';
+import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
+import { networkSettings } from './network.ts';
 
 export interface IOOptions {
   dnsServer?: string;
@@ -80,9 +81,6 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const { values, positionals } = parsed;
   const concurrency = numberOption('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, { integer: true, min: 1, max: 1000 });
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
-  const env = io.env ?? process.env;
-  const dnsServer = dnsServerOption(values['dns-server'], env);
-  const httpsPort = httpsPortOption(env);
   if (values.junit === '') throw new UsageError('--junit needs a file name');
 
   const domains = positionals.map((d) => {
@@ -103,9 +101,10 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const unique = [...new Set(domains)];
 
   const timeoutMs = Math.round(timeoutS * 1000);
+  const { dnsServer, httpsPort, overrides } = networkSettings(io, 'check', values['dns-server']);
   const checkIO = (deps.io ?? productionIO)({ dnsServer, httpsPort, timeoutMs });
   const progress = io.isTTY && !values.json;
-  const reports = await runChecks(unique, checkIO, {
+  const checked = await runChecks(unique, checkIO, {
     concurrency,
     timeoutMs,
     config,
@@ -119,6 +118,8 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
     onProgress: progress ? (done, total, r) => io.err(`\r\x1b[Kchecking ${done}/${total} domains (${r.domain}: ${r.status})`) : undefined,
   });
   if (progress) io.err('\r\x1b[K');
+  // Each report names the overrides it was made under, so a saved --json or JUnit file says so too.
+  const reports = overrides.length > 0 ? checked.map((r) => ({ ...r, overrides })) : checked;
 
   // The report first: a JUnit file that cannot be written must not cost the user the results.
   const ci = ciFormat(io.env ?? {});

@@ -5,7 +5,6 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { dnsServerError } from '../check/io.ts';
 import type { Config } from '../config/config.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 
@@ -102,27 +101,4 @@ export function numberOption(name: string, raw: string | undefined, fallback: nu
     throw new UsageError(`${name} must be ${rule.integer ? 'a whole number' : 'a number of seconds'} from ${rule.min} to ${rule.max} (got "${raw}")`);
   }
   return value;
-}
-
-/** The variables that stand in for --dns-server and for the policy hosts' HTTPS port (labs and tests; senders always use 443). */
-export const DNS_SERVER_ENV = 'MTA_STS_DNS_SERVER';
-export const HTTPS_PORT_ENV = 'MTA_STS_HTTPS_PORT';
-
-/**
- * `--dns-server HOST:PORT`, else MTA_STS_DNS_SERVER, checked the same in every command: undefined when neither
- * is given (the system's resolvers), else a usable address. The variable lets a pipeline step written without
- * the option (a test running it verbatim) ask a local server.
- */
-export function dnsServerOption(raw: string | undefined, env: NodeJS.ProcessEnv = {}): string | undefined {
-  const value = raw ?? (env[DNS_SERVER_ENV] || undefined);
-  const problem = value === undefined ? undefined : dnsServerError(value);
-  if (problem) throw new UsageError(raw === undefined ? `${DNS_SERVER_ENV}: ${problem.replace(/^--dns-server /, '')}` : problem);
-  return value;
-}
-
-/** MTA_STS_HTTPS_PORT: the port every policy host is fetched on (default 443), so tests need no privileged port. */
-export function httpsPortOption(env: NodeJS.ProcessEnv = {}): number | undefined {
-  const raw = env[HTTPS_PORT_ENV];
-  if (raw === undefined || raw === '') return undefined;
-  return numberOption(HTTPS_PORT_ENV, raw, 443, { integer: true, min: 1, max: 65535 });
 }

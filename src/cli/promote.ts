@@ -11,7 +11,8 @@ import { verdictBlock } from '../tlsrpt/render.ts';
 import { promote } from '../rollout/rollout.ts';
 import { printable } from '../printable.ts';
 import { productionIO, type IOOptions } from './check.ts';
-import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO, dnsServerOption, httpsPortOption } from './io.ts';
+import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
+import { networkSettings } from './network.ts';
 import { dateOption } from './reports.ts';
 
 export interface PromoteCommandDeps {
@@ -55,9 +56,7 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   if (values.reason !== undefined && !values.force) throw new UsageError('--reason goes with --force');
   const lab = dateOption('--now', values.now);
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
-  const env = io.env ?? process.env;
-  const dnsServer = dnsServerOption(values['dns-server'], env);
-  const httpsPort = httpsPortOption(env);
+  const { dnsServer, httpsPort } = networkSettings(io, 'promote', values['dns-server']);
 
   const missing = await missingPaths(reportPaths, io.cwd);
   if (missing.length > 0) {

@@ -23,6 +23,11 @@ export interface PolicyParseResult {
 
 /** RFC 8461 §3.2: where senders fetch the policy, on the host mta-sts.<domain>. */
 export const POLICY_PATH = '/.well-known/mta-sts.txt';
+
+/** The policy's URL (RFC 8461 §3.3); a port other than 443 is shown, since senders never use one. */
+export function policyUrl(host: string, port?: number): string {
+  return `https://${host}${port !== undefined && port !== 443 ? `:${port}` : ''}${POLICY_PATH}`;
+}
 /** RFC 8461 §3.3 suggests senders cap the body at 64 KiB. */
 export const MAX_POLICY_BYTES = 65536;
 /** RFC 8461 §3.2: max_age is at most 31557600 seconds (about one year). */

@@ -124,6 +124,11 @@ export class AzureWorld {
     return { code, out, err };
   }
 
+  /** What every run() prints first on stderr: its --dns-server is an override, and announced as one (issue 21). */
+  overrideNotice(which: 'bind' | 'publish-dns'): string {
+    return `mta-sts azure ${which}: override in force: --dns-server ${this.dns.address}: every DNS lookup goes to ${this.dns.address}, not to the system's resolvers; verdicts are what that server answers, which need not be what senders see\n`;
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.arm.close(), this.dns.close(), this.https.close()]);
     rmSync(this.dir, { recursive: true, force: true });

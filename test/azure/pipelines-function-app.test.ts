@@ -176,7 +176,7 @@ describe('the azure pipeline, verbatim, first run of a Function App with twelve 
       const verify = await runSteps('azure', azureStageSteps('Verify', vars), n, env);
       record('Verify', verify);
       const publish = find(verify, 'azure publish-dns');
-      expect(publish.output.stdout).toContain('contoso.com: the new policy is live at https://mta-sts.contoso.com/.well-known/mta-sts.txt');
+      expect(publish.output.stdout).toContain(`contoso.com: the new policy is live at https://mta-sts.contoso.com:${n.https.port}/.well-known/mta-sts.txt`);
       expect(publish.output.stdout).toContain('d12.example: TXT _mta-sts.d12.example is live with this value');
       expect(n.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toEqual([expect.stringMatching(/^v=STSv1; id=\w+;$/)]);
       // Every host serves the policy with its own certificate; only STARTTLS (skipped on hosted agents) and the

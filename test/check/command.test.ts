@@ -1,7 +1,7 @@
 // `mta-sts check` end to end: arguments, exit codes, table, --json and --junit, config discovery.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +11,7 @@ import { checkCommand } from '../../src/cli/check.ts';
 import type { CommandIO } from '../../src/cli/io.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { createDns } from '../../src/check/io.ts';
+import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
 import type { DomainReport } from '../../src/check/result.ts';
 import { startDns } from './servers.ts';
@@ -85,7 +86,8 @@ describe('exit codes and the table', () => {
     const tty = await run(['ok.example', ...dns()], { isTTY: true });
     expect(tty.err).toContain('checking 1/1 domains (ok.example: pass)');
     const pipe = await run(['ok.example', ...dns()]);
-    expect(pipe.err).toBe('');
+    expect(pipe.err).not.toContain('checking');
+    expect(pipe.err).toBe(`mta-sts check: override in force: --dns-server ${world.dns.address}: every DNS lookup goes to ${world.dns.address}, not to the system's resolvers; verdicts are what that server answers, which need not be what senders see\n`);
   });
 });
 
@@ -109,7 +111,7 @@ describe('--json', () => {
       ['bad.example', 'fail'],
     ]);
     for (const report of reports) {
-      expect(Object.keys(report)).toEqual(['domain', 'status', 'checks']);
+      expect(Object.keys(report)).toEqual(['domain', 'status', 'checks', 'overrides']); // --dns-server
       for (const c of report.checks) {
         expect(['pass', 'warn', 'fail']).toContain(c.status);
         expect(c.code).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
@@ -325,6 +327,53 @@ describe('MTA_STS_DNS_SERVER and MTA_STS_HTTPS_PORT (the documented stand-ins fo
       { dnsServer: '127.0.0.8', httpsPort: undefined },
       { dnsServer: undefined, httpsPort: undefined },
     ]);
+  });
+});
+
+describe('overrides are announced: a variable left in a pipeline cannot change a verdict unseen', () => {
+  // As production builds its I/O from the options, with the test CA in place of the public ones.
+  const asProduction = checkCommand({ io: (o) => ({
+    ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }),
+    fetcher: createPolicyFetcher({ port: o.httpsPort, ca: world.ca.certPem, timeoutMs: 2000 }),
+  }) });
+  async function runAs(args: string[], env: NodeJS.ProcessEnv, command = asProduction): Promise<Run> {
+    let out = '';
+    let err = '';
+    const code = await runCommand(command, args, { out: (t) => void (out += t), err: (t) => void (err += t), cwd, isTTY: false, env });
+    return { code, out, err };
+  }
+
+  it('says so on stderr, in --json and in JUnit, and every URL shows the port', async () => {
+    const port = String(world.https.port);
+    const r = await runAs(['ok.example', '--json', '--junit', 'overrides.xml', ...dns()], { MTA_STS_HTTPS_PORT: port });
+    expect(r.code).toBe(0);
+    expect(r.err.split('\n').filter((l) => l.includes('override in force'))).toEqual([
+      `mta-sts check: override in force: --dns-server ${world.dns.address}: every DNS lookup goes to ${world.dns.address}, not to the system's resolvers; verdicts are what that server answers, which need not be what senders see`,
+      `mta-sts check: override in force: MTA_STS_HTTPS_PORT=${port}: every policy host is fetched on port ${port}, not on 443 as senders fetch it (labs and tests only); a policy seen here may not be what senders see`,
+    ]);
+    const report = (JSON.parse(r.out) as DomainReport[])[0]!;
+    expect(report.overrides!.map((o) => `${o.name}=${o.value}`)).toEqual([`--dns-server=${world.dns.address}`, `MTA_STS_HTTPS_PORT=${port}`]);
+    expect(report.checks.find((c) => c.check === 'policy-fetch')!.evidence!.url).toBe(`https://mta-sts.ok.example:${port}/.well-known/mta-sts.txt`);
+    const junit = await readFile(join(cwd, 'overrides.xml'), 'utf8');
+    expect(junit).toContain(`<property name="override MTA_STS_HTTPS_PORT" value="${port}: every policy host is fetched on port ${port}, not on 443`);
+    expect(junit).toContain(`<property name="override --dns-server" value="${world.dns.address}: every DNS lookup goes to`);
+  });
+
+  it('is a warning on the run\'s page in Azure Pipelines and GitHub Actions, written to stderr so --json stays JSON', async () => {
+    const env = { MTA_STS_HTTPS_PORT: String(world.https.port), MTA_STS_DNS_SERVER: world.dns.address };
+    const azure = await runAs(['ok.example', '--json'], { ...env, TF_BUILD: 'True' });
+    expect(azure.err).toContain(`##vso[task.logissue type=warning]mta-sts override in force: MTA_STS_DNS_SERVER=${world.dns.address}: every DNS lookup`);
+    expect(azure.err).toContain(`##vso[task.logissue type=warning]mta-sts override in force: MTA_STS_HTTPS_PORT=${world.https.port}: every policy host`);
+    expect(() => JSON.parse(azure.out)).not.toThrow();
+    const github = await runAs(['ok.example'], { ...env, GITHUB_ACTIONS: 'true' });
+    expect(github.err).toContain(`::warning title=mta-sts override in force::MTA_STS_HTTPS_PORT=${world.https.port}: every policy host`);
+  });
+
+  it('says nothing, and carries nothing, when nothing is overridden', async () => {
+    const r = await runAs(['ok.example', '--json'], {}, checkCommand({ io: () => world.io() }));
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect((JSON.parse(r.out) as DomainReport[])[0]).not.toHaveProperty('overrides');
   });
 });
 
