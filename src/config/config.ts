@@ -4,6 +4,7 @@ import { isPair, isScalar, LineCounter, parseDocument, visit, type Document, typ
 import { formatDiagnostic as formatAny } from '../rfc/diagnostic.ts';
 import { readRegularFile } from '../read-file.ts';
 import { SourcePositions } from './positions.ts';
+import { configShapeProblem } from './shape.ts';
 import type { RawConfig } from './raw-config.ts';
 import type { Config, ConfigDiagnostic } from './types.ts';
 import { applyRules } from './rules.ts';
@@ -22,13 +23,13 @@ export type LoadResult =
 export { DEFAULT_CONFIG_FILE } from './file-name.ts';
 
 /** A real config is a few hundred bytes; anything this large is the wrong file, refused before parsing. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_BYTES = 256 * 1024;
 
 function tooLarge(file: string, bytes?: number): ConfigDiagnostic {
   const size = bytes === undefined ? 'over' : `${bytes} bytes, over`;
   return {
     file, code: 'config-too-large',
-    message: `${file} is ${size} the 1 MiB (${MAX_CONFIG_BYTES} bytes) a config may have; check that it is the right file`,
+    message: `${file} is ${size} the ${MAX_CONFIG_BYTES / 1024} KiB (${MAX_CONFIG_BYTES} bytes) a config may have; check that it is the right file`,
   };
 }
 
@@ -42,6 +43,8 @@ const byPosition = (a: ConfigDiagnostic, b: ConfigDiagnostic) =>
 export function parseConfig(text: string, file: string): LoadResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_CONFIG_BYTES) return { ok: false, errors: [tooLarge(file, bytes)], warnings: [] };
+  const shape = configShapeProblem(text);
+  if (shape) return { ok: false, errors: [{ file, line: shape.line, column: shape.column, code: shape.code, message: shape.message }], warnings: [] };
   const lineCounter = new LineCounter();
   // uniqueKeys off: the yaml library compares every key with every other (a file of 40,000 keys took
   // half a minute); duplicateKeys() finds the same duplicates with a Set.

@@ -1,7 +1,7 @@
 // Rules the schema cannot express: host name grammar, Azure and Exchange Online limits, risky settings.
 import { EXO_MX_PATTERN, exchangePatternPitfall, isOnMicrosoftDomain } from '../exchange-online.ts';
 import { checkMxPattern, isValidDomainName } from '../rfc/hostname.ts';
-import { MAX_MAX_AGE } from '../rfc/policy.ts';
+import { MAX_MAX_AGE, MAX_POLICY_BYTES, policyText } from '../rfc/policy.ts';
 import { parseTlsRptRecord } from '../rfc/tlsrpt-record.ts';
 import type { Config, ConfigDiagnostic, Rollout } from './types.ts';
 import { durationSeconds } from './duration.ts';
@@ -76,6 +76,13 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
   } else if (mode === 'enforce' && maxAge < ONE_DAY) {
     report(warnings, ['policy', 'max_age'], 'policy.max_age', 'max-age-short',
       `policy.max_age is ${maxAge} seconds, under one day, with mode enforce; senders would forget the policy quickly — use at least 1d, usually 1w or more`);
+  }
+
+  // RFC 8461 §3.3: senders may refuse a policy over 64 KiB; say so here, at the list, not when building it.
+  const bytes = Buffer.byteLength(policyText({ version: 'STSv1', mode, mx, maxAge, extensions: {} }));
+  if (bytes > MAX_POLICY_BYTES) {
+    report(errors, ['policy', 'mx'], 'policy.mx', 'policy-too-large',
+      `policy.mx lists ${mx.length} patterns, which make the policy ${bytes} bytes, over the ${MAX_POLICY_BYTES} bytes senders may refuse to read (RFC 8461 §3.3); list fewer: one wildcard such as "*.example.com" covers every host one label below it`);
   }
 
   // The rua URIs are published as-is in the TLS-RPT record, so they must pass its grammar (RFC 8460 §3).

@@ -278,15 +278,20 @@ export function parsePolicy(text: string): PolicyParseResult {
   return { ok: true, policy: { version: 'STSv1', mode, mx, maxAge, extensions }, errors, warnings };
 }
 
+/** The lines of serializePolicy, unchecked: also how a config learns its policy's size before building it. */
+export function policyText(policy: Policy): string {
+  const lines = [`version: ${policy.version}`, `mode: ${policy.mode}`, ...policy.mx.map((p) => `mx: ${p}`), `max_age: ${policy.maxAge}`];
+  for (const [name, value] of Object.entries(policy.extensions)) lines.push(`${name}: ${value}`);
+  return lines.map((l) => `${l}\r\n`).join('');
+}
+
 /**
  * The policy's exact bytes: version, mode, one mx line per pattern, max_age, then extensions, each line
  * ending CRLF (RFC 8461 §3.2). Throws only for a malformed `Policy` built by code (a programmer error):
  * the output is always re-parsed and must give back the same policy, so invalid bytes are never returned.
  */
 export function serializePolicy(policy: Policy): string {
-  const lines = [`version: ${policy.version}`, `mode: ${policy.mode}`, ...policy.mx.map((p) => `mx: ${p}`), `max_age: ${policy.maxAge}`];
-  for (const [name, value] of Object.entries(policy.extensions)) lines.push(`${name}: ${value}`);
-  const text = lines.map((l) => `${l}\r\n`).join('');
+  const text = policyText(policy);
   const parsed = parsePolicy(text);
   if (!parsed.ok || !samePolicy(parsed.policy!, policy) || parsed.warnings.some((w) => w.code === 'duplicate-field')) {
     const why = parsed.errors.map((e) => e.message).join('; ') || 'an extension repeats a field or the values do not round-trip';

@@ -105,7 +105,13 @@ describe('node bin/mta-sts.js check inside a CI system', () => {
 
   it('Azure: a pending certificate is a warning annotation after the table and findings, and the step succeeds with issues', async () => {
     const r = await check(azure);
-    expect(r.stderr).toBe('');
+    // The two overrides this lab needs are announced, on stderr, each also as a warning on the run's page.
+    expect(lines(r.stderr)).toEqual([
+      expect.stringMatching(/^mta-sts check: override in force: --dns-server 127\.[\d.]+:\d+: every DNS lookup goes to /),
+      expect.stringMatching(/^##vso\[task\.logissue type=warning\]mta-sts override in force: --dns-server /),
+      `mta-sts check: override in force: MTA_STS_HTTPS_PORT=${net.https.port}: every policy host is fetched on port ${net.https.port}, not on 443 as senders fetch it (labs and tests only); a policy seen here may not be what senders see`,
+      expect.stringMatching(/^##vso\[task\.logissue type=warning\]mta-sts override in force: MTA_STS_HTTPS_PORT=/),
+    ]);
     expect(r.code).toBe(0);
     const out = lines(r.stdout);
     const first = out.findIndex((l) => l.startsWith('##vso['));

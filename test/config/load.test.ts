@@ -88,7 +88,7 @@ describe('npm run schema -- --check', () => {
   });
 });
 
-describe('a config over 1 MiB', () => {
+describe('a config over 256 KiB', () => {
   // Real configs are a few hundred bytes; 40,000 unknown keys used to keep the checker busy for half a minute.
   const huge = config({ extra: Array.from({ length: 70_000 }, (_, i) => `unknown_key_${i}: 1`).join('\n') });
 
@@ -98,14 +98,14 @@ describe('a config over 1 MiB', () => {
     await writeFile(path, huge);
     const result = await loadConfig(path, 'huge.yaml');
     expect(result.ok ? [] : result.errors.map((d) => formatDiagnostic(d))).toEqual([
-      `huge.yaml is ${Buffer.byteLength(huge)} bytes, over the 1 MiB (1048576 bytes) a config may have; check that it is the right file`,
+      `huge.yaml is ${Buffer.byteLength(huge)} bytes, over the 256 KiB (262144 bytes) a config may have; check that it is the right file`,
     ]);
     // A device that never ends is not read at all.
     const endless = await loadConfig('/dev/zero', 'zero.yaml');
     expect(endless.ok ? [] : endless.errors.map((d) => d.message)).toEqual(['cannot read zero.yaml: a device, not a regular file; not read']);
   });
 
-  it('is refused by parseConfig too, while exactly 1 MiB is still parsed', () => {
+  it('is refused by parseConfig too, while exactly 256 KiB is still parsed', () => {
     const result = parseConfig(huge, 'mta-sts.config.yaml');
     expect(result.ok ? [] : result.errors.map((d) => d.code)).toEqual(['config-too-large']);
     const padded = config() + '#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(config()));
