@@ -5,7 +5,14 @@ import type { Finding } from './result.ts';
 /** RFC 1034 §3.6.2 chains are short in practice; a bound stops CNAME loops. */
 const MAX_CNAME_HOPS = 8;
 
-export type Lookup<T> = { ok: true; value: T } | { ok: false; missing: boolean; finding: Finding };
+export type Lookup<T> = { ok: true; value: T } | {
+  ok: false;
+  /** NXDOMAIN or NODATA: the record does not exist. */
+  missing: boolean;
+  /** NXDOMAIN: the name itself does not exist (RFC 8020: nor anything below it). */
+  nxdomain?: boolean;
+  finding: Finding;
+};
 
 /** Races a lookup against the domain's deadline, so a silent DNS server cannot hold a check. */
 export async function lookup<T>(name: string, signal: AbortSignal, run: () => Promise<T>, what: string): Promise<Lookup<T>> {
@@ -19,7 +26,7 @@ export async function lookup<T>(name: string, signal: AbortSignal, run: () => Pr
     return { ok: true, value };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-    return { ok: false, missing: code === 'ENODATA' || code === 'ENOTFOUND', finding: dnsFinding(code, name, what) };
+    return { ok: false, missing: code === 'ENODATA' || code === 'ENOTFOUND', ...(code === 'ENOTFOUND' ? { nxdomain: true } : {}), finding: dnsFinding(code, name, what) };
   }
 }
 

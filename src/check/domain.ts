@@ -112,6 +112,9 @@ export async function checkDomain(domain: string, run: CheckIO, options: DomainO
         }
       }),
     );
+    // A domain that does not exist fails every check for that one reason: say it once (issue 21).
+    const mxLookup = await Promise.race([mx, backstop]);
+    if (mxLookup !== 'late' && !mxLookup.ok && mxLookup.nxdomain) return domainNotFound(domain);
     // Already settled when its check finished; the backstop covers a fetch that was cut off.
     const outcome = fetchOutcome ? await Promise.race([fetchOutcome, backstop]) : undefined;
     const certPending = options.allowPendingCert && typeof outcome === 'object' && outcome.certPending === true;
@@ -122,6 +125,18 @@ export async function checkDomain(domain: string, run: CheckIO, options: DomainO
     if (late) signal.removeEventListener('abort', late);
     controller.abort(); // releases any socket still open and cancels any lookup still in flight
   }
+}
+
+function domainNotFound(domain: string): DomainReport {
+  return {
+    domain,
+    status: 'fail',
+    checks: [{
+      check: 'domain', status: 'fail', code: 'domain-not-found',
+      message: `${domain} does not exist in DNS (NXDOMAIN): check its spelling, and that it is registered and its zone delegated; no other check can run`,
+      evidence: { name: domain, rcode: 'NXDOMAIN' },
+    }],
+  };
 }
 
 // Checks that can only pass once the managed certificate is issued: the policy is not live yet, and the

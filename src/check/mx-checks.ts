@@ -7,7 +7,6 @@ import type { Policy } from '../rfc/policy.ts';
 import { certificateProblem } from './certificate.ts';
 import { isLocalNetworkError, tryInTurn, type Attempt } from './attempts.ts';
 import { lookup, resolveAddresses, type Lookup } from './dns.ts';
-import { toALabels } from './names.ts';
 import type { DomainIO } from './io.ts';
 import { tlsEvidence } from './policy-checks.ts';
 import { combine, type CheckResult, type Finding } from './result.ts';
@@ -77,8 +76,7 @@ export function suggestPattern(host: string): string {
 
 /** The policy pattern covering `host`; both sides compared as A-labels, as senders compare them. */
 export function matchingPattern(policy: Policy, host: string): string | undefined {
-  const name = toALabels(host);
-  return policy.mx.find((p) => mxMatches(toALabels(p), name));
+  return policy.mx.find((p) => mxMatches(p, host));
 }
 
 export function checkMxMatch(domain: string, mx: Lookup<MxHost[]>, policy: Policy | undefined): { result: CheckResult; unmatched: string[] } {

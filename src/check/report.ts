@@ -4,6 +4,7 @@ import { printable, printableJson } from '../printable.ts';
 import { CHECKS, type CheckName, type DomainReport, type Status } from './result.ts';
 
 const COLUMN: Record<CheckName, string> = {
+  domain: 'EXISTS',
   'sts-record': 'TXT',
   'policy-fetch': 'FETCH',
   'policy-parse': 'POLICY',

@@ -5,6 +5,7 @@ export type Status = 'pass' | 'warn' | 'fail';
 
 /** The check groups of a domain, in the order they are shown. */
 export const CHECKS = [
+  'domain', // 0. the domain exists: NXDOMAIN at it ends the run of its checks (RFC 1035 §4.1.1, RFC 8020)
   'sts-record', // 1. _mta-sts TXT (RFC 8461 §3.1)
   'policy-fetch', // 2. HTTPS fetch (RFC 8461 §3.3)
   'policy-parse', // 3. policy syntax (RFC 8461 §3.2)

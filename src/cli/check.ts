@@ -4,7 +4,7 @@ import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES } from '../ci/annotation
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createDns, type CheckIO } from '../check/io.ts';
-import { toALabels } from '../check/names.ts';
+import { toALabels } from '../rfc/hostname.ts';
 import { renderFindings, renderJson, renderJunit, renderTable } from '../check/report.ts';
 import { writeFileAtomic } from '../write-file-atomic.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';

@@ -1,4 +1,5 @@
 // Host names and MX patterns: RFC 5321 §4.1.2 Domain, RFC 8461 §3.2 mx pattern, RFC 8461 §4.1 matching.
+import { domainToASCII } from 'node:url';
 import type { Diagnostic } from './diagnostic.ts';
 
 // RFC 5321 §4.1.2: sub-domain = Let-dig [Ldh-str] — letters, digits and inner hyphens (RFC 1035 §2.3.1 LDH).
@@ -85,13 +86,26 @@ export function checkMxPattern(pattern: string): Diagnostic[] {
 }
 
 /**
+ * `name` in A-labels, lower case (e.g. "Bücher.de" → "xn--bcher-kva.de"), by UTS #46 as browsers and mailers
+ * do (node:url's domainToASCII); unchanged when it is not a valid name. DNS, certificates and policies carry
+ * A-labels (RFC 5890 §2.3.2.1), so names are compared in that form.
+ */
+export function toALabels(name: string): string {
+  return domainToASCII(name) || name;
+}
+
+// Only a name with a non-ASCII character has U-labels to convert; the common case stays a string compare.
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
  * Whether MX host `host` matches policy pattern `pattern` (RFC 8461 §4.1, RFC 6125 §6.4.3): ASCII
- * case-insensitive, one trailing dot ignored on either side, and "*." covers exactly one whole label.
+ * case-insensitive, one trailing dot ignored on either side, U-labels compared as their A-labels
+ * ("bücher.example" matches "xn--bcher-kva.example"), and "*." covers exactly one whole label.
  */
 export function mxMatches(pattern: string, host: string): boolean {
   if (typeof pattern !== 'string' || typeof host !== 'string') return false;
-  const p = asciiLower(stripOneDot(pattern));
-  const h = asciiLower(stripOneDot(host));
+  const p = asciiLower(stripOneDot(NON_ASCII.test(pattern) ? toALabels(pattern) : pattern));
+  const h = asciiLower(stripOneDot(NON_ASCII.test(host) ? toALabels(host) : host));
   if (p.length === 0 || h.length === 0 || h.includes('*')) return false;
   if (p.startsWith('*.')) {
     const suffix = p.slice(1); // ".example.com"

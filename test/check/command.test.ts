@@ -91,6 +91,33 @@ describe('exit codes and the table', () => {
   });
 });
 
+describe('a domain that does not exist', () => {
+  it('is one failure, domain-not-found (NXDOMAIN), with every other check left out, in JSON and in the table', async () => {
+    const r = await run(['no-such-domain.example', 'ok.example', '--json', ...dns()]);
+    expect(r.code).toBe(1);
+    const [missing, ok] = JSON.parse(r.out) as DomainReport[];
+    expect(missing).toMatchObject({ domain: 'no-such-domain.example', status: 'fail' });
+    expect(missing!.checks).toEqual([{
+      check: 'domain', status: 'fail', code: 'domain-not-found',
+      message: 'no-such-domain.example does not exist in DNS (NXDOMAIN): check its spelling, and that it is registered and its zone delegated; no other check can run',
+      evidence: { name: 'no-such-domain.example', rcode: 'NXDOMAIN' },
+    }]);
+    expect(ok!.checks.map((c) => c.check)).not.toContain('domain');
+    const table = await run(['no-such-domain.example', ...dns()]);
+    expect(table.out).toMatch(/^DOMAIN\s+EXISTS\s+RESULT\nno-such-domain\.example\s+FAIL\s+FAIL$/m);
+    expect(table.out.match(/^FAIL /gm)).toHaveLength(1);
+  });
+
+  it('is not confused with a domain that exists without MX records (NODATA), nor with a failed lookup', async () => {
+    await world.addDomain('nomx.example', { mx: [] });
+    const r = await run(['nomx.example', '--json', ...dns()]);
+    expect((JSON.parse(r.out) as DomainReport[])[0]!.checks.map((c) => c.check)).not.toContain('domain');
+    world.dns.zone.set('servfail-mx.example', { servfail: true });
+    const failed = await run(['servfail-mx.example', '--json', ...dns()]);
+    expect((JSON.parse(failed.out) as DomainReport[])[0]!.checks.map((c) => c.code)).not.toContain('domain-not-found');
+  });
+});
+
 describe('internationalized domain names', () => {
   it('checks a U-label domain by its A-label', async () => {
     await world.addDomain('xn--bcher-kva.example', { policy: policyFor(['mx.xn--bcher-kva.example'], 'testing') });

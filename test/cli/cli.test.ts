@@ -277,3 +277,22 @@ describe('a named pipe (FIFO) where a file is expected', () => {
     }
   }, 20_000);
 });
+
+describe('a policy.mx list past the 64 KiB a policy may have (RFC 8461 §3.3)', () => {
+  it('is a config error at the list for records, build and verify: exit 1, no stack trace, nothing written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-bigmx-'));
+    try {
+      const mx = Array.from({ length: 2_800 }, (_, i) => `    - "mx${i}.mail-host-number-${i}.example.com"`).join('\n');
+      await writeFile(join(dir, 'mta-sts.config.yaml'), `domains: [contoso.com]\npolicy:\n  mode: testing\n  mx:\n${mx}\n  max_age: 7d\n`);
+      for (const command of ['records', 'build', 'verify']) {
+        const r = await run([command], '', dir);
+        expect(r.code, command).toBe(1);
+        expect(r.out + r.err, command).toMatch(/mta-sts\.config\.yaml:5:5: policy\.mx lists 2800 patterns, which make the policy \d+ bytes, over the 65536 bytes senders may refuse to read \(RFC 8461 §3\.3\)/);
+        expect(r.out + r.err, command).not.toContain('serializePolicy');
+      }
+      expect(await readdir(dir)).toEqual(['mta-sts.config.yaml']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

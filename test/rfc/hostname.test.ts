@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkMxPattern, isValidDomainName, mxMatches } from '../../src/rfc/hostname.ts';
 
@@ -113,7 +114,28 @@ describe('mxMatches (RFC 8461 §4.1)', () => {
     ['', '', false],
     ['*.k.example', 'İ.k.example', true], // non-ASCII host labels still count as one label
     ['i.example.com', 'İ.example.com', false], // ASCII-only case folding
+    // U-labels compare as their A-labels (RFC 5890 §2.3.2.1), as check does: issue 21.
+    ['bücher.example', 'xn--bcher-kva.example', true],
+    ['xn--bcher-kva.example', 'bücher.example', true],
+    ['mx.BÜCHER.example', 'mx.xn--bcher-kva.example.', true],
+    ['*.bücher.example', 'mx1.xn--bcher-kva.example', true],
+    ['*.xn--bcher-kva.example', 'mx1.bücher.example', true],
+    ['*.bücher.example', 'xn--bcher-kva.example', false],
+    ['bücher.example', 'bucher.example', false],
   ])('%j vs %j -> %s', (pattern, host, expected) => {
     expect(mxMatches(pattern, host)).toBe(expected);
+  });
+
+  it('matches any U-label name with its A-label, both ways, through the package export', async () => {
+    const { mxMatches: exported } = await import('../../src/index.ts');
+    const { domainToASCII } = await import('node:url');
+    fc.assert(fc.property(fc.stringMatching(/^[a-zà-ÿα-ω]{1,12}$/), (label) => {
+      const unicode = `mx.${label}.example`;
+      const ascii = domainToASCII(unicode);
+      fc.pre(ascii !== '');
+      expect(exported(unicode, ascii)).toBe(true);
+      expect(exported(ascii, unicode)).toBe(true);
+      expect(exported(`*.${label}.example`, ascii)).toBe(true);
+    }));
   });
 });
