@@ -39,9 +39,11 @@ describe('architecture', () => {
   });
 
   it('keeps the RFC core free of I/O and of the other modules', () => {
+    // node:url's domainToASCII is UTS #46 as a pure function (no I/O): how names compare as A-labels.
+    const pure = ['node:url'];
     for (const file of files.filter((f) => relative(root, f).startsWith('rfc/'))) {
       for (const spec of specifiers(file)) {
-        expect(spec.startsWith('./'), `${relative(root, file)} imports ${spec}`).toBe(true);
+        expect(spec.startsWith('./') || pure.includes(spec), `${relative(root, file)} imports ${spec}`).toBe(true);
       }
     }
   });

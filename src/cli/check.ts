@@ -12,7 +12,7 @@ import { createSmtpProbe } from '../check/smtp-probe.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { isValidDomainName } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
-import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText } from '../rollout/evidence.ts';
+import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText, type GateCode } from '../rollout/evidence.ts';
 import type { CheckResult, LiveState } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
 import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
@@ -148,7 +148,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
 async function promotionGate(config: Config, configPath: string, now: () => Date): Promise<(live: LiveState) => CheckResult> {
   const { text, error } = await readEvidenceText(evidencePath(configPath));
   return (live) => {
-    if (error) return { check: 'evidence', status: 'fail', code: 'evidence-unreadable', message: `${EVIDENCE_FILE}: ${error}` };
+    if (error) return { check: 'evidence', status: 'fail', code: 'evidence-unreadable' satisfies GateCode, message: `${EVIDENCE_FILE}: ${error}` };
     const gate = checkPromotionEvidence({ live, config, ...(text !== undefined ? { evidenceText: text } : {}), evidenceFile: EVIDENCE_FILE, now: now() });
     return { check: 'evidence', ...gate };
   };
