@@ -4,13 +4,12 @@ import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES } from '../ci/annotation
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createDns, type CheckIO } from '../check/io.ts';
-import { toALabels } from '../rfc/hostname.ts';
 import { renderFindings, renderJson, renderJunit, renderTable } from '../check/report.ts';
 import { writeFileAtomic } from '../write-file-atomic.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
 import { createSmtpProbe } from '../check/smtp-probe.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
-import { isValidDomainName } from '../rfc/hostname.ts';
+import { isValidDomainName, toALabels } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
 import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText, type GateCode } from '../rollout/evidence.ts';
 import type { CheckResult, LiveState } from '../check/result.ts';

@@ -133,10 +133,10 @@ export function checkPromotionEvidence(input: GateInput): GateResult {
   let situation: string;
   if (live.record.state === 'unknown') {
     code = 'enforce-record-unknown';
-    situation = `this deploy would set enforce, but the _mta-sts TXT lookup failed (${live.record.why}), so senders may hold an earlier policy`;
+    situation = `this deploy would set enforce where the _mta-sts TXT lookup failed (${live.record.why}), so senders may hold an earlier policy`;
   } else if (!live.policy.ok) {
     code = 'enforce-over-unreadable-policy';
-    situation = `this deploy would set enforce, but the _mta-sts TXT record is published and the live policy cannot be read (${live.policy.why}): senders may hold an earlier policy, so this is not a first deployment`;
+    situation = `this deploy would set enforce where the _mta-sts TXT record is published and the live policy cannot be read (${live.policy.why}): senders may hold an earlier policy, so this is not a first deployment`;
   } else {
     code = 'enforce-without-evidence';
     situation = `this deploy would switch the live ${live.policy.policy.mode} policy to enforce`;
