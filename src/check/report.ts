@@ -1,7 +1,7 @@
 // Three renderings of the same reports: a table for people, JSON for scripts, JUnit XML for Azure DevOps'
 // PublishTestResults@2 (one test suite per domain, one test case per check).
-import { printable, printableJson } from '../printable.ts';
-import { CHECKS, type CheckName, type DomainReport, type Status } from './result.ts';
+import { html, printable, printableJson } from '../printable.ts';
+import { CHECKS, RANK, type CheckName, type DomainReport, type Status } from './result.ts';
 
 const COLUMN: Record<CheckName, string> = {
   domain: 'EXISTS',
@@ -97,3 +97,23 @@ function xml(text: string): string {
 }
 
 /** Writes next to the target, then renames, so a reader never sees half a file. */
+
+/**
+ * A short Markdown summary for the CI run's page (GitHub's $GITHUB_STEP_SUMMARY, Azure's task.uploadsummary):
+ * one row per domain, failures first, with the worst finding. Both render Markdown with inline HTML, so remote
+ * text is HTML-escaped and the characters that make tables, links and code are written as entities.
+ */
+export function renderMarkdownSummary(reports: DomainReport[]): string {
+  const counts = { pass: 0, warn: 0, fail: 0 };
+  for (const r of reports) counts[r.status]++;
+  const order = [...reports].sort((a, b) => RANK[b.status] - RANK[a.status]);
+  const mark: Record<Status, string> = { fail: '✗ fail', warn: '! warn', pass: '✓ ok' };
+  const cell = (text: string) => html(printable(text)).replace(/[|[\]`*_~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const rows = order.map((r) => {
+    const top = [...r.checks].sort((a, b) => RANK[b.status] - RANK[a.status])[0];
+    const finding = top && top.status !== 'pass' ? `${cell(top.check)} <code>${cell(top.code)}</code>: ${cell(top.message.length > 300 ? `${top.message.slice(0, 300)}…` : top.message)}` : '';
+    return `| ${cell(r.domain)} | ${mark[r.status]} | ${finding} |`;
+  });
+  return [`### MTA-STS check: ${reports.length} domain${reports.length === 1 ? '' : 's'}, ${counts.fail} fail, ${counts.warn} warn, ${counts.pass} ok`, '',
+    '| Domain | Result | Worst finding |', '|---|---|---|', ...rows, ''].join('\n');
+}

@@ -51,7 +51,8 @@ export interface Finding {
   message: string;
 }
 
-const RANK: Record<Status, number> = { pass: 0, warn: 1, fail: 2 };
+/** How bad a state is: pass < warn < fail. */
+export const RANK: Record<Status, number> = { pass: 0, warn: 1, fail: 2 };
 
 export function worst(statuses: Status[]): Status {
   return statuses.reduce<Status>((a, b) => (RANK[b] > RANK[a] ? b : a), 'pass');

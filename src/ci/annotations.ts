@@ -22,6 +22,11 @@ export function annotation(format: CiFormat, level: 'error' | 'warning', title: 
   return `::${level}${title ? ` title=${githubProperty(title)}` : ''}::${githubData(message)}`;
 }
 
+/** Azure Pipelines: attach a Markdown file to the run's summary page (the agent reads it once the step ends). */
+export function uploadSummary(path: string): string {
+  return `##vso[task.uploadsummary]${azureData(path)}`;
+}
+
 /** Azure Pipelines: the step ends "succeeded with issues" (yellow) instead of green, if it exits 0. */
 export const SUCCEEDED_WITH_ISSUES = '##vso[task.complete result=SucceededWithIssues;]';
 

@@ -1,10 +1,13 @@
 // `mta-sts check`: argument parsing and output only; the checks live in src/check/.
-import { resolve } from 'node:path';
-import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES } from '../ci/annotations.ts';
+import { join, resolve } from 'node:path';
+import { appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES, uploadSummary, type CiFormat } from '../ci/annotations.ts';
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createDns, type CheckIO } from '../check/io.ts';
-import { renderFindings, renderJson, renderJunit, renderTable } from '../check/report.ts';
+import { renderCheckHtml } from '../check/html.ts';
+import { renderFindings, renderJson, renderJunit, renderMarkdownSummary, renderTable } from '../check/report.ts';
 import { writeFileAtomic } from '../write-file-atomic.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
 import { createSmtpProbe } from '../check/smtp-probe.ts';
@@ -12,7 +15,7 @@ import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { isValidDomainName, toALabels } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
 import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText, type GateCode } from '../rollout/evidence.ts';
-import type { CheckResult, LiveState } from '../check/result.ts';
+import type { CheckResult, DomainReport, LiveState } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
 import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 import { networkSettings } from './network.ts';
@@ -43,6 +46,7 @@ const checkOptions = {
   config: { type: 'string' },
   json: { type: 'boolean' },
   junit: { type: 'string' },
+  html: { type: 'string' },
   concurrency: { type: 'string' },
   timeout: { type: 'string' },
   'dns-server': { type: 'string' },
@@ -55,13 +59,14 @@ const checkOptions = {
 export function checkCommand(deps: CheckCommandDeps = {}): Command {
   return {
     name: 'check',
-    usage: 'check [DOMAIN...] [--config FILE] [--json] [--junit FILE] [--concurrency N] [--timeout S] [--dns-server HOST:PORT] [--allow-pending-cert] [--skip-starttls] [--before-deploy]',
+    usage: 'check [DOMAIN...] [--config FILE] [--json] [--junit FILE] [--html FILE] [--concurrency N] [--timeout S] [--dns-server HOST:PORT] [--allow-pending-cert] [--skip-starttls] [--before-deploy]',
     summary: 'verify the live MTA-STS setup of domains (DNS, policy host, MX, STARTTLS, TLS-RPT)',
     help: [
       '  DOMAIN...               domains to check; none: every domain of the config',
       `  --config FILE           config to compare with (default: ./${DEFAULT_CONFIG_FILE} when present)`,
       '  --json                  a JSON array, one object per domain',
       '  --junit FILE            also write JUnit XML',
+      '  --html FILE             also write the report as one self-contained page (no script, nothing fetched)',
       `  --concurrency N         domains checked at once (default ${DEFAULT_CONCURRENCY}, 1-1000)`,
       `  --timeout S             deadline per domain, every lookup and connection included (default ${DEFAULT_TIMEOUT_S})`,
       '  --dns-server HOST:PORT  send every lookup to this server (or MTA_STS_DNS_SERVER; MTA_STS_HTTPS_PORT moves port 443, for labs)',
@@ -81,6 +86,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const concurrency = numberOption('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, { integer: true, min: 1, max: 1000 });
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
   if (values.junit === '') throw new UsageError('--junit needs a file name');
+  if (values.html === '') throw new UsageError('--html needs a file name');
 
   const domains = positionals.map((d) => {
     const name = toALabels(d.replace(/\.$/, '')).toLowerCase(); // "bücher.de" is checked as "xn--bcher-kva.de"
@@ -128,14 +134,23 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   // --json: its stdout is the JSON, and stderr would not do (GitHub reads workflow commands from stdout only).
   const format = values.json ? undefined : ci;
   if (format) io.out(checkAnnotations(reports, format).map((l) => `${l}\n`).join(''));
-  if (values.junit !== undefined) {
-    const file = resolve(io.cwd, values.junit);
+  const files: [string | undefined, () => string][] = [
+    [values.junit, () => renderJunit(reports)],
+    [values.html, () => renderCheckHtml({ reports, generated: checkIO.now().toISOString(), options: args, overrides })],
+  ];
+  for (const [name, render] of files) {
+    if (name === undefined) continue;
     try {
-      await writeFileAtomic(file, renderJunit(reports));
+      await writeFileAtomic(resolve(io.cwd, name), render());
     } catch (e) {
-      io.err(`mta-sts check: cannot write ${values.junit}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      io.err(`mta-sts check: cannot write ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return 1;
     }
+  }
+  const summary = await writeCiSummary(reports, ci, io);
+  if (summary !== undefined) {
+    io.err(`mta-sts check: cannot write the run's summary: ${summary}\n`);
+    return 1;
   }
   if (reports.some((r) => r.status === 'fail')) return 1;
   // Only on a run that exits 0: with a failure the exit code decides the step's result.
@@ -151,4 +166,26 @@ async function promotionGate(config: Config, configPath: string, now: () => Date
     const gate = checkPromotionEvidence({ live, config, ...(text !== undefined ? { evidenceText: text } : {}), evidenceFile: EVIDENCE_FILE, now: now() });
     return { check: 'evidence', ...gate };
   };
+}
+
+/**
+ * The short Markdown summary on the CI run's page: appended to $GITHUB_STEP_SUMMARY in GitHub Actions; in Azure
+ * Pipelines written to the agent's temp folder and attached with task.uploadsummary (on stderr, so --json's
+ * stdout stays JSON). Returns why it could not be written, or undefined.
+ */
+async function writeCiSummary(reports: DomainReport[], ci: CiFormat | undefined, io: CommandIO): Promise<string | undefined> {
+  const env = io.env ?? {};
+  const markdown = renderMarkdownSummary(reports);
+  try {
+    if (ci === 'github' && env.GITHUB_STEP_SUMMARY) {
+      await appendFile(env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
+    } else if (ci === 'azure') {
+      const file = join(env.AGENT_TEMPDIRECTORY || tmpdir(), `mta-sts-check-${process.pid}-${Date.now()}.md`);
+      await writeFileAtomic(file, markdown);
+      io.err(`${uploadSummary(file)}\n`);
+    }
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  }
 }

@@ -1,15 +1,6 @@
 // Report contents are written by remote senders: everything shown passes through printable first.
-import { printable } from '../printable.ts';
 
-/** Escapes for HTML text and attribute values, after `printable`. */
-export function html(text: string | number): string {
-  return printable(String(text))
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { html } from '../printable.ts';
 
 /** `0.5%`, with one decimal under 10%. */
 export function percent(rate: number): string {

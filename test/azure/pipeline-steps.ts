@@ -191,8 +191,8 @@ export async function runSteps(system: System, steps: Step[], net: Checkout, age
 export function agentEnv(system: System, n: Pick<Checkout, 'dir'>): Record<string, string> {
   const common = { PATH: process.env.PATH!, HOME: join(n.dir, '.agent-home'), LANG: 'C.UTF-8' };
   return system === 'azure'
-    ? { ...common, TF_BUILD: 'True', SYSTEM_DEFAULTWORKINGDIRECTORY: n.dir, BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_REASON: 'IndividualCI' }
-    : { ...common, GITHUB_ACTIONS: 'true', CI: 'true', GITHUB_WORKSPACE: n.dir, GITHUB_REF: 'refs/heads/main' };
+    ? { ...common, TF_BUILD: 'True', SYSTEM_DEFAULTWORKINGDIRECTORY: n.dir, AGENT_TEMPDIRECTORY: n.dir, BUILD_SOURCEBRANCH: 'refs/heads/main', BUILD_REASON: 'IndividualCI' }
+    : { ...common, GITHUB_ACTIONS: 'true', CI: 'true', GITHUB_WORKSPACE: n.dir, GITHUB_STEP_SUMMARY: join(n.dir, '.github-step-summary.md'), GITHUB_REF: 'refs/heads/main' };
 }
 
 /** `Result: step name` of each step that ran. */

@@ -4,6 +4,8 @@
 // GitHub's GITHUB_ACTIONS=true), the policy host on a loopback address found through --dns-server (on the port
 // MTA_STS_HTTPS_PORT names instead of 443, so it runs as an ordinary user),
 // trusted through NODE_EXTRA_CA_CERTS.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { annotation } from '../../src/ci/annotations.ts';
 import { checkAnnotations, hasIssues } from '../../src/check/annotations.ts';
@@ -100,18 +102,22 @@ describe('node bin/mta-sts.js check inside a CI system', () => {
   const check = (ci: Record<string, string>, extra: string[] = []) =>
     net.run(process.execPath, ['bin/mta-sts.js', 'check', 'contoso.com', '--allow-pending-cert', '--skip-starttls', '--dns-server', net.dns.address, ...extra],
       { PATH: process.env.PATH!, HOME: net.dir, NODE_EXTRA_CA_CERTS: net.caFile, MTA_STS_HTTPS_PORT: String(net.https.port), ...ci });
-  const azure = { TF_BUILD: 'True' };
+  const azure = (): Record<string, string> => ({ TF_BUILD: 'True', AGENT_TEMPDIRECTORY: net.dir });
   const lines = (stdout: string) => stdout.split('\n').filter(Boolean);
 
   it('Azure: a pending certificate is a warning annotation after the table and findings, and the step succeeds with issues', async () => {
-    const r = await check(azure);
+    const r = await check(azure());
     // The two overrides this lab needs are announced, on stderr, each also as a warning on the run's page.
     expect(lines(r.stderr)).toEqual([
       expect.stringMatching(/^mta-sts check: override in force: --dns-server 127\.[\d.]+:\d+: every DNS lookup goes to /),
       expect.stringMatching(/^##vso\[task\.logissue type=warning\]mta-sts override in force: --dns-server /),
       `mta-sts check: override in force: MTA_STS_HTTPS_PORT=${net.https.port}: every policy host is fetched on port ${net.https.port}, not on 443 as senders fetch it (labs and tests only); a policy seen here may not be what senders see`,
       expect.stringMatching(/^##vso\[task\.logissue type=warning\]mta-sts override in force: MTA_STS_HTTPS_PORT=/),
+      expect.stringMatching(/^##vso\[task\.uploadsummary\]/),
     ]);
+    // The summary on the run's page: the agent attaches this Markdown file once the step ends.
+    const summary = readFileSync(lines(r.stderr).at(-1)!.replace('##vso[task.uploadsummary]', ''), 'utf8');
+    expect(summary).toMatch(/^### MTA-STS check: 1 domain, 0 fail, 1 warn, 0 ok\n\n\| Domain \| Result \| Worst finding \|\n\|---\|---\|---\|\n\| contoso\.com \| ! warn \| policy-fetch <code>policy-cert-pending<\/code>: certificate not issued yet/);
     expect(r.code).toBe(0);
     const out = lines(r.stdout);
     const first = out.findIndex((l) => l.startsWith('##vso['));
@@ -128,7 +134,7 @@ describe('node bin/mta-sts.js check inside a CI system', () => {
 
   it('Azure: once the certificate is issued, only the requested STARTTLS skip warns: annotated, but the step stays green', async () => {
     await net.issueCertificate('mta-sts.contoso.com');
-    const r = await check(azure);
+    const r = await check(azure());
     expect(r.code).toBe(0);
     expect(lines(r.stdout).filter((l) => l.startsWith('##vso['))).toEqual([
       expect.stringMatching(/^##vso\[task\.logissue type=warning\]contoso\.com mx-starttls \[mx-starttls-skipped\]: /),
@@ -138,15 +144,18 @@ describe('node bin/mta-sts.js check inside a CI system', () => {
   it('Azure: a failed check is an error annotation, exit 1, and no step result of its own', async () => {
     await net.issueCertificate('mta-sts.contoso.com');
     net.https.handlers.set('mta-sts.contoso.com', (_req, res) => void res.writeHead(404, { 'content-type': 'text/html' }).end('<html>404</html>'));
-    const r = await check(azure);
+    const r = await check(azure());
     expect(r.code).toBe(1);
     const annotations = lines(r.stdout).filter((l) => l.startsWith('##vso['));
     expect(annotations).toContainEqual(expect.stringMatching(/^##vso\[task\.logissue type=error\]contoso\.com policy-fetch \[policy-http-status\]: /));
     expect(annotations).not.toContain('##vso[task.complete result=SucceededWithIssues;]');
   }, 60_000);
 
-  it('GitHub: ::warning lines with the check as title, and no Azure step result', async () => {
-    const r = await check({ GITHUB_ACTIONS: 'true', CI: 'true' });
+  it('GitHub: ::warning lines with the check as title, no Azure step result, and the summary added to the step summary', async () => {
+    const stepSummary = join(net.dir, 'step-summary.md');
+    writeFileSync(stepSummary, '# earlier steps\n');
+    const r = await check({ GITHUB_ACTIONS: 'true', CI: 'true', GITHUB_STEP_SUMMARY: stepSummary });
+    expect(readFileSync(stepSummary, 'utf8')).toMatch(/^# earlier steps\n### MTA-STS check: 1 domain, 0 fail, 1 warn, 0 ok\n/);
     expect(r.code).toBe(0);
     const commands = lines(r.stdout).filter((l) => /^(::|##vso)/.test(l));
     expect(commands).toEqual([
@@ -156,7 +165,7 @@ describe('node bin/mta-sts.js check inside a CI system', () => {
   }, 60_000);
 
   it('--json prints only the JSON, even inside a CI system; outside one nothing is annotated', async () => {
-    const json = await check(azure, ['--json']);
+    const json = await check(azure(), ['--json']);
     expect(json.code).toBe(0);
     const reports = JSON.parse(json.stdout) as DomainReport[];
     expect(reports[0]!.checks.find((c) => c.check === 'policy-fetch')!.code).toBe('policy-cert-pending');
@@ -164,4 +173,23 @@ describe('node bin/mta-sts.js check inside a CI system', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout).not.toMatch(/##vso|^::/m);
   }, 60_000);
+});
+
+describe('renderMarkdownSummary', () => {
+  it('puts failures first and keeps remote text from making markup, links, tables or code', async () => {
+    const { renderMarkdownSummary } = await import('../../src/check/report.ts');
+    const md = renderMarkdownSummary([
+      { domain: 'ok.example', status: 'pass', checks: [{ check: 'tlsrpt', status: 'pass', code: 'tlsrpt-ok', message: 'ok' }] },
+      { domain: 'bad.example', status: 'fail', checks: [{ check: 'sts-record', status: 'fail', code: 'sts-record-invalid', message: 'id "<img src=x onerror=alert(1)>|[click](https://evil.example)`x`\u001b[2J' }] },
+    ]);
+    expect(md.split('\n')).toEqual([
+      '### MTA-STS check: 2 domains, 1 fail, 0 warn, 1 ok',
+      '',
+      '| Domain | Result | Worst finding |',
+      '|---|---|---|',
+      '| bad.example | ✗ fail | sts-record <code>sts-record-invalid</code>: id &quot;&lt;img src=x onerror=alert(1)&gt;&#124;&#91;click&#93;(https://evil.example)&#96;x&#96;&#92;x1b&#91;2J |',
+      '| ok.example | ✓ ok |  |',
+      '',
+    ]);
+  });
 });
