@@ -180,7 +180,9 @@ describe('azure-pipelines.yml', () => {
     expect(assert).toBeLessThan(deploy);
     // No artifact or copy step anywhere could drop dot-files on the way to the deploy.
     const all = stages.flatMap((s) => stepsOf(s.stage as string));
-    expect(all.filter((s) => /Artifact|CopyFiles/i.test(String(s.task ?? '')) || 'download' in s || 'publish' in s)).toEqual([]);
+    // (The one artifact is the check's report page, after the deploy: it carries no site file.)
+    const report = (s: (typeof all)[number]) => (s.inputs as Record<string, unknown> | undefined)?.targetPath === 'test-results/check.html';
+    expect(all.filter((s) => (/Artifact|CopyFiles/i.test(String(s.task ?? '')) && !report(s)) || 'download' in s || 'publish' in s)).toEqual([]);
     expect(all.map(scriptOf).filter((s) => /home\/\*/.test(s))).toEqual([]);
   });
 
@@ -254,6 +256,10 @@ describe('azure-pipelines.yml', () => {
     // The check still runs after a failed publish: its findings say what is missing.
     expect(steps[check]!.condition).toBe('succeededOrFailed()');
     expect(steps[junit]).toMatchObject({ condition: 'succeededOrFailed()', inputs: { testResultsFormat: 'JUnit', testResultsFiles: 'test-results/check.xml' } });
+    // The page check --html writes is the run's artifact, after a failed check too.
+    const page = indexWhere(steps, (s) => s.task === 'PublishPipelineArtifact@1');
+    expect(page).toBeGreaterThan(check);
+    expect(steps[page]).toMatchObject({ condition: 'succeededOrFailed()', inputs: { targetPath: 'test-results/check.html', artifact: 'check-report' } });
   });
 
   it('Verify: the check always allows pending certificates, writes JUnit, annotates, and fails the run on a failure', () => {
@@ -261,7 +267,7 @@ describe('azure-pipelines.yml', () => {
     const check = steps.find((s) => scriptOf(s).includes('node bin/mta-sts.js check'))!;
     const script = scriptOf(check);
     // No --json: in text mode check itself writes the annotations and SucceededWithIssues (test/check/annotations.test.ts).
-    expect(script).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --allow-pending-cert)');
+    expect(script).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --html test-results/check.html --allow-pending-cert)');
     expect(script).toContain('if [ "$CHECK_STARTTLS" != true ]; then args+=(--skip-starttls); fi');
     expect(check.env).toEqual({ CHECK_STARTTLS: '${{ variables.checkStarttls }}' });
     expect(script).toMatch(/status=0\n\s*node bin\/mta-sts\.js check "\$\{args\[@\]\}" \|\| status=\$\?\n\s*exit "\$status"$/m);
@@ -392,7 +398,7 @@ describe('.github/workflows/deploy.yml', () => {
     expect(s[publish]!.if).toBeUndefined();
     expect((jobs.verify!.env as Obj).AZURE_CONFIGURED).toBe("${{ vars.AZURE_CLIENT_ID != '' }}");
     // No --json: in text mode check itself writes the annotations (test/check/annotations.test.ts).
-    expect(runs[check]).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --allow-pending-cert)');
+    expect(runs[check]).toContain('args=(--config mta-sts.config.yaml --junit test-results/check.xml --html test-results/check.html --allow-pending-cert)');
     expect(runs[check]).toMatch(/status=0\n\s*node bin\/mta-sts\.js check "\$\{args\[@\]\}" \|\| status=\$\?\n\s*exit "\$status"$/m);
     expect(githubText).not.toMatch(/tsx|scripts\/|--json/);
     expect(s[check]!.if).toBe('${{ !cancelled() }}');
