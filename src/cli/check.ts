@@ -11,7 +11,7 @@ import { renderFindings, renderJson, renderJunit, renderMarkdownSummary, renderT
 import { writeFileAtomic } from '../write-file-atomic.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
 import { createSmtpProbe } from '../check/smtp-probe.ts';
-import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts'; // not config.ts: a run without a config never loads the YAML and schema code
 import { isValidDomainName, toALabels } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
 import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText, type GateCode } from '../rollout/evidence.ts';
