@@ -47,4 +47,18 @@ describe('architecture', () => {
       }
     }
   });
+
+  it('lets check run without a config and never load the config code (the YAML parser, the schema, the rules)', () => {
+    // What Node loads: static imports that are not `import type` (erased), followed from the command's file.
+    const runtime = (file: string): string[] =>
+      [...readFileSync(file, 'utf8').matchAll(/^import (?!type\b)[^;]*? from '(\.[^']+)'/gm)].map((m) => resolve(dirname(file), m[1]!));
+    const loaded = new Set<string>();
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      runtime(file).forEach(visit);
+    };
+    visit(join(root, 'cli/check.ts'));
+    expect([...loaded].map((f) => relative(root, f)).filter((f) => f.startsWith('config/')).sort()).toEqual(['config/file-name.ts', 'config/policy.ts']);
+  });
 });
