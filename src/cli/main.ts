@@ -19,7 +19,7 @@ export const registry: Entry[] = [
   { name: 'azure setup', summary: 'create or reuse the Static Web App (or, with hosting.kind function-app, the Function App with its plan and storage) and set up Azure DevOps (variable group, pipeline, service connection), then bind the domains', load: () => import('./azure-setup.ts') },
   { name: 'reports', summary: 'summarise TLS-RPT reports (.json, .json.gz, .eml; folders recursively) and say whether enforce is safe', load: () => import('./reports.ts') },
   { name: 'promote', summary: 'switch policy.mode from testing to enforce when the TLS-RPT reports and the live check allow it', load: () => import('./promote.ts') },
-  { name: 'retire', summary: 'withdraw MTA-STS: mode none with max_age 1d, home/ rebuilt, and when the records may go (RFC 8461 §8.3)', load: () => import('./retire.ts') },
+  { name: 'retire', summary: 'withdraw MTA-STS: mode none with max_age 1d, home/ (and functions/) rebuilt, and when the records may go (RFC 8461 §8.3)', load: () => import('./retire.ts') },
 ];
 
 export function version(): string {

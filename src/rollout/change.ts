@@ -7,8 +7,7 @@
 // had changed yet), "switching" is finished (every new file was complete before the commit).
 import { lstat, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
-import type { Config } from '../config/config.ts';
-import type { BuildStep } from '../site/build.ts';
+import type { BuildHook, BuildStep } from '../site/build.ts';
 import { exists, isRunning, siblings, switchStaged, type SwapStep } from '../site/swap.ts';
 import { stageFile, syncFolder, writeFileAtomic, writeTarget } from '../write-file-atomic.ts';
 
@@ -28,12 +27,13 @@ export interface ChangePlan {
   /** The folder the journal goes in: the config's. */
   folder: string;
   files: FileChange[];
-  /** The site to rebuild from the changed config, and the folder it goes to. */
-  site: { config: Config; out: string };
+  /** The built folders to rebuild from the changed config (src/project/outputs.ts): each stages its new
+   * version beside itself (`.out.new`) and says whether there was anything to stage. */
+  folders: { out: string; stage: (hook?: BuildHook) => Promise<boolean> }[];
 }
 
 interface Journal {
-  version: 1;
+  version: 2;
   command: string;
   state: 'preparing' | 'switching';
   started: string;
@@ -41,8 +41,8 @@ interface Journal {
   pid: number;
   /** Absolute paths; `staged: null` means the target is removed. */
   files: { target: string; staged: string | null }[];
-  /** The site folder; `staged`: whether .home.new holds its new version. */
-  site: { out: string; staged: boolean };
+  /** The built folders; `staged`: whether `.out.new` holds the folder's new version. */
+  folders: { out: string; staged: boolean }[];
 }
 
 /** A change could not be made, finished or undone; the message says what to do. */
@@ -69,8 +69,8 @@ export async function applyChange(plan: ChangePlan, hook?: ChangeHook): Promise<
     return { target, staged: f.content === null ? null : join(dirname(target), `.${basename(target)}.change-new`), content: f.content };
   }));
   const record: Journal = {
-    version: 1, command: plan.command, state: 'preparing', started: new Date().toISOString(), pid: process.pid,
-    files: files.map(({ target, staged }) => ({ target, staged })), site: { out: plan.site.out, staged: false },
+    version: 2, command: plan.command, state: 'preparing', started: new Date().toISOString(), pid: process.pid,
+    files: files.map(({ target, staged }) => ({ target, staged })), folders: plan.folders.map((f) => ({ out: f.out, staged: false })),
   };
   await writeFileAtomic(journal, `${JSON.stringify(record, null, 2)}\n`);
   await hook?.('journal-preparing', journal);
@@ -81,10 +81,10 @@ export async function applyChange(plan: ChangePlan, hook?: ChangeHook): Promise<
       await stageFile(f.target, f.staged, f.content!);
       await hook?.('file-staged', f.staged);
     }
-    // Loaded on use: it brings Vite, which recovery (run before every command) must not pay for.
-    const { stageSite } = await import('../site/build.ts');
-    record.site.staged = await stageSite(plan.site.config, plan.site.out, hook && ((step, path) => (step === 'staging-created' || step === 'rendered' ? hook(step, path) : undefined)));
-    await hook?.('site-staged', siblings(plan.site.out).fresh);
+    for (const [i, folder] of plan.folders.entries()) {
+      record.folders[i]!.staged = await folder.stage(hook && ((step, path) => (step === 'staging-created' || step === 'rendered' ? hook(step, path) : undefined)));
+      await hook?.('site-staged', siblings(folder.out).fresh);
+    }
   } catch (e) {
     await undo(record, journal);
     throw e;
@@ -98,7 +98,7 @@ export async function applyChange(plan: ChangePlan, hook?: ChangeHook): Promise<
 async function undo(record: Journal, journal: string): Promise<void> {
   for (const f of record.files) if (f.staged) await rm(f.staged, { force: true });
   // Named in the journal before it was made: only this change can have put it there.
-  await rm(siblings(record.site.out).fresh, { recursive: true, force: true });
+  for (const folder of record.folders) await rm(siblings(folder.out).fresh, { recursive: true, force: true });
   await rm(journal, { force: true });
   await syncFolder(dirname(journal));
 }
@@ -112,7 +112,7 @@ async function finish(record: Journal, journal: string, hook?: ChangeHook): Prom
     await syncFolder(dirname(f.target));
     await hook?.('file-switched', f.target);
   }
-  if (record.site.staged) await switchStaged(record.site.out, false, hook);
+  for (const folder of record.folders) if (folder.staged) await switchStaged(folder.out, false, hook);
   await rm(journal, { force: true });
   await syncFolder(dirname(journal));
   await hook?.('journal-removed', journal);
@@ -141,7 +141,7 @@ export async function recoverChange(folder: string): Promise<Recovery | undefine
   if (record.pid !== process.pid && isRunning(record.pid)) {
     throw new ChangeError(`another mta-sts ${record.command} (process ${record.pid}) is changing these files right now; run this again when it has finished`);
   }
-  const paths = [...record.files.map((f) => f.target), record.site.out];
+  const paths = [...record.files.map((f) => f.target), ...record.folders.map((f) => f.out)];
   if (record.state === 'preparing') {
     await undo(record, journal);
     return { action: 'undone', command: record.command, started: record.started, paths };
@@ -160,10 +160,10 @@ function parseJournal(text: string, folder: string): Journal | undefined {
   // A journal is a file in the user's repository: only paths this program would have written there are
   // accepted, so a planted one cannot make recovery rename or remove anything else.
   const mine = (p: unknown): p is string => typeof p === 'string' && isAbsolute(p) && inside(folder, p);
-  const ok = value?.version === 1 && typeof value.command === 'string' && typeof value.started === 'string' && Number.isSafeInteger(value.pid) &&
+  const ok = value?.version === 2 && typeof value.command === 'string' && typeof value.started === 'string' && Number.isSafeInteger(value.pid) &&
     (value.state === 'preparing' || value.state === 'switching') && Array.isArray(value.files) &&
     value.files.every((f) => mine(f?.target) && (f.staged === null || f.staged === join(dirname(f.target), `.${basename(f.target)}.change-new`))) &&
-    mine(value.site?.out) && typeof value.site?.staged === 'boolean';
+    Array.isArray(value.folders) && value.folders.every((f) => mine(f?.out) && typeof f?.staged === 'boolean');
   return ok ? (value as Journal) : undefined;
 }
 

@@ -8,7 +8,9 @@ import type { Policy } from '../rfc/policy.ts';
 import type { ReportSet } from '../tlsrpt/summary.ts';
 import type { DomainEvidence, Verdict } from './verdict.ts';
 
-export const EVIDENCE_FILE = 'mta-sts.evidence.json';
+import { EVIDENCE_FILE } from '../project/outputs.ts';
+
+export { EVIDENCE_FILE };
 /** Evidence older than this no longer speaks for the MX hosts: run promote again. */
 export const EVIDENCE_MAX_AGE_DAYS = 30;
 

@@ -2,13 +2,14 @@
 // live bounce guard) and retire (→ none, RFC 8461 §8.3). Each edits the config through the yaml Document
 // API (comments kept) and changes it, home/ and the evidence file as one (change.ts).
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { CheckIO } from '../check/io.ts';
 import type { DomainReport } from '../check/result.ts';
 import { DEFAULT_CONCURRENCY, runChecks } from '../check/run.ts';
 import { parseConfig, type Config } from '../config/config.ts';
 import { editConfigText, ConfigEditError, type ConfigEdit } from '../config/edit.ts';
-import { SiteError } from '../site/build.ts';
+import { dirname } from 'node:path';
+import { outputs } from '../project/outputs.ts';
+import { SiteError, type BuildHook } from '../site/build.ts';
 import { exists } from '../site/swap.ts';
 import { configPolicy } from '../config/policy.ts';
 import { applyChange, ChangeError, type ChangeHook, type FileChange } from './change.ts';
@@ -118,7 +119,11 @@ async function applyEdits(command: string, configPath: string, display: string, 
     const parsed = parseConfig(next, display);
     if (!parsed.ok) throw new ConfigEditError(`${display}: invalid after the edit; it was not changed`);
     const files: FileChange[] = [...(next === text ? [] : [{ path: configPath, content: next }]), ...(also ? [also] : [])];
-    await applyChange({ command, folder: dirname(configPath), files, site: { config: parsed.config, out: join(dirname(configPath), 'home') } }, hook);
+    // Every folder the kind builds is rebuilt with the config (a Function App's functions/ too), where build puts it.
+    const where = outputs(configPath, parsed.config, dirname(configPath));
+    const { FOLDER_BUILDERS } = await import('../site/folders.ts'); // brings Vite: loaded only for a change
+    const folders = where.folders.map((f) => ({ out: f.path, stage: (h?: BuildHook) => FOLDER_BUILDERS[f.role].stage(parsed.config, f.path, h) }));
+    await applyChange({ command, folder: where.root, files, folders }, hook);
     return true;
   } catch (e) {
     if (e instanceof ConfigEditError) return e.message;

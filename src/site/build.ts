@@ -93,12 +93,17 @@ export async function staleFiles(config: Config, outDir: string, swaConfig = SWA
  */
 export async function stageSite(config: Config, outDir: string, hook?: BuildHook): Promise<boolean> {
   const out = resolve(outDir);
+  return stageFolder(SITE_LAYOUT, out, (staging) => renderSite(config, staging, out), hook);
+}
+
+/** stageSite for any layout: what `render` makes goes to `.out.new` when it differs from `out`. */
+export async function stageFolder(layout: FolderLayout, out: string, render: Render, hook?: BuildHook): Promise<boolean> {
   return guarded(out, async () => {
-    await checkOutPath(out, SITE_LAYOUT);
-    await repair(out, SITE_LAYOUT);
-    await checkReplaceable(out, SITE_LAYOUT);
-    return withStaging(out, (staging) => renderSite(config, staging, out), hook, async (staging) => {
-      if ((await differences(staging, out, SITE_LAYOUT)).length === 0) return false;
+    await checkOutPath(out, layout);
+    await repair(out, layout);
+    await checkReplaceable(out, layout);
+    return withStaging(out, render, hook, async (staging) => {
+      if ((await differences(staging, out, layout)).length === 0) return false;
       await rename(staging, siblings(out).fresh);
       return true;
     });

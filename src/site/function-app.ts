@@ -9,7 +9,7 @@ import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
-import { buildFolder, renderSite, staleInFolder, SiteError, SWA_CONFIG_SOURCE, type BuildHook, type FolderLayout } from './build.ts';
+import { buildFolder, renderSite, stageFolder, staleInFolder, SiteError, SWA_CONFIG_SOURCE, type BuildHook, type FolderLayout } from './build.ts';
 import { routeMatches } from './swa-config.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,6 +41,12 @@ const TYPES: Record<string, string> = {
 export async function buildFunctionApp(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE, hook?: BuildHook): Promise<boolean> {
   const out = resolve(outDir);
   return buildFolder(FUNCTION_APP_LAYOUT, out, (staging) => renderFunctionApp(config, staging, out, swaConfig), hook);
+}
+
+/** For a journalled change (src/rollout/change.ts): the package goes to `.functions.new` beside `outDir`; false when current. */
+export async function stageFunctionApp(config: Config, outDir: string, hook?: BuildHook): Promise<boolean> {
+  const out = resolve(outDir);
+  return stageFolder(FUNCTION_APP_LAYOUT, out, (staging) => renderFunctionApp(config, staging, out, SWA_CONFIG_SOURCE), hook);
 }
 
 /** The files of `outDir` that differ from a fresh Function App package (empty when current). */

@@ -137,8 +137,8 @@ describe('the journal', () => {
     const victim = join(work, 'victim.txt');
     await writeFile(victim, 'keep me');
     await writeFile(join(dir, JOURNAL_FILE), JSON.stringify({
-      version: 1, command: 'promote', state: 'switching', started: 'x', pid: 999_999_999,
-      files: [{ target: victim, staged: null }], site: { out: join(dir, 'home'), staged: false },
+      version: 2, command: 'promote', state: 'switching', started: 'x', pid: 999_999_999,
+      files: [{ target: victim, staged: null }], folders: [{ out: join(dir, 'home'), staged: false }],
     }));
     const next = await command(dir, ['build']);
     expect(next.code).toBe(1);
@@ -151,7 +151,7 @@ describe('the journal', () => {
     const { spawn } = await import('node:child_process');
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
-      const journal = { version: 1, command: 'promote', state: 'preparing', started: 'x', pid: other.pid, files: [], site: { out: join(dir, 'home'), staged: false } };
+      const journal = { version: 2, command: 'promote', state: 'preparing', started: 'x', pid: other.pid, files: [], folders: [{ out: join(dir, 'home'), staged: false }] };
       await writeFile(join(dir, JOURNAL_FILE), JSON.stringify(journal));
       const next = await command(dir, ['build']);
       expect(next.code).toBe(1);

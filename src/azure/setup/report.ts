@@ -1,7 +1,9 @@
 // Setup's last part: the CNAMEs at a DNS host outside Azure (printed, and waited for on a terminal), the state
 // of each domain, and what is left to do; every line says what is true now.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { hostingOf } from '../../hosting/hosting.ts';
+import { builtFolder, folderPath, outputs } from '../../project/outputs.ts';
 import { checkCaa } from '../../check/caa.ts';
 import { askDns } from '../../check/dns.ts';
 import { checkPolicyFetch } from '../../check/policy-checks.ts';
@@ -106,7 +108,7 @@ export async function finalState(ctx: SetupContext): Promise<void> {
   line(ctx, '');
   line(ctx, 'State per domain:');
   const records = dnsRecords(r.config);
-  const built = await readFile(resolve(r.cwd, 'home', `.${POLICY_PATH}`)).catch(() => undefined);
+  const built = await readFile(join(folderPath(r.configPath, 'site', r.cwd), `.${POLICY_PATH}`)).catch(() => undefined);
   for (const domain of r.config.domains) {
     const host = `mta-sts.${domain}`;
     const d = state.bound.get(host);
@@ -181,10 +183,16 @@ export function nextSteps(ctx: SetupContext): void {
       : inAzure.length === 0
         ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
         : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
-    lines.push(`Then push: the pipeline deploys ${isFunctionApp(ctx) ? 'functions/' : 'home/'}, binds the domains and ${txt}.`);
+    lines.push(`Then push: the pipeline deploys ${deployedFolder(ctx)}/, binds the domains and ${txt}.`);
   }
   if (lines.length > 0) {
     line(ctx, '');
     for (const l of lines) line(ctx, l);
   }
+}
+
+/** The folder the pipeline deploys for the config's kind, as the user names it. */
+function deployedFolder(ctx: SetupContext): string {
+  const where = outputs(ctx.r.configPath, ctx.r.config, ctx.r.cwd);
+  return builtFolder(where, hostingOf(ctx.r.config).deployed)!.display;
 }
