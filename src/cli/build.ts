@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 import { displayPath, folderPath, outputs, type FolderOverrides } from '../project/outputs.ts';
 import { dnsRecords, zoneFileLines } from '../site/records.ts';
-import { configOption, loadConfigArg, parseOptions, type Command } from './io.ts';
+import { printable } from '../printable.ts';
+import { configOption, loadConfigArg, parseOptions, type Command, type CommandIO } from './io.ts';
 
 export const command: Command = {
   name: 'build',
@@ -20,6 +21,29 @@ export const command: Command = {
   async run(args, io) {
     const { values } = parseOptions(args, { ...configOption, out: { type: 'string' }, 'functions-out': { type: 'string' }, check: { type: 'boolean' } });
     const configPath = resolve(io.cwd, values.config ?? DEFAULT_CONFIG_FILE);
+    if (values.check) return build(io, values, configPath);
+    // The config is read and the folders written under the project's lock, so a promote or retire cannot
+    // change the config between this build's read and its swap (src/files/change.ts).
+    const { ChangeError, lockProject } = await import('../files/change.ts');
+    let lock;
+    try {
+      lock = await lockProject(configPath, 'build');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return build(io, values, configPath); // no such folder: the config load says so
+      if (!(e instanceof ChangeError)) throw e;
+      io.err(`mta-sts build: ${printable(e.message)}\nNothing was written.\n`);
+      return 1;
+    }
+    try {
+      return await build(io, values, configPath);
+    } finally {
+      await lock.release();
+    }
+  },
+};
+
+async function build(io: CommandIO, values: { config?: string; out?: string; 'functions-out'?: string; check?: boolean }, configPath: string): Promise<number> {
+  {
     const overrides: FolderOverrides = { ...(values.out !== undefined ? { site: values.out } : {}), ...(values['functions-out'] !== undefined ? { functions: values['functions-out'] } : {}) };
     const config = await loadConfigArg(io, values.config);
     if (!config) {
@@ -60,5 +84,5 @@ export const command: Command = {
         'senders that see a new id fetch the policy at once, and would otherwise cache the old one (RFC 8461 §8.1).\n',
     );
     return 0;
-  },
-};
+  }
+}

@@ -6,7 +6,7 @@ import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createDns, type CheckIO } from '../check/io.ts';
 import { toALabels } from '../check/names.ts';
 import { renderFindings, renderJson, renderJunit, renderTable } from '../check/report.ts';
-import { writeFileAtomic } from '../write-file-atomic.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
 import { createSmtpProbe } from '../check/smtp-probe.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';

@@ -100,17 +100,16 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 
 /**
  * Before any command: a promote or retire that was interrupted (killed, a power cut) is finished or undone,
- * so no command ever sees the config, home/ and the evidence half changed (src/rollout/change.ts).
+ * so no command ever sees the config, home/ and the evidence half changed (src/files/change.ts).
  */
 async function recoverInterrupted(args: string[], io: CommandIO): Promise<number> {
   const { configArgument } = await import('./io.ts');
-  const { recoverChange, ChangeError } = await import('../rollout/change.ts');
+  const { recoverChange, ChangeError } = await import('../files/change.ts');
   const { printable } = await import('../printable.ts');
-  const { dirname, relative, resolve } = await import('node:path');
-  const folder = dirname(resolve(io.cwd, configArgument(args)));
+  const { relative, resolve } = await import('node:path');
   const shown = (p: string) => printable(relative(io.cwd, p) || p);
   try {
-    const done = await recoverChange(folder);
+    const done = await recoverChange(resolve(io.cwd, configArgument(args)));
     if (done) {
       const what = done.paths.map(shown).join(', ');
       io.err(done.action === 'finished'
@@ -120,7 +119,8 @@ async function recoverInterrupted(args: string[], io: CommandIO): Promise<number
     return 0;
   } catch (e) {
     if (!(e instanceof ChangeError || typeof (e as NodeJS.ErrnoException).code === 'string')) throw e;
-    io.err(`mta-sts: an interrupted promote or retire cannot be finished: ${printable((e as Error).message)}\n`);
+    if (e instanceof ChangeError && e.busy) io.err(`mta-sts: ${printable(e.message)}\n`);
+    else io.err(`mta-sts: an interrupted change cannot be finished: ${printable((e as Error).message)}\n`);
     return 1;
   }
 }

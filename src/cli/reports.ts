@@ -2,7 +2,7 @@
 // the --html page, and give the promotion verdict when there is a config. Logic lives in src/tlsrpt/.
 import { resolve } from 'node:path';
 import { printable, printableJson } from '../printable.ts';
-import { writeFileAtomic } from '../write-file-atomic.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { missingPaths, readReports } from '../tlsrpt/files.ts';
 import { renderHtml } from '../tlsrpt/html.ts';

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.ts';
+import { FOLDER_NAMES } from '../project/outputs.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { buildFolder, renderSite, stageFolder, staleInFolder, SiteError, SWA_CONFIG_SOURCE, type BuildHook, type FolderLayout } from './build.ts';
 import { routeMatches } from './swa-config.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_SOURCE_DIR = join(PROJECT_ROOT, 'function-app');
-export const FUNCTIONS_DIR = 'functions';
+export const FUNCTIONS_DIR = FOLDER_NAMES.functions;
 const SOURCE_FILES = ['handler.js', 'index.js'];
 
 export const FUNCTION_APP_LAYOUT: FolderLayout = {
@@ -43,7 +44,7 @@ export async function buildFunctionApp(config: Config, outDir: string, swaConfig
   return buildFolder(FUNCTION_APP_LAYOUT, out, (staging) => renderFunctionApp(config, staging, out, swaConfig), hook);
 }
 
-/** For a journalled change (src/rollout/change.ts): the package goes to `.functions.new` beside `outDir`; false when current. */
+/** For a journalled change (src/files/change.ts): the package goes to `.functions.new` beside `outDir`; false when current. */
 export async function stageFunctionApp(config: Config, outDir: string, hook?: BuildHook): Promise<boolean> {
   const out = resolve(outDir);
   return stageFolder(FUNCTION_APP_LAYOUT, out, (staging) => renderFunctionApp(config, staging, out, SWA_CONFIG_SOURCE), hook);

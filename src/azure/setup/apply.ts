@@ -1,6 +1,7 @@
 // Setup's third part: the steps run in order, each reported as done, waiting, failed or skipped; and the step
 // bodies that are more than one call: the config and home/, the bindings, the commit.
 import { readFile } from 'node:fs/promises';
+import { withProjectLock } from '../../files/change.ts';
 import { outputs } from '../../project/outputs.ts';
 import { parseConfig } from '../../config/config.ts';
 import { editConfigFile } from '../../config/edit.ts';
@@ -56,6 +57,11 @@ export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> 
 }
 
 export async function writeConfig(ctx: SetupContext): Promise<string> {
+  // Under the project's lock, as build, promote and retire write (src/files/change.ts).
+  return withProjectLock(ctx.r.configPath, 'azure setup', () => writeConfigLocked(ctx));
+}
+
+async function writeConfigLocked(ctx: SetupContext): Promise<string> {
   const { r, state } = ctx;
   const edits = configEdits(ctx);
   const changed = await editConfigFile(r.configPath, edits, r.configFile);

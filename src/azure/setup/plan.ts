@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipelineVariable, setPipelineVariables } from '../../config/pipeline-yaml.ts';
 import { printable } from '../../printable.ts';
-import { writeFileAtomic } from '../../write-file-atomic.ts';
+import { writeFileAtomic } from '../../files/atomic.ts';
 import type { ProjectRef } from '../devops.ts';
 import {
   FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
