@@ -3,7 +3,7 @@
 // hostingKind variable when the YAML is compiled, before any file is read) and to pass the app name to the
 // deploy task: in Azure Pipelines as the variable hostingApp, in GitHub Actions as the step output app.
 import { appendFile } from 'node:fs/promises';
-import { annotation, ciFormat } from '../ci/annotations.ts';
+import { annotation, ciFormat, setVariable } from '../ci/annotations.ts';
 import { configOption, loadConfigArg, parseOptions, UsageError, type Command } from './io.ts';
 
 const KINDS = ['static-web-app', 'function-app'];
@@ -38,7 +38,7 @@ export const command: Command = {
       io.err(`mta-sts hosting: ${problem}\n`);
       return 1;
     }
-    if (app && ci === 'azure') io.out(`##vso[task.setvariable variable=hostingApp]${app}\n`);
+    if (app && ci === 'azure') io.out(`${setVariable('hostingApp', app)}\n`);
     if (ci === 'github' && env.GITHUB_OUTPUT) await appendFile(env.GITHUB_OUTPUT, `kind=${kind}\n${app ? `app=${app}\n` : ''}`);
     return 0;
   },

@@ -1,6 +1,7 @@
 // The dispatcher: finds the command, loads its module only then (the checker and Vite are heavy), and applies
 // the contract of io.ts: --help and --version, usage errors as exit 2.
 import { readFileSync } from 'node:fs';
+import { outputSink } from '../ci/sink.ts';
 import { UsageError, type Command, type CommandIO } from './io.ts';
 
 interface Entry { name: string; summary: string; load: () => Promise<{ command: Command }> }
@@ -47,7 +48,9 @@ export function commandHelp(command: Command): string {
 }
 
 /** Runs one command under the contract: --help/-h anywhere prints its help (exit 0); a UsageError is exit 2. */
-export async function runCommand(command: Command, args: string[], io: CommandIO): Promise<number> {
+export async function runCommand(command: Command, args: string[], raw: CommandIO): Promise<number> {
+  // The one output sink: only the workflow commands this program built reach a CI runner as commands.
+  const io = outputSink(raw);
   if (wantsHelp(args)) {
     io.out(commandHelp(command));
     return 0;
@@ -92,7 +95,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return 2;
   }
   const args = argv.slice(entry.name.split(' ').length);
-  const recovered = wantsHelp(args) ? 0 : await recoverInterrupted(args, io);
+  const recovered = wantsHelp(args) ? 0 : await recoverInterrupted(args, outputSink(io));
   if (recovered !== 0) return recovered;
   const { command } = await entry.load();
   return runCommand(command, args, io);
