@@ -4,9 +4,10 @@
 // deploy task: in Azure Pipelines as the variable hostingApp, in GitHub Actions as the step output app.
 import { appendFile } from 'node:fs/promises';
 import { annotation, ciFormat, setVariable } from '../ci/annotations.ts';
+import { HOSTING_KINDS, hostingOf } from '../hosting/hosting.ts';
 import { configOption, loadConfigArg, parseOptions, UsageError, type Command } from './io.ts';
 
-const KINDS = ['static-web-app', 'function-app'];
+const KINDS: readonly string[] = HOSTING_KINDS;
 
 export const command: Command = {
   name: 'hosting',
@@ -30,8 +31,8 @@ export const command: Command = {
     io.out(`kind: ${kind}\napp: ${app ?? '(not set)'}\n`);
     const problem = expected && kind !== expected
       ? `the pipeline is set up for hosting kind ${expected} but ${file} says hosting.kind: ${kind}; set hostingKind: ${kind} at the top of azure-pipelines.yml (or hosting.kind: ${expected} in ${file}) so both name the app that serves the policy`
-      : expected === 'function-app' && !app
-        ? `hosting.app is not set in ${file}: the Function App to deploy to must be named there (README: Function App quick setup)`
+      : expected && hostingOf(config).deployNeedsApp && !app
+        ? `hosting.app is not set in ${file}: the ${hostingOf(config).name} to deploy to must be named there (README: Function App quick setup)`
         : undefined;
     if (problem) {
       io.out(ci ? `${annotation(ci, 'error', undefined, `Not deployed: ${problem}`)}\n` : '');
