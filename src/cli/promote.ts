@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { EVIDENCE_FILE } from '../rollout/evidence.ts';
 import { displayPath, foldersPhrase, outputs } from '../project/outputs.ts';
 import { missingPaths } from '../tlsrpt/files.ts';
-import { verdictBlock } from '../tlsrpt/render.ts';
+import { verdictBlock } from '../rollout/verdict-render.ts';
 import { promote } from '../rollout/rollout.ts';
 import { printable } from '../printable.ts';
 import { productionIO, type IOOptions } from './check.ts';

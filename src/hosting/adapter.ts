@@ -1,5 +1,9 @@
 // The shape of a hosting adapter: everything that differs between the kinds of app that can serve the policy.
-import type { HostingKind, HostingPlan } from '../config/raw-config.ts';
+
+/** What serves the policy (config hosting.kind): a Static Web App (the default) or a Function App (one app for up to 500 domains). */
+export type HostingKind = 'static-web-app' | 'function-app';
+/** A Static Web App's plan (config hosting.plan). */
+export type HostingPlan = 'free' | 'standard';
 
 /** The folders a build can write: the site (policy, page, SWA config) and the Function App package. */
 export type FolderRole = 'site' | 'functions';

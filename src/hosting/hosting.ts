@@ -1,11 +1,10 @@
 // What serves the policy, as one adapter per hosting kind (config `hosting.kind`). Code elsewhere asks the
 // adapter (`hostingOf(config)`) rather than branching on the kind, so a kind's facts live in one file each.
-import type { HostingKind } from '../config/raw-config.ts';
-import type { Hosting } from './adapter.ts';
+import type { Hosting, HostingKind } from './adapter.ts';
 import { FUNCTION_APP } from './function-app.ts';
 import { STATIC_WEB_APP } from './static-web-app.ts';
 
-export type { DnsRecord, FolderRole, HostFacts, Hosting } from './adapter.ts';
+export type { DnsRecord, FolderRole, HostFacts, Hosting, HostingKind, HostingPlan } from './adapter.ts';
 export { RECORD_TTL } from './adapter.ts';
 export { FUNCTION_APP_DOMAIN_QUOTA } from './function-app.ts';
 export { CUSTOM_DOMAIN_QUOTA } from './static-web-app.ts';

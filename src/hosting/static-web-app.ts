@@ -1,8 +1,7 @@
 // hosting.kind static-web-app: Azure Static Web Apps serves home/ as it is, each mta-sts.<domain> a custom
 // domain of the app, validated by its CNAME to the app's default host.
-import type { DnsRecord, HostFacts, Hosting } from './adapter.ts';
+import type { DnsRecord, HostFacts, Hosting, HostingPlan } from './adapter.ts';
 import { RECORD_TTL } from './adapter.ts';
-import type { HostingPlan } from '../config/raw-config.ts';
 import { FUNCTION_APP_DOMAIN_QUOTA } from './function-app.ts';
 
 // Azure Static Web Apps quota: custom domains per app (each mail domain needs mta-sts.<domain>).

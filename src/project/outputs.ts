@@ -3,8 +3,7 @@
 // retires cfg/home/ and cfg/functions/ alike (the pipelines use the default config, at the repository root).
 // Nothing else names these files and folders.
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Config } from '../config/config.ts';
-import { hostingOf, type FolderRole } from '../hosting/hosting.ts';
+import { hostingOf, type FolderRole, type HostingKind } from '../hosting/hosting.ts';
 
 export type { FolderRole } from '../hosting/hosting.ts';
 
@@ -47,7 +46,8 @@ export function folderPath(configPath: string, role: FolderRole, cwd: string, ov
   return override !== undefined ? resolve(cwd, override) : join(projectRoot(configPath), FOLDER_NAMES[role]);
 }
 
-export function outputs(configPath: string, config: Pick<Config, 'hosting'>, cwd: string, overrides: FolderOverrides = {}): Outputs {
+/** `config`: the loaded config (only its hosting kind matters here). */
+export function outputs(configPath: string, config: { hosting: { kind: HostingKind } }, cwd: string, overrides: FolderOverrides = {}): Outputs {
   const config_ = resolve(cwd, configPath);
   const root = projectRoot(config_);
   return {

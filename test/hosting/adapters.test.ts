@@ -27,7 +27,6 @@ describe('hosting adapters', () => {
     // A comparison with a kind's name counts once.
     const branches = count(/hosting\.kind\s*[!=]==\s*(['"`])(?:static-web-app|function-app)\1|hosting\.kind\s*[!=]==|isFunctionApp\(|(['"`])(?:static-web-app|function-app)\2/g);
     expect(branches).toEqual({
-      'config/raw-config.ts': 2, // the config's type: HostingKind = 'static-web-app' | 'function-app'
       'site/function-app.ts': 1, // the handler's source folder, function-app/, not a branch
       'cli/azure-bind.ts': 1, // which Azure bind runs
       'azure/setup/model.ts': 2, // isFunctionApp itself, and the roles the pipeline's identity needs
