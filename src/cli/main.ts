@@ -112,7 +112,11 @@ async function recoverInterrupted(args: string[], io: CommandIO): Promise<number
   const { relative, resolve } = await import('node:path');
   const shown = (p: string) => printable(relative(io.cwd, p) || p);
   try {
-    const done = await recoverChange(resolve(io.cwd, configArgument(args)));
+    const configPath = resolve(io.cwd, configArgument(args));
+    const done = await recoverChange(configPath);
+    // Then what a killed build left beside home/ or functions/ (a light module: no Vite).
+    const { sweepBuiltFolders } = await import('../site/layouts.ts');
+    await sweepBuiltFolders(configPath);
     if (done) {
       const what = done.paths.map(shown).join(', ');
       io.err(done.action === 'finished'

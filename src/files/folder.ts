@@ -45,6 +45,11 @@ const MAX_ENTRIES = 256;
 // How many entries of the output's parent folder are searched for leftover temp folders.
 const MAX_SIBLINGS = 10_000;
 
+/** Finishes or undoes what an interrupted build left beside `out` (see repair); the caller holds the project's lock. */
+export async function repairFolder(out: string, layout: FolderLayout): Promise<void> {
+  return guarded(out, () => repair(out, layout));
+}
+
 /**
  * For a journalled change (change.ts): what `render` makes goes to `.out.new` beside `out` when it differs from
  * `out`, and stays there until the change is committed; false when `out` is current (nothing is staged).

@@ -3,14 +3,14 @@
 // leaves a half-written folder behind.
 import { printable } from '../printable.ts';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as viteBuild, type Plugin } from 'vite';
 import type { Config } from '../config/config.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { effectiveId, policyText } from '../config/policy.ts';
 import { buildFolder, FolderError as SiteError, stageFolder, staleInFolder, type BuildHook, type FolderLayout } from '../files/folder.ts';
-import { FOLDER_NAMES } from '../project/outputs.ts';
+import { FOLDER_LAYOUTS } from './layouts.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SITE_DIR = join(PROJECT_ROOT, 'site');
@@ -29,15 +29,7 @@ export type { BuildHook, BuildStep, FolderLayout, Render } from '../files/folder
 
 const ASSETS_DIR = 'assets';
 const POLICY_FILE = POLICY_PATH.slice(1); // `.well-known/mta-sts.txt`, relative to the folder
-export const SITE_LAYOUT: FolderLayout = {
-  files: new Set(['index.html', 'staticwebapp.config.json']),
-  dirs: new Map<string, (name: string) => boolean>([
-    [dirname(POLICY_FILE), (name) => name === basename(POLICY_FILE)],
-    [ASSETS_DIR, (name) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)], // Vite's hashed file names
-  ]),
-  complete: POLICY_FILE,
-  suggestion: FOLDER_NAMES.site,
-};
+export const SITE_LAYOUT: FolderLayout = FOLDER_LAYOUTS.site;
 
 
 /**
