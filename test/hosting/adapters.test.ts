@@ -23,12 +23,11 @@ const count = (pattern: RegExp) => Object.fromEntries(files
   .filter(([, n]) => n > 0));
 
 describe('hosting adapters', () => {
-  it('outside src/hosting/, only these branches on the kind remain (Azure steps of bind and setup); none may be added', () => {
+  it('outside src/hosting/, only these branches on the kind remain (the Azure steps of setup); none may be added', () => {
     // A comparison with a kind's name counts once.
     const branches = count(/hosting\.kind\s*[!=]==\s*(['"`])(?:static-web-app|function-app)\1|hosting\.kind\s*[!=]==|isFunctionApp\(|(['"`])(?:static-web-app|function-app)\2/g);
     expect(branches).toEqual({
       'site/function-app.ts': 1, // the handler's source folder, function-app/, not a branch
-      'cli/azure-bind.ts': 1, // which Azure bind runs
       'azure/setup/model.ts': 2, // isFunctionApp itself, and the roles the pipeline's identity needs
       'azure/setup/observe.ts': 2, // what setup reads from Azure
       'azure/setup/plan.ts': 2, // the steps setup plans
