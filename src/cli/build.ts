@@ -3,7 +3,7 @@
 // the records to publish.
 import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
-import { displayPath, folderPath, outputs, type FolderOverrides } from '../project/outputs.ts';
+import { displayPath, folderPath, outputs, folderOverrides } from '../project/outputs.ts';
 import { dnsRecords, zoneFileLines } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import { configOption, loadConfigArg, parseOptions, type Command, type CommandIO } from './io.ts';
@@ -44,7 +44,7 @@ export const command: Command = {
 
 async function build(io: CommandIO, values: { config?: string; out?: string; 'functions-out'?: string; check?: boolean }, configPath: string): Promise<number> {
   {
-    const overrides: FolderOverrides = { ...(values.out !== undefined ? { site: values.out } : {}), ...(values['functions-out'] !== undefined ? { functions: values['functions-out'] } : {}) };
+    const overrides = folderOverrides(values);
     const config = await loadConfigArg(io, values.config);
     if (!config) {
       io.err(`Nothing was written; ${displayPath(io.cwd, folderPath(configPath, 'site', io.cwd, overrides))}/ is unchanged.\n`);

@@ -8,7 +8,7 @@ import { access } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 import { hostingOf } from '../hosting/hosting.ts';
-import { builtFolder, outputs, type FolderOverrides } from '../project/outputs.ts';
+import { builtFolder, outputs, folderOverrides } from '../project/outputs.ts';
 import { configOption, loadConfigArg, parseOptions, UsageError, type Command } from './io.ts';
 
 export const command: Command = {
@@ -35,7 +35,7 @@ export const command: Command = {
     if (!config) return 1;
     const env = io.env ?? process.env;
     const configPath = resolve(io.cwd, values.config ?? DEFAULT_CONFIG_FILE);
-    const overrides: FolderOverrides = { ...(values.out !== undefined ? { site: values.out } : {}), ...(values['functions-out'] !== undefined ? { functions: values['functions-out'] } : {}) };
+    const overrides = folderOverrides(values);
     const served = builtFolder(outputs(configPath, config, io.cwd, overrides), hostingOf(config).deployed)!;
     if (served.role === 'site') {
       return child(join(io.cwd, 'node_modules', '.bin', 'swa'), ['start', served.display, '--swa-config-location', served.display, '--host', values.host, '--port', values.port], io.cwd);

@@ -11,7 +11,7 @@ import { formatDiagnostic as formatPolicyDiagnostic } from '../rfc/diagnostic.ts
 import { POLICY_PATH, parsePolicy } from '../rfc/policy.ts';
 import { swaConfigProblems } from '../site/swa-config.ts';
 import { printable } from '../printable.ts';
-import { displayPath, folderPath, outputs, type FolderOverrides } from '../project/outputs.ts';
+import { displayPath, folderPath, outputs, folderOverrides } from '../project/outputs.ts';
 import { configOption, parseOptions, type Command } from './io.ts';
 
 export const command: Command = {
@@ -26,7 +26,7 @@ export const command: Command = {
   ].join('\n'),
   async run(args, io) {
     const { values } = parseOptions(args, { ...configOption, out: { type: 'string' }, 'functions-out': { type: 'string' } });
-    const overrides: FolderOverrides = { ...(values.out !== undefined ? { site: values.out } : {}), ...(values['functions-out'] !== undefined ? { functions: values['functions-out'] } : {}) };
+    const overrides = folderOverrides(values);
     const ci = ciFormat(io.env ?? process.env);
     let problems = 0;
     const ok = (text: string): void => io.out(`ok     ${text}\n`);

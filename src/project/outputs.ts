@@ -36,6 +36,11 @@ export interface Outputs {
 /** `--out DIR` and `--functions-out DIR` of build, verify and preview: relative to the working folder. */
 export type FolderOverrides = Partial<Record<FolderRole, string>>;
 
+/** The overrides from the options `--out` and `--functions-out`, as parseOptions gives them. */
+export function folderOverrides(values: { out?: string | undefined; 'functions-out'?: string | undefined }): FolderOverrides {
+  return { ...(values.out !== undefined ? { site: values.out } : {}), ...(values['functions-out'] !== undefined ? { functions: values['functions-out'] } : {}) };
+}
+
 export function projectRoot(configPath: string): string {
   return dirname(resolve(configPath));
 }
