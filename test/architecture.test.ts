@@ -1,5 +1,6 @@
-// The layout rules of the README's "How it is built", checked on the source: no import cycles (types included),
-// and the RFC core stays free of I/O and of the rest of the program.
+// The layout rules of the README's "How it is built", checked on the source: no import cycles (types and dynamic
+// import() included), folders in floors (every import between folders goes down, so no folder cycle), and the RFC
+// core stays free of I/O and of the rest of the program.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +16,10 @@ const walk = (dir: string): void => {
 };
 walk(root);
 
-const specifiers = (file: string): string[] =>
-  [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^;]*? from '([^']+)'/gm)].map((m) => m[1]!);
+const specifiers = (file: string): string[] => {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^(?:import|export)\b[^;]*? from '([^']+)'/gm), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!);
+};
 const graph = new Map(files.map((f) => [f, specifiers(f).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(f), s))]));
 
 describe('architecture', () => {
@@ -36,6 +39,31 @@ describe('architecture', () => {
     };
     for (const file of files) if (!state.has(file)) visit(file);
     expect(cycles).toEqual([]);
+  });
+
+  it('keeps folders in floors: an import between two folders goes down, never up or sideways (so no folder cycle)', () => {
+    // Lowest first; files at the top of src/ are '.'.
+    const FLOORS = [['rfc'], ['.'], ['hosting', 'ci'], ['project'], ['files'], ['config'], ['site', 'check', 'tlsrpt', 'preview'], ['rollout', 'azure'], ['cli']];
+    const floorOf = (file: string) => {
+      const parts = relative(root, file).split('/');
+      const folder = parts.length === 1 ? '.' : parts[0]!;
+      const floor = FLOORS.findIndex((f) => f.includes(folder));
+      expect(floor, `${folder}/ has no floor in this test`).toBeGreaterThanOrEqual(0);
+      return { folder, floor };
+    };
+    const wrong: string[] = [];
+    for (const [file, deps] of graph) {
+      const from = floorOf(file);
+      for (const dep of deps) {
+        const to = floorOf(dep);
+        if (to.folder !== from.folder && to.floor >= from.floor) wrong.push(`${relative(root, file)} -> ${relative(root, dep)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('sees dynamic imports: the dispatcher loads every command with import()', () => {
+    expect(graph.get(join(root, 'cli/main.ts'))).toContain(join(root, 'cli/build.ts'));
   });
 
   it('keeps the RFC core free of I/O and of the other modules', () => {

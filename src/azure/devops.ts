@@ -256,7 +256,7 @@ export class DevOps {
       url: spec.armUrl,
       owner: 'library',
       isShared: false,
-      description: 'Created by mta-sts azure setup for the Static Web App pipeline',
+      description: 'Created by mta-sts azure setup for the MTA-STS pipeline (Static Web App or Function App)',
       authorization: {
         scheme: 'WorkloadIdentityFederation',
         parameters: {

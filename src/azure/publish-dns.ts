@@ -7,7 +7,8 @@ import type { Config } from '../config/config.ts';
 import { askDns } from '../check/dns.ts';
 import { checkPolicyFetch, type PolicyFetchIO } from '../check/policy-checks.ts';
 import { policyUrl } from '../rfc/policy.ts';
-import { RECORD_TTL, dnsRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
+import { dnsRecords, policyRecords, txtCharacterStrings, zoneFileLines, type DnsRecord } from '../site/records.ts';
+import { hostingOf } from '../hosting/hosting.ts';
 import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ThrottleOptions } from './arm.ts';
@@ -64,12 +65,15 @@ export async function publishDns(o: PublishOptions): Promise<void> {
 
   const zones = found.map((z) => z.name);
   const groupOf = (zone: string) => found.find((z) => z.name === zone)!.resourceGroup;
+  // Written: the policy's TXT records. Printed: those and the host's own (CNAME, and a Function App's asuid TXT).
+  const hosting = hostingOf(o.config);
   const records = dnsRecords(o.config);
+  const written = policyRecords(o.config);
   for (const [i, domain] of o.config.domains.entries()) {
     const live = outcomes[i]!;
     const host = `mta-sts.${domain}`;
     if (live.state === 'cert-pending') {
-      r.warn(`${domain}: TXT held back: certificate pending for ${host} (Azure still serves its default *.azurestaticapps.net certificate); the next run publishes the TXT once it is issued`);
+      r.warn(`${domain}: TXT held back: certificate pending for ${host} (${hosting.pendingCertificate}); the next run publishes the TXT once it is issued`);
       continue;
     }
     if (live.state === 'unresolved') {
@@ -92,7 +96,7 @@ export async function publishDns(o: PublishOptions): Promise<void> {
     }
     r.info(`${domain}: the new policy is live at ${policyUrl(host, o.web.fetcher.port)}`);
     const own = records.filter((rec) => rec.domain === domain);
-    const txt = own.filter((rec) => rec.type === 'TXT');
+    const txt = written.filter((rec) => rec.domain === domain);
     const zone = o.azure ? zoneFor(domain, zones) : undefined;
     if (o.azure && zone) {
       const group = groupOf(zone.zone);
@@ -187,11 +191,12 @@ async function removeOwnTlsRpt(o: PublishOptions, domain: string, resourceGroup:
 /** A host that does not resolve yet, outside Azure DNS: the CNAME first, then the TXT records once the policy is live. */
 async function printPending(o: PublishOptions, domain: string, why: string, own: DnsRecord[]): Promise<void> {
   const host = `mta-sts.${domain}`;
-  const target = o.config.hosting.default_hostname;
-  const cname = target ? `${host}. ${RECORD_TTL} IN CNAME ${target}.` : `${host}. ${RECORD_TTL} IN CNAME <the Static Web App's default host name>. (mta-sts azure bind names it)`;
-  o.reporter.warn(`${domain}: TXT held back: ${printable(why)}; create the CNAME first, then, once ${policyUrl(host, o.web.fetcher.port)} serves ${o.policyFile}, publish the TXT records (RFC 8461 §8.1), replacing any existing _mta-sts TXT record:`);
-  o.reporter.info(`  ${cname}`);
-  for (const line of zoneFileLines(own).split('\n')) o.reporter.info(`  ${line}`);
+  // The host's records first (the CNAME, and a Function App's asuid TXT), then the policy's once it is live.
+  const first = own.filter((rec) => rec.name.endsWith(host) && !rec.name.startsWith('_'));
+  const then = own.filter((rec) => !first.includes(rec));
+  const names = first.map((rec) => (rec.type === 'CNAME' ? 'the CNAME' : `the ${rec.name.split('.')[0]} TXT`)).join(' and ');
+  o.reporter.warn(`${domain}: TXT held back: ${printable(why)}; create ${names} first, then, once ${policyUrl(host, o.web.fetcher.port)} serves ${o.policyFile}, publish the TXT records (RFC 8461 §8.1), replacing any existing _mta-sts TXT record:`);
+  for (const line of zoneFileLines([...first, ...then]).split('\n')) o.reporter.info(`  ${line}`);
 }
 
 /** Outside Azure DNS: the exact records to publish, and for each TXT whether the live DNS already has it. */

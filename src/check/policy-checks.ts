@@ -42,7 +42,7 @@ export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal
   const addresses = await resolveAddresses(io.resolver, host, signal);
   if (!addresses.ok) {
     const f = addresses.finding;
-    const hint = addresses.missing ? `; point mta-sts.${domain} at the Static Web App with a CNAME` : '';
+    const hint = addresses.missing ? `; point mta-sts.${domain} at the app that serves the policy with a CNAME (mta-sts records prints it)` : '';
     return {
       result: combine('policy-fetch', [{ ...f, code: 'policy-host-unresolved', message: `${f.message}${hint}` }], evidence),
       hostLookup: addresses.missing ? 'missing' : 'failed',

@@ -41,15 +41,11 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const { app, resource_group: resourceGroup, subscription, dns_resource_group: dnsResourceGroup } = settings;
   const reporter = new Reporter(io, env);
   // The SDKs load only now, when the command calls Azure: --help and usage errors stay fast.
-  const [{ armClients, cliCredential }, { bindDomains }] = await Promise.all([import('../azure/arm.ts'), import('../azure/bind.ts')]);
+  const [{ armClients, cliCredential }, { azureHosting }] = await Promise.all([import('../azure/arm.ts'), import('../azure/hosting.ts')]);
   const clients = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
-  if (config.hosting.kind === 'function-app') {
-    // A Function App binds through host-name bindings and managed certificates (src/azure/function-app.ts).
-    const { bindFunctionApp } = await import('../azure/function-app.ts');
-    await bindFunctionApp({ config, target: { app, resourceGroup, dnsResourceGroup }, clients, reporter, throttle: { sleep: deps.sleep } });
-    return reporter.finish();
-  }
-  await bindDomains({
+  // The kind's own bind (src/azure/hosting.ts): a Static Web App's custom domains, or a Function App's host-name
+  // bindings and managed certificates.
+  await (await azureHosting(config)).bind({
     config, target: { app, resourceGroup, dnsResourceGroup }, clients, web, reporter,
     attempts, baseDelayMs: retryDelay * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep, now: deps.now }, pollIntervalMs: deps.pollIntervalMs,
   });

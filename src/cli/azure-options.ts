@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/identity';
 import { createResolver, type PolicyFetcher } from '../check/io.ts';
 import type { PolicyFetchIO } from '../check/policy-checks.ts';
 import type { AzureHostingKey, Config } from '../config/config.ts';
+import { hostingOf } from '../hosting/hosting.ts';
 import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/cloud.ts';
 import { UsageError, type CommandIO } from './io.ts';
 import { networkSettings } from './network.ts';
@@ -51,18 +52,18 @@ const FLAG: Record<AzureHostingKey, string> = {
   subscription: '--subscription',
   dns_resource_group: '--dns-resource-group',
 };
-const WHAT: Record<AzureHostingKey, string> = {
-  app: 'the Static Web App is not named',
-  resource_group: "the app's resource group is not named",
-  subscription: 'the Azure subscription is not named',
-  dns_resource_group: 'the resource group of the Azure DNS zones is not named',
+const WHAT: Record<AzureHostingKey, (config: Config) => string> = {
+  app: (config) => `the ${hostingOf(config).name} is not named`,
+  resource_group: () => "the app's resource group is not named",
+  subscription: () => 'the Azure subscription is not named',
+  dns_resource_group: () => 'the resource group of the Azure DNS zones is not named',
 };
 
 /** A setting from its flag, else the config's hosting: key; a `required` one missing is a usage error. */
 export function azureSetting(values: Record<string, unknown>, config: Config, key: AzureHostingKey, required: boolean, configFile: string): string | undefined {
   const flag = values[FLAG[key].slice(2)];
   const value = typeof flag === 'string' && flag !== '' ? flag : config.hosting[key];
-  if (!value && required) throw new UsageError(`${WHAT[key]}: pass ${FLAG[key]} or set hosting.${key} in ${configFile}`);
+  if (!value && required) throw new UsageError(`${WHAT[key](config)}: pass ${FLAG[key]} or set hosting.${key} in ${configFile}`);
   // The config's value passed the schema; a flag's is checked here, by the same rule.
   if (key === 'subscription' && value && !GUID.test(value)) {
     throw new UsageError(`--subscription must be a subscription ID like 00000000-0000-0000-0000-000000000000 (az account show --query id -o tsv) (got "${value}")`);
@@ -82,7 +83,7 @@ export function azureSettings<K extends AzureHostingKey>(
   for (const key of [...required, ...optional]) {
     const value = azureSetting(values, config, key, false, configFile);
     if (value) out[key] = value;
-    else if ((required as readonly AzureHostingKey[]).includes(key)) missing.push(`${WHAT[key]}: pass ${FLAG[key]} or set hosting.${key}`);
+    else if ((required as readonly AzureHostingKey[]).includes(key)) missing.push(`${WHAT[key](config)}: pass ${FLAG[key]} or set hosting.${key}`);
   }
   if (missing.length === 1) throw new UsageError(`${missing[0]} in ${configFile}`);
   if (missing.length > 1) throw new UsageError(`${missing.length} settings are missing; set them in ${configFile} (or pass the flags):\n  ${missing.join('\n  ')}`);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
+import { displayPath, folderPath } from '../project/outputs.ts';
 import { Reporter } from '../azure/annotations.ts';
 import { ciFormat } from '../ci/annotations.ts';
 import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
@@ -59,13 +60,14 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
     const { dns } = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
     azure = { dns, resourceGroup: dnsResourceGroup };
   }
-  const home = (values.out ?? values.home ?? 'home').replace(/\/+$/, '');
+  const override = values.out ?? values.home;
+  const home = displayPath(io.cwd, folderPath(resolve(io.cwd, file), 'site', io.cwd, override !== undefined ? { site: override } : {}));
   const policyFile = `${home}${POLICY_PATH}`;
   let policy: Buffer;
   try {
     policy = await readFile(resolve(io.cwd, policyFile));
   } catch (e) {
-    io.err(`mta-sts azure publish-dns: cannot read ${policyFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run npm run build and commit home/\n`);
+    io.err(`mta-sts azure publish-dns: cannot read ${policyFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run npm run build and commit ${home}/\n`);
     return 1;
   }
   const reporter = new Reporter(io, env);

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline/promises';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
+import { hostingOf } from '../hosting/hosting.ts';
 import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/cloud.ts';
 import {
   DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, defaultAppName, type DevOpsTarget, type RepositoryRef,
@@ -182,8 +183,9 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   // Static Web Apps exist in five regions only; a Function App in any region.
-  if (config.hosting.kind === 'static-web-app' && !(SWA_REGIONS as readonly string[]).includes(region)) {
-    throw new UsageError(`--region must be one of ${SWA_REGIONS.join(', ')}, where Static Web Apps can be created (got "${values.region}")`);
+  const { regions, name } = hostingOf(config);
+  if (regions && !regions.includes(region)) {
+    throw new UsageError(`--region must be one of ${regions.join(', ')}, where ${name}s can be created (got "${values.region}")`);
   }
   // The SDKs load only now, when the command calls Azure (--help and usage errors stay fast).
   const { cliCredential } = await import('../azure/arm.ts');

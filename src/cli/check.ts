@@ -8,7 +8,7 @@ import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createDns, type CheckIO } from '../check/io.ts';
 import { renderCheckHtml } from '../check/html.ts';
 import { renderFindings, renderJson, renderJunit, renderMarkdownSummary, renderTable } from '../check/report.ts';
-import { writeFileAtomic } from '../write-file-atomic.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
 import { createSmtpProbe } from '../check/smtp-probe.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts'; // not config.ts: a run without a config never loads the YAML and schema code

@@ -3,10 +3,11 @@
 // hostingKind variable when the YAML is compiled, before any file is read) and to pass the app name to the
 // deploy task: in Azure Pipelines as the variable hostingApp, in GitHub Actions as the step output app.
 import { appendFile } from 'node:fs/promises';
-import { annotation, ciFormat } from '../ci/annotations.ts';
+import { annotation, ciFormat, setVariable } from '../ci/annotations.ts';
+import { HOSTING_KINDS, hostingOf } from '../hosting/hosting.ts';
 import { configOption, loadConfigArg, parseOptions, UsageError, type Command } from './io.ts';
 
-const KINDS = ['static-web-app', 'function-app'];
+const KINDS: readonly string[] = HOSTING_KINDS;
 
 export const command: Command = {
   name: 'hosting',
@@ -30,15 +31,15 @@ export const command: Command = {
     io.out(`kind: ${kind}\napp: ${app ?? '(not set)'}\n`);
     const problem = expected && kind !== expected
       ? `the pipeline is set up for hosting kind ${expected} but ${file} says hosting.kind: ${kind}; set hostingKind: ${kind} at the top of azure-pipelines.yml (or hosting.kind: ${expected} in ${file}) so both name the app that serves the policy`
-      : expected === 'function-app' && !app
-        ? `hosting.app is not set in ${file}: the Function App to deploy to must be named there (README: Function App quick setup)`
+      : expected && hostingOf(config).deployNeedsApp && !app
+        ? `hosting.app is not set in ${file}: the ${hostingOf(config).name} to deploy to must be named there (README: Function App quick setup)`
         : undefined;
     if (problem) {
       io.out(ci ? `${annotation(ci, 'error', undefined, `Not deployed: ${problem}`)}\n` : '');
       io.err(`mta-sts hosting: ${problem}\n`);
       return 1;
     }
-    if (app && ci === 'azure') io.out(`##vso[task.setvariable variable=hostingApp]${app}\n`);
+    if (app && ci === 'azure') io.out(`${setVariable('hostingApp', app)}\n`);
     if (ci === 'github' && env.GITHUB_OUTPUT) await appendFile(env.GITHUB_OUTPUT, `kind=${kind}\n${app ? `app=${app}\n` : ''}`);
     return 0;
   },

@@ -4,7 +4,7 @@ import { formatDiagnostic } from '../rfc/diagnostic.ts';
 import { MAX_POLICY_BYTES, parsePolicy, type PolicyParseResult } from '../rfc/policy.ts';
 import { parseOptions, UsageError, type Command } from './io.ts';
 import { printable, printableJson } from '../printable.ts';
-import { readRegularFile } from '../read-file.ts';
+import { readRegularFile } from '../files/read.ts';
 
 export const command: Command = {
   name: 'lint',

@@ -1,6 +1,7 @@
 // The dispatcher: finds the command, loads its module only then (the checker and Vite are heavy), and applies
 // the contract of io.ts: --help and --version, usage errors as exit 2.
 import { readFileSync } from 'node:fs';
+import { outputSink } from '../ci/sink.ts';
 import { UsageError, type Command, type CommandIO } from './io.ts';
 
 interface Entry { name: string; summary: string; load: () => Promise<{ command: Command }> }
@@ -19,7 +20,7 @@ export const registry: Entry[] = [
   { name: 'azure setup', summary: 'create or reuse the Static Web App (or, with hosting.kind function-app, the Function App with its plan and storage) and set up Azure DevOps (variable group, pipeline, service connection), then bind the domains', load: () => import('./azure-setup.ts') },
   { name: 'reports', summary: 'summarise TLS-RPT reports (.json, .json.gz, .eml; folders recursively) and say whether enforce is safe', load: () => import('./reports.ts') },
   { name: 'promote', summary: 'switch policy.mode from testing to enforce when the TLS-RPT reports and the live check allow it', load: () => import('./promote.ts') },
-  { name: 'retire', summary: 'withdraw MTA-STS: mode none with max_age 1d, home/ rebuilt, and when the records may go (RFC 8461 §8.3)', load: () => import('./retire.ts') },
+  { name: 'retire', summary: 'withdraw MTA-STS: mode none with max_age 1d, home/ (and functions/) rebuilt, and when the records may go (RFC 8461 §8.3)', load: () => import('./retire.ts') },
 ];
 
 export function version(): string {
@@ -47,7 +48,9 @@ export function commandHelp(command: Command): string {
 }
 
 /** Runs one command under the contract: --help/-h anywhere prints its help (exit 0); a UsageError is exit 2. */
-export async function runCommand(command: Command, args: string[], io: CommandIO): Promise<number> {
+export async function runCommand(command: Command, args: string[], raw: CommandIO): Promise<number> {
+  // The one output sink: only the workflow commands this program built reach a CI runner as commands.
+  const io = outputSink(raw);
   if (wantsHelp(args)) {
     io.out(commandHelp(command));
     return 0;
@@ -92,7 +95,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return 2;
   }
   const args = argv.slice(entry.name.split(' ').length);
-  const recovered = wantsHelp(args) ? 0 : await recoverInterrupted(args, io);
+  const recovered = wantsHelp(args) ? 0 : await recoverInterrupted(args, outputSink(io));
   if (recovered !== 0) return recovered;
   const { command } = await entry.load();
   return runCommand(command, args, io);
@@ -100,17 +103,20 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 
 /**
  * Before any command: a promote or retire that was interrupted (killed, a power cut) is finished or undone,
- * so no command ever sees the config, home/ and the evidence half changed (src/rollout/change.ts).
+ * so no command ever sees the config, home/ and the evidence half changed (src/files/change.ts).
  */
 async function recoverInterrupted(args: string[], io: CommandIO): Promise<number> {
   const { configArgument } = await import('./io.ts');
-  const { recoverChange, ChangeError } = await import('../rollout/change.ts');
+  const { recoverChange, ChangeError } = await import('../files/change.ts');
   const { printable } = await import('../printable.ts');
-  const { dirname, relative, resolve } = await import('node:path');
-  const folder = dirname(resolve(io.cwd, configArgument(args)));
+  const { relative, resolve } = await import('node:path');
   const shown = (p: string) => printable(relative(io.cwd, p) || p);
   try {
-    const done = await recoverChange(folder);
+    const configPath = resolve(io.cwd, configArgument(args));
+    const done = await recoverChange(configPath);
+    // Then what a killed build left beside home/ or functions/ (a light module: no Vite).
+    const { sweepBuiltFolders } = await import('../site/layouts.ts');
+    await sweepBuiltFolders(configPath);
     if (done) {
       const what = done.paths.map(shown).join(', ');
       io.err(done.action === 'finished'
@@ -120,7 +126,8 @@ async function recoverInterrupted(args: string[], io: CommandIO): Promise<number
     return 0;
   } catch (e) {
     if (!(e instanceof ChangeError || typeof (e as NodeJS.ErrnoException).code === 'string')) throw e;
-    io.err(`mta-sts: an interrupted promote or retire cannot be finished: ${printable((e as Error).message)}\n`);
+    if (e instanceof ChangeError && e.busy) io.err(`mta-sts: ${printable(e.message)}\n`);
+    else io.err(`mta-sts: an interrupted change cannot be finished: ${printable((e as Error).message)}\n`);
     return 1;
   }
 }

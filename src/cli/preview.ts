@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
+import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
+import { hostingOf } from '../hosting/hosting.ts';
+import { builtFolder, outputs, folderOverrides } from '../project/outputs.ts';
 import { configOption, loadConfigArg, parseOptions, UsageError, type Command } from './io.ts';
 
 export const command: Command = {
@@ -23,7 +26,7 @@ export const command: Command = {
   ].join('\n'),
   async run(args, io) {
     const { values } = parseOptions(args, {
-      ...configOption, out: { type: 'string', default: 'home' }, 'functions-out': { type: 'string', default: 'functions' },
+      ...configOption, out: { type: 'string' }, 'functions-out': { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '4280' }, runner: { type: 'boolean' },
     });
     const port = Number(values.port);
@@ -31,19 +34,22 @@ export const command: Command = {
     const config = await loadConfigArg(io, values.config);
     if (!config) return 1;
     const env = io.env ?? process.env;
-    if (config.hosting.kind === 'static-web-app') {
-      return child(join(io.cwd, 'node_modules', '.bin', 'swa'), ['start', values.out, '--swa-config-location', values.out, '--host', values.host, '--port', values.port], io.cwd);
+    const configPath = resolve(io.cwd, values.config ?? DEFAULT_CONFIG_FILE);
+    const overrides = folderOverrides(values);
+    const served = builtFolder(outputs(configPath, config, io.cwd, overrides), hostingOf(config).deployed)!;
+    if (served.role === 'site') {
+      return child(join(io.cwd, 'node_modules', '.bin', 'swa'), ['start', served.display, '--swa-config-location', served.display, '--host', values.host, '--port', values.port], io.cwd);
     }
-    const functions = resolve(io.cwd, values['functions-out']);
+    const functions = served.path;
     const func = values.runner ? undefined : await onPath('func', env);
     if (func) {
-      io.out(`Serving ${values['functions-out']}/ through Azure Functions Core Tools (${func}).\n`);
+      io.out(`Serving ${served.display}/ through Azure Functions Core Tools (${func}).\n`);
       return child(func, ['start', '--script-root', functions, '--port', values.port], io.cwd);
     }
     const { startFunctionAppRunner } = await import('../preview/function-app-runner.ts');
     const runner = await startFunctionAppRunner(functions, values.host, port);
     io.out(
-      `Serving ${values['functions-out']}/ with the local runner (Azure Functions Core Tools not ${values.runner ? 'used' : 'found'}) at ${runner.url}/\n` +
+      `Serving ${served.display}/ with the local runner (Azure Functions Core Tools not ${values.runner ? 'used' : 'found'}) at ${runner.url}/\n` +
         `  the policy: ${runner.url}/.well-known/mta-sts.txt\n` +
         `  as a sender asks for it: curl -H 'Host: mta-sts.${config.domains[0]}' ${runner.url}/.well-known/mta-sts.txt\n` +
         'Stop with Ctrl-C.\n',

@@ -6,8 +6,9 @@ import { renderFindings, renderTable } from '../check/report.ts';
 import { DEFAULT_TIMEOUT_S } from '../check/run.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { EVIDENCE_FILE } from '../rollout/evidence.ts';
+import { displayPath, foldersPhrase, outputs } from '../project/outputs.ts';
 import { missingPaths } from '../tlsrpt/files.ts';
-import { verdictBlock } from '../tlsrpt/render.ts';
+import { verdictBlock } from '../rollout/verdict-render.ts';
 import { promote } from '../rollout/rollout.ts';
 import { printable } from '../printable.ts';
 import { productionIO, type IOOptions } from './check.ts';
@@ -35,7 +36,7 @@ export function promoteCommand(deps: PromoteCommandDeps = {}): Command {
       '  --dns-server HOST:PORT  send every lookup of the live check to this server',
       `  --timeout S             deadline per domain of the live check (default ${DEFAULT_TIMEOUT_S})`,
       '  --skip-starttls         do not probe MX hosts on port 25 (then only Exchange Online MX hosts can be enforced)',
-      `On success: mode: enforce in the config (comments kept), home/ rebuilt, ${EVIDENCE_FILE} written beside the config.`,
+      `On success: mode: enforce in the config (comments kept), home/ (and a Function App's functions/) rebuilt, ${EVIDENCE_FILE} written beside the config.`,
       'Exit codes: 0 promoted, 1 refused (nothing changed), 2 usage.',
     ].join('\n'),
     run: (args, io) => run(args, io, deps),
@@ -87,7 +88,10 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   if (values.now !== undefined) {
     io.err(`mta-sts promote: --now ${values.now}: ${EVIDENCE_FILE} is marked as a lab run's; check --before-deploy never accepts it, so the pipeline will not deploy this enforce policy. Run promote without --now for real evidence.\n`);
   }
-  io.out(`\nPromoted${forced}: ${display} now says mode: enforce, home/ is rebuilt, and ${EVIDENCE_FILE} records the evidence.\n` +
-    `Commit ${display}, home/ and ${EVIDENCE_FILE}, open a pull request and push; the pipeline deploys the policy, then the new id.\n`);
+  const where = outputs(display, config, io.cwd);
+  const built = foldersPhrase(where);
+  const evidence = displayPath(io.cwd, where.evidence);
+  io.out(`\nPromoted${forced}: ${display} now says mode: enforce, ${built.list} ${built.verb} rebuilt, and ${evidence} records the evidence.\n` +
+    `Commit ${display}, ${built.names.join(', ')} and ${evidence}, open a pull request and push; the pipeline deploys the policy, then the new id.\n`);
   return 0;
 }

@@ -2,13 +2,14 @@
 // the --html page, and give the promotion verdict when there is a config. Logic lives in src/tlsrpt/.
 import { resolve } from 'node:path';
 import { printable, printableJson } from '../printable.ts';
-import { writeFileAtomic } from '../write-file-atomic.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
 import { missingPaths, readReports } from '../tlsrpt/files.ts';
 import { renderHtml } from '../tlsrpt/html.ts';
 import { renderText, reportsJson } from '../tlsrpt/render.ts';
 import { ReportSet } from '../tlsrpt/summary.ts';
 import { judge } from '../rollout/verdict.ts';
+import { verdictBlock, verdictSection } from '../rollout/verdict-render.ts';
 import { loadOptionalConfig, parseOptions, UsageError, type Command } from './io.ts';
 
 /** `--now`/`--since` values: a real calendar day, YYYY-MM-DD, read as 00:00 UTC. */
@@ -58,10 +59,10 @@ export const command: Command = {
       return 1;
     }
     const verdict = loaded.config ? judge(set, loaded.config, now) : undefined;
-    io.out(values.json ? `${printableJson(reportsJson(set, verdict), 2)}\n` : renderText(set, verdict, values.config ?? DEFAULT_CONFIG_FILE));
+    io.out(values.json ? `${printableJson(reportsJson(set, verdict), 2)}\n` : renderText(set, verdict && verdictBlock(verdict, values.config ?? DEFAULT_CONFIG_FILE)));
     if (values.html !== undefined) {
       try {
-        await writeFileAtomic(resolve(io.cwd, values.html), renderHtml({ set, verdict, generated: new Date().toISOString() }));
+        await writeFileAtomic(resolve(io.cwd, values.html), renderHtml({ set, ...(verdict ? { verdictHtml: verdictSection(verdict) } : {}), generated: new Date().toISOString() }));
       } catch (e) {
         io.err(`mta-sts reports: cannot write ${values.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
         return 1;

@@ -11,6 +11,7 @@ import { formatDiagnostic as formatPolicyDiagnostic } from '../rfc/diagnostic.ts
 import { POLICY_PATH, parsePolicy } from '../rfc/policy.ts';
 import { swaConfigProblems } from '../site/swa-config.ts';
 import { printable } from '../printable.ts';
+import { displayPath, folderPath, outputs, folderOverrides } from '../project/outputs.ts';
 import { configOption, parseOptions, type Command } from './io.ts';
 
 export const command: Command = {
@@ -24,7 +25,8 @@ export const command: Command = {
     'Needs no browser, no system package and no dev dependency; exit 0 when all is in order, 1 otherwise.',
   ].join('\n'),
   async run(args, io) {
-    const { values } = parseOptions(args, { ...configOption, out: { type: 'string', default: 'home' }, 'functions-out': { type: 'string', default: 'functions' } });
+    const { values } = parseOptions(args, { ...configOption, out: { type: 'string' }, 'functions-out': { type: 'string' } });
+    const overrides = folderOverrides(values);
     const ci = ciFormat(io.env ?? process.env);
     let problems = 0;
     const ok = (text: string): void => io.out(`ok     ${text}\n`);
@@ -49,38 +51,30 @@ export const command: Command = {
       }
     }
 
-    // 2. home/ is what the config builds (Vite is loaded only now).
-    const out = resolve(io.cwd, values.out);
+    // 2. Every folder the kind builds (home/, and a Function App's functions/) is what the config builds
+    // (Vite is loaded only now).
+    const configPath = resolve(io.cwd, display);
+    const home = displayPath(io.cwd, folderPath(configPath, 'site', io.cwd, overrides));
     if (loaded.ok) {
-      const site = await import('../site/build.ts');
-      try {
-        const stale = await site.staleFiles(loaded.config, out);
-        if (stale.length === 0) ok(`${values.out}/ is the fresh build of ${display}`);
-        else fail(`${values.out}/`, `stale against ${display} (${stale.map(printable).join(', ')}): run npm run build and commit the result`);
-      } catch (e) {
-        if (!(e instanceof site.SiteError)) throw e;
-        fail(`${values.out}/`, e.message);
-      }
-      // 2b. The Function App package, when the app is one: it deploys instead of home/.
-      if (loaded.config.hosting.kind === 'function-app') {
-        const name = `${values['functions-out']}/`;
-        const functionApp = await import('../site/function-app.ts');
+      const { FOLDER_BUILDERS, SiteError } = await import('../site/folders.ts');
+      for (const folder of outputs(configPath, loaded.config, io.cwd, overrides).folders) {
+        const name = `${folder.display}/`;
         try {
-          const stale = await functionApp.staleFunctionApp(loaded.config, resolve(io.cwd, values['functions-out']));
-          if (stale.length === 0) ok(`${name} is the fresh Function App package of ${display}`);
+          const stale = await FOLDER_BUILDERS[folder.role].stale(loaded.config, folder.path);
+          if (stale.length === 0) ok(`${name} is ${FOLDER_BUILDERS[folder.role].fresh} of ${display}`);
           else fail(name, `stale against ${display} (${stale.map(printable).join(', ')}): run npm run build and commit the result`);
         } catch (e) {
-          if (!(e instanceof site.SiteError)) throw e;
+          if (!(e instanceof SiteError)) throw e;
           fail(name, e.message);
         }
       }
     }
 
     // 3. The policy that deploys, through lint's parser (RFC 8461 §3.2).
-    const policyFile = join(values.out, POLICY_PATH);
+    const policyFile = join(home, POLICY_PATH);
     const policy = await readText(resolve(io.cwd, policyFile));
     if (typeof policy !== 'string') {
-      fail(policyFile, `cannot read it (${policy.code}): run npm run build and commit ${values.out}/`);
+      fail(policyFile, `cannot read it (${policy.code}): run npm run build and commit ${home}/`);
     } else {
       const parsed = parsePolicy(policy);
       for (const d of parsed.errors) fail(policyFile, formatPolicyDiagnostic(d, { withCode: true }));
@@ -88,10 +82,10 @@ export const command: Command = {
     }
 
     // 4. The SWA config that deploys with it.
-    const swaFile = join(values.out, 'staticwebapp.config.json');
+    const swaFile = join(home, 'staticwebapp.config.json');
     const swa = await readText(resolve(io.cwd, swaFile));
     if (typeof swa !== 'string') {
-      fail(swaFile, `cannot read it (${swa.code}): run npm run build and commit ${values.out}/`);
+      fail(swaFile, `cannot read it (${swa.code}): run npm run build and commit ${home}/`);
     } else {
       const found = swaConfigProblems(swa);
       for (const p of found) fail(swaFile, p);

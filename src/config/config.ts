@@ -2,7 +2,7 @@
 import type { ValidateFunction } from 'ajv';
 import { isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { formatDiagnostic as formatAny } from '../rfc/diagnostic.ts';
-import { readRegularFile } from '../read-file.ts';
+import { readRegularFile } from '../files/read.ts';
 import { SourcePositions } from './positions.ts';
 import { configShapeProblem } from './shape.ts';
 import type { RawConfig } from './raw-config.ts';

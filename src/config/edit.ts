@@ -2,7 +2,7 @@
 // comments, key order and layout survive; the result is re-checked and written to a temp file, then renamed.
 import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isScalar, parseDocument, Scalar, stringify, type Document } from 'yaml';
-import { writeFileAtomic } from '../write-file-atomic.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
 import { formatDiagnostic, parseConfig } from './config.ts';
 
 /** Sets `path` to `value`; `value: undefined` removes the key. */

@@ -2,9 +2,9 @@
 // Its shape is checked against mta-sts.schema.json by tsc through schema.generated.ts.
 import type { PolicyMode } from '../rfc/policy.ts';
 
-export type HostingPlan = 'free' | 'standard';
-/** What serves the policy: a Static Web App (the default) or a Function App (one app for up to 500 domains). */
-export type HostingKind = 'static-web-app' | 'function-app';
+import type { HostingKind, HostingPlan } from '../hosting/adapter.ts';
+
+export type { HostingKind, HostingPlan };
 
 /** The `hosting:` keys naming the Azure resources (flags of `mta-sts azure …` override them). */
 export const AZURE_HOSTING_KEYS = ['app', 'resource_group', 'subscription', 'dns_resource_group'] as const;

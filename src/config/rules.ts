@@ -8,15 +8,11 @@ import { durationSeconds } from './duration.ts';
 import type { ConfigPath, SourcePositions } from './positions.ts';
 import { AZURE_HOSTING_KEYS, type HostingKind, type HostingPlan, type RawConfig, type RawRollout } from './raw-config.ts';
 import { shown } from './schema-errors.ts';
+import { hostingKind } from '../hosting/hosting.ts';
 
-// Azure Static Web Apps quota: custom domains per app (each mail domain needs mta-sts.<domain>).
-export const CUSTOM_DOMAIN_QUOTA: Record<HostingPlan, number> = { free: 2, standard: 5 };
-// App Service (Function App) quota: 500 host names per app, each with a free managed certificate.
-export const FUNCTION_APP_DOMAIN_QUOTA = 500;
-
-/** How many mail domains one app of this hosting can serve. */
+/** How many mail domains one app of this hosting can serve (the kind's adapter knows its quota). */
 export function domainQuota(hosting: { kind: HostingKind; plan: HostingPlan }): number {
-  return hosting.kind === 'function-app' ? FUNCTION_APP_DOMAIN_QUOTA : CUSTOM_DOMAIN_QUOTA[hosting.plan];
+  return hostingKind(hosting.kind).domainQuota(hosting.plan);
 }
 const ONE_DAY = 86400;
 
@@ -35,13 +31,13 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
   const report = (list: ConfigDiagnostic[], path: ConfigPath, field: string, code: string, message: string) =>
     list.push({ file, ...positions.value(path), code, field, message });
 
-  const kind = raw.hosting?.kind ?? 'static-web-app';
+  const kind = hostingKind(raw.hosting?.kind).kind;
   const plan = raw.hosting?.plan ?? 'standard';
   const domains = checkDomains(raw.domains, { kind, plan }, Boolean(raw.tlsrpt), positions, (path, code, message) => report(errors, path, 'domains', code, message));
 
   // The CNAME target must be the kind's own default host, or every mta-sts.<domain> would point at the wrong service.
   const hostname = raw.hosting?.default_hostname?.toLowerCase();
-  const suffix = kind === 'function-app' ? '.azurewebsites.net' : '.azurestaticapps.net';
+  const suffix = hostingKind(kind).hostSuffix;
   if (hostname && !hostname.endsWith(suffix)) {
     report(errors, ['hosting', 'default_hostname'], 'hosting.default_hostname', 'default-hostname-kind',
       `hosting.default_hostname must end in ${suffix} when hosting.kind is ${kind} (got ${shown(raw.hosting!.default_hostname)})`);
@@ -167,18 +163,7 @@ function checkDomains(
   const quota = domainQuota(hosting);
   if (unique.length > quota) {
     const at = ['domains', firstIndex.get(unique[quota]!)!];
-    if (hosting.kind === 'function-app') {
-      error(at, 'domain-quota',
-        `domains lists ${unique.length} domains but a Function App allows ${quota} custom domains; split the domains across a second Function App`);
-    } else {
-      // The Function App is named first: it is the one way out that keeps every domain on one app.
-      const functionApp = `set hosting.kind: function-app (one Function App serves up to ${FUNCTION_APP_DOMAIN_QUOTA} domains)`;
-      const wayOut = hosting.plan === 'free' && unique.length <= CUSTOM_DOMAIN_QUOTA.standard
-        ? `use the Standard plan (${CUSTOM_DOMAIN_QUOTA.standard} domains), ${functionApp}, or split the domains across a second Static Web App`
-        : `${functionApp}, or split the domains across ${Math.ceil(unique.length / quota)} Static Web Apps`;
-      error(at, 'domain-quota',
-        `domains lists ${unique.length} domains but the ${hosting.plan === 'free' ? 'Free' : 'Standard'} plan allows ${quota} custom domains per Static Web App; ${wayOut}`);
-    }
+    error(at, 'domain-quota', hostingKind(hosting.kind).quotaMessage(unique.length, hosting.plan));
   }
   return unique;
 }

@@ -4,11 +4,13 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Config } from '../config/config.ts';
 import type { LiveState } from '../check/result.ts';
-import { readRegularFile } from '../read-file.ts';
+import { readRegularFile } from '../files/read.ts';
 import type { ReportSet } from '../tlsrpt/summary.ts';
 import type { DomainEvidence, Verdict } from './verdict.ts';
 
-export const EVIDENCE_FILE = 'mta-sts.evidence.json';
+import { EVIDENCE_FILE } from '../project/outputs.ts';
+
+export { EVIDENCE_FILE };
 /** Evidence older than this no longer speaks for the MX hosts: run promote again. */
 export const EVIDENCE_MAX_AGE_DAYS = 30;
 const LAB_NOTE = 'promote --now judged the reports as if today were this day; evidence from such a lab run never opens check --before-deploy';

@@ -1,17 +1,17 @@
 // The rollout steps that change the config: promote (testing → enforce, only on evidence and after the
 // live bounce guard) and retire (→ none, RFC 8461 §8.3). Each edits the config through the yaml Document
 // API (comments kept) and changes it, home/ and the evidence file as one (change.ts).
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat, readFile } from 'node:fs/promises';
 import type { CheckIO } from '../check/io.ts';
 import type { DomainReport } from '../check/result.ts';
 import { DEFAULT_CONCURRENCY, runChecks } from '../check/run.ts';
 import { parseConfig, type Config } from '../config/config.ts';
 import { editConfigText, ConfigEditError, type ConfigEdit } from '../config/edit.ts';
-import { SiteError } from '../site/build.ts';
-import { exists } from '../site/swap.ts';
+import { dirname } from 'node:path';
+import { outputs } from '../project/outputs.ts';
+import { SiteError, type BuildHook } from '../site/build.ts';
 import { configPolicy } from '../config/policy.ts';
-import { applyChange, ChangeError, type ChangeHook, type FileChange } from './change.ts';
+import { ChangeError, lockProject, type ChangeHook, type FileChange, type ProjectLock } from '../files/change.ts';
 import { buildEvidence, evidencePath, type EvidenceFile } from './evidence.ts';
 import { readReports } from '../tlsrpt/files.ts';
 import type { ReportSet } from '../tlsrpt/summary.ts';
@@ -80,9 +80,15 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
 }
 
 /** The files of a promotion: mode enforce in the config, home/ rebuilt, the evidence written; true or what went wrong. */
-export function writePromotion(configPath: string, display: string, evidence: EvidenceFile, hook?: ChangeHook): Promise<true | string> {
-  return applyEdits('promote', configPath, display, [{ path: ['policy', 'mode'], value: 'enforce' }],
-    { path: evidencePath(configPath), content: `${printableJson(evidence, 2)}\n` }, hook);
+export async function writePromotion(configPath: string, display: string, evidence: EvidenceFile, hook?: ChangeHook): Promise<true | string> {
+  const result = await applyEdits('promote', configPath, display, [{ path: ['policy', 'mode'], value: 'enforce' }], async (current) => {
+    // Judged on the config as it was read before the lock: a config changed since (a retire that ran
+    // meanwhile, a hand edit) is not promoted on evidence gathered for another policy.
+    const same = current.policy.mode === 'testing' && JSON.stringify(current.policy.mx) === JSON.stringify(evidence.policy.mx);
+    if (!same) return { refuse: `${display} changed while promote ran (it now says mode: ${current.policy.mode}); run promote again` };
+    return { also: { path: evidencePath(configPath), content: `${printableJson(evidence, 2)}\n` } };
+  }, hook);
+  return typeof result === 'string' ? result : true;
 }
 
 export interface RetireResult {
@@ -95,39 +101,56 @@ export interface RetireResult {
  * mode: none with max_age: 1d (RFC 8461 §8.3), home/ rebuilt, and the evidence file removed (it spoke for an
  * enforce policy that is being withdrawn); returns an error message, or what the old policy was.
  */
-export async function retire(config: Config, configPath: string, display: string, hook?: ChangeHook): Promise<RetireResult | string> {
+export async function retire(_config: Config, configPath: string, display: string, hook?: ChangeHook): Promise<RetireResult | string> {
   const evidence = evidencePath(configPath);
   const result = await applyEdits('retire', configPath, display, [
     { path: ['policy', 'mode'], value: 'none' },
     { path: ['policy', 'max_age'], value: '1d' },
-  ], (await exists(evidence)) ? { path: evidence, content: null } : undefined, hook);
-  if (result !== true) return result;
-  return { oldMaxAge: config.policy.max_age, wasMode: config.policy.mode };
+  ], async () => ({ also: (await lstat(evidence).catch(() => undefined)) ? { path: evidence, content: null } : undefined }), hook);
+  if (typeof result === 'string') return result;
+  return { oldMaxAge: result.max_age, wasMode: result.mode };
 }
 
 /**
- * Edits the config text, then changes the config, home/ beside it and `also` as one (change.ts): after a
- * failure nothing has changed. Returns true, or what went wrong.
+ * Under the project's lock (src/files/change.ts): reads the config, asks `plan` what else changes (or why not),
+ * edits the config text, then changes the config, the built folders and `also` as one. After a failure before
+ * the commit point nothing has changed; after it, the change is recorded and the next command finishes it.
+ * Returns the policy as it was, or what went wrong.
  */
-async function applyEdits(command: string, configPath: string, display: string, edits: ConfigEdit[], also: FileChange | undefined, hook?: ChangeHook): Promise<true | string> {
+async function applyEdits(
+  command: string, configPath: string, display: string, edits: ConfigEdit[],
+  plan: (current: Config) => Promise<{ refuse?: string; also?: FileChange | undefined }>, hook?: ChangeHook,
+): Promise<Config['policy'] | string> {
+  let lock: ProjectLock | undefined;
   try {
+    lock = await lockProject(configPath, command);
     let text: string;
     try {
       text = await readFile(configPath, 'utf8');
     } catch (e) {
       throw new ConfigEditError(`cannot read ${display}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    const current = parseConfig(text, display);
+    if (!current.ok) throw new ConfigEditError(`${display} is invalid; run mta-sts verify`);
+    const { refuse, also } = await plan(current.config);
+    if (refuse !== undefined) throw new ConfigEditError(refuse);
     const next = editConfigText(text, edits, display);
     const parsed = parseConfig(next, display);
     if (!parsed.ok) throw new ConfigEditError(`${display}: invalid after the edit; it was not changed`);
     const files: FileChange[] = [...(next === text ? [] : [{ path: configPath, content: next }]), ...(also ? [also] : [])];
-    await applyChange({ command, folder: dirname(configPath), files, site: { config: parsed.config, out: join(dirname(configPath), 'home') } }, hook);
-    return true;
+    // Every folder the kind builds is rebuilt with the config (a Function App's functions/ too), where build puts it.
+    const where = outputs(configPath, parsed.config, dirname(configPath));
+    const { FOLDER_BUILDERS } = await import('../site/folders.ts'); // brings Vite: loaded only for a change
+    const folders = where.folders.map((f) => ({ out: f.path, stage: (h?: BuildHook) => FOLDER_BUILDERS[f.role].stage(parsed.config, f.path, h) }));
+    await lock.apply({ files, folders }, hook);
+    return current.config.policy;
   } catch (e) {
     if (e instanceof ConfigEditError) return e.message;
-    if (e instanceof ChangeError) return `${e.message}; ${display} is unchanged`;
+    if (e instanceof ChangeError) return e.committed || e.busy ? e.message : `${e.message}; ${display} is unchanged`;
     if (!(e instanceof SiteError || typeof (e as NodeJS.ErrnoException).code === 'string')) throw e;
     return `${(e as Error).message}; ${display} is unchanged`;
+  } finally {
+    await lock?.release();
   }
 }
 

@@ -8,23 +8,18 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.ts';
+import { FOLDER_NAMES } from '../project/outputs.ts';
+import { FOLDER_LAYOUTS, HANDLER_FILES } from './layouts.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
-import { buildFolder, renderSite, staleInFolder, SiteError, SWA_CONFIG_SOURCE, type BuildHook, type FolderLayout } from './build.ts';
+import { buildFolder, renderSite, stageFolder, staleInFolder, SiteError, SWA_CONFIG_SOURCE, type BuildHook, type FolderLayout } from './build.ts';
 import { routeMatches } from './swa-config.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_SOURCE_DIR = join(PROJECT_ROOT, 'function-app');
-export const FUNCTIONS_DIR = 'functions';
-const SOURCE_FILES = ['handler.js', 'index.js'];
+export const FUNCTIONS_DIR = FOLDER_NAMES.functions;
+const SOURCE_FILES = HANDLER_FILES;
 
-export const FUNCTION_APP_LAYOUT: FolderLayout = {
-  files: new Set(['host.json', 'package.json', 'package-lock.json']),
-  dirs: new Map([['src', (name: string) => SOURCE_FILES.includes(name) || name === 'content.js']]),
-  complete: 'src/content.js',
-  suggestion: FUNCTIONS_DIR,
-  // The Deploy stage runs npm ci in the package before zipping it; a later build or --check must not trip on that.
-  ignored: new Set(['node_modules']),
-};
+export const FUNCTION_APP_LAYOUT: FolderLayout = FOLDER_LAYOUTS.functions;
 
 // Extensions a Vite build of site/ can emit, with the type each is served as.
 const TYPES: Record<string, string> = {
@@ -41,6 +36,12 @@ const TYPES: Record<string, string> = {
 export async function buildFunctionApp(config: Config, outDir: string, swaConfig = SWA_CONFIG_SOURCE, hook?: BuildHook): Promise<boolean> {
   const out = resolve(outDir);
   return buildFolder(FUNCTION_APP_LAYOUT, out, (staging) => renderFunctionApp(config, staging, out, swaConfig), hook);
+}
+
+/** For a journalled change (src/files/change.ts): the package goes to `.functions.new` beside `outDir`; false when current. */
+export async function stageFunctionApp(config: Config, outDir: string, hook?: BuildHook): Promise<boolean> {
+  const out = resolve(outDir);
+  return stageFolder(FUNCTION_APP_LAYOUT, out, (staging) => renderFunctionApp(config, staging, out, SWA_CONFIG_SOURCE), hook);
 }
 
 /** The files of `outDir` that differ from a fresh Function App package (empty when current). */

@@ -1,30 +1,36 @@
-// The DNS records a domain must publish for the built site (RFC 8461 §3.1, RFC 8460 §3).
+// The DNS records a domain must publish for the built site (RFC 8461 §3.1, RFC 8460 §3) and its policy host.
 import type { Config } from '../config/config.ts';
 import { effectiveId } from '../config/policy.ts';
+import { hostingOf, RECORD_TTL, type DnsRecord, type HostFacts } from '../hosting/hosting.ts';
 
-export interface DnsRecord {
-  /** The mail domain the record belongs to, so scripts can pick the DNS zone. */
-  domain: string;
-  /** Fully qualified, without the trailing dot. */
-  name: string;
-  type: 'TXT' | 'CNAME';
-  ttl: number;
-  /** Unquoted record data. */
-  value: string;
+export type { DnsRecord } from '../hosting/hosting.ts';
+export { RECORD_TTL };
+
+/**
+ * Every record a domain needs: the policy's TXT records (`_mta-sts`, and `_smtp._tls` with tlsrpt) and the
+ * records its policy host needs for the hosting kind (src/hosting/), with a named placeholder where a value is
+ * not known yet (never left out: a newcomer would publish one record of three).
+ */
+export function dnsRecords(config: Config, facts: HostFacts = {}): DnsRecord[] {
+  const hosting = hostingOf(config);
+  const known: HostFacts = {
+    defaultHostname: config.hosting.default_hostname ?? facts.defaultHostname, verificationId: facts.verificationId,
+    app: facts.app ?? config.hosting.app, resourceGroup: facts.resourceGroup ?? config.hosting.resource_group,
+  };
+  const policy = policyRecords(config);
+  return config.domains.flatMap((domain) => {
+    const own = policy.filter((r) => r.domain === domain);
+    return [own[0]!, ...hosting.hostRecords(domain, known), ...own.slice(1)];
+  });
 }
 
-// One hour, as Microsoft's guide recommends: short enough that a new id reaches senders the same day.
-export const RECORD_TTL = 3600;
-
-export function dnsRecords(config: Config): DnsRecord[] {
+/** The records that change with the policy (what `azure publish-dns` writes): `_mta-sts` and `_smtp._tls` TXT. */
+export function policyRecords(config: Config): DnsRecord[] {
   const id = effectiveId(config);
   return config.domains.flatMap((domain) => {
     const records: DnsRecord[] = [
       { domain, name: `_mta-sts.${domain}`, type: 'TXT', ttl: RECORD_TTL, value: `v=STSv1; id=${id};` },
     ];
-    if (config.hosting.default_hostname) {
-      records.push({ domain, name: `mta-sts.${domain}`, type: 'CNAME', ttl: RECORD_TTL, value: config.hosting.default_hostname });
-    }
     if (config.tlsrpt) {
       records.push({ domain, name: `_smtp._tls.${domain}`, type: 'TXT', ttl: RECORD_TTL, value: `v=TLSRPTv1; rua=${config.tlsrpt.rua.join(',')}` });
     }
@@ -35,7 +41,10 @@ export function dnsRecords(config: Config): DnsRecord[] {
 /** Zone-file lines, ready to paste into most DNS consoles' import box. */
 export function zoneFileLines(records: DnsRecord[]): string {
   return records
-    .map((r) => `${r.name}. ${r.ttl} IN ${r.type} ${r.type === 'TXT' ? txtStrings(r.value) : `${r.value}.`}`)
+    .map((r) => (r.placeholder !== undefined
+      // A zone-file comment says what the placeholder stands for; the line is not meant to be imported as it is.
+      ? `${r.name}. ${r.ttl} IN ${r.type} ${r.type === 'TXT' ? `"${r.value}"` : r.value} ; not known yet: ${r.placeholder}`
+      : `${r.name}. ${r.ttl} IN ${r.type} ${r.type === 'TXT' ? txtStrings(r.value) : `${r.value}.`}`))
     .join('\n');
 }
 

@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InflateBudget, MAX_FILE_BYTES, decodeReport } from './parser.ts';
 import { ReportSet } from './summary.ts';
-import { readRegularFile } from '../read-file.ts';
+import { readRegularFile } from '../files/read.ts';
 
 /** Every file under `paths`: files as given, folders recursively, in path order (code points). */
 export async function* reportFiles(paths: string[], cwd: string): AsyncGenerator<{ path: string; display: string } | { missing: string; reason: string }> {
@@ -78,7 +78,7 @@ export async function readReports(paths: string[], cwd: string, into: ReportSet 
   return into;
 }
 
-// Reads at most MAX_FILE_BYTES + 1 bytes of a regular file (read-file.ts: a FIFO or device is listed as skipped, unopened).
+// Reads at most MAX_FILE_BYTES + 1 bytes of a regular file (files/read.ts: a FIFO or device is listed as skipped, unopened).
 async function readBounded(path: string): Promise<Uint8Array | string> {
   const read = await readRegularFile(path, MAX_FILE_BYTES);
   if (!read.ok) return read.code === 'NOTREGULAR' ? read.reason : `cannot read it (${read.code})`;

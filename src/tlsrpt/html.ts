@@ -1,17 +1,18 @@
 // The report page: one self-contained HTML file (inline CSS and SVG, no JavaScript, nothing fetched), so it
 // can be mailed, attached to a pull request or opened from disk. Every string from a report is escaped.
-import type { Verdict } from '../rollout/verdict.ts';
 import { organizationDays, summarize, type PolicySummary, type ReportSet } from './summary.ts';
-import { html, percent } from './text.ts';
+import { html } from '../printable.ts';
+import { percent } from './text.ts';
 
 export interface PageInput {
   set: ReportSet;
-  verdict?: Verdict;
+  /** The verdict's section (src/rollout/verdict-render.ts), when there is a config. */
+  verdictHtml?: string;
   /** When the page was made, ISO 8601. */
   generated: string;
 }
 
-export function renderHtml({ set, verdict, generated }: PageInput): string {
+export function renderHtml({ set, verdictHtml, generated }: PageInput): string {
   const summaries = summarize(set);
   const domains = [...new Set(summaries.map((s) => s.domain))];
   const warned = set.reports.filter((r) => r.warnings.length > 0);
@@ -35,7 +36,7 @@ code { font-size: .9em; } .days td { text-align: center; padding: .1rem .25rem; 
 <body>
 <h1>TLS-RPT reports</h1>
 <p>${set.reports.length} report(s) read, ${set.skipped.length} file(s) skipped; generated ${html(generated)}.</p>
-${verdict ? verdictSection(verdict) : ''}
+${verdictHtml ?? ''}
 <h2 id="domains">Sessions per domain</h2>
 ${domains.length === 0 ? '<p>No report named a policy domain.</p>' : domains.map((d) => domainSection(d, summaries.filter((s) => s.domain === d))).join('\n')}
 <h2 id="failures">Failures (result type × MX × organisation)</h2>
@@ -50,15 +51,6 @@ ${set.skipped.length === 0 ? '<p>None.</p>' : `<ul class="skipped">\n${set.skipp
 </body>
 </html>
 `;
-}
-
-function verdictSection(v: Verdict): string {
-  const label = { ready: 'Ready for enforce', 'not-ready': 'Not ready for enforce', 'insufficient-data': 'Not enough evidence yet' }[v.status];
-  const cls = v.status === 'ready' ? 'ok' : 'bad';
-  const reasons = v.reasons.length ? `<ol>${v.reasons.map((r) => `<li>${html(r)}</li>`).join('')}</ol>` : '<p>Every evidence rule is met.</p>';
-  return `<section class="verdict ${cls}" aria-labelledby="verdict"><h2 id="verdict">Verdict: ${label}</h2>
-<p>Window ${html(v.window.start)} to ${html(v.window.end)} (${v.window.days} days; recent failures from ${html(v.window.recentStart)}).</p>
-${reasons}</section>`;
 }
 
 function domainSection(domain: string, list: PolicySummary[]): string {

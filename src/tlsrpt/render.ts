@@ -2,16 +2,16 @@
 import { MAX_DISTINCT, summarize, type PolicySummary, type ReportSet } from './summary.ts';
 import { printable } from '../printable.ts';
 import { percent } from './text.ts';
-import type { Verdict } from '../rollout/verdict.ts';
 
 export interface ReportsJson {
   reports: { file: string; organization: string; reportId: string; start: string; end: string; warnings: string[] }[];
   skipped: { file: string; reason: string }[];
   policies: { domain: string; type: string; successful: number; failed: number; failures: Record<string, number>; days: string[]; organizations: string[]; others?: PolicySummary['others']; inexact?: true }[];
-  verdict?: { status: Verdict['status']; reasons: string[] };
+  verdict?: { status: string; reasons: string[] };
 }
 
-export function reportsJson(set: ReportSet, verdict?: Verdict): ReportsJson {
+/** `verdict`: the judgement of src/rollout/verdict.ts, when there is a config. */
+export function reportsJson(set: ReportSet, verdict?: { status: string; reasons: string[] }): ReportsJson {
   return {
     reports: set.reports.map(({ file, organization, reportId, start, end, warnings }) => ({ file, organization, reportId, start, end, warnings })),
     skipped: set.skipped,
@@ -24,7 +24,8 @@ export function reportsJson(set: ReportSet, verdict?: Verdict): ReportsJson {
   };
 }
 
-export function renderText(set: ReportSet, verdict?: Verdict, verdictSource?: string): string {
+/** `verdict`: its lines (src/rollout/verdict-render.ts), printed last. */
+export function renderText(set: ReportSet, verdict?: readonly string[]): string {
   const files = set.reports.length + set.skipped.length;
   const out: string[] = [`Read ${set.reports.length} report(s) from ${files} file(s); ${set.skipped.length} skipped.`, ''];
   for (const s of summarize(set)) out.push(...policyBlock(s), '');
@@ -40,7 +41,7 @@ export function renderText(set: ReportSet, verdict?: Verdict, verdictSource?: st
     if (warned.length > 20) out.push(`  … and ${warned.length - 20} more report(s); --json or --html lists them all`);
     out.push('');
   }
-  if (verdict) out.push(...verdictBlock(verdict, verdictSource));
+  if (verdict) out.push(...verdict);
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 
@@ -69,9 +70,3 @@ function policyBlock(s: PolicySummary): string[] {
   return lines;
 }
 
-export function verdictBlock(v: Verdict, source?: string, hint = true): string[] {
-  const lines = [`verdict${source ? ` for ${source}` : ''} (window ${v.window.start} to ${v.window.end}): ${v.status}`];
-  v.reasons.forEach((r, i) => lines.push(`  ${i + 1}. ${printable(r)}`));
-  if (v.status === 'ready') lines.push(hint ? '  every evidence rule is met: run npx mta-sts promote --reports <folder>' : '  every evidence rule is met');
-  return lines;
-}

@@ -1,7 +1,5 @@
 // Report contents are written by remote senders: everything shown passes through printable first.
 
-export { html } from '../printable.ts';
-
 /** `0.5%`, with one decimal under 10%. */
 export function percent(rate: number): string {
   const p = rate * 100;

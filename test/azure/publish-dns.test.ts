@@ -177,7 +177,7 @@ describe('waiting for the policy (RFC 8461 §8.1)', () => {
     const r = await world.run('publish-dns', fast);
     expect(r.code).toBe(0);
     expect(r.err).toContain('warning: fabrikam.com: TXT held back: ');
-    expect(r.err).toContain('point mta-sts.fabrikam.com at the Static Web App with a CNAME');
+    expect(r.err).toContain('point mta-sts.fabrikam.com at the app that serves the policy with a CNAME (mta-sts records prints it)');
     expect(r.err).toContain('`mta-sts azure bind` creates the CNAME');
     expect(world.arm.txt(DNS_RG, 'fabrikam.com', '_mta-sts')).toBeUndefined();
     expect(world.waits).toEqual([]);
@@ -266,6 +266,23 @@ describe('outside Azure DNS', () => {
     expect(r.err).toContain(`create the CNAME first, then, once https://mta-sts.contoso.com:${world.https.port}/.well-known/mta-sts.txt serves home/.well-known/mta-sts.txt, publish the TXT records (RFC 8461 §8.1)`);
     expect(r.out).toContain('  mta-sts.contoso.com. 3600 IN CNAME gentle-sea-0123456789.azurestaticapps.net.\n');
     expect(r.out).toContain(`  _mta-sts.contoso.com. 3600 IN TXT "${value}"\n`);
+  });
+
+  it('a Function App: prints the CNAME and the asuid TXT its host needs (a named placeholder until known), never "Static Web App"', async () => {
+    world.writeConfig({ hosting: { kind: 'function-app', app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION, default_hostname: `${APP}.azurewebsites.net` } });
+    const r = await world.run('publish-dns', [...fast, '--print-only']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('create the CNAME and the asuid TXT first, then, once https://mta-sts.contoso.com/.well-known/mta-sts.txt serves');
+    expect(r.out).toContain(`  mta-sts.contoso.com. 3600 IN CNAME ${APP}.azurewebsites.net.\n`);
+    expect(r.out).toContain(`  asuid.mta-sts.contoso.com. 3600 IN TXT "<customDomainVerificationId>" ; not known yet: the Function App's customDomainVerificationId (az functionapp show -n ${APP} -g ${WEB_RG} --query customDomainVerificationId -o tsv`);
+    expect(`${r.out}${r.err}`).not.toMatch(/Static Web App|azurestaticapps/);
+  });
+
+  it('a Function App whose host serves *.azurewebsites.net\'s certificate: the TXT waits, said in App Service\'s words', async () => {
+    world.writeConfig({ hosting: { kind: 'function-app', app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION } });
+    await world.serve('contoso.com', POLICY, false);
+    const r = await world.run('publish-dns', [...fast, '--print-only']);
+    expect(`${r.out}${r.err}`).not.toMatch(/Static Web App|azurestaticapps/);
   });
 
   it('takes --app and --resource-group like every azure command', async () => {

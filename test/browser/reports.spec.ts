@@ -9,6 +9,7 @@ import { expect, test } from '@playwright/test';
 import { parseConfig } from '../../src/config/config.ts';
 import { readReports } from '../../src/tlsrpt/files.ts';
 import { judge } from '../../src/rollout/verdict.ts';
+import { verdictSection } from '../../src/rollout/verdict-render.ts';
 import { renderHtml } from '../../src/tlsrpt/html.ts';
 import { DOMAIN, MX, detail, gz, json, mail, policyEntry, report } from '../tlsrpt/fixtures.ts';
 
@@ -29,7 +30,7 @@ test('the report page shows domains, totals, failures, reporters and warnings, w
   const config = parseConfig(`domains: [${DOMAIN}]\npolicy:\n  mode: testing\n  mx: ["*.contoso.example"]\n  max_age: 7d\n`, 'mta-sts.config.yaml');
   if (!config.ok) throw new Error('config');
   const verdict = judge(set, config.config, new Date('2026-03-04T00:00:00Z'));
-  await writeFile(file, renderHtml({ set, verdict, generated: '2026-03-04T08:00:00.000Z' }));
+  await writeFile(file, renderHtml({ set, verdictHtml: verdictSection(verdict), generated: '2026-03-04T08:00:00.000Z' }));
 
   const requests: string[] = [];
   page.on('request', (r) => r.url() !== pathToFileURL(file).href && requests.push(r.url()));

@@ -55,8 +55,9 @@ describe('checkAnnotations', () => {
       // The agent acts on ##vso[ anywhere in a line: on Azure the quoted one shows its [ escaped too.
       '##vso[task.logissue type=error]a.com mx-starttls [mx-starttls-rejected]: answered 454 x\\x0a##vso\\x5btask.complete result=Succeeded;]\\x1b[2J\\u{202e}',
     ]);
+    // annotation() makes every quoted workflow command inert, whichever runner reads it (src/ci/sink.ts).
     expect(checkAnnotations(hostile, 'github')).toEqual([
-      '::error title=a.com mx-starttls [mx-starttls-rejected]::answered 454 x\\x0a##vso[task.complete result=Succeeded;]\\x1b[2J\\u{202e}',
+      '::error title=a.com mx-starttls [mx-starttls-rejected]::answered 454 x\\x0a##vso\\u005btask.complete result=Succeeded;]\\x1b[2J\\u{202e}',
     ]);
   });
 

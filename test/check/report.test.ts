@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { renderFindings, renderJson, renderJunit, renderTable } from '../../src/check/report.ts';
-import { writeFileAtomic } from '../../src/write-file-atomic.ts';
+import { writeFileAtomic } from '../../src/files/atomic.ts';
 import type { DomainReport } from '../../src/check/result.ts';
 
 const hostile = 'a <b> & "c" \'d\' \u0000\u001b[31m é 📬 ]]> --> end';

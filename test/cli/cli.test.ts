@@ -101,10 +101,12 @@ describe('records', () => {
   it('prints zone-file lines, or JSON with --json', async () => {
     const text = await run(['records']);
     expect(text.code).toBe(0);
-    expect(text.out.trim().split('\n')).toHaveLength(1);
+    expect(text.out.trim().split('\n')).toHaveLength(2); // the CNAME is never left out: a placeholder until known
+    expect(text.out).toContain('mta-sts.contoso.com. 3600 IN CNAME <default_hostname> ; not known yet:');
     const json = await run(['records', '--json']);
     expect(JSON.parse(json.out)).toEqual([
       { domain: 'contoso.com', name: '_mta-sts.contoso.com', type: 'TXT', ttl: 3600, value: expect.stringMatching(/^v=STSv1; id=[0-9a-f]{32};$/) },
+      { domain: 'contoso.com', name: 'mta-sts.contoso.com', type: 'CNAME', ttl: 3600, value: '<default_hostname>', placeholder: expect.stringContaining('hosting.default_hostname') },
     ]);
   });
 

@@ -54,11 +54,25 @@ describe('policy id', () => {
 });
 
 describe('dnsRecords', () => {
-  it('gives only the _mta-sts TXT record by default', () => {
+  it('never leaves out the CNAME: without hosting.default_hostname it is a named placeholder that says how to fill it', () => {
     const id = effectiveId(defaultConfig());
     expect(dnsRecords(defaultConfig())).toEqual([
       { domain: 'contoso.com', name: '_mta-sts.contoso.com', type: 'TXT', ttl: 3600, value: `v=STSv1; id=${id};` },
+      { domain: 'contoso.com', name: 'mta-sts.contoso.com', type: 'CNAME', ttl: 3600, value: '<default_hostname>', placeholder: expect.stringContaining('set it as hosting.default_hostname') },
     ]);
+    expect(zoneFileLines(dnsRecords(defaultConfig())).split('\n')[1]).toMatch(/^mta-sts\.contoso\.com\. 3600 IN CNAME <default_hostname> ; not known yet: the Static Web App's default host name \(az staticwebapp show/);
+  });
+
+  it('for a Function App: the CNAME to the app and the asuid TXT of its verification id, placeholders until known', () => {
+    const config = { ...defaultConfig(), hosting: { kind: 'function-app' as const, plan: 'standard' as const, app: 'func-mta-sts', resource_group: 'rg-mail', default_hostname: 'func-mta-sts.azurewebsites.net' } };
+    const records = dnsRecords(config);
+    expect(records.map((r) => `${r.type} ${r.name} ${r.value}`)).toEqual([
+      expect.stringMatching(/^TXT _mta-sts\.contoso\.com v=STSv1/),
+      'CNAME mta-sts.contoso.com func-mta-sts.azurewebsites.net',
+      'TXT asuid.mta-sts.contoso.com <customDomainVerificationId>',
+    ]);
+    expect(records[2]!.placeholder).toContain('az functionapp show -n func-mta-sts -g rg-mail --query customDomainVerificationId -o tsv');
+    expect(dnsRecords(config, { verificationId: 'ABC123' })[2]).toEqual({ domain: 'contoso.com', name: 'asuid.mta-sts.contoso.com', type: 'TXT', ttl: 3600, value: 'ABC123' });
   });
 
   it('adds the CNAME when the app host name is known and TLS-RPT when rua is set, per domain', () => {
@@ -87,7 +101,7 @@ describe('dnsRecords', () => {
 
   it('splits TXT values over 255 bytes into several strings in zone-file output (RFC 1035 §3.3.14)', () => {
     const rua = Array.from({ length: 12 }, (_, i) => `mailto:tls-reports-${i}@reports.contoso.com`);
-    const [, tlsrpt] = dnsRecords({ ...defaultConfig(), tlsrpt: { rua } });
+    const tlsrpt = dnsRecords({ ...defaultConfig(), tlsrpt: { rua } }).find((r) => r.name.startsWith('_smtp._tls.'))!;
     const line = zoneFileLines([tlsrpt]);
     const strings = [...line.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
     expect(strings.length).toBeGreaterThan(1);

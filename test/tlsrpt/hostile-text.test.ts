@@ -37,7 +37,7 @@ describe('hostile text through every output', () => {
   it('text, --json and HTML carry no raw control, and prototype names keep their counts', () => {
     fc.assert(fc.property(hostile, hostile, hostile, (org, resultType, mx) => {
       const set = setWith(org, resultType, mx);
-      const text = renderText(set, undefined, 'mta-sts.config.yaml');
+      const text = renderText(set);
       const json = `${printableJson(reportsJson(set, undefined), 2)}\n`;
       const html = renderHtml({ set, generated: '2026-03-15T00:00:00Z' });
       for (const out of [text, json, html]) expect(out).not.toMatch(UNSAFE);

@@ -1,7 +1,8 @@
 // Setup's third part: the steps run in order, each reported as done, waiting, failed or skipped; and the step
 // bodies that are more than one call: the config and home/, the bindings, the commit.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { withProjectLock } from '../../files/change.ts';
+import { outputs } from '../../project/outputs.ts';
 import { parseConfig } from '../../config/config.ts';
 import { editConfigFile } from '../../config/edit.ts';
 import { bindDomains } from '../bind.ts';
@@ -56,6 +57,11 @@ export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> 
 }
 
 export async function writeConfig(ctx: SetupContext): Promise<string> {
+  // Under the project's lock, as build, promote and retire write (src/files/change.ts).
+  return withProjectLock(ctx.r.configPath, 'azure setup', () => writeConfigLocked(ctx));
+}
+
+async function writeConfigLocked(ctx: SetupContext): Promise<string> {
   const { r, state } = ctx;
   const edits = configEdits(ctx);
   const changed = await editConfigFile(r.configPath, edits, r.configFile);
@@ -63,14 +69,11 @@ export async function writeConfig(ctx: SetupContext): Promise<string> {
   const text = await readFile(r.configPath, 'utf8');
   const parsed = parseConfig(text, r.configFile);
   if (!parsed.ok) throw new Error(`${r.configFile} no longer parses after the edit`);
-  // The site is built from the config; home/ is committed with it (README: Edit the config).
-  const site = await import('../../site/build.ts');
-  const home = resolve(r.cwd, 'home');
-  if (await site.buildSite(parsed.config, home)) state.filesChanged.add('home');
-  if (isFunctionApp(ctx)) {
-    // The package serves the app's default host too, so it follows hosting.default_hostname.
-    const fa = await import('../../site/function-app.ts');
-    if (await fa.buildFunctionApp(parsed.config, resolve(r.cwd, fa.FUNCTIONS_DIR))) state.filesChanged.add(fa.FUNCTIONS_DIR);
+  // The folders are built from the config and committed with it (README: Edit the config); a Function App's
+  // package serves the app's default host too, so it follows hosting.default_hostname.
+  const { FOLDER_BUILDERS } = await import('../../site/folders.ts');
+  for (const folder of outputs(r.configPath, parsed.config, r.cwd).folders) {
+    if (await FOLDER_BUILDERS[folder.role].build(parsed.config, folder.path)) state.filesChanged.add(folder.display);
   }
   r.config = parsed.config;
   return `${edits.map((e) => `hosting.${e.path[1]}: ${String(e.value)}`).join(', ')}`;

@@ -11,8 +11,7 @@ export const PIPELINE_FILE = 'azure-pipelines.yml';
 export const DEFAULT_REGION = 'westeurope';
 export const DEFAULT_RESOURCE_GROUP = 'rg-mta-sts';
 
-/** Static Web Apps can be created in these regions (content is served worldwide from any of them). */
-export const SWA_REGIONS = ['centralus', 'eastus2', 'westus2', 'westeurope', 'eastasia'] as const;
+export { SWA_REGIONS } from '../../hosting/static-web-app.ts';
 
 /**
  * A Function App's own resources (hosting.kind function-app): its App Service plan, Linux Basic B1 (README:

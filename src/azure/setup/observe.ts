@@ -12,6 +12,7 @@ import { DevOps, devopsToken } from '../devops.ts';
 import { IDENTITY_NAME, isFederated, missingGrants, readIdentity } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
+import { outputs } from '../../project/outputs.ts';
 import {
   FUNCTION_APP_PLAN, PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName,
   isFunctionApp, line, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext,
@@ -75,11 +76,9 @@ export async function observe(ctx: SetupContext): Promise<void> {
     if (r.dnsResourceGroup) wanted.dnsResourceGroup = r.dnsResourceGroup;
     state.yaml = { text: yamlText, wanted };
   }
-  const site = await import('../../site/build.ts');
-  state.homeStale = (await site.staleFiles(r.config, resolve(r.cwd, 'home'))).length > 0;
-  if (isFunctionApp(ctx)) {
-    const fa = await import('../../site/function-app.ts');
-    if ((await fa.staleFunctionApp(r.config, resolve(r.cwd, fa.FUNCTIONS_DIR))).length > 0) state.homeStale = true;
+  const { FOLDER_BUILDERS } = await import('../../site/folders.ts');
+  for (const folder of outputs(r.configPath, r.config, r.cwd).folders) {
+    if ((await FOLDER_BUILDERS[folder.role].stale(r.config, folder.path)).length > 0) state.homeStale = true;
   }
   state.uncommitted = await uncommittedFiles(ctx);
   if (r.devops && state.rgExists) await observeIdentity(ctx);
@@ -121,8 +120,8 @@ export async function findDnsZones(ctx: SetupContext): Promise<void> {
   }
 }
 
-/** The folders built from the config: home/, and functions/ for a Function App. */
-export const builtFolders = (ctx: SetupContext) => (isFunctionApp(ctx) ? ['home', 'functions'] : ['home']);
+/** The folders built from the config (src/project/outputs.ts), as git names them from the working folder. */
+export const builtFolders = (ctx: SetupContext) => outputs(ctx.r.configPath, ctx.r.config, ctx.r.cwd).folders.map((f) => f.display);
 
 /** The files setup writes that git reports as changed (a run that stopped before its commit). */
 export function uncommittedFiles(ctx: SetupContext): Promise<string[]> {

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipelineVariable, setPipelineVariables } from '../../config/pipeline-yaml.ts';
 import { printable } from '../../printable.ts';
-import { writeFileAtomic } from '../../write-file-atomic.ts';
+import { writeFileAtomic } from '../../files/atomic.ts';
+import { hostingOf } from '../../hosting/hosting.ts';
 import type { ProjectRef } from '../devops.ts';
 import {
   FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
@@ -77,9 +78,9 @@ export function plan(ctx: SetupContext): Step[] {
   if (unbound.length > 0) {
     const how = unbound.map((domain) => {
       const zone = r.dnsResourceGroup ? zoneFor(`mta-sts.${domain}`, state.zones) : undefined;
-      // A Function App's host also needs the TXT asuid.mta-sts.<domain> (App Service's ownership check).
-      const records = isFunctionApp(ctx) ? ['CNAME and asuid TXT', 'its CNAME and asuid TXT exist'] : ['CNAME', 'its CNAME exists'];
-      return zone ? `mta-sts.${domain} (${records[0]} in Azure DNS zone ${zone.zone})` : `mta-sts.${domain} (once ${records[1]} at your DNS host)`;
+      // The records the kind's host needs (a Function App's also the TXT asuid.mta-sts.<domain>, App Service's ownership check).
+      const kinds = hostingOf(r.config).hostRecords(domain, {}).map((rec) => (rec.type === 'CNAME' ? 'CNAME' : `${rec.name.split('.')[0]} TXT`)).join(' and ');
+      return zone ? `mta-sts.${domain} (${kinds} in Azure DNS zone ${zone.zone})` : `mta-sts.${domain} (once its ${kinds} ${kinds.includes(' and ') ? 'exist' : 'exists'} at your DNS host)`;
     });
     steps.push({
       key: 'bind', needs: state.site ? [] : ['app'], title: `Bind ${how.join(', ')} to ${r.app}`,

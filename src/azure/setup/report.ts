@@ -1,7 +1,9 @@
 // Setup's last part: the CNAMEs at a DNS host outside Azure (printed, and waited for on a terminal), the state
 // of each domain, and what is left to do; every line says what is true now.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { hostingOf } from '../../hosting/hosting.ts';
+import { builtFolder, folderPath, outputs } from '../../project/outputs.ts';
 import { checkCaa } from '../../check/caa.ts';
 import { askDns } from '../../check/dns.ts';
 import { checkPolicyFetch } from '../../check/policy-checks.ts';
@@ -29,16 +31,16 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
   if (!state.site) return;
   let pending = externalPending(ctx);
   if (pending.length === 0) return;
-  const target = state.site.defaultHostname;
-  // A Function App's host also needs asuid.mta-sts.<domain> = the app's verification id (App Service's ownership check).
-  const asuid = isFunctionApp(ctx) ? state.site.verificationId : undefined;
-  if (isFunctionApp(ctx) && !asuid) return;
+  // The host's records as the kind's adapter gives them (a Function App's asuid TXT holds the app's
+  // verification id, App Service's ownership check); setup knows every value, so none is a placeholder.
+  const facts = { defaultHostname: state.site.defaultHostname, verificationId: state.site.verificationId, app: r.app, resourceGroup: r.resourceGroup };
+  const hosting = hostingOf(r.config);
+  const perDomain = pending.map((domain) => hosting.hostRecords(domain, facts));
+  if (perDomain.some((records) => records.some((rec) => rec.placeholder !== undefined))) return;
+  const asuid = (perDomain[0]?.length ?? 1) > 1;
   line(ctx, '');
   line(ctx, `Create these records at your DNS host (${asuid ? 'two' : 'one'} per domain):`);
-  for (const domain of pending) {
-    line(ctx, `  mta-sts.${domain}. 3600 IN CNAME ${target}.`);
-    if (asuid) line(ctx, `  asuid.mta-sts.${domain}. 3600 IN TXT "${asuid}"`);
-  }
+  for (const line_ of zoneFileLines(perDomain.flat()).split('\n')) line(ctx, `  ${line_}`);
   if (r.waitDnsSeconds <= 0) {
     ctx.reporter.warn(`mta-sts.<domain> is not bound yet for ${pending.join(', ')}: create the ${asuid ? 'CNAME and TXT' : 'CNAME'} record(s) above, then run the same command again (or pass --wait-dns SECONDS to wait for them)`);
     return;
@@ -51,19 +53,24 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
   // Rounds of 10 s at most, plus one round per domain that binds: bounded in count and in time.
   await poll<void>(async () => {
     const visible: string[] = [];
-    for (const domain of pending) {
-      const host = `mta-sts.${domain}`;
-      const answer = await askDns(host, 'CNAME', () => ctx.d.web.resolver.resolveCname(host));
-      // A failed lookup is no answer: said once, then asked again on the next round.
-      if (answer.kind === 'failed' && !lookupFailures.has(host)) {
-        lookupFailures.add(host);
-        ctx.d.out.err(`${printable(answer.message)}; asking again\n`);
+    for (const [i, domain] of pending.entries()) {
+      let all = true;
+      for (const rec of perDomain[i]!) {
+        const answer = rec.type === 'CNAME'
+          ? await askDns(rec.name, 'CNAME', () => ctx.d.web.resolver.resolveCname(rec.name))
+          : await askDns(rec.name, 'TXT', () => ctx.d.web.resolver.resolveTxt(rec.name));
+        // A failed lookup is no answer: said once, then asked again on the next round.
+        if (answer.kind === 'failed' && !lookupFailures.has(rec.name)) {
+          lookupFailures.add(rec.name);
+          ctx.d.out.err(`${printable(answer.message)}; asking again\n`);
+        }
+        const values = answer.kind === 'answer' ? (answer.value as (string | string[])[]).map((v) => (Array.isArray(v) ? v.join('') : v.toLowerCase().replace(/\.$/, ''))) : [];
+        if (!values.includes(rec.type === 'CNAME' ? rec.value.toLowerCase() : rec.value)) {
+          all = false;
+          break;
+        }
       }
-      const cname = answer.kind === 'answer' && answer.value.some((n) => n.toLowerCase().replace(/\.$/, '') === target);
-      if (cname && asuid) {
-        const txt = await askDns(`asuid.${host}`, 'TXT', () => ctx.d.web.resolver.resolveTxt(`asuid.${host}`));
-        if (txt.kind === 'answer' && txt.value.some((v) => v.join('') === asuid)) visible.push(domain);
-      } else if (cname) visible.push(domain);
+      if (all) visible.push(domain);
     }
     if (visible.length > 0) {
       line(ctx, `\n${asuid ? 'CNAME and TXT' : 'CNAME'} visible for ${visible.join(', ')}; binding.`);
@@ -106,7 +113,7 @@ export async function finalState(ctx: SetupContext): Promise<void> {
   line(ctx, '');
   line(ctx, 'State per domain:');
   const records = dnsRecords(r.config);
-  const built = await readFile(resolve(r.cwd, 'home', `.${POLICY_PATH}`)).catch(() => undefined);
+  const built = await readFile(join(folderPath(r.configPath, 'site', r.cwd), `.${POLICY_PATH}`)).catch(() => undefined);
   for (const domain of r.config.domains) {
     const host = `mta-sts.${domain}`;
     const d = state.bound.get(host);
@@ -126,7 +133,7 @@ export async function finalState(ctx: SetupContext): Promise<void> {
         parts.push(live ? 'policy live' : 'policy not deployed yet (the pipeline deploys it on push)');
       }
     } else if (d) {
-      parts.push(isFunctionApp(ctx) ? 'certificate pending (App Service is issuing its managed certificate)' : 'certificate pending (Azure is validating the host)');
+      parts.push(`certificate pending (${hostingOf(r.config).pendingCertificate})`);
     }
     if (d && !certificateReady) {
       // RFC 8659: a CAA set that forbids DigiCert means the certificate never comes: a failure, with the record to add.
@@ -181,10 +188,16 @@ export function nextSteps(ctx: SetupContext): void {
       : inAzure.length === 0
         ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
         : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
-    lines.push(`Then push: the pipeline deploys ${isFunctionApp(ctx) ? 'functions/' : 'home/'}, binds the domains and ${txt}.`);
+    lines.push(`Then push: the pipeline deploys ${deployedFolder(ctx)}/, binds the domains and ${txt}.`);
   }
   if (lines.length > 0) {
     line(ctx, '');
     for (const l of lines) line(ctx, l);
   }
+}
+
+/** The folder the pipeline deploys for the config's kind, as the user names it. */
+function deployedFolder(ctx: SetupContext): string {
+  const where = outputs(ctx.r.configPath, ctx.r.config, ctx.r.cwd);
+  return builtFolder(where, hostingOf(ctx.r.config).deployed)!.display;
 }

@@ -1,8 +1,8 @@
 // The one way a built folder replaces the deployed one. Node has no atomic exchange of two folders, so the
 // renames go through fixed names and at every instant one complete site is at `out`, `.out.new` or `.out.old`:
 //   staging → .out.new;  out → .out.old;  .out.new → out;  remove .out.old
-// A build finishes or undoes an interrupted swap (src/site/build.ts, repair); a journalled rollout change
-// (src/rollout/change.ts) stages `.out.new` first and always finishes the swap once it is committed.
+// A build finishes or undoes an interrupted swap (folder.ts, repair); a journalled change
+// (change.ts) stages `.out.new` first and always finishes the swap once it is committed.
 import { lstat, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -14,17 +14,6 @@ export type SwapHook = (step: SwapStep, path: string) => void | Promise<void>;
 export function siblings(out: string) {
   const prefix = join(dirname(out), `.${basename(out)}`);
   return { fresh: `${prefix}.new`, old: `${prefix}.old`, staging: `${prefix}.build-` };
-}
-
-/** Whether process `pid` still runs (this one included): its temp folders and journal are not leftovers. */
-export function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function exists(path: string): Promise<boolean> {

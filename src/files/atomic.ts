@@ -1,10 +1,11 @@
 // Every file this program writes for the user (the config, the JUnit report, the evidence file, the pipeline
-// YAML) is written to a temp file beside it, then renamed: a crash or a full disk never leaves half a file.
+// YAML, the change journal) is written to a temp file beside it, then renamed: a crash or a full disk never leaves half a file.
 // A symbolic link is written through (its target changes, the link stays), the file keeps its mode and, as far
 // as the user may, its owner, and the file and its folder are fsynced so a power cut cannot undo the rename.
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readlink, rename, rm, stat } from 'node:fs/promises';
+import { link, lstat, open, readdir, readlink, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isRunning } from './process.ts';
 
 // Bounds a chain of links (a loop ends in ELOOP-like failure rather than spinning).
 const MAX_LINKS = 40;
@@ -66,10 +67,32 @@ export async function syncFolder(dir: string): Promise<void> {
   }
 }
 
+/**
+ * The temp file a write to `target` goes through: `.NAME.PID-RANDOM.tmp` beside it. The pid tells a later
+ * command (sweepTemps) whether a temp file is a leftover of a process that was killed.
+ */
+function tempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Removes the temp files of writes to `target` whose process no longer runs (killed mid-write); returns them. */
+export async function sweepTemps(target: string): Promise<string[]> {
+  const prefix = `.${basename(target)}.`;
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  const gone: string[] = [];
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid === undefined || isRunning(Number(pid))) continue;
+    await rm(join(dirname(target), name), { force: true });
+    gone.push(name);
+  }
+  return gone;
+}
+
 /** Writes `content` to `path` atomically; on failure the temp file is removed and `path` is untouched. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const target = await writeTarget(path);
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempName(target);
   try {
     await stageFile(target, temp, content);
     await rename(temp, target);
@@ -78,4 +101,24 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     throw e;
   }
   await syncFolder(dirname(target));
+}
+
+/**
+ * Creates `path` with `content` only if it does not exist, complete or not at all: the text is written and
+ * fsynced under a temp name, then hard-linked to `path` (link(2) fails when `path` exists, atomically, even
+ * between processes). False when `path` already exists.
+ */
+export async function createExclusive(path: string, content: string): Promise<boolean> {
+  const temp = tempName(path);
+  try {
+    await stageFile(path, temp, content);
+    await link(temp, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  await syncFolder(dirname(path));
+  return true;
 }

@@ -3,7 +3,7 @@ import { chmod, lstat, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeTarget } from '../src/write-file-atomic.ts';
+import { writeFileAtomic, writeTarget } from '../../src/files/atomic.ts';
 
 let dir: string;
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'mta-sts-write-')); });
