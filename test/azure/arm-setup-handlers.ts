@@ -78,6 +78,8 @@ export function addSetupHandlers(arm: ArmEmulator): SetupArm {
         if (!state.roleAssignments.has(key)) state.roleAssignments.set(key, new Map());
         const existed = state.roleAssignments.get(key)!.has(name);
         state.roleAssignments.get(key)!.set(name, body);
+        // From now on the principal holds the role there (authorization.ts checks its every request).
+        if (!existed) arm.authz.assign(body.principalId, body.roleDefinitionId, scope);
         r.send(existed ? 200 : 201, json(name, body));
         return true;
       }

@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestCA } from '../check/servers.ts';
+import { Authorization } from './authorization.ts';
 
 export const FA_SUBSCRIPTION = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345'; // the examples' subscription id
 export const FA_TOKEN = 'function-app-emulator-token';
@@ -43,8 +44,14 @@ export class FunctionAppEmulator {
   /** What App Service's resolver sees of a TXT name (the public DNS): publicTxt, or a test's DNS server. */
   seesTxt: (name: string) => string[] = (name) => this.publicTxt.get(name) ?? [];
 
-  /** `site` is undefined until created (the setup emulation creates it). */
-  constructor(public site: FunctionSite | undefined, readonly dnsResourceGroup = 'rg-dns', readonly token = FA_TOKEN) {}
+  /** Who may do what when it answers on its own (behind the ARM emulator, that one's authorization applies). */
+  readonly authz = new Authorization();
+
+  /** `site` is undefined until created (the setup emulation creates it). `token` is the subscription's Owner. */
+  constructor(public site: FunctionSite | undefined, readonly dnsResourceGroup = 'rg-dns', readonly token = FA_TOKEN) {
+    const owner = this.authz.addPrincipal(token, { client: 'admin@contoso.com' });
+    this.authz.assign(owner.objectId, 'Owner', `/subscriptions/${FA_SUBSCRIPTION}`);
+  }
 
   async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
     const pair = await ca.issue({ names: ['management.emulator.test'], ips: [host] });
@@ -115,7 +122,8 @@ export class FunctionAppEmulator {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ms-request-id': randomUUID() });
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
-    if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
+    const refused = this.authz.check(req.headers.authorization, method, decodeURIComponent(url.pathname));
+    if (refused) return send(refused.status, refused.body);
     if (!this.route(method, decodeURIComponent(url.pathname), body, send)) {
       send(404, { error: { code: 'NoRoute', message: `the emulator has no route for ${method} ${url.pathname}` } });
     }

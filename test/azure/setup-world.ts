@@ -50,6 +50,7 @@ export function useSetupWorld(): void {
     arm.zones.clear();
     arm.requests.length = 0;
     arm.extensions.length = 0;
+    arm.resetAuthorization();
     dns.zone.clear();
     setupArm = addSetupHandlers(arm);
     arm.addZone('rg-dns', 'contoso.com');
