@@ -117,8 +117,19 @@ export function rememberErrorBody(request: object, text: string): void {
 // core-lro's text for an operation that ended Failed: ". CODE. MESSAGE" follows when the status body had an error.
 const LRO_FAILED = /^The long-running operation has failed(?:\. (\S*)\. ([\s\S]*))?$/;
 
+/** A custom domain that ended Failed: its errorMessage, which may be empty (Azure/static-web-apps#225). */
+export class DomainFailure extends Error {
+  constructor(readonly azure: AzureError) {
+    super(azure.message);
+    this.name = 'DomainFailure';
+  }
+}
+
+export const domainFailure = (errorMessage: string | undefined) => new DomainFailure({ code: 'Failed', message: errorMessage ?? '', details: [] });
+
 /** Azure's status, code, message and details from whatever the SDK or core-lro threw. */
 export function readAzureError(e: unknown): AzureError {
+  if (e instanceof DomainFailure) return e.azure;
   if (e instanceof Error && e.name === 'RestError') {
     const rest = e as RestErrorLike;
     const raw = rest.response?.bodyAsText || (rest.request ? errorBodies.get(rest.request) : undefined);
@@ -143,7 +154,7 @@ export function readAzureError(e: unknown): AzureError {
 
 /** Whether Azure's answer says anything at all (Azure/static-web-apps#225: `[{"code":"Unspecified","message":""}]`). */
 function saysNothing(a: AzureError): boolean {
-  const vague = (code?: string) => !code || /^(Unspecified|ResourceOperationFailure|InternalServerError)$/i.test(code);
+  const vague = (code?: string) => !code || /^(Unspecified|ResourceOperationFailure|InternalServerError|Failed)$/i.test(code);
   const generic = /terminal provisioning state 'Failed'|^$/;
   return generic.test(a.message.trim()) && vague(a.code) && a.details.every((d) => !d.message?.trim() && vague(d.code));
 }

@@ -1,7 +1,7 @@
 // `mta-sts azure bind` through the real SDK clients against the ARM emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SUBSCRIPTION } from './arm-emulator.ts';
-import { APP, AzureWorld, DEFAULT_HOST, DNS_RG, POLICY, WEB_RG } from './harness.ts';
+import { APP, AzureWorld, DEFAULT_HOST, DNS_RG, PIPELINE, POLICY, WEB_RG, staticCredential } from './harness.ts';
 
 let world: AzureWorld;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ const site = () => world.arm.sites.get(`${WEB_RG}/${APP}`)!;
 const domainPuts = () => world.arm.calls('PUT', '/customDomains/');
 
 describe('with the zone in Azure DNS', () => {
-  it('creates the mta-sts CNAME (one PUT, If-None-Match, marked), then binds the host through the long-running operation', async () => {
+  it('creates the mta-sts CNAME (one PUT, If-None-Match, marked), then binds the host, following the custom domain itself', async () => {
     world.writeConfig();
     const r = await world.run('bind', []);
     expect(r.err).not.toMatch(/^error/m);
@@ -24,10 +24,15 @@ describe('with the zone in Azure DNS', () => {
     const dnsPut = world.arm.calls('PUT', '/dnsZones/contoso.com/CNAME/mta-sts');
     expect(dnsPut).toHaveLength(1);
     expect(dnsPut[0]!.headers['if-none-match']).toBe('*');
-    // 202 with Azure-AsyncOperation, polled until Succeeded, then the resource read back.
+    // 202 with Azure-AsyncOperation at the subscription's scope, which the pipeline's identity may not read: it reads
+    // the custom domain instead (Validating for three looks, then Ready), and never the operation URL.
     expect(domainPuts().map((c) => c.path)).toEqual([`/subscriptions/${SUBSCRIPTION}/resourceGroups/${WEB_RG}/providers/Microsoft.Web/staticSites/${APP}/customDomains/mta-sts.contoso.com`]);
     expect(domainPuts()[0]!.body).toEqual({ properties: { validationMethod: 'cname-delegation' } });
-    expect(world.arm.calls('GET', '/operationResults/').length).toBeGreaterThanOrEqual(2);
+    expect(domainPuts()[0]!.headers.authorization).toBe('Bearer pipeline-identity-token');
+    expect(world.arm.calls('GET', '/operationResults/')).toEqual([]);
+    expect(world.arm.calls('GET', '/customDomains/mta-sts.contoso.com')).toHaveLength(4);
+    expect(r.out).toContain('contoso.com: Azure is validating mta-sts.contoso.com (status Validating, look 1 of 40); next look in 0.001 s');
+    expect(world.arm.authz.refusals).toEqual([]);
     expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
     expect(r.out).toContain('contoso.com: CNAME mta-sts.contoso.com -> gentle-sea-0123456789.azurestaticapps.net in zone contoso.com');
     expect(r.out).toContain('contoso.com: bound mta-sts.contoso.com to mta-sts-app (status Ready)');
@@ -99,12 +104,24 @@ describe('with the zone in Azure DNS', () => {
   it('finds a domain\'s zone in another resource group of the subscription, and writes the CNAME there', async () => {
     world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
     world.arm.addZone('rg-dns-fabrikam', 'fabrikam.com');
-    const r = await world.run('bind', []);
+    // As an admin who may list the subscription's zones (the pipeline's identity may not: the next test).
+    const r = await world.run('bind', [], {}, world.deps({ credential: staticCredential }));
     expect(r.code, r.err).toBe(0);
     expect(world.arm.recordSet('rg-dns-fabrikam', 'fabrikam.com', 'CNAME', 'mta-sts')?.properties.CNAMERecord).toEqual({ cname: DEFAULT_HOST });
     expect(world.arm.recordSet(DNS_RG, 'contoso.com', 'CNAME', 'mta-sts')).toBeDefined();
     expect(world.arm.calls('GET', `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Network/dnszones`)).toHaveLength(1);
     expect(site().customDomains.get('mta-sts.fabrikam.com')?.status).toBe('Ready');
+  });
+
+  it('as the pipeline\'s identity, the subscription\'s zones cannot be listed (403): a zone in another group is treated as DNS outside Azure', async () => {
+    world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
+    world.arm.addZone('rg-dns-fabrikam', 'fabrikam.com');
+    const r = await world.run('bind', []);
+    expect(r.code, r.err).toBe(0);
+    expect(world.arm.authz.refusals).toEqual([{ action: 'Microsoft.Network/dnszones/read', scope: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Network/dnszones`, principal: PIPELINE.objectId }]);
+    expect(world.arm.recordSet('rg-dns-fabrikam', 'fabrikam.com', 'CNAME', 'mta-sts')).toBeUndefined();
+    expect(r.err).toContain(`warning: fabrikam.com: no zone in ${DNS_RG} holds mta-sts.fabrikam.com, so mta-sts.fabrikam.com is not yet a CNAME to ${DEFAULT_HOST}`);
+    expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   });
 
   it('prefers the longest matching zone', async () => {
@@ -156,7 +173,8 @@ describe('retries while Azure does not see the CNAME yet', () => {
     expect(r.err).not.toMatch(/^error/m);
     expect(r.code).toBe(0);
     expect(domainPuts()).toHaveLength(3);
-    expect(world.waits).toEqual([30_000, 60_000]);
+    // The back-off between bindings; the 1 ms waits are the looks at a validating domain.
+    expect(world.waits.filter((w) => w > 1)).toEqual([30_000, 60_000]);
     expect(r.out).toContain('contoso.com: Azure does not see the CNAME yet (attempt 1 of 5); retrying in 30 s');
     expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   });
@@ -168,8 +186,8 @@ describe('retries while Azure does not see the CNAME yet', () => {
     const r = await world.run('bind', ['--attempts', '3', '--retry-delay', '2']);
     expect(r.code).toBe(1);
     expect(domainPuts()).toHaveLength(3);
-    expect(world.waits).toEqual([2000, 4000]);
-    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com (3 attempts) failed: Azure answered BadRequest: CNAMERecord is invalid.; ');
+    expect(world.waits.filter((w) => w > 1)).toEqual([2000, 4000]);
+    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com (3 attempts) failed: Azure answered Failed: CNAMERecord is invalid.; ');
     expect(r.err).toContain(`Azure cannot see mta-sts.contoso.com as a CNAME to ${DEFAULT_HOST} yet: check it with dig +short CNAME mta-sts.contoso.com`);
   });
 
@@ -270,7 +288,8 @@ describe('Azure refusals', () => {
     const r = await world.run('bind', []);
     expect(r.code).toBe(1);
     expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Failed');
-    expect(r.err).toContain("error: contoso.com: binding mta-sts.contoso.com to mta-sts-app failed: Azure answered ResourceOperationFailure: The resource operation completed with terminal provisioning state 'Failed'.; Azure gave no reason: ");
+    // The custom domain reads status Failed with an empty errorMessage.
+    expect(r.err).toContain('error: contoso.com: binding mta-sts.contoso.com to mta-sts-app failed: Azure answered Failed: (no message); Azure gave no reason: ');
     expect(r.err).toContain(`check that mta-sts.contoso.com is a CNAME to ${DEFAULT_HOST} as public DNS sees it, that no CAA record forbids digicert.com`);
     // The next run tries the failed binding again, and it goes through.
     const again = await world.run('bind', []);
@@ -285,7 +304,7 @@ describe('Azure refusals', () => {
     expect(r.code).toBe(0);
     // 1 + 3 SDK retries answered 429, our wait of Retry-After, then the 5th 429 and the SDK's retry that passes.
     expect(domainPuts().length).toBe(6);
-    expect(world.waits).toEqual([1000]);
+    expect(world.waits.filter((w) => w > 1)).toEqual([1000]);
     expect(r.out).toContain('Azure is throttling requests (429); waiting 1 s (retry 1)');
     expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   }, 20_000);
@@ -302,7 +321,8 @@ describe('Azure refusals', () => {
 
   it('an app that does not exist: exit 1 with Azure\'s message', async () => {
     world.writeConfig();
-    const r = await world.run('bind', ['--app', 'no-such-app']);
+    // As an admin: the pipeline's identity, with rights on its own app only, is refused before Azure looks (403).
+    const r = await world.run('bind', ['--app', 'no-such-app'], {}, world.deps({ credential: staticCredential }));
     expect(r.code).toBe(1);
     expect(r.err).toContain("error: reading the Static Web App no-such-app in resource group rg-web failed: Azure answered HTTP 404 ResourceNotFound: The Resource 'Microsoft.Web/staticSites/no-such-app'");
     expect(r.err).toContain('check the name, the resource group and --subscription');
@@ -319,7 +339,7 @@ describe('Azure refusals', () => {
 describe('settings', () => {
   it('flags override the config\'s hosting keys', async () => {
     world.writeConfig({ hosting: { app: 'wrong-app', resource_group: 'wrong-rg', subscription: '00000000-0000-0000-0000-000000000000' } });
-    const r = await world.run('bind', ['--app', APP, '--resource-group', WEB_RG, '--subscription', SUBSCRIPTION, '--dns-resource-group', DNS_RG]);
+    const r = await world.run('bind', ['--app', APP, '--resource-group', WEB_RG, '--subscription', SUBSCRIPTION, '--dns-resource-group', DNS_RG], {}, world.deps({ credential: staticCredential }));
     expect(r.code).toBe(0);
     expect(site().customDomains.has('mta-sts.contoso.com')).toBe(true);
   });
