@@ -11,6 +11,7 @@ import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
 import { azureErrorLine, azureSaid, readAzureError } from './azure-error.ts';
 import { isManaged, listZones, MANAGED_BY, readRecordSet, txtValues } from './dns-zones.ts';
+import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
 /** Where a host stands: what the admin (or the next run) still waits for. */
@@ -22,6 +23,12 @@ export interface FunctionAppBindOptions {
   clients: ArmClients;
   reporter: Reporter;
   throttle?: ThrottleOptions;
+  /** Looks at a certificate App Service is issuing before this run leaves it to the next (default 8). */
+  certificateLooks?: number;
+  /** Wait between two looks (default 15 s: with 8 looks about the two minutes azure-cli waits). */
+  certificatePollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 // App Service's answer when asuid.<host> does not hold the verification id (ExtendedCode 04006, as a real user
@@ -122,20 +129,14 @@ async function secure(
   }
   let certificate: Certificate | undefined;
   try {
-    certificate = await throttled(() => web.certificates.get(resourceGroup, certificateName(host))).catch((e: unknown) => {
-      if (statusOf(e) === 404) return undefined;
-      throw e;
-    });
-    // A managed certificate: no key or password, App Service issues and renews it for the bound host.
-    certificate ??= await throttled(() => web.certificates.createOrUpdate(resourceGroup, certificateName(host), {
-      location: site.location, canonicalName: host, serverFarmId: site.serverFarmId,
-    }));
+    certificate = await readCertificate(o, host, throttled);
+    certificate ??= await requestCertificate(o, domain, host, site, throttled);
   } catch (e) {
     r.fail(azureErrorLine(`${domain}: creating the managed certificate of ${host}`, e, { app, resourceGroup, host }));
     return 'certificate pending';
   }
-  if (!certificate.thumbprint) {
-    r.warn(`${domain}: ${host} is bound, certificate pending: App Service is issuing its managed certificate; until then it serves *.azurewebsites.net's, which senders refuse. The next run binds it.`);
+  if (!certificate?.thumbprint) {
+    r.warn(`${domain}: ${host} is bound, certificate pending: App Service is issuing its managed certificate; until then it serves *.azurewebsites.net's, which senders refuse. The next run (the pipeline runs daily) binds it.`);
     return 'certificate pending';
   }
   try {
@@ -180,4 +181,47 @@ async function writeDns(
     o.reporter.fail(azureErrorLine(`${domain}: writing the DNS records of mta-sts.${domain} in zone ${zone}`, e));
     return false;
   }
+}
+
+/** The managed certificate of `host`; undefined while it does not exist (404: never requested, or still being issued). */
+async function readCertificate(
+  o: FunctionAppBindOptions, host: string, throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<Certificate | undefined> {
+  return throttled(() => o.clients.web.certificates.get(o.target.resourceGroup, certificateName(host))).catch((e: unknown) => {
+    if (statusOf(e) === 404) return undefined;
+    throw e;
+  });
+}
+
+/**
+ * Asks App Service for the free managed certificate of `host`, then waits for it as Azure's own tools do. Azure
+ * answers the PUT 202 (issuing, a Location to poll, no body), which @azure/arm-appservice's createOrUpdate rejects
+ * (it accepts only 200): the answer's status is taken from the response itself. Then the certificate is read until
+ * it stops answering 404 (the Terraform provider's wait; azure-cli's create_managed_ssl_cert polls for two minutes),
+ * a bounded number of times; undefined when this run ends first. `password: ""` as azure-cli and Terraform send it.
+ */
+async function requestCertificate(
+  o: FunctionAppBindOptions, domain: string, host: string, site: Site, throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<Certificate | undefined> {
+  let status: number | undefined;
+  const answered = await throttled(() => o.clients.web.certificates.createOrUpdate(o.target.resourceGroup, certificateName(host), {
+    location: site.location, canonicalName: host, serverFarmId: site.serverFarmId, password: '',
+  }, { onResponse: (raw) => void (status = raw.status) }).catch((e: unknown) => {
+    if (status === 202) return undefined;
+    throw e;
+  }));
+  if (answered?.thumbprint) return answered;
+  const looks = o.certificateLooks ?? 8;
+  const interval = o.certificatePollMs ?? 15_000;
+  o.reporter.info(`${domain}: App Service is issuing the managed certificate of ${host}; waiting for it (up to ${looks} looks, ${interval / 1000} s apart)`);
+  const found = await poll<Certificate | undefined>(async () => {
+    const c = await readCertificate(o, host, throttled);
+    return c?.thumbprint ? { done: true, value: c } : { done: false, value: c };
+  }, {
+    attempts: looks,
+    delayMs: interval,
+    clock: clockOf(o),
+    onWait: (ms, n) => o.reporter.info(`${domain}: certificate of ${host} not issued yet (look ${n} of ${looks}); next look in ${ms / 1000} s`),
+  });
+  return found.value;
 }

@@ -46,7 +46,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   if (config.hosting.kind === 'function-app') {
     // A Function App binds through host-name bindings and managed certificates (src/azure/function-app.ts).
     const { bindFunctionApp } = await import('../azure/function-app.ts');
-    await bindFunctionApp({ config, target: { app, resourceGroup, dnsResourceGroup }, clients, reporter, throttle: { sleep: deps.sleep } });
+    await bindFunctionApp({ config, target: { app, resourceGroup, dnsResourceGroup }, clients, reporter, throttle: { sleep: deps.sleep }, sleep: deps.sleep, now: deps.now, certificatePollMs: deps.pollIntervalMs });
     return reporter.finish();
   }
   await bindDomains({

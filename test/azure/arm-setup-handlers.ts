@@ -231,7 +231,7 @@ export const FA_VERIFICATION_ID = '7F3BB652450EF7AD0B6AA33064586E4A9CE823A46DF0B
 
 export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZone: Zone): FunctionAppArm {
   const fa = new FunctionAppEmulator(undefined);
-  fa.autoIssue = true;
+  fa.autoIssue = 0; // issued by the first look after the request: setup runs as a child process, on real time
   fa.seesTxt = (name) => (dnsZone.get(name)?.txt ?? []).map((v) => (typeof v === 'string' ? v : v.join('')));
   const state: FunctionAppArm = { fa, plans: new Map(), storageAccounts: new Map(), takenSiteNames: new Set() };
   const forbidden = (r: ArmRequest, action: string, scope: string) => r.error(403, 'AuthorizationFailed',
@@ -333,7 +333,7 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
     }
     if (type === 'microsoft.web/sites' || type === 'microsoft.web/certificates') {
       if (method !== 'GET' && setup.readOnly) return forbidden(r, `${p[6]}/${p[7]}/write`, id), true;
-      return fa.route(method, p.join('/'), r.body as { properties?: Record<string, unknown>; location?: string } | undefined, (status, json) => r.send(status, json));
+      return fa.route(method, p.join('/'), r.body as { properties?: Record<string, unknown>; location?: string } | undefined, (status, json, headers) => r.send(status, json, headers));
     }
     return false;
   });

@@ -11,8 +11,10 @@ import { azurePublishDnsCommand } from '../../src/cli/azure-publish-dns.ts';
 import type { AzureCommandDeps } from '../../src/cli/azure-options.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { serve, startDns, startHttps, TestCA, type DnsServer, type HttpsTestServer } from '../check/servers.ts';
+import type { RoleGrant } from '../../src/azure/identity.ts';
 import { wantedGrants, type SetupContext } from '../../src/azure/setup/model.ts';
-import { parseConfig } from '../../src/config/config.ts';
+import { parseConfig, type Config } from '../../src/config/config.ts';
+import type { Authorization } from './authorization.ts';
 import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
 
 export const APP = 'mta-sts-app';
@@ -34,21 +36,19 @@ export const pipelineCredential: TokenCredential = {
 };
 
 /**
- * Gives the pipeline's identity exactly the roles `azure setup` grants it for `configText` (model.ts wantedGrants),
- * the zones' resource groups as setup finds them in the subscription, and no other.
+ * Gives the pipeline's identity exactly the roles `azure setup` grants it for `config` (model.ts wantedGrants), the
+ * zones' resource groups as setup finds them in the subscription (`zoneGroups`: zone -> group), and no other.
  */
-export function grantPipeline(arm: ArmEmulator, configText: string, app: string, resourceGroup: string): void {
-  const parsed = parseConfig(configText, 'mta-sts.config.yaml');
-  if (!parsed.ok) return; // the command stops at the config error before any Azure call
-  const zoneGroups = new Map<string, string>();
-  for (const [rg, zones] of arm.zones) for (const z of zones.keys()) zoneGroups.set(z, rg);
+export function grantPipeline(authz: Authorization, config: Config, app: string, resourceGroup: string, zoneGroups: Map<string, string>): RoleGrant[] {
   const ctx = {
-    r: { config: parsed.config, subscription: { id: SUBSCRIPTION }, resourceGroup, app, dnsResourceGroup: parsed.config.hosting.dns_resource_group },
+    r: { config, subscription: { id: SUBSCRIPTION }, resourceGroup, app, dnsResourceGroup: config.hosting.dns_resource_group },
     state: { zones: [...zoneGroups.keys()], zoneGroups },
   } as unknown as SetupContext;
-  const principal = arm.authz.addPrincipal(PIPELINE_TOKEN, PIPELINE);
-  arm.authz.assignments.splice(0, Infinity, ...arm.authz.assignments.filter((a) => a.principalId !== principal.objectId));
-  for (const g of wantedGrants(ctx)) arm.authz.assign(principal.objectId, g.role, g.scope);
+  const principal = authz.addPrincipal(PIPELINE_TOKEN, PIPELINE);
+  authz.assignments.splice(0, Infinity, ...authz.assignments.filter((a) => a.principalId !== principal.objectId));
+  const grants = wantedGrants(ctx);
+  for (const g of grants) authz.assign(principal.objectId, g.role, g.scope);
+  return grants;
 }
 
 export interface RunResult { code: number; out: string; err: string }
@@ -149,11 +149,20 @@ export class AzureWorld {
     let out = '';
     let err = '';
     const command = which === 'bind' ? azureBindCommand(deps) : azurePublishDnsCommand(deps);
-    if (this.configText) grantPipeline(this.arm, this.configText, APP, WEB_RG);
+    const parsed = parseConfig(this.configText, 'mta-sts.config.yaml');
+    // (A config that does not parse stops the command before any Azure call.)
+    if (parsed.ok) grantPipeline(this.arm.authz, parsed.config, APP, WEB_RG, this.zoneGroups());
     const code = await runCommand(command, [...args, '--arm-endpoint', this.arm.endpoint, '--dns-server', this.dns.address], {
       out: (t) => (out += t), err: (t) => (err += t), cwd: this.dir, isTTY: false, env: { HOME: this.dir, ...env },
     });
     return { code, out, err };
+  }
+
+  /** Every Azure DNS zone of the subscription and its resource group, as setup finds them. */
+  zoneGroups(): Map<string, string> {
+    const groups = new Map<string, string>();
+    for (const [rg, zones] of this.arm.zones) for (const z of zones.keys()) groups.set(z, rg);
+    return groups;
   }
 
   async close(): Promise<void> {

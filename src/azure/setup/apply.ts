@@ -110,7 +110,7 @@ async function bindFunctionAppHosts(ctx: SetupContext): Promise<string | StepOut
   const before = ctx.reporter.failures;
   const states = await bindFunctionApp({
     config: r.config, target: { app: r.app, resourceGroup: r.resourceGroup, dnsResourceGroup: r.dnsResourceGroup },
-    clients: ctx.arm, reporter: ctx.reporter, throttle: { sleep: ctx.d.sleep },
+    clients: ctx.arm, reporter: ctx.reporter, throttle: { sleep: ctx.d.sleep }, sleep: ctx.d.sleep, now: ctx.d.now, certificatePollMs: ctx.d.pollIntervalMs,
   });
   await readHostBindings(ctx);
   if (ctx.reporter.failures > before) throw new Error('binding failed for a domain (see the error above)');
