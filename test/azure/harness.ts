@@ -39,12 +39,12 @@ export const pipelineCredential: TokenCredential = {
  * Gives the pipeline's identity exactly the roles `azure setup` grants it for `config` (model.ts wantedGrants), the
  * zones' resource groups as setup finds them in the subscription (`zoneGroups`: zone -> group), and no other.
  */
-export function grantPipeline(authz: Authorization, config: Config, app: string, resourceGroup: string, zoneGroups: Map<string, string>): RoleGrant[] {
+export function grantPipeline(authz: Authorization, config: Config, app: string, resourceGroup: string, zoneGroups: Map<string, string>, token: string = PIPELINE_TOKEN): RoleGrant[] {
   const ctx = {
     r: { config, subscription: { id: SUBSCRIPTION }, resourceGroup, app, dnsResourceGroup: config.hosting.dns_resource_group },
     state: { zones: [...zoneGroups.keys()], zoneGroups },
   } as unknown as SetupContext;
-  const principal = authz.addPrincipal(PIPELINE_TOKEN, PIPELINE);
+  const principal = authz.addPrincipal(token, PIPELINE);
   authz.assignments.splice(0, Infinity, ...authz.assignments.filter((a) => a.principalId !== principal.objectId));
   const grants = wantedGrants(ctx);
   for (const g of grants) authz.assign(principal.objectId, g.role, g.scope);
