@@ -1,7 +1,10 @@
 // `mta-sts azure bind` through the real SDK clients against the ARM emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SUBSCRIPTION } from './arm-emulator.ts';
-import { APP, AzureWorld, DEFAULT_HOST, DNS_RG, PIPELINE, POLICY, WEB_RG, staticCredential } from './harness.ts';
+import { armClients } from '../../src/azure/arm.ts';
+import { azureErrorLine } from '../../src/azure/azure-error.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import { APP, AzureWorld, DEFAULT_HOST, DNS_RG, PIPELINE, POLICY, WEB_RG, grantPipeline, pipelineCredential, staticCredential } from './harness.ts';
 
 let world: AzureWorld;
 beforeAll(async () => {
@@ -11,6 +14,12 @@ afterAll(() => world.close());
 beforeEach(() => world.reset());
 
 const site = () => world.arm.sites.get(`${WEB_RG}/${APP}`)!;
+/** The config world.writeConfig() writes by default, parsed. */
+const defaultConfigFor = () => {
+  const parsed = parseConfig(`domains: [contoso.com]\npolicy: {mode: testing, max_age: 1w}\nhosting: {app: ${APP}, resource_group: ${WEB_RG}, subscription: ${SUBSCRIPTION}, dns_resource_group: ${DNS_RG}}\n`, 'mta-sts.config.yaml');
+  if (!parsed.ok) throw new Error('the test config does not parse');
+  return parsed.config;
+};
 const domainPuts = () => world.arm.calls('PUT', '/customDomains/');
 
 describe('with the zone in Azure DNS', () => {
@@ -36,6 +45,16 @@ describe('with the zone in Azure DNS', () => {
     expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
     expect(r.out).toContain('contoso.com: CNAME mta-sts.contoso.com -> gentle-sea-0123456789.azurestaticapps.net in zone contoso.com');
     expect(r.out).toContain('contoso.com: bound mta-sts.contoso.com to mta-sts-app (status Ready)');
+  });
+
+  it('the 202\'s operation URL is at the subscription\'s scope: the SDK\'s poller, as the pipeline\'s identity, gets 403 there (terraform-provider-azurerm#28451), which is why bind reads the domain', async () => {
+    world.writeConfig();
+    grantPipeline(world.arm.authz, defaultConfigFor(), APP, WEB_RG, world.zoneGroups());
+    world.arm.publicCnames.set('mta-sts.contoso.com', DEFAULT_HOST);
+    const clients = armClients({ endpoint: world.arm.endpoint, subscription: SUBSCRIPTION, credential: pipelineCredential, ca: world.ca.certPem });
+    const e = await clients.web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(WEB_RG, APP, 'mta-sts.contoso.com', { validationMethod: 'cname-delegation' }, { updateIntervalInMs: 1 }).then(() => undefined, (x: unknown) => x);
+    expect(azureErrorLine('polling', e)).toMatch(/HTTP 403 AuthorizationFailed: .*perform action 'Microsoft\.Web\/locations\/operationResults\/read' over scope '\/subscriptions\/[^/]+\/providers\/Microsoft\.Web\/locations\/westus2\/operationResults\/[0-9a-f-]+'/);
+    expect(world.arm.authz.refusals.map((x) => x.action)).toEqual(['Microsoft.Web/locations/operationResults/read']);
   });
 
   it('reports a bound host whose certificate is pending as a warning (exit 0), and one with its certificate as ready', async () => {

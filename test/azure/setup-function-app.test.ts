@@ -128,7 +128,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(devops.writes().length).toBe(devopsBefore);
     expect((await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout).toBe(head);
     expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toBe(config);
-  });
+  }, 90_000); // two child processes, each loading every Azure SDK: slow on a loaded 2-core machine
 
   it('DNS outside Azure: the bind step waits, naming the hosts and both records; once they are published the next run binds them', async () => {
     const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);

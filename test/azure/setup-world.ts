@@ -14,7 +14,8 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { command, runSetup, type SetupCommandDeps } from '../../src/cli/azure-setup.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
-import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
+import { ADMIN, ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
+import type { BuiltInRole } from './authorization.ts';
 import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
 import { startDevOpsEmulator, type DevOpsEmulator } from './devops-emulator.ts';
 
@@ -153,6 +154,12 @@ export async function setup(args: string[], options: { deps?: Partial<SetupComma
 let errSoFar = '';
 /** What the in-process setup running now has written to standard error so far (for its injected waits). */
 export const stderrSoFar = () => errSoFar;
+
+/** The admin az signs in as holds exactly these roles (by default: Owner of the subscription). */
+export function adminHolds(...grants: [BuiltInRole, string][]): void {
+  arm.authz.assignments.splice(0, Infinity, ...arm.authz.assignments.filter((a) => a.principalId !== ADMIN.objectId));
+  for (const [role, scope] of grants) arm.authz.assign(ADMIN.objectId, role, scope);
+}
 
 export const DEVOPS = () => ['--devops-org', devops.orgUrl, '--devops-project', 'mail'];
 export const armWrites = () => arm.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/listSecrets'));

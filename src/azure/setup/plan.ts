@@ -10,12 +10,13 @@ import {
   FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
 } from '../identity.ts';
 import { statusOf } from '../arm.ts';
+import { clockOf, poll } from '../retry.ts';
 import { azureSaid, readAzureError } from '../azure-error.ts';
 import { zoneFor } from '../zones.ts';
 import { bind, commit, writeConfig } from './apply.ts';
 import {
   FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint,
-  groupDescription, guid, hostName, isFunctionApp, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
+  groupDescription, guid, hostName, isFunctionApp, line, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
 } from './model.ts';
 import { builtFolders, configEdits, readToken } from './observe.ts';
 
@@ -40,11 +41,26 @@ export function plan(ctx: SetupContext): Step[] {
       key: 'app', needs: state.rgExists ? [] : ['rg'], title: `Create Static Web App ${r.app} (${sku} plan) in ${r.region}`,
       byHand: `az staticwebapp create -n ${r.app} -g ${r.resourceGroup} -l ${r.region} --sku ${sku}`,
       apply: async () => {
-        const site = await ctx.arm.web.staticSites.beginCreateOrUpdateStaticSiteAndWait(r.resourceGroup, r.app, {
+        const web = ctx.arm.web.staticSites;
+        // Only the PUT: its 202's operation URL lies at the subscription's scope (Microsoft.Web/locations/
+        // operationResults/read there), which an Owner of the resource group alone may not read; the site is in scope.
+        await web.createOrUpdateStaticSite(r.resourceGroup, r.app, {
           location: r.region, sku: { name: sku, tier: sku }, stagingEnvironmentPolicy: 'Disabled', allowConfigFileUpdates: true,
           tags: { 'managed-by': 'mta-sts' },
-        }, ctx.d.pollIntervalMs !== undefined ? { updateIntervalInMs: ctx.d.pollIntervalMs } : undefined);
-        if (!site.defaultHostname) throw new Error('Azure created the app but reported no default host name; run the same command again');
+        }).submitted();
+        const looks = 40;
+        const created = await poll(async () => {
+          const read = await web.getStaticSite(r.resourceGroup, r.app).catch((e: unknown) => {
+            if (statusOf(e) === 404) return undefined;
+            throw e;
+          });
+          return read?.defaultHostname ? { done: true, value: read } : { done: false, value: read };
+        }, {
+          attempts: looks, delayMs: ctx.d.pollIntervalMs ?? 5_000, clock: clockOf(ctx.d),
+          onWait: (ms, n) => line(ctx, `  Azure is creating ${r.app} (look ${n} of ${looks}); next look in ${ms / 1000} s`),
+        });
+        const site = created.value;
+        if (!site?.defaultHostname) throw new Error('Azure is still creating the app; run the same command again');
         state.site = { defaultHostname: hostName(site.defaultHostname), sku: printable(site.sku?.name ?? '') || undefined };
         state.token = await readToken(ctx);
         return `default host name ${state.site.defaultHostname}`;
