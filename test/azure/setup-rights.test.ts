@@ -104,6 +104,17 @@ describe('azure setup with the rights the admin really has', () => {
     expect(JSON.stringify(arm.authz.refusals)).toContain(ADMIN.objectId);
   });
 
+  it.each([
+    ['AzureCloud', 'api://AzureADTokenExchange'],
+    ['AzureUSGovernment', 'api://AzureADTokenExchangeUSGov'],
+    ['AzureChinaCloud', 'api://AzureADTokenExchangeChina'],
+  ])('--cloud %s: the federated credential carries that cloud\'s token-exchange audience (%s)', async (cloud, audience) => {
+    const r = await setup([...DEVOPS(), '--cloud', cloud, '--yes']);
+    expect(r.code, r.out + r.err).toBe(0);
+    const identity = setupArm.identities.get('rg-dns/mta-sts-pipeline')!;
+    expect([...identity.federated.values()].map((f) => f.audiences)).toEqual([[audience]]);
+  });
+
   it('a Function App in a subscription without App Service quota: the plan step says what to do (quota, region, Static Web App), never "az login"', async () => {
     const fa = addFunctionAppHandlers(arm, setupArm, dns.zone);
     fa.noQuota = true;

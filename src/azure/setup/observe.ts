@@ -9,6 +9,7 @@ import { printable } from '../../printable.ts';
 import { statusOf } from '../arm.ts';
 import { zonesHolding } from '../dns-zones.ts';
 import { DevOps, devopsToken } from '../devops.ts';
+import { tokenExchangeAudience } from '../cloud.ts';
 import { IDENTITY_NAME, isFederated, missingGrants, readIdentity } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
@@ -196,7 +197,7 @@ export async function observeDevOps(ctx: SetupContext, target: DevOpsTarget): Pr
   }
   // The connection of the managed identity: does the identity trust its issuer and subject yet?
   if (state.identity && state.endpoint?.issuer && state.endpoint.subject && state.endpoint.servicePrincipalId === state.identity.clientId) {
-    state.federated = await isFederated(ctx.identities, ctx.r.resourceGroup, state.endpoint.issuer, state.endpoint.subject);
+    state.federated = await isFederated(ctx.identities, ctx.r.resourceGroup, state.endpoint.issuer, state.endpoint.subject, tokenExchangeAudience(ctx.r.cloud.environment));
   }
   if (state.definition && state.endpoint) {
     state.endpointAuthorized = await wrap('reading pipeline permissions', () => devops.pipelineAuthorized(p, 'endpoint', state.endpoint!.id, state.definition!.id));

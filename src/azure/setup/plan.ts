@@ -7,8 +7,9 @@ import { printable } from '../../printable.ts';
 import { writeFileAtomic } from '../../write-file-atomic.ts';
 import type { ProjectRef } from '../devops.ts';
 import {
-  FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
+  FEDERATED_CREDENTIAL, IDENTITY_NAME, createIdentity, federate, grant, grantCommand,
 } from '../identity.ts';
+import { tokenExchangeAudience } from '../cloud.ts';
 import { statusOf } from '../arm.ts';
 import { clockOf, poll } from '../retry.ts';
 import { azureSaid, readAzureError } from '../azure-error.ts';
@@ -376,11 +377,11 @@ function planIdentity(ctx: SetupContext, project: ProjectRef, steps: Step[]): vo
     steps.push({
       key: 'federation', needs: [...(state.endpoint ? [] : ['endpoint']), ...(state.identity ? [] : ['identity'])],
       title: `Let ${IDENTITY_NAME} trust the service connection's tokens (federated credential with its issuer and subject)`,
-      byHand: () => `az identity federated-credential create -n ${FEDERATED_CREDENTIAL} --identity-name ${IDENTITY_NAME} -g ${rg} --issuer "${state.endpoint?.issuer ?? '<issuer of the connection>'}" --subject "${state.endpoint?.subject ?? '<subject of the connection>'}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+      byHand: () => `az identity federated-credential create -n ${FEDERATED_CREDENTIAL} --identity-name ${IDENTITY_NAME} -g ${rg} --issuer "${state.endpoint?.issuer ?? '<issuer of the connection>'}" --subject "${state.endpoint?.subject ?? '<subject of the connection>'}" --audiences ${tokenExchangeAudience(r.cloud.environment)}`,
       apply: async () => {
         const { issuer, subject } = state.endpoint ?? {};
         if (!issuer || !subject) throw new Error(`Azure DevOps did not report the issuer and subject of service connection ${ctx.connectionName}`);
-        await federate(ctx.identities, rg, issuer, subject);
+        await federate(ctx.identities, rg, issuer, subject, tokenExchangeAudience(r.cloud.environment));
         state.federated = true;
         return `issuer ${printable(issuer)}, subject ${printable(subject)}`;
       },
