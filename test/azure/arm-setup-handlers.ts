@@ -349,7 +349,7 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
 
     if (type === 'microsoft.web/sites' && p.length === 9 && method === 'PUT') {
       if (!write('Microsoft.Web/sites/write')) return true;
-      const body = r.body as { kind?: string; location: string; properties?: { serverFarmId?: string; httpsOnly?: boolean; siteConfig?: Record<string, unknown> } };
+      const body = r.body as { kind?: string; location: string; properties?: { serverFarmId?: string; httpsOnly?: boolean; clientAffinityEnabled?: boolean; siteConfig?: Record<string, unknown> } };
       const props = body.properties ?? {};
       if (!props.serverFarmId || !state.plans.has(props.serverFarmId.split('/resourceGroups/')[1]!.replace('/providers/Microsoft.Web/serverfarms/', '/').toLowerCase())) {
         // App Service's refusal of a site on a plan that is not there, as real users received it
@@ -363,7 +363,7 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
         return r.send(409, appServiceError('Conflict', message, { ExtendedCode: '54001', MessageTemplate: 'Website with given name {0} already exists.', Parameters: [name] })), true;
       }
       const defaultHostName = `${name.toLowerCase()}.azurewebsites.net`;
-      fa.site = { name, resourceGroup: rg, defaultHostName, customDomainVerificationId: FA_VERIFICATION_ID, location: body.location, serverFarmId: props.serverFarmId, httpsOnly: props.httpsOnly === true, siteConfig: props.siteConfig };
+      fa.site = { name, resourceGroup: rg, defaultHostName, customDomainVerificationId: FA_VERIFICATION_ID, location: body.location, serverFarmId: props.serverFarmId, httpsOnly: props.httpsOnly === true, siteConfig: props.siteConfig, clientAffinityEnabled: props.clientAffinityEnabled !== false };
       // CreateOrUpdateWebApp.json, response 200
       r.send(200, {
         id, name, type: 'Microsoft.Web/sites', kind: body.kind, location: body.location,
@@ -372,7 +372,8 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
           enabledHostNames: [defaultHostName, `${name.toLowerCase()}.scm.azurewebsites.net`], availabilityState: 'Normal',
           hostNameSslStates: [{ name: defaultHostName, sslState: 'Disabled', hostType: 'Standard' }],
           serverFarmId: props.serverFarmId, reserved: true, customDomainVerificationId: FA_VERIFICATION_ID, resourceGroup: rg,
-          defaultHostName, httpsOnly: props.httpsOnly === true, clientAffinityEnabled: true, storageAccountRequired: false,
+          // App Service's default is true (an ARRAffinity cookie on every response) unless the request says false.
+          defaultHostName, httpsOnly: props.httpsOnly === true, clientAffinityEnabled: props.clientAffinityEnabled !== false, storageAccountRequired: false,
         },
       });
       return true;

@@ -22,6 +22,8 @@ export interface FunctionSite {
   name: string; resourceGroup: string; defaultHostName: string; customDomainVerificationId: string; location: string;
   /** Set when setup created it (the setup emulation); else the examples' plan. */
   serverFarmId?: string; httpsOnly?: boolean; siteConfig?: Record<string, unknown>;
+  /** App Service's ARR affinity (an ARRAffinity Set-Cookie on every response); unset: not in the body. */
+  clientAffinityEnabled?: boolean;
 }
 interface Binding { hostNameType: string; customHostNameDnsRecordType: string; sslState: string; thumbprint?: string }
 interface Cert { canonicalName: string; serverFarmId: string; location: string; thumbprint: string }
@@ -164,6 +166,7 @@ export class FunctionAppEmulator {
             serverFarmId: site.serverFarmId ?? `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/serverfarms/ASP-flex`,
             reserved: true, customDomainVerificationId: site.customDomainVerificationId, resourceGroup: site.resourceGroup,
             defaultHostName: site.defaultHostName, httpsOnly: site.httpsOnly ?? true, ...(site.siteConfig ? { siteConfig: site.siteConfig } : {}),
+            ...(site.clientAffinityEnabled !== undefined ? { clientAffinityEnabled: site.clientAffinityEnabled } : {}),
           },
         });
       }

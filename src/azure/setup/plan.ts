@@ -284,7 +284,7 @@ function planFunctionApp(ctx: SetupContext, steps: Step[]): void {
   steps.push({
     key: 'app', needs: [...(fa.planId ? [] : ['farm']), ...(fa.storageExists ? [] : ['storage']), ...(state.rgExists ? [] : ['rg'])],
     title: `Create Function App ${r.app} (Linux, Node 22, Functions v4, HTTPS only) on ${planName}`,
-    byHand: `az functionapp create -n ${r.app} -g ${rg} --plan ${planName} --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${r.app} -g ${rg} --settings AzureWebJobsDisableHomepage=true`,
+    byHand: `az functionapp create -n ${r.app} -g ${rg} --plan ${planName} --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${r.app} -g ${rg} --settings AzureWebJobsDisableHomepage=true && az functionapp update -n ${r.app} -g ${rg} --set clientAffinityEnabled=false`,
     apply: async () => {
       // The storage key goes from Azure to the app's settings only: never printed, never written to a file.
       const keys = await ctx.storage.storageAccounts.listKeys(rg, account);
@@ -295,6 +295,8 @@ function planFunctionApp(ctx: SetupContext, steps: Step[]): void {
       const suffix = /^https:\/\/[^.]+\.blob\.([^/]+)\/?$/.exec(props.primaryEndpoints?.blob ?? '')?.[1] ?? 'core.windows.net';
       const site = await ctx.arm.web.webApps.createOrUpdate(rg, r.app, {
         location: r.region, kind: 'functionapp,linux', reserved: true, serverFarmId: fa.planId, httpsOnly: true, tags,
+        // App Service defaults to true, which adds an ARRAffinity Set-Cookie to every policy response (azure-arm.md).
+        clientAffinityEnabled: false,
         siteConfig: {
           linuxFxVersion: FUNCTION_APP_RUNTIME, alwaysOn: true, minTlsVersion: '1.2', ftpsState: 'Disabled', http20Enabled: true,
           appSettings: [
