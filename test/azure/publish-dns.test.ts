@@ -42,6 +42,9 @@ describe('in Azure DNS', () => {
     expect(puts('_mta-sts')).toHaveLength(1);
     expect(puts('_mta-sts')[0]!.headers['if-match']).toBe(sts.etag);
     expect(puts('_smtp._tls')[0]!.headers['if-match']).toBe(rpt.etag);
+    // As the pipeline's identity (DNS Zone Contributor on rg-dns): every call allowed.
+    expect(puts('_mta-sts')[0]!.headers.authorization).toBe('Bearer pipeline-identity-token');
+    expect(world.arm.authz.refusals).toEqual([]);
     expect(world.arm.calls('DELETE')).toEqual([]);
     expect(puts('_mta-sts')[0]!.body).toEqual({ properties: { TTL: 3600, TXTRecords: [{ value: [value] }], metadata: { 'managed-by': 'mta-sts' } } });
     expect(r.out).toContain('contoso.com: the new policy is live at https://mta-sts.contoso.com/.well-known/mta-sts.txt');
