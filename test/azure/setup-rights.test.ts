@@ -63,6 +63,20 @@ describe('azure setup with the rights the admin really has', () => {
     }
   });
 
+  it('(b) Owner of the resource groups only, hosting.kind function-app: plan, storage, app, Website Contributor, and every host bound with its certificate, nothing refused', async () => {
+    adminHolds(['Owner', RG]);
+    const fa = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const file = `${repo}/mta-sts.config.yaml`;
+    writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
+    const r = await setup([...DEVOPS(), '--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes'], { deps: { sleep: async () => {} } });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(refused()).toEqual([]);
+    expect(fa.fa.bindings.get('mta-sts.contoso.com')).toMatchObject({ sslState: 'SniEnabled' });
+    const identity = setupArm.identities.get('rg-dns/mta-sts-pipeline')!;
+    expect(arm.authz.rolesAt(identity.principalId, RG).sort()).toEqual(['DNS Zone Contributor', 'Website Contributor']);
+  });
+
   it('(b) a subscription that never used Microsoft.Web: an Owner of the resource groups may not register it, so the step fails naming az provider register', async () => {
     adminHolds(['Owner', RG]);
     setupArm.unregistered.set('microsoft.web', { state: 'NotRegistered', looks: 0 });
