@@ -7,6 +7,7 @@
 import type { Certificate, HostNameBinding, Site } from '@azure/arm-appservice';
 import type { Config } from '../config/config.ts';
 import { RECORD_TTL } from '../site/records.ts';
+import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
 import { azureErrorLine, azureSaid, readAzureError } from './azure-error.ts';
@@ -162,7 +163,7 @@ async function bindSni(
     o.reporter.fail(azureErrorLine(`${domain}: binding the certificate of ${host} (SNI)`, e, { app, resourceGroup, host }));
     return 'certificate pending';
   }
-  o.reporter.info(`${domain}: ${host} is ready (managed certificate ${thumbprint}, SNI)`);
+  o.reporter.info(`${domain}: ${host} is ready (managed certificate ${printable(thumbprint)}, SNI)`);
   return 'ready';
 }
 
