@@ -57,6 +57,24 @@ describe('with the zone in Azure DNS', () => {
     expect(world.arm.authz.refusals.map((x) => x.action)).toEqual(['Microsoft.Web/locations/operationResults/read']);
   });
 
+  it('a domain Azure still validates after the run\'s 40 looks: a warning, exit 0, and the next run looks again without a second PUT', async () => {
+    world.writeConfig();
+    world.arm.pollsInProgress = 100;
+    try {
+      const r = await world.run('bind', []);
+      expect(r.code).toBe(0);
+      expect(world.arm.calls('GET', '/customDomains/mta-sts.contoso.com')).toHaveLength(40);
+      expect(r.err).toContain('warning: contoso.com: Azure is still validating mta-sts.contoso.com after 40 looks (status Validating); the next run looks again');
+      expect(r.out).toContain('contoso.com: mta-sts.contoso.com is validating; Azure issues its certificate after validation');
+      const again = await world.run('bind', []);
+      expect(again.code).toBe(0);
+      expect(domainPuts()).toHaveLength(1);
+      expect(again.out).toContain('contoso.com: mta-sts.contoso.com already bound (status Validating)');
+    } finally {
+      world.arm.pollsInProgress = 3;
+    }
+  });
+
   it('reports a bound host whose certificate is pending as a warning (exit 0), and one with its certificate as ready', async () => {
     world.writeConfig({ domains: ['contoso.com', 'fabrikam.com'] });
     world.arm.addZone(DNS_RG, 'fabrikam.com');
