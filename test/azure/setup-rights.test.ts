@@ -63,6 +63,16 @@ describe('azure setup with the rights the admin really has', () => {
     }
   });
 
+  it('(b) Owner of the resource groups only, naming no group: the subscription\'s zones cannot be listed, and setup says which flags to pass', async () => {
+    adminHolds(['Owner', RG]);
+    const r = await setup([...DEVOPS(), '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`(could not list the subscription's Azure DNS zones: Azure answered HTTP 403 AuthorizationFailed`);
+    expect(r.out).toContain('; if your zones are in Azure DNS, name their resource group with --dns-resource-group (and the app\'s with --resource-group))');
+    // Azure refuses even to say whether rg-mta-sts exists (403, not 404): nothing is changed, and the line says why.
+    expect(r.err).toMatch(/^error: cannot read resource group rg-mta-sts: .*the signed-in identity may not Microsoft\.Resources\/subscriptions\/resourcegroups\/read over \/subscriptions\/[^/]+\/resourcegroups\/rg-mta-sts: .*Nothing was changed/m);
+  });
+
   it('(b) Owner of the resource groups only, hosting.kind function-app: plan, storage, app, Website Contributor, and every host bound with its certificate, nothing refused', async () => {
     adminHolds(['Owner', RG]);
     const fa = addFunctionAppHandlers(arm, setupArm, dns.zone);

@@ -15,7 +15,7 @@ import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
 import {
   FUNCTION_APP_PLAN, PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName,
-  isFunctionApp, line, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext,
+  isFunctionApp, line, rightsMissing, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext,
 } from './model.ts';
 
 export async function observe(ctx: SetupContext): Promise<void> {
@@ -112,7 +112,9 @@ export async function findDnsZones(ctx: SetupContext): Promise<void> {
       if (holds > 0) byGroup.set(group, (byGroup.get(group) ?? 0) + holds);
     }
   } catch (e) {
-    line(ctx, `(could not list the subscription's Azure DNS zones: ${describe(e)}; DNS records are printed instead)`);
+    // Rights on resource groups only (no read on the subscription): the zones' group has to be named.
+    const hint = rightsMissing(e) ? '; if your zones are in Azure DNS, name their resource group with --dns-resource-group (and the app\'s with --resource-group)' : '';
+    line(ctx, `(could not list the subscription's Azure DNS zones: ${describe(e)}; DNS records are printed instead${hint})`);
     return;
   }
   const best = [...byGroup].sort((a, b) => b[1] - a[1])[0];
