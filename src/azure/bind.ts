@@ -93,7 +93,7 @@ export async function bindDomains(o: BindOptions): Promise<void> {
   let zones: AzureZone[] = [];
   if (dnsResourceGroup) {
     try {
-      zones = await throttled(() => zonesHolding(dns, dnsResourceGroup, o.config.domains.map((d) => `mta-sts.${d}`)));
+      zones = await throttled(() => zonesHolding(dns, dnsResourceGroup, o.config.domains.map((d) => `mta-sts.${d}`), (why) => r.info(`(${why})`)));
     } catch (e) {
       r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${dnsResourceGroup}`, e, { resourceGroup: dnsResourceGroup }));
       return;

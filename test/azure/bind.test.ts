@@ -158,6 +158,8 @@ describe('with the zone in Azure DNS', () => {
     expect(world.arm.authz.refusals).toEqual([{ action: 'Microsoft.Network/dnszones/read', scope: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Network/dnszones`, principal: PIPELINE.objectId }]);
     expect(world.arm.recordSet('rg-dns-fabrikam', 'fabrikam.com', 'CNAME', 'mta-sts')).toBeUndefined();
     expect(r.err).toContain(`warning: fabrikam.com: no zone in ${DNS_RG} holds mta-sts.fabrikam.com, so mta-sts.fabrikam.com is not yet a CNAME to ${DEFAULT_HOST}`);
+    expect(r.out).toContain(`(the subscription's other Azure DNS zones could not be searched (Azure answered HTTP 403 AuthorizationFailed: The client '${PIPELINE.client}'`);
+    expect(r.out).toContain(`a domain whose zone is in another resource group than ${DNS_RG} is handled as DNS outside Azure)`);
     expect(site().customDomains.get('mta-sts.contoso.com')?.status).toBe('Ready');
   });
 
