@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { command, runSetup, type SetupCommandDeps } from '../../src/cli/azure-setup.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
@@ -35,6 +35,9 @@ export let env: NodeJS.ProcessEnv;
 
 /** Registers the hooks that give each test a fresh clone, fresh emulators' state and az's profile. */
 export function useSetupWorld(): void {
+  // A setup test runs setup two or three times over a fresh git clone: 5-10 s on an idle 2-core machine, and up to
+  // four times that beside three other test files and a loaded machine. Still bounded; a hang fails.
+  vi.setConfig({ testTimeout: 60_000 });
   beforeAll(async () => {
     ca = await TestCA.create();
     dns = await startDns();
