@@ -117,8 +117,19 @@ export function rememberErrorBody(request: object, text: string): void {
 // core-lro's text for an operation that ended Failed: ". CODE. MESSAGE" follows when the status body had an error.
 const LRO_FAILED = /^The long-running operation has failed(?:\. (\S*)\. ([\s\S]*))?$/;
 
+/** A custom domain that ended Failed: its errorMessage, which may be empty (Azure/static-web-apps#225). */
+export class DomainFailure extends Error {
+  constructor(readonly azure: AzureError) {
+    super(azure.message);
+    this.name = 'DomainFailure';
+  }
+}
+
+export const domainFailure = (errorMessage: string | undefined) => new DomainFailure({ code: 'Failed', message: errorMessage ?? '', details: [] });
+
 /** Azure's status, code, message and details from whatever the SDK or core-lro threw. */
 export function readAzureError(e: unknown): AzureError {
+  if (e instanceof DomainFailure) return e.azure;
   if (e instanceof Error && e.name === 'RestError') {
     const rest = e as RestErrorLike;
     const raw = rest.response?.bodyAsText || (rest.request ? errorBodies.get(rest.request) : undefined);
@@ -143,12 +154,14 @@ export function readAzureError(e: unknown): AzureError {
 
 /** Whether Azure's answer says anything at all (Azure/static-web-apps#225: `[{"code":"Unspecified","message":""}]`). */
 function saysNothing(a: AzureError): boolean {
-  const vague = (code?: string) => !code || /^(Unspecified|ResourceOperationFailure|InternalServerError)$/i.test(code);
+  const vague = (code?: string) => !code || /^(Unspecified|ResourceOperationFailure|InternalServerError|Failed)$/i.test(code);
   const generic = /terminal provisioning state 'Failed'|^$/;
   return generic.test(a.message.trim()) && vague(a.code) && a.details.every((d) => !d.message?.trim() && vague(d.code));
 }
 
-export type AzureErrorKind = 'no-cli' | 'signin' | 'quota' | 'linked-elsewhere' | 'cname-invalid' | 'no-reason' | 'unauthenticated' | 'forbidden' | 'not-found' | 'throttled' | 'other';
+export type AzureErrorKind =
+  | 'no-cli' | 'signin' | 'quota' | 'plan-quota' | 'unregistered' | 'linked-elsewhere' | 'cname-invalid' | 'no-reason' | 'unauthenticated'
+  | 'forbidden' | 'not-found' | 'throttled' | 'other';
 
 const all = (a: AzureError) => [a.message, ...a.details.map((d) => d.message ?? '')].join('\n');
 
@@ -157,6 +170,10 @@ export function classify(a: AzureError): AzureErrorKind {
   const words = all(a);
   if (a.code === 'CredentialUnavailableError') return /could not be found|not installed/i.test(words) ? 'no-cli' : 'signin';
   if (/maximum number of custom domains/i.test(words)) return 'quota';
+  // App Service's answer to a plan PUT in a subscription without quota for the tier: 401 (or 400) Unauthorized,
+  // "Operation cannot be completed without additional quota." (azure-arm.md): no sign-in problem.
+  if (/without additional quota/i.test(words)) return 'plan-quota';
+  if (/^MissingSubscriptionRegistration$/i.test(a.code ?? '') || a.details.some((d) => /^MissingSubscriptionRegistration$/i.test(d.code ?? ''))) return 'unregistered';
   if (/Request Envelope is invalid/i.test(words)) return 'linked-elsewhere';
   if (/CNAME ?Record is invalid/i.test(words)) return 'cname-invalid';
   if (a.status === 401) return 'unauthenticated';
@@ -173,6 +190,18 @@ export function quotaLimit(a: AzureError): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The resource provider Azure says the subscription is not registered for ("… to use namespace 'Microsoft.Web'."). */
+export function unregisteredNamespace(a: AzureError): string | undefined {
+  const m = /namespace '([A-Za-z0-9.]+)'/i.exec(all(a));
+  return m?.[1];
+}
+
+/** The action and scope a 403 AuthorizationFailed names ("… to perform action 'X' over scope 'Y' …"). */
+export function refusedAccess(a: AzureError): { action: string; scope: string } | undefined {
+  const m = /perform action '([^']+)' over scope '([^']+)'/i.exec(all(a));
+  return m ? { action: printable(m[1]!), scope: printable(m[2]!) } : undefined;
+}
+
 /** What to do about it, for the kinds we know. */
 export function advice(a: AzureError, c: ErrorContext = {}): string {
   const app = c.app ?? 'the app';
@@ -186,6 +215,12 @@ export function advice(a: AzureError, c: ErrorContext = {}): string {
       const limit = quotaLimit(a);
       return `the app's plan allows ${limit ?? 'no more'} custom domains per app (Free 2, Standard 5): serve the other domains from a second Static Web App, move ${app} to the Standard plan (az staticwebapp update -n ${app}${c.resourceGroup ? ` -g ${c.resourceGroup}` : ''} --sku Standard), or host the policy on Azure Functions (500 custom domains per app)`;
     }
+    case 'plan-quota':
+      return `the subscription has no quota for this App Service plan tier in this region (a quota refusal, not a sign-in problem): request more (Azure portal > Quotas > App Service, or a support request for the tier and region), or choose another region (--region), or host on a Static Web App (hosting.kind static-web-app; its Free plan needs no App Service quota and serves 2 domains per app)`;
+    case 'unregistered': {
+      const ns = unregisteredNamespace(a) ?? '<the namespace Azure named>';
+      return `the subscription has never used ${ns}: someone with Contributor or Owner on the subscription registers it once (az provider register --namespace ${ns}, then az provider show -n ${ns} --query registrationState until Registered), then re-run`;
+    }
     case 'linked-elsewhere':
       return `${host} is still attached to another Static Web App, perhaps one already deleted: remove it there (Custom domains > Delete, or az staticwebapp hostname delete), or, when that app is gone, ask Azure support to release the host name; then re-run`;
     case 'cname-invalid':
@@ -194,8 +229,11 @@ export function advice(a: AzureError, c: ErrorContext = {}): string {
       return `Azure gave no reason: check that ${host} is a CNAME to ${c.target ?? "the app's default host name"} as public DNS sees it, that no CAA record forbids digicert.com (Azure's certificate authority), and re-run (a failed binding is tried again)`;
     case 'unauthenticated':
       return 'the Azure login is missing or expired: run az login (in a pipeline: check the service connection), then re-run';
-    case 'forbidden':
-      return 'the signed-in account lacks the right for this: ask an Owner of the resource group to grant it (README: Quick setup lists the rights), or to run this command';
+    case 'forbidden': {
+      const refused = refusedAccess(a);
+      if (!refused) return 'the signed-in account lacks the right for this: ask someone with Owner or User Access Administrator there to grant it (README: "Who needs which Azure rights"), or to run this command';
+      return `the signed-in identity may not ${refused.action} over ${refused.scope}: someone with Owner or User Access Administrator on that scope (or one above it) grants a role that allows it (README: "Who needs which Azure rights"), or runs this command`;
+    }
     case 'not-found':
       return 'check the name, the resource group and --subscription (az account show), then re-run';
     case 'throttled':

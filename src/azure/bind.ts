@@ -10,7 +10,7 @@ import { RECORD_TTL } from '../site/records.ts';
 import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
-import { azureErrorLine, classify, readAzureError } from './azure-error.ts';
+import { azureErrorLine, classify, domainFailure, readAzureError } from './azure-error.ts';
 import { MANAGED_BY, readRecordSet, zonesHolding, type AzureZone } from './dns-zones.ts';
 import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
@@ -36,8 +36,10 @@ export interface BindOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   throttle?: ThrottleOptions;
-  /** Poll interval of the long-running binding when Azure gives no Retry-After (SDK default 2 s). */
+  /** Wait between two reads of a custom domain Azure is still validating (default 15 s). */
   pollIntervalMs?: number;
+  /** Reads of a validating custom domain before this run leaves it to the next (default 40: 10 minutes). */
+  followAttempts?: number;
   /** Leave the CAA finding to the caller (setup reports it with the state of each domain). */
   skipCaa?: boolean;
   /** Deadline of the certificate probe of each bound host. */
@@ -91,7 +93,7 @@ export async function bindDomains(o: BindOptions): Promise<void> {
   let zones: AzureZone[] = [];
   if (dnsResourceGroup) {
     try {
-      zones = await throttled(() => zonesHolding(dns, dnsResourceGroup, o.config.domains.map((d) => `mta-sts.${d}`)));
+      zones = await throttled(() => zonesHolding(dns, dnsResourceGroup, o.config.domains.map((d) => `mta-sts.${d}`), (why) => r.info(`(${why})`)));
     } catch (e) {
       r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${dnsResourceGroup}`, e, { resourceGroup: dnsResourceGroup }));
       return;
@@ -183,19 +185,19 @@ async function bindHost(
   const context = { app, resourceGroup, host, target };
   let last: unknown;
   const result = await poll<StaticSiteCustomDomainOverviewARMResource | undefined>(async () => {
+    let followed: Followed;
     try {
-      return { done: true, value: await throttled(() => o.clients.web.staticSites.beginCreateOrUpdateStaticSiteCustomDomainAndWait(
-        resourceGroup, app, host, { validationMethod: 'cname-delegation' },
-        o.pollIntervalMs !== undefined ? { updateIntervalInMs: o.pollIntervalMs } : undefined,
-      )) };
+      followed = await putAndFollow(o, domain, host, throttled);
     } catch (e) {
-      if (classify(readAzureError(e)) !== 'cname-invalid') {
-        o.reporter.fail(azureErrorLine(`${domain}: binding ${host} to ${app}`, e, context));
-        return { done: true, value: undefined };
-      }
-      last = e;
-      return { done: false, value: undefined };
+      followed = { failed: e };
     }
+    if (!('failed' in followed)) return { done: true, value: followed.domain };
+    if (classify(readAzureError(followed.failed)) !== 'cname-invalid') {
+      o.reporter.fail(azureErrorLine(`${domain}: binding ${host} to ${app}`, followed.failed, context));
+      return { done: true, value: undefined };
+    }
+    last = followed.failed;
+    return { done: false, value: undefined };
   }, {
     attempts,
     delayMs: (n) => base * 2 ** (n - 1),
@@ -205,6 +207,40 @@ async function bindHost(
   });
   if (!result.done) o.reporter.fail(azureErrorLine(`${domain}: binding ${host} (${result.attempts} attempts)`, last, context));
   return result.value;
+}
+
+type Followed = { domain: StaticSiteCustomDomainOverviewARMResource } | { failed: unknown };
+
+/**
+ * One binding: the PUT (answered 202), then the custom domain itself, read until Azure has validated it. Not the
+ * operation URL of the 202: it lies at the subscription's scope (…/providers/Microsoft.Web/locations/{loc}/
+ * operationResults/{id}, CreateOrUpdateStaticSiteCustomDomain.json) and needs
+ * Microsoft.Web/locations/operationResults/read there, which the pipeline's identity, Contributor on the app only,
+ * lacks (hashicorp/terraform-provider-azurerm#28451); the domain's `status` is inside its scope. Still validating at
+ * the end of the bounded reads: returned as it is, and the next run looks again.
+ */
+async function putAndFollow(
+  o: BindOptions, domain: string, host: string, throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<Followed> {
+  const { app, resourceGroup } = o.target;
+  const web = o.clients.web.staticSites;
+  // Only the initial request: the poller is never awaited, so the SDK never reads the operation URL.
+  await throttled(() => web.createOrUpdateStaticSiteCustomDomain(resourceGroup, app, host, { validationMethod: 'cname-delegation' }).submitted());
+  const reads = o.followAttempts ?? 40;
+  const interval = o.pollIntervalMs ?? 15_000;
+  const followed = await poll<StaticSiteCustomDomainOverviewARMResource>(async () => {
+    const d = await throttled(() => web.getStaticSiteCustomDomain(resourceGroup, app, host));
+    return IN_PROGRESS.has(d.status ?? '') ? { done: false, value: d } : { done: true, value: d };
+  }, {
+    attempts: reads,
+    delayMs: interval,
+    clock: clockOf(o),
+    onWait: (ms, n, d) => o.reporter.info(`${domain}: Azure is validating ${host} (status ${printable(d.status ?? 'unknown')}, look ${n} of ${reads}); next look in ${ms / 1000} s`),
+  });
+  const d = followed.value;
+  if (d.status === 'Failed') return { failed: domainFailure(d.errorMessage) };
+  if (!followed.done) o.reporter.warn(`${domain}: Azure is still validating ${host} after ${followed.attempts} looks (status ${printable(d.status ?? 'unknown')}); the next run looks again`);
+  return { domain: d };
 }
 
 /** validating / certificate pending / ready, from Azure's status and, once Ready, the certificate the host serves. */

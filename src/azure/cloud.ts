@@ -14,6 +14,19 @@ export type CloudName = keyof typeof CLOUDS;
 
 export const isCloudName = (name: string): name is CloudName => Object.hasOwn(CLOUDS, name);
 
+/**
+ * The audience Entra expects in a federated token (workload identity federation) in each cloud: a federated
+ * credential with another cloud's audience never matches (azure-arm.md; Microsoft's workload identity docs).
+ */
+export const TOKEN_EXCHANGE_AUDIENCES: Record<CloudName, string> = {
+  AzureCloud: 'api://AzureADTokenExchange',
+  AzureUSGovernment: 'api://AzureADTokenExchangeUSGov',
+  AzureChinaCloud: 'api://AzureADTokenExchangeChina',
+};
+
+/** The token-exchange audience of a cloud by az's name; the public cloud's for any other (a private endpoint). */
+export const tokenExchangeAudience = (cloud: string): string => (isCloudName(cloud) ? TOKEN_EXCHANGE_AUDIENCES[cloud] : TOKEN_EXCHANGE_AUDIENCES.AzureCloud);
+
 /** Private clouds and tests: an ARM endpoint that replaces the cloud's (`--arm-endpoint` wins over it). */
 export const ARM_ENDPOINT_ENV = 'MTA_STS_ARM_ENDPOINT';
 

@@ -256,6 +256,8 @@ export class DevOps {
       url: spec.armUrl,
       owner: 'library',
       isShared: false,
+      // As Microsoft's automation guide and the REST example (CreateAzureRMEndpoint.json) send it.
+      isReady: true,
       description: 'Created by mta-sts azure setup for the MTA-STS pipeline (Static Web App or Function App)',
       authorization: {
         scheme: 'WorkloadIdentityFederation',
@@ -286,7 +288,9 @@ export class DevOps {
       if (state?.state === 'Failed') {
         throw new DevOpsError(`creating service connection ${spec.name}: Azure DevOps reports it failed: ${printable(state.statusMessage || 'no reason given')}`);
       }
-      return endpoint.isReady ? { done: true, value: endpoint } : { done: false, value: endpoint };
+      // Ready by either sign, as the Terraform provider waits (isReady, or operationStatus.state Ready).
+      const ready = endpoint.isReady === true || state?.state?.toLowerCase() === 'ready';
+      return ready ? { done: true, value: endpoint } : { done: false, value: endpoint };
     }, {
       attempts: 120,
       delayMs: (n) => Math.min(1000 * 2 ** (n - 1), 5000),

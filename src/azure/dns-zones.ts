@@ -1,6 +1,7 @@
 // Azure DNS through @azure/arm-dns: the zones of a resource group and single record sets.
 import type { DnsManagementClient, RecordSet, RecordType } from '@azure/arm-dns';
 import { statusOf } from './arm.ts';
+import { azureSaid, readAzureError } from './azure-error.ts';
 
 /** Record-set metadata marking what these commands wrote, so they only ever remove their own records. */
 export const MANAGED_BY = { 'managed-by': 'mta-sts' } as const;
@@ -39,7 +40,8 @@ export async function zonesHolding(
       if (uncovered.some((n) => holds(n, name))) zones.push({ name, resourceGroup: group });
     }
   } catch (e) {
-    note?.(`the subscription's other Azure DNS zones could not be listed (${(e as Error).message.split('\n')[0]})`);
+    // The pipeline's identity holds roles on resource groups only, and may not list the subscription's zones.
+    note?.(`the subscription's other Azure DNS zones could not be searched (Azure answered ${azureSaid(readAzureError(e))}); a domain whose zone is in another resource group than ${resourceGroup} is handled as DNS outside Azure`);
   }
   return zones;
 }

@@ -7,10 +7,12 @@
 import type { Certificate, HostNameBinding, Site } from '@azure/arm-appservice';
 import type { Config } from '../config/config.ts';
 import { RECORD_TTL } from '../site/records.ts';
+import { printable } from '../printable.ts';
 import type { Reporter } from './annotations.ts';
 import { statusOf, withThrottleRetry, type ArmClients, type ThrottleOptions } from './arm.ts';
 import { azureErrorLine, azureSaid, readAzureError } from './azure-error.ts';
 import { isManaged, listZones, MANAGED_BY, readRecordSet, txtValues } from './dns-zones.ts';
+import { clockOf, poll } from './retry.ts';
 import { zoneFor } from './zones.ts';
 
 /** Where a host stands: what the admin (or the next run) still waits for. */
@@ -22,6 +24,12 @@ export interface FunctionAppBindOptions {
   clients: ArmClients;
   reporter: Reporter;
   throttle?: ThrottleOptions;
+  /** Looks at a certificate App Service is issuing before this run leaves it to the next (default 8). */
+  certificateLooks?: number;
+  /** Wait between two looks (default 15 s: with 8 looks about the two minutes azure-cli waits). */
+  certificatePollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 // App Service's answer when asuid.<host> does not hold the verification id (ExtendedCode 04006, as a real user
@@ -76,6 +84,7 @@ export async function bindFunctionApp(o: FunctionAppBindOptions): Promise<Map<st
     return states;
   }
 
+  const issuing: string[] = [];
   for (const domain of o.config.domains) {
     const host = `mta-sts.${domain}`;
     const records = [`${host}. ${RECORD_TTL} IN CNAME ${target}.`, `asuid.${host}. ${RECORD_TTL} IN TXT "${verification}"`];
@@ -102,18 +111,21 @@ export async function bindFunctionApp(o: FunctionAppBindOptions): Promise<Map<st
         continue;
       }
     }
-    states.set(host, await secure(o, domain, host, site, binding, throttled));
+    const state = await secure(o, domain, host, site, binding, throttled);
+    if (state === 'issuing') issuing.push(domain);
+    else states.set(host, state);
   }
+  // One bounded wait for every certificate App Service is issuing, not one per host: twelve hosts wait no longer than one.
+  for (const [host, state] of await awaitCertificates(o, issuing, throttled)) states.set(host, state);
   if (!dnsResourceGroup) r.info(`DNS is not automated (no hosting.dns_resource_group): each mta-sts.<domain> needs a CNAME to ${target} and a TXT asuid.mta-sts.<domain> = ${verification}.`);
   return states;
 }
 
-// The managed certificate, then the SNI binding with its thumbprint.
+// The managed certificate, then the SNI binding with its thumbprint; 'issuing' when App Service has just been asked.
 async function secure(
   o: FunctionAppBindOptions, domain: string, host: string, site: Site, binding: HostNameBinding,
   throttled: <T>(call: () => Promise<T>) => Promise<T>,
-): Promise<HostState> {
-  const { web } = o.clients;
+): Promise<HostState | 'issuing'> {
   const { app, resourceGroup } = o.target;
   const r = o.reporter;
   if (binding.sslState === 'SniEnabled' && binding.thumbprint) {
@@ -122,32 +134,105 @@ async function secure(
   }
   let certificate: Certificate | undefined;
   try {
-    certificate = await throttled(() => web.certificates.get(resourceGroup, certificateName(host))).catch((e: unknown) => {
-      if (statusOf(e) === 404) return undefined;
-      throw e;
-    });
-    // A managed certificate: no key or password, App Service issues and renews it for the bound host.
-    certificate ??= await throttled(() => web.certificates.createOrUpdate(resourceGroup, certificateName(host), {
-      location: site.location, canonicalName: host, serverFarmId: site.serverFarmId,
-    }));
+    certificate = await readCertificate(o, host, throttled);
+    if (!certificate) {
+      certificate = await requestCertificate(o, host, site, throttled);
+      if (!certificate?.thumbprint) return 'issuing';
+    }
   } catch (e) {
     r.fail(azureErrorLine(`${domain}: creating the managed certificate of ${host}`, e, { app, resourceGroup, host }));
     return 'certificate pending';
   }
-  if (!certificate.thumbprint) {
-    r.warn(`${domain}: ${host} is bound, certificate pending: App Service is issuing its managed certificate; until then it serves *.azurewebsites.net's, which senders refuse. The next run binds it.`);
-    return 'certificate pending';
-  }
+  return certificate.thumbprint ? bindSni(o, domain, host, certificate.thumbprint, throttled) : pending(o, domain, host);
+}
+
+function pending(o: FunctionAppBindOptions, domain: string, host: string): HostState {
+  o.reporter.warn(`${domain}: ${host} is bound, certificate pending: App Service is issuing its managed certificate; until then it serves *.azurewebsites.net's, which senders refuse. The next run (the pipeline runs daily) binds it.`);
+  return 'certificate pending';
+}
+
+async function bindSni(
+  o: FunctionAppBindOptions, domain: string, host: string, thumbprint: string, throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<HostState> {
+  const { app, resourceGroup } = o.target;
   try {
-    await throttled(() => web.webApps.createOrUpdateHostNameBinding(resourceGroup, app, host, {
-      siteName: app, hostNameType: 'Verified', customHostNameDnsRecordType: 'CName', sslState: 'SniEnabled', thumbprint: certificate.thumbprint,
+    await throttled(() => o.clients.web.webApps.createOrUpdateHostNameBinding(resourceGroup, app, host, {
+      siteName: app, hostNameType: 'Verified', customHostNameDnsRecordType: 'CName', sslState: 'SniEnabled', thumbprint,
     }));
   } catch (e) {
-    r.fail(azureErrorLine(`${domain}: binding the certificate of ${host} (SNI)`, e, { app, resourceGroup, host }));
+    o.reporter.fail(azureErrorLine(`${domain}: binding the certificate of ${host} (SNI)`, e, { app, resourceGroup, host }));
     return 'certificate pending';
   }
-  r.info(`${domain}: ${host} is ready (managed certificate ${certificate.thumbprint}, SNI)`);
+  o.reporter.info(`${domain}: ${host} is ready (managed certificate ${printable(thumbprint)}, SNI)`);
   return 'ready';
+}
+
+/** The managed certificate of `host`; undefined while it does not exist (404: never requested, or still being issued). */
+async function readCertificate(
+  o: FunctionAppBindOptions, host: string, throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<Certificate | undefined> {
+  return throttled(() => o.clients.web.certificates.get(o.target.resourceGroup, certificateName(host))).catch((e: unknown) => {
+    if (statusOf(e) === 404) return undefined;
+    throw e;
+  });
+}
+
+/**
+ * Asks App Service for the free managed certificate of `host`. Azure answers 202 (issuing, a Location to poll, no
+ * body), which @azure/arm-appservice's createOrUpdate rejects (it accepts only 200): the answer's status is taken from
+ * the response itself; undefined then. `password: ""` as azure-cli and the Terraform provider send it.
+ */
+async function requestCertificate(
+  o: FunctionAppBindOptions, host: string, site: Site, throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<Certificate | undefined> {
+  let status: number | undefined;
+  return throttled(() => o.clients.web.certificates.createOrUpdate(o.target.resourceGroup, certificateName(host), {
+    location: site.location, canonicalName: host, serverFarmId: site.serverFarmId, password: '',
+  }, { onResponse: (raw) => void (status = raw.status) }).catch((e: unknown) => {
+    if (status === 202) return undefined;
+    throw e;
+  }));
+}
+
+/**
+ * Waits for the certificates App Service is issuing as Azure's own tools do: reads each until it stops answering 404
+ * (the Terraform provider's wait; azure-cli's create_managed_ssl_cert polls for two minutes), a bounded number of
+ * looks for all of them together, binding each with SNI as it appears. Hosts still without one when the looks end
+ * are 'certificate pending': the next run binds them.
+ */
+async function awaitCertificates(
+  o: FunctionAppBindOptions, domains: string[], throttled: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<Map<string, HostState>> {
+  const states = new Map<string, HostState>();
+  if (domains.length === 0) return states;
+  const looks = o.certificateLooks ?? 8;
+  const interval = o.certificatePollMs ?? 15_000;
+  const hosts = (list: string[]) => list.map((d) => `mta-sts.${d}`).join(', ');
+  o.reporter.info(`App Service is issuing the managed certificate of ${hosts(domains)}; waiting for ${domains.length === 1 ? 'it' : 'them'} (up to ${looks} looks, ${interval / 1000} s apart)`);
+  let waiting = [...domains];
+  await poll<string[]>(async () => {
+    const still: string[] = [];
+    for (const domain of waiting) {
+      const host = `mta-sts.${domain}`;
+      try {
+        const c = await readCertificate(o, host, throttled);
+        if (c?.thumbprint) states.set(host, await bindSni(o, domain, host, c.thumbprint, throttled));
+        else still.push(domain);
+      } catch (e) {
+        o.reporter.fail(azureErrorLine(`${domain}: reading the managed certificate of ${host}`, e, { app: o.target.app, resourceGroup: o.target.resourceGroup, host }));
+        states.set(host, 'certificate pending');
+      }
+    }
+    waiting = still;
+    return still.length === 0 ? { done: true, value: still } : { done: false, value: still };
+  }, {
+    attempts: looks,
+    delayMs: interval,
+    clock: clockOf(o),
+    onWait: (ms, n, still) => o.reporter.info(`certificate of ${hosts(still)} not issued yet (look ${n} of ${looks}); next look in ${ms / 1000} s`),
+  });
+  for (const domain of waiting) states.set(`mta-sts.${domain}`, pending(o, domain, `mta-sts.${domain}`));
+  return states;
 }
 
 // The CNAME and the asuid TXT in Azure DNS; false when a record there is not ours to change (reported).

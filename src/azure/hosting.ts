@@ -16,7 +16,8 @@ const AZURE = new Map<Hosting, () => Promise<AzureHosting>>([
   // Host-name bindings (CNAME and asuid TXT), App Service managed certificates and their SNI bindings.
   [FUNCTION_APP, async () => {
     const { bindFunctionApp } = await import('./function-app.ts');
-    return { bind: async (o) => void (await bindFunctionApp(o)) };
+    // The poll interval a caller gives (tests: a virtual clock) also spaces the looks at a certificate being issued.
+    return { bind: async (o) => void (await bindFunctionApp({ ...o, ...(o.pollIntervalMs !== undefined ? { certificatePollMs: o.pollIntervalMs } : {}) })) };
   }],
 ]);
 

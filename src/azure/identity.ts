@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import { armClientOptions, statusOf, type ArmConnection } from './arm.ts';
+import { TOKEN_EXCHANGE_AUDIENCES } from './cloud.ts';
 
 export const IDENTITY_NAME = 'mta-sts-pipeline';
 export const FEDERATED_CREDENTIAL = 'azure-devops';
-/** The audience Entra expects in the service connection's token (Azure DevOps' workload identity federation). */
-export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+/** The audience Entra expects in the service connection's token in the public cloud (others: cloud.ts). */
+export const TOKEN_EXCHANGE_AUDIENCE = TOKEN_EXCHANGE_AUDIENCES.AzureCloud;
 
 /** Built-in role definitions (the same GUIDs in every tenant). */
 export const ROLES = {
@@ -94,18 +95,18 @@ export async function grant(clients: IdentityClients, subscription: string, prin
 export const grantCommand = (principalId: string, g: RoleGrant) =>
   `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role "${g.role}" --scope ${g.scope}`;
 
-/** The identity trusts tokens the service connection presents: its issuer and subject, audience api://AzureADTokenExchange. */
-export async function federate(clients: IdentityClients, resourceGroup: string, issuer: string, subject: string, name = IDENTITY_NAME): Promise<void> {
+/** The identity trusts tokens the service connection presents: its issuer and subject, the cloud's token-exchange audience. */
+export async function federate(clients: IdentityClients, resourceGroup: string, issuer: string, subject: string, audience = TOKEN_EXCHANGE_AUDIENCE, name = IDENTITY_NAME): Promise<void> {
   await clients.msi.federatedIdentityCredentials.createOrUpdate(resourceGroup, name, FEDERATED_CREDENTIAL, {
-    issuer, subject, audiences: [TOKEN_EXCHANGE_AUDIENCE],
+    issuer, subject, audiences: [audience],
   });
 }
 
-/** Whether the identity already trusts exactly this issuer and subject. */
-export async function isFederated(clients: IdentityClients, resourceGroup: string, issuer: string, subject: string, name = IDENTITY_NAME): Promise<boolean> {
+/** Whether the identity already trusts exactly this issuer and subject, for this audience. */
+export async function isFederated(clients: IdentityClients, resourceGroup: string, issuer: string, subject: string, audience = TOKEN_EXCHANGE_AUDIENCE, name = IDENTITY_NAME): Promise<boolean> {
   try {
     const f = await clients.msi.federatedIdentityCredentials.get(resourceGroup, name, FEDERATED_CREDENTIAL);
-    return f.issuer === issuer && f.subject === subject;
+    return f.issuer === issuer && f.subject === subject && (f.audiences ?? []).includes(audience);
   } catch (e) {
     if (statusOf(e) === 404) return false;
     throw e;

@@ -56,7 +56,7 @@ export async function publishDns(o: PublishOptions): Promise<void> {
   let found: AzureZone[] = [];
   if (o.azure) {
     try {
-      found = await withThrottleRetry(() => zonesHolding(o.azure!.dns, o.azure!.resourceGroup, o.config.domains), o.throttle);
+      found = await withThrottleRetry(() => zonesHolding(o.azure!.dns, o.azure!.resourceGroup, o.config.domains, (why) => r.info(`(${why})`)), o.throttle);
     } catch (e) {
       r.fail(azureErrorLine(`listing the Azure DNS zones in resource group ${o.azure.resourceGroup}`, e, { resourceGroup: o.azure.resourceGroup }));
       return;

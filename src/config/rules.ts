@@ -118,6 +118,9 @@ const DERIVED_NAMES = [
   { prefix: '_smtp._tls.', what: 'TLS-RPT TXT record', tlsrpt: true },
 ];
 const MAX_NAME = 253; // RFC 1035 §2.3.4: 255 octets on the wire, 253 characters written without the root dot
+// Both hosting kinds serve mta-sts.<domain> with a free managed certificate, which names the host in its common name:
+// at most 64 characters (RFC 5280 ub-common-name; App Service documents the limit for its managed certificates).
+const MAX_CERTIFICATE_NAME = 64;
 
 function checkDomains(
   written: string[],
@@ -148,6 +151,10 @@ function checkDomains(
         error(path, 'domain-too-long',
           `domains: the ${longest.what} name ${longest.prefix}<domain> would be ${length} characters, over the ${MAX_NAME} a DNS name may have (RFC 1035 §2.3.4); ` +
             `this domain has ${domain.length}, so at most ${MAX_NAME - longest.prefix.length} fit ${got}`);
+      } else if ('mta-sts.'.length + domain.length > MAX_CERTIFICATE_NAME) {
+        error(path, 'domain-certificate-name',
+          `domains: mta-sts.<domain> would be ${'mta-sts.'.length + domain.length} characters, over the ${MAX_CERTIFICATE_NAME} a free managed certificate ` +
+            `(Static Web Apps, App Service) can name, so the policy host would never get its certificate; this domain has ${domain.length}, so at most ${MAX_CERTIFICATE_NAME - 'mta-sts.'.length} fit ${got}`);
       }
     }
     const first = firstIndex.get(domain);

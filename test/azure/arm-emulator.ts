@@ -19,11 +19,20 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestCA, Zone } from '../check/servers.ts';
+import { Authorization, type Principal } from './authorization.ts';
 
 export const SUBSCRIPTION = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345'; // the examples' subscription id
 export const TOKEN = 'emulator-token';
+/** The user az signs in as with TOKEN: Owner of the subscription unless a test says otherwise. */
+export const ADMIN = { objectId: 'f0a3c2d1-5b6e-4c7d-8e9f-0a1b2c3d4e5f', client: 'admin@contoso.com' } as const;
 
-export interface CustomDomain { status: 'Validating' | 'Ready' | 'Failed'; createdOn: string }
+export interface CustomDomain {
+  status: 'Validating' | 'Ready' | 'Failed'; createdOn: string;
+  /** Why validation failed, as the resource reports it (StaticSiteCustomDomainOverviewARMResource.errorMessage). */
+  errorMessage?: string;
+  /** The operation still running for it: a GET of the domain, like a poll, moves it on (Azure's time passing). */
+  operation?: string;
+}
 export interface StaticSite { defaultHostname: string; sku: 'Free' | 'Standard'; customDomains: Map<string, CustomDomain> }
 /** A record set as ARM stores it: the `properties` of the REST body, plus its etag. */
 export interface RecordSetState { etag: string; properties: Record<string, unknown> }
@@ -74,8 +83,11 @@ export class ArmEmulator {
   cnameErrorAtPut = false;
   /** Validations that still fail although the CNAME exists: Azure's lag (Azure/static-web-apps#202, #911). */
   validationLag = 0;
-  /** Polls of an operation answered InProgress before it completes. */
-  pollsInProgress = 1;
+  /**
+   * Reads (polls of the operation, or GETs of the custom domain) answered InProgress / Validating before the
+   * operation completes: Azure validates a domain over minutes, never at the first look.
+   */
+  pollsInProgress = 3;
   /** Hosts still attached to another (possibly deleted) app: 409 Request Envelope is invalid. */
   readonly linkedElsewhere = new Set<string>();
   /** Custom-domain operations that end Failed with ResourceOperationFailure and no reason (counts down). */
@@ -84,12 +96,24 @@ export class ArmEmulator {
   readonly publicCnames = new Map<string, string>();
   /** Handlers other tests add for calls this file does not emulate; the first that returns true has answered. */
   readonly extensions: ((request: ArmRequest) => boolean)[] = [];
-  private readonly operations = new Map<string, { polls: number; finish: () => Record<string, unknown> }>();
+  private readonly operations = new Map<string, { polls: number; finish: () => Record<string, unknown>; result?: Record<string, unknown> }>();
   private server?: Server;
   endpoint = '';
+  /** Who may do what (test/azure/authorization.ts); every request is checked as the principal its token names. */
+  authz = new Authorization();
+  admin!: Principal;
 
   /** `dnsZone`, when given, is kept in step with the Azure DNS record sets, as Azure's name servers are. */
-  constructor(private readonly dnsZone?: Zone) {}
+  constructor(private readonly dnsZone?: Zone) {
+    this.resetAuthorization();
+  }
+
+  /** Only the admin (TOKEN), Owner of the subscription. */
+  resetAuthorization(): void {
+    this.authz = new Authorization();
+    this.admin = this.authz.addPrincipal(TOKEN, ADMIN);
+    this.authz.assign(ADMIN.objectId, 'Owner', `/subscriptions/${SUBSCRIPTION}`);
+  }
 
   async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
     const pair = await ca.issue({ names: ['management.emulator.test'], ips: [host] });
@@ -157,7 +181,8 @@ export class ArmEmulator {
     };
     const error = (status: number, code: string, message: string, headers?: Record<string, string>) => send(status, { error: { code, message } }, headers);
 
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return error(401, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing or invalid.');
+    const refused = this.authz.check(req.headers.authorization, method, decodeURIComponent(url.pathname));
+    if (refused) return send(refused.status, refused.body);
     if (!url.searchParams.get('api-version')) return error(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
     const throttle = this.throttles.find((t) => t.remaining > 0 && t.match(method, url.pathname));
     if (throttle) {
@@ -198,7 +223,7 @@ export class ArmEmulator {
     if (!site) return error(404, 'ResourceNotFound', `The Resource 'Microsoft.Web/staticSites/${name}' under resource group '${rg}' was not found.`);
     const domainJson = (h: string, d: CustomDomain) => ({
       id: `${siteId}/customDomains/${h}`, name: h, type: 'Microsoft.Web/staticSites/customDomains',
-      properties: { domainName: h, createdOn: d.createdOn, status: d.status },
+      properties: { domainName: h, createdOn: d.createdOn, status: d.status, ...(d.status === 'Failed' ? { errorMessage: d.errorMessage ?? '' } : {}) },
     });
     if (method === 'GET' && collection === undefined) {
       // GetStaticSite.json
@@ -216,6 +241,7 @@ export class ArmEmulator {
     const key = host!.toLowerCase();
     if (method === 'GET') {
       const d = site.customDomains.get(key);
+      if (d?.operation) this.progress(d.operation);
       return d ? send(200, domainJson(key, d)) : error(404, 'NotFound', `Custom domain ${key} was not found.`);
     }
     if (method !== 'PUT') return error(405, 'MethodNotAllowed', method);
@@ -234,12 +260,15 @@ export class ArmEmulator {
       return send(409, appServiceError('Conflict', 'Request Envelope is invalid.  Please ensure the custom domain is not linked to another site.'));
     }
     if (this.cnameErrorAtPut && !this.validates(site, key)) return error(400, 'BadRequest', this.cnameErrorText);
-    site.customDomains.set(key, { status: 'Validating', createdOn: existing?.createdOn ?? new Date().toISOString() });
+    const domain: CustomDomain = { status: 'Validating', createdOn: existing?.createdOn ?? new Date().toISOString() };
+    site.customDomains.set(key, domain);
     const withoutReason = this.failWithoutReason > 0;
     if (withoutReason) this.failWithoutReason--;
     const operation = this.startOperation(url, () => this.finishBinding(site, key, withoutReason));
-    // CreateOrUpdateStaticSiteCustomDomain.json, response 202
-    send(202, domainJson(key, site.customDomains.get(key)!), { 'azure-asyncoperation': operation, 'retry-after': '0' });
+    domain.operation = new URL(operation).pathname.split('/').pop();
+    // CreateOrUpdateStaticSiteCustomDomain.json, response 202: its one published header, the operation's status URL
+    // at the subscription's scope (readable only with Microsoft.Web/locations/operationResults/read there).
+    send(202, domainJson(key, domain), { 'azure-asyncoperation': operation });
   }
 
   /**
@@ -254,8 +283,10 @@ export class ArmEmulator {
 
   private finishBinding(site: StaticSite, host: string, withoutReason: boolean): Record<string, unknown> {
     const domain = site.customDomains.get(host)!;
+    delete domain.operation;
     if (withoutReason) {
       domain.status = 'Failed';
+      domain.errorMessage = '';
       // Azure/static-web-apps#225: the operation's status body, as the activity log showed it.
       return {
         status: 'Failed',
@@ -264,15 +295,24 @@ export class ArmEmulator {
     }
     if (domain.status === 'Validating') domain.status = this.validates(site, host) ? 'Ready' : 'Failed';
     if (domain.status === 'Ready') return { status: 'Succeeded' };
+    domain.errorMessage = this.cnameErrorText;
     return { status: 'Failed', error: { code: 'BadRequest', message: this.cnameErrorText } };
   }
 
   /** The Azure-AsyncOperation status resource: InProgress, then what the operation's `finish` says. */
   private poll(id: string, send: (s: number, j?: unknown) => void): void {
+    if (!this.operations.has(id)) return send(404, { error: { code: 'NotFound', message: 'operation not found' } });
+    const result = this.progress(id);
+    return send(200, { id, name: id, ...(result ?? { status: 'InProgress' }) });
+  }
+
+  /** One more look at an operation: undefined while in progress, then its (lasting) result. */
+  private progress(id: string): Record<string, unknown> | undefined {
     const op = this.operations.get(id);
-    if (!op) return send(404, { error: { code: 'NotFound', message: 'operation not found' } });
-    if (op.polls++ < this.pollsInProgress) return send(200, { id, name: id, status: 'InProgress' });
-    return send(200, { id, name: id, ...op.finish() });
+    if (!op) return undefined;
+    if (op.result) return op.result;
+    if (op.polls++ < this.pollsInProgress) return undefined;
+    return (op.result = op.finish());
   }
 
   /** Validation by cname-delegation: the host must be a CNAME to the app's default host name, once Azure sees it. */

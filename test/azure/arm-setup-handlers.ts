@@ -32,13 +32,24 @@ export interface SetupArm {
   roleAssignments: Map<string, Map<string, { roleDefinitionId: string; principalId: string; principalType?: string }>>;
   /** The caller may create resources but not assign roles (Contributor without User Access Administrator). */
   cannotAssignRoles: boolean;
+  /**
+   * Resource providers the subscription never registered (lower-case namespace): a PUT of their resources answers
+   * 409 MissingSubscriptionRegistration until POST …/providers/{ns}/register, which takes a few looks to finish.
+   */
+  unregistered: Map<string, { state: 'NotRegistered' | 'Registering' | 'Registered'; looks: number }>;
+}
+
+/** ARM's refusal of a resource in a namespace the subscription never registered (as users receive it: 409). */
+export function missingRegistration(namespace: string): unknown {
+  const message = `The subscription is not registered to use namespace '${namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.`;
+  return { error: { code: 'MissingSubscriptionRegistration', message, details: [{ code: 'MissingSubscriptionRegistration', target: namespace, message }] } };
 }
 
 const ADJECTIVES = ['gentle', 'brave', 'calm', 'proud'];
 const NOUNS = ['sea', 'river', 'meadow', 'stone'];
 
 export function addSetupHandlers(arm: ArmEmulator): SetupArm {
-  const state: SetupArm = { resourceGroups: new Map(), tokens: new Map(), readOnly: false, createAnswers200: false, identities: new Map(), roleAssignments: new Map(), cannotAssignRoles: false };
+  const state: SetupArm = { resourceGroups: new Map(), tokens: new Map(), readOnly: false, createAnswers200: false, identities: new Map(), roleAssignments: new Map(), cannotAssignRoles: false, unregistered: new Map() };
   const rgExists = (rg: string) =>
     state.resourceGroups.has(rg.toLowerCase()) ||
     [...arm.sites.keys()].some((k) => k.startsWith(`${rg.toLowerCase()}/`)) ||
@@ -52,6 +63,34 @@ export function addSetupHandlers(arm: ArmEmulator): SetupArm {
 
   arm.extensions.push((r) => {
     const { method, p } = r;
+    // /subscriptions/{sub}/providers/{ns} (GET) and …/{ns}/register (POST): Microsoft.Resources' ProvidersGet and
+    // ProvidersRegister examples (registrationState NotRegistered → Registering → Registered).
+    if (p[1] === 'subscriptions' && p[3] === 'providers' && p[4] && (p.length === 5 || (p.length === 6 && p[5] === 'register'))) {
+      const ns = p[4];
+      const entry = state.unregistered.get(ns.toLowerCase());
+      const json = (registrationState: string) => ({ id: `/subscriptions/${SUBSCRIPTION}/providers/${ns}`, namespace: ns, registrationState, registrationPolicy: 'RegistrationRequired', resourceTypes: [] });
+      if (p.length === 6 && method === 'POST') {
+        if (entry && entry.state === 'NotRegistered') entry.state = 'Registering';
+        r.send(200, json(entry?.state ?? 'Registered'));
+        return true;
+      }
+      if (p.length === 5 && method === 'GET') {
+        if (entry?.state === 'Registering' && ++entry.looks >= 2) {
+          entry.state = 'Registered';
+          state.unregistered.delete(ns.toLowerCase());
+        }
+        r.send(200, json(entry?.state ?? 'Registered'));
+        return true;
+      }
+      return false;
+    }
+    const at = p.findIndex((x) => x.toLowerCase() === 'providers');
+    const namespace = at > 0 ? p[at + 1] : undefined;
+    const registration = namespace ? state.unregistered.get(namespace.toLowerCase()) : undefined;
+    if (method === 'PUT' && namespace && registration && registration.state !== 'Registered') {
+      r.send(409, missingRegistration(namespace));
+      return true;
+    }
     // {scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]
     const auth = p.findIndex((x, i) => x.toLowerCase() === 'microsoft.authorization' && p[i - 1] === 'providers' && p[i + 1]?.toLowerCase() === 'roleassignments');
     if (auth > 0) {
@@ -78,6 +117,8 @@ export function addSetupHandlers(arm: ArmEmulator): SetupArm {
         if (!state.roleAssignments.has(key)) state.roleAssignments.set(key, new Map());
         const existed = state.roleAssignments.get(key)!.has(name);
         state.roleAssignments.get(key)!.set(name, body);
+        // From now on the principal holds the role there (authorization.ts checks its every request).
+        if (!existed) arm.authz.assign(body.principalId, body.roleDefinitionId, scope);
         r.send(existed ? 200 : 201, json(name, body));
         return true;
       }
@@ -222,6 +263,8 @@ export interface FunctionAppArm {
   storageAccounts: Map<string, { location: string; keys: string[] }>;
   /** Site names (lower-case) another tenant holds: 409 Conflict. */
   takenSiteNames: Set<string>;
+  /** The subscription has no quota for the plan's tier in the region: the plan PUT answers 401 (azure-arm.md). */
+  noQuota: boolean;
 }
 
 /** The verification id of CreateOrUpdateWebApp.json's site. */
@@ -229,9 +272,9 @@ export const FA_VERIFICATION_ID = '7F3BB652450EF7AD0B6AA33064586E4A9CE823A46DF0B
 
 export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZone: Zone): FunctionAppArm {
   const fa = new FunctionAppEmulator(undefined);
-  fa.autoIssue = true;
+  fa.autoIssue = 0; // issued by the first look after the request: setup runs as a child process, on real time
   fa.seesTxt = (name) => (dnsZone.get(name)?.txt ?? []).map((v) => (typeof v === 'string' ? v : v.join('')));
-  const state: FunctionAppArm = { fa, plans: new Map(), storageAccounts: new Map(), takenSiteNames: new Set() };
+  const state: FunctionAppArm = { fa, plans: new Map(), storageAccounts: new Map(), takenSiteNames: new Set(), noQuota: false };
   const forbidden = (r: ArmRequest, action: string, scope: string) => r.error(403, 'AuthorizationFailed',
     `The client 'admin@contoso.com' with object id '${randomUUID()}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`);
   const rgExists = (rg: string) => setup.resourceGroups.has(rg.toLowerCase()) || [...arm.zones.keys()].some((k) => k.toLowerCase() === rg.toLowerCase());
@@ -262,6 +305,11 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
       if (method === 'GET') return plan ? r.send(200, json(plan)) : notFound(), true;
       if (method !== 'PUT') return false;
       if (!write('Microsoft.Web/serverfarms/write')) return true;
+      if (state.noQuota) {
+        // App Service's own body for a subscription without quota for the tier: 401, and no sign-in problem.
+        r.send(401, appServiceError('Unauthorized', 'Operation cannot be completed without additional quota. \r\nAdditional Details - Location:   \r\nCurrent Limit (Basic VMs): 0 \r\nCurrent Usage: 0\r\nAmount required for this deployment (Basic VMs): 1 \r\n(Minimum) New Limit that you should request to enable this deployment: 1. \r\nNote that if you experience multiple scaling operations failing (in addition to this one) and need to accommodate the aggregate quota requirements of these operations, you will need to request based on the aggregate quota requirements.'));
+        return true;
+      }
       const body = r.body as { location: string; kind?: string; sku: Record<string, unknown>; properties?: { reserved?: boolean } };
       const made = { location: body.location, sku: body.sku, kind: body.kind, reserved: body.properties?.reserved === true };
       state.plans.set(key, made);
@@ -301,7 +349,7 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
 
     if (type === 'microsoft.web/sites' && p.length === 9 && method === 'PUT') {
       if (!write('Microsoft.Web/sites/write')) return true;
-      const body = r.body as { kind?: string; location: string; properties?: { serverFarmId?: string; httpsOnly?: boolean; siteConfig?: Record<string, unknown> } };
+      const body = r.body as { kind?: string; location: string; properties?: { serverFarmId?: string; httpsOnly?: boolean; clientAffinityEnabled?: boolean; siteConfig?: Record<string, unknown> } };
       const props = body.properties ?? {};
       if (!props.serverFarmId || !state.plans.has(props.serverFarmId.split('/resourceGroups/')[1]!.replace('/providers/Microsoft.Web/serverfarms/', '/').toLowerCase())) {
         // App Service's refusal of a site on a plan that is not there, as real users received it
@@ -315,7 +363,7 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
         return r.send(409, appServiceError('Conflict', message, { ExtendedCode: '54001', MessageTemplate: 'Website with given name {0} already exists.', Parameters: [name] })), true;
       }
       const defaultHostName = `${name.toLowerCase()}.azurewebsites.net`;
-      fa.site = { name, resourceGroup: rg, defaultHostName, customDomainVerificationId: FA_VERIFICATION_ID, location: body.location, serverFarmId: props.serverFarmId, httpsOnly: props.httpsOnly === true, siteConfig: props.siteConfig };
+      fa.site = { name, resourceGroup: rg, defaultHostName, customDomainVerificationId: FA_VERIFICATION_ID, location: body.location, serverFarmId: props.serverFarmId, httpsOnly: props.httpsOnly === true, siteConfig: props.siteConfig, clientAffinityEnabled: props.clientAffinityEnabled !== false };
       // CreateOrUpdateWebApp.json, response 200
       r.send(200, {
         id, name, type: 'Microsoft.Web/sites', kind: body.kind, location: body.location,
@@ -324,14 +372,15 @@ export function addFunctionAppHandlers(arm: ArmEmulator, setup: SetupArm, dnsZon
           enabledHostNames: [defaultHostName, `${name.toLowerCase()}.scm.azurewebsites.net`], availabilityState: 'Normal',
           hostNameSslStates: [{ name: defaultHostName, sslState: 'Disabled', hostType: 'Standard' }],
           serverFarmId: props.serverFarmId, reserved: true, customDomainVerificationId: FA_VERIFICATION_ID, resourceGroup: rg,
-          defaultHostName, httpsOnly: props.httpsOnly === true, clientAffinityEnabled: true, storageAccountRequired: false,
+          // App Service's default is true (an ARRAffinity cookie on every response) unless the request says false.
+          defaultHostName, httpsOnly: props.httpsOnly === true, clientAffinityEnabled: props.clientAffinityEnabled !== false, storageAccountRequired: false,
         },
       });
       return true;
     }
     if (type === 'microsoft.web/sites' || type === 'microsoft.web/certificates') {
       if (method !== 'GET' && setup.readOnly) return forbidden(r, `${p[6]}/${p[7]}/write`, id), true;
-      return fa.route(method, p.join('/'), r.body as { properties?: Record<string, unknown>; location?: string } | undefined, (status, json) => r.send(status, json));
+      return fa.route(method, p.join('/'), r.body as { properties?: Record<string, unknown>; location?: string } | undefined, (status, json, headers) => r.send(status, json, headers));
     }
     return false;
   });

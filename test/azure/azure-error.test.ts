@@ -127,3 +127,41 @@ describe('askDns (src/check/dns.ts): no such record kept apart from a failed loo
     expect(answer.kind === 'failed' && answer.cause).toBe(error);
   });
 });
+
+describe('answers that used to send the admin the wrong way', () => {
+  it('a plan PUT without quota: 401 Unauthorized in App Service\'s shape is a quota problem with what to do, not "run az login" (400 alike)', () => {
+    const message = 'Operation cannot be completed without additional quota. \r\nAdditional Details - Location:   \r\nCurrent Limit (Basic VMs): 0 \r\nCurrent Usage: 0';
+    for (const status of [401, 400]) {
+      const e = restError(status, JSON.stringify(appServiceError('Unauthorized', message)));
+      expect(classify(readAzureError(e))).toBe('plan-quota');
+      const line = azureErrorLine('creating App Service plan asp-mta-sts', e);
+      expect(line).toContain(`Azure answered HTTP ${status} Unauthorized: Operation cannot be completed without additional quota.`);
+      expect(line).toContain('request more (Azure portal > Quotas > App Service, or a support request for the tier and region), or choose another region (--region), or host on a Static Web App');
+      expect(line).not.toContain('az login');
+    }
+  });
+
+  it('MissingSubscriptionRegistration names the exact az provider register command for the namespace Azure named', () => {
+    const message = "The subscription is not registered to use namespace 'Microsoft.ManagedIdentity'. See https://aka.ms/rps-not-found for how to register subscriptions.";
+    const e = restError(409, JSON.stringify({ error: { code: 'MissingSubscriptionRegistration', message, details: [{ code: 'MissingSubscriptionRegistration', target: 'Microsoft.ManagedIdentity', message }] } }));
+    expect(classify(readAzureError(e))).toBe('unregistered');
+    const line = azureErrorLine('creating managed identity mta-sts-pipeline', e);
+    expect(line).toContain('az provider register --namespace Microsoft.ManagedIdentity');
+    expect(line).not.toContain('status.azure.com');
+  });
+
+  it('a namespace that is not a plain name is never put into a command', () => {
+    const e = restError(409, JSON.stringify({ error: { code: 'MissingSubscriptionRegistration', message: "not registered to use namespace 'Microsoft.Web; rm -rf ~'" } }));
+    const line = azureErrorLine('x', e);
+    expect(line).not.toMatch(/--namespace Microsoft\.Web;/);
+    expect(line).toContain('az provider register --namespace <the namespace Azure named>');
+  });
+
+  it('a 403 names the action and the scope Azure named, and who can grant it', () => {
+    const scope = '/subscriptions/34adfa4f-cedf-4dc0-ba29-b6d1a69ab345/providers/Microsoft.Web/locations/westus2/operationResults/62e4';
+    const e = restError(403, JSON.stringify({ error: { code: 'AuthorizationFailed', message: `The client '0c5c2d1a-8e57-4f3b-9a4e-3f1d2b6c7a90' with object id '6b3f0b3e-2a61-4c89-9d0c-6f2a8d1e7c55' does not have authorization to perform action 'Microsoft.Web/locations/operationResults/read' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.` } }));
+    const line = azureErrorLine('binding mta-sts.contoso.com', e);
+    expect(line).toContain(`the signed-in identity may not Microsoft.Web/locations/operationResults/read over ${scope}: someone with Owner or User Access Administrator on that scope (or one above it) grants a role that allows it`);
+    expect(line).not.toContain('Owner of the resource group');
+  });
+});

@@ -105,6 +105,11 @@ export interface DevOpsEmulator {
    * Entra ID: MicrosoftDocs/azure-devops-docs troubleshoot-workload-identity.md, "Insufficient privileges").
    */
   automaticFailsWith?: string;
+  /**
+   * Answers carry isReady false even once operationStatus.state is Ready (the Terraform provider waits on either:
+   * microsoft/terraform-provider-azuredevops serviceendpoint/commons.go).
+   */
+  readyOnlyInOperationStatus?: boolean;
   /** Microsoft-hosted parallel jobs of the organisation: 0 for a new one until its free grant is approved. */
   hostedParallelJobs: number;
   /** Every request with its body, for assertions ("a second run changes nothing"). */
@@ -294,7 +299,7 @@ export async function startDevOpsEmulator(ca: TestCA, options: DevOpsEmulatorOpt
       ...e.body,
       authorization: auth && { ...auth, parameters: auth.parameters && Object.fromEntries(Object.entries(auth.parameters).map(([k, v]) => [k, secret.test(k) ? null : v])) },
       id: e.id,
-      isReady: ready,
+      isReady: ready && !state.readyOnlyInOperationStatus,
       operationStatus: e.failed ? { state: 'Failed', statusMessage: e.failed } : ready ? { state: 'Ready', statusMessage: '' } : { state: 'InProgress', statusMessage: '' },
       createdBy: USER,
       owner: 'Library',

@@ -150,6 +150,23 @@ describe('DevOps', () => {
     expect((await devops.serviceEndpoint('mail', 'mta-sts-azure'))?.id).toBe(endpoint.id);
   });
 
+  it('sends isReady: true, and takes operationStatus.state Ready as ready even when isReady stays false', async () => {
+    emulator.readyOnlyInOperationStatus = true;
+    try {
+      const clock = virtualClock();
+      const devops = connect(emulator.token, clock);
+      const project = await devops.project('mail');
+      const before = emulator.requests.length;
+      const endpoint = await devops.createArmEndpoint(project, armSpec());
+      expect(endpoint.isReady).toBe(false);
+      expect(endpoint.operationStatus).toMatchObject({ state: 'Ready' });
+      const post = emulator.requests.slice(before).find((r) => r.method === 'POST');
+      expect((JSON.parse(post!.body) as { isReady?: boolean }).isReady).toBe(true);
+    } finally {
+      emulator.readyOnlyInOperationStatus = false;
+    }
+  });
+
   it('manual workload identity federation: ready at once, and the issuer and subject read back from Azure DevOps\' answer', async () => {
     const devops = connect();
     const project = await devops.project('mail');

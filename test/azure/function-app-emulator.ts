@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestCA } from '../check/servers.ts';
+import { Authorization } from './authorization.ts';
 
 export const FA_SUBSCRIPTION = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345'; // the examples' subscription id
 export const FA_TOKEN = 'function-app-emulator-token';
@@ -21,30 +22,45 @@ export interface FunctionSite {
   name: string; resourceGroup: string; defaultHostName: string; customDomainVerificationId: string; location: string;
   /** Set when setup created it (the setup emulation); else the examples' plan. */
   serverFarmId?: string; httpsOnly?: boolean; siteConfig?: Record<string, unknown>;
+  /** App Service's ARR affinity (an ARRAffinity Set-Cookie on every response); unset: not in the body. */
+  clientAffinityEnabled?: boolean;
 }
 interface Binding { hostNameType: string; customHostNameDnsRecordType: string; sslState: string; thumbprint?: string }
-interface Cert { canonicalName: string; serverFarmId: string; location: string; thumbprint?: string }
+interface Cert { canonicalName: string; serverFarmId: string; location: string; thumbprint: string }
+/** A managed certificate App Service is still issuing: no resource yet (GET answers 404). */
+interface Issuing { canonicalName: string; serverFarmId: string; location: string; looks: number; password?: unknown }
 
 export class FunctionAppEmulator {
   endpoint = '';
   readonly requests: { method: string; path: string; auth?: string; body?: unknown }[] = [];
   readonly bindings = new Map<string, Binding>();
+  /** Issued managed certificates; one still being issued is in `issuing` and does not exist for ARM. */
   readonly certificates = new Map<string, Cert>();
+  readonly issuing = new Map<string, Issuing>();
   /** What App Service's resolver sees (the public DNS): CNAME targets and TXT values by name. */
   readonly publicCname = new Map<string, string>();
   readonly publicTxt = new Map<string, string[]>();
   /** Azure DNS: zone → "TYPE/relative" → properties; writes also reach publicCname/publicTxt. */
   readonly zones = new Map<string, Map<string, Record<string, unknown>>>();
-  /** App Service issues each managed certificate as soon as it is asked for (a run that takes its time). */
-  autoIssue = false;
+  /**
+   * App Service issues each managed certificate by itself, after this many GETs of it have answered 404 (Azure's
+   * minutes, in looks); false: only when the test calls issue() (longer than any run waits).
+   */
+  autoIssue: number | false = false;
   private server?: Server;
 
   /** `token`: the bearer token it accepts (the pipelines' fake az hands out arm-emulator.ts's). */
   /** What App Service's resolver sees of a TXT name (the public DNS): publicTxt, or a test's DNS server. */
   seesTxt: (name: string) => string[] = (name) => this.publicTxt.get(name) ?? [];
 
-  /** `site` is undefined until created (the setup emulation creates it). */
-  constructor(public site: FunctionSite | undefined, readonly dnsResourceGroup = 'rg-dns', readonly token = FA_TOKEN) {}
+  /** Who may do what when it answers on its own (behind the ARM emulator, that one's authorization applies). */
+  readonly authz = new Authorization();
+
+  /** `site` is undefined until created (the setup emulation creates it). `token` is the subscription's Owner. */
+  constructor(public site: FunctionSite | undefined, readonly dnsResourceGroup = 'rg-dns', readonly token = FA_TOKEN) {
+    const owner = this.authz.addPrincipal(token, { client: 'admin@contoso.com' });
+    this.authz.assign(owner.objectId, 'Owner', `/subscriptions/${FA_SUBSCRIPTION}`);
+  }
 
   async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
     const pair = await ca.issue({ names: ['management.emulator.test'], ips: [host] });
@@ -67,9 +83,11 @@ export class FunctionAppEmulator {
 
   /** App Service finished issuing the managed certificate of `host`. */
   issue(host: string): void {
-    const cert = this.certificates.get(host);
-    if (!cert) throw new Error(`no certificate was requested for ${host}`);
-    cert.thumbprint = randomUUID().replace(/-/g, '').toUpperCase().slice(0, 40).padEnd(40, '0');
+    const pending = this.issuing.get(host);
+    if (!pending) throw new Error(`no certificate was requested for ${host}`);
+    this.issuing.delete(host);
+    const { looks: _, password: __, ...cert } = pending;
+    this.certificates.set(host, { ...cert, thumbprint: randomUUID().replace(/-/g, '').toUpperCase().slice(0, 40).padEnd(40, '0') });
   }
 
   puts(part: string): number {
@@ -90,7 +108,7 @@ export class FunctionAppEmulator {
   }
 
   private certBody(name: string, c: Cert) {
-    // GetCertificate.json, with a managed certificate's fields: no thumbprint until App Service has issued it.
+    // GetCertificate.json, with a managed certificate's fields; it exists only once App Service has issued it.
     return {
       id: `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${this.site!.resourceGroup}/providers/Microsoft.Web/certificates/${name}`,
       name,
@@ -98,7 +116,7 @@ export class FunctionAppEmulator {
       location: c.location,
       properties: {
         friendlyName: '', subjectName: c.canonicalName, hostNames: [c.canonicalName], canonicalName: c.canonicalName, serverFarmId: c.serverFarmId,
-        ...(c.thumbprint ? { issuer: 'CACert', issueDate: '2015-11-12T23:40:25+00:00', expirationDate: '2039-12-31T23:59:59+00:00', thumbprint: c.thumbprint } : {}),
+        issuer: 'CACert', issueDate: '2015-11-12T23:40:25+00:00', expirationDate: '2039-12-31T23:59:59+00:00', thumbprint: c.thumbprint,
       },
     };
   }
@@ -111,11 +129,12 @@ export class FunctionAppEmulator {
     const body = (text ? JSON.parse(text) : undefined) as { properties?: Record<string, unknown>; location?: string } | undefined;
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, auth: req.headers.authorization, body });
-    const send = (status: number, json?: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ms-request-id': randomUUID() });
+    const send = (status: number, json?: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ms-request-id': randomUUID(), ...headers });
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
-    if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed.' } });
+    const refused = this.authz.check(req.headers.authorization, method, decodeURIComponent(url.pathname));
+    if (refused) return send(refused.status, refused.body);
     if (!this.route(method, decodeURIComponent(url.pathname), body, send)) {
       send(404, { error: { code: 'NoRoute', message: `the emulator has no route for ${method} ${url.pathname}` } });
     }
@@ -125,13 +144,13 @@ export class FunctionAppEmulator {
    * Answers one request by its decoded path (sites, host-name bindings, certificates, DNS zones); false when the
    * path is none of these. Also reached from the setup emulation (addFunctionAppSetupHandlers), behind its ARM.
    */
-  route(method: string, path: string, body: { properties?: Record<string, unknown>; location?: string } | undefined, send: (status: number, json?: unknown) => void): boolean {
+  route(method: string, path: string, body: { properties?: Record<string, unknown>; location?: string } | undefined, send: (status: number, json?: unknown, headers?: Record<string, string>) => void): boolean {
     const rg = `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/`;
     const web = new RegExp(`^${rg}([^/]+)/providers/Microsoft\\.Web/(sites|certificates)/([^/]+)(?:/hostNameBindings(?:/([^/]+))?)?$`, 'i').exec(path);
     const zone = new RegExp(`^${rg}([^/]+)/providers/Microsoft\\.Network/dnsZones(?:/([^/]+)(?:/(CNAME|TXT)/([^/]+))?)?$`, 'i').exec(path);
     const notFound = (what: string) => answer(404, { error: { code: 'ResourceNotFound', message: `The Resource '${what}' under resource group '${web?.[1] ?? zone?.[1]}' was not found.` } });
     const site = this.site;
-    const answer = (status: number, json?: unknown) => (send(status, json), true);
+    const answer = (status: number, json?: unknown, headers?: Record<string, string>) => (send(status, json, headers), true);
 
     if (web && web[2]!.toLowerCase() === 'sites') {
       if (!site || web[1]!.toLowerCase() !== site.resourceGroup.toLowerCase() || web[3]!.toLowerCase() !== site.name.toLowerCase()) return notFound(`Microsoft.Web/sites/${web[3]}`);
@@ -147,6 +166,7 @@ export class FunctionAppEmulator {
             serverFarmId: site.serverFarmId ?? `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/serverfarms/ASP-flex`,
             reserved: true, customDomainVerificationId: site.customDomainVerificationId, resourceGroup: site.resourceGroup,
             defaultHostName: site.defaultHostName, httpsOnly: site.httpsOnly ?? true, ...(site.siteConfig ? { siteConfig: site.siteConfig } : {}),
+            ...(site.clientAffinityEnabled !== undefined ? { clientAffinityEnabled: site.clientAffinityEnabled } : {}),
           },
         });
       }
@@ -181,6 +201,9 @@ export class FunctionAppEmulator {
     if (web && web[2]!.toLowerCase() === 'certificates') {
       const name = web[3]!.toLowerCase();
       if (method === 'GET') {
+        // Terraform's poller waits for this GET to stop answering 404 (azure-arm.md): the certificate exists once issued.
+        const pending = this.issuing.get(name);
+        if (pending && this.autoIssue !== false && pending.looks++ >= this.autoIssue) this.issue(name);
         const c = this.certificates.get(name);
         return c ? answer(200, this.certBody(name, c)) : notFound(`Microsoft.Web/certificates/${name}`);
       }
@@ -191,10 +214,14 @@ export class FunctionAppEmulator {
       if (!this.bindings.has(canonical)) {
         return answer(400, { Code: 'BadRequest', Message: `Hostname '${canonical}' is not bound to any site in serverfarm.`, Target: null, Details: [], Innererror: null });
       }
-      const c: Cert = this.certificates.get(name) ?? { canonicalName: canonical, serverFarmId: String(p.serverFarmId ?? ''), location: body?.location ?? site?.location ?? 'westeurope' };
-      this.certificates.set(name, c);
-      if (this.autoIssue && !c.thumbprint) this.issue(name);
-      return answer(200, this.certBody(name, c));
+      const issued = this.certificates.get(name);
+      if (issued) return answer(200, this.certBody(name, issued));
+      const pending = this.issuing.get(name) ?? { canonicalName: canonical, serverFarmId: String(p.serverFarmId ?? ''), location: body?.location ?? site?.location ?? 'westeurope', looks: 0, password: p.password };
+      this.issuing.set(name, pending);
+      // 202 Accepted with a Location to poll, no body: App Service is issuing it (azure-cli's create_managed_ssl_cert
+      // polls that Location; @azure/arm-appservice's certificates.createOrUpdate accepts only 200).
+      const operation = randomUUID();
+      return answer(202, undefined, { location: `${this.endpoint}/subscriptions/${FA_SUBSCRIPTION}/providers/Microsoft.Web/locations/${pending.location.replace(/\s/g, '').toLowerCase()}/operationResults/${operation}?api-version=2024-04-01` });
     }
 
     if (zone) {

@@ -15,7 +15,8 @@ import { bindFunctionApp, type HostState } from '../../src/azure/function-app.ts
 import type { Config } from '../../src/config/config.ts';
 import { TestCA } from '../check/servers.ts';
 import { defaultConfig } from '../site/fixtures.ts';
-import { FA_SUBSCRIPTION, FA_TOKEN, FunctionAppEmulator } from './function-app-emulator.ts';
+import { FA_SUBSCRIPTION, FunctionAppEmulator } from './function-app-emulator.ts';
+import { PIPELINE, grantPipeline, pipelineCredential } from './harness.ts';
 
 const APP = 'mta-sts-fa';
 const RG = 'rg-web';
@@ -24,7 +25,11 @@ const DEFAULT_HOST = `${APP}.azurewebsites.net`;
 const VERIFICATION = '7F3BB652450EF7AD0B6AA33064586E4A9CE823A46DF0B2EC6443A68086E84153'; // GetWebApp.json's
 const DOMAINS = ['contoso.com', ...Array.from({ length: 11 }, (_, i) => `d${i + 2}.example`)];
 const config: Config = { ...defaultConfig(), domains: DOMAINS, hosting: { kind: 'function-app', plan: 'standard', app: APP } };
-const credential: TokenCredential = { getToken: async () => ({ token: FA_TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }) };
+// The pipeline's identity, with the roles setup grants it for a Function App: Website Contributor on the app's group,
+// DNS Zone Contributor on the zones' group.
+const credential: TokenCredential = pipelineCredential;
+/** Every wait bindFunctionApp asked for (virtual time). */
+let waits: number[] = [];
 
 let ca: TestCA;
 let arm: FunctionAppEmulator;
@@ -36,6 +41,8 @@ beforeEach(async () => {
   arm = new FunctionAppEmulator({ name: APP, resourceGroup: RG, defaultHostName: DEFAULT_HOST, customDomainVerificationId: VERIFICATION, location: 'East US' }, DNS_RG);
   await arm.start(ca);
   arm.addZone('contoso.com');
+  grantPipeline(arm.authz, { ...config, hosting: { ...config.hosting, dns_resource_group: DNS_RG } }, APP, RG, new Map([['contoso.com', DNS_RG]]));
+  waits = [];
 });
 afterAll(() => arm?.close());
 
@@ -45,7 +52,10 @@ async function bind(dns: 'azure-dns' | 'by-hand' = 'azure-dns') {
   let err = '';
   const reporter = new Reporter({ out: (t) => (out += t), err: (t) => (err += t) }, {});
   const clients = armClients({ endpoint: arm.endpoint, subscription: FA_SUBSCRIPTION, credential, ca: ca.certPem });
-  const states = await bindFunctionApp({ config, target: { app: APP, resourceGroup: RG, dnsResourceGroup }, clients, reporter, throttle: { sleep: async () => {} } });
+  const states = await bindFunctionApp({
+    config, target: { app: APP, resourceGroup: RG, dnsResourceGroup }, clients, reporter, throttle: { sleep: async () => {} },
+    sleep: async (ms) => void waits.push(ms),
+  });
   return { states, out, err, reporter };
 }
 const count = (states: Map<string, HostState>, state: HostState) => [...states.values()].filter((s) => s === state).length;
@@ -60,12 +70,19 @@ describe('azure bind, Function App', () => {
     expect(arm.zones.get('contoso.com')!.get('TXT/asuid.mta-sts')).toMatchObject({ TXTRecords: [{ value: [VERIFICATION] }], metadata: { 'managed-by': 'mta-sts' } });
     expect(r.out).toContain('contoso.com: bound mta-sts.contoso.com to mta-sts-fa');
     expect(r.err).toContain('warning: contoso.com: mta-sts.contoso.com is bound, certificate pending');
-    expect(arm.certificates.get('mta-sts.contoso.com')).toMatchObject({ canonicalName: 'mta-sts.contoso.com', serverFarmId: expect.stringMatching(/\/serverfarms\//) });
+    // Asked for (202, still issuing: GET answers 404), looked at a bounded number of times with progress, then left.
+    expect(arm.certificates.has('mta-sts.contoso.com')).toBe(false);
+    expect(arm.issuing.get('mta-sts.contoso.com')).toMatchObject({ canonicalName: 'mta-sts.contoso.com', serverFarmId: expect.stringMatching(/\/serverfarms\//), password: '' });
+    expect(r.out).toContain('App Service is issuing the managed certificate of mta-sts.contoso.com; waiting for it (up to 8 looks, 15 s apart)');
+    expect(r.out).toContain('certificate of mta-sts.contoso.com not issued yet (look 1 of 8); next look in 15 s');
+    expect(waits).toEqual(Array(7).fill(15_000));
+    expect(r.err).toContain('The next run (the pipeline runs daily) binds it.');
     // Azure's own refusal (missing asuid) becomes "waiting for DNS" with both records, and the run is not red.
     expect(r.err).toContain(`warning: d2.example: mta-sts.d2.example is waiting for DNS: App Service cannot see these records yet; create them at your DNS host, and the next run binds it: mta-sts.d2.example. 3600 IN CNAME ${DEFAULT_HOST}.  asuid.mta-sts.d2.example. 3600 IN TXT "${VERIFICATION}" (Azure: HTTP 400 BadRequest: A TXT record pointing from asuid.mta-sts.d2.example to ${VERIFICATION} was not found.)`);
     expect(r.reporter.failures).toBe(0);
     expect(arm.bindings.has('mta-sts.d2.example')).toBe(false);
-    expect(arm.requests.every((q) => q.auth === `Bearer ${FA_TOKEN}`)).toBe(true);
+    expect(arm.requests.every((q) => q.auth === 'Bearer pipeline-identity-token')).toBe(true);
+    expect(arm.authz.refusals).toEqual([]);
   });
 
   it('goes host by host from waiting for DNS through certificate pending to ready over re-runs, and then changes nothing', async () => {
@@ -81,6 +98,9 @@ describe('azure bind, Function App', () => {
     expect(second.out).toMatch(/contoso\.com: mta-sts\.contoso\.com is ready \(managed certificate [0-9A-F]{40}, SNI\)/);
     expect(arm.bindings.get('mta-sts.contoso.com')).toMatchObject({ sslState: 'SniEnabled', thumbprint: arm.certificates.get('mta-sts.contoso.com')!.thumbprint });
     expect(count(second.states, 'certificate pending')).toBe(11);
+    // The eleven certificates just asked for share one bounded wait (8 looks), not one each.
+    expect(waits.filter((w) => w === 15_000)).toHaveLength(7 + 7);
+    expect(second.out).toContain('certificate of mta-sts.d2.example, mta-sts.d3.example, mta-sts.d4.example');
 
     for (const d of DOMAINS.slice(1)) arm.issue(`mta-sts.${d}`);
     const third = await bind();
@@ -92,6 +112,28 @@ describe('azure bind, Function App', () => {
     expect(count(fourth.states, 'ready')).toBe(12);
     expect(arm.requests.filter((q) => q.method === 'PUT').length).toBe(puts);
     expect(fourth.out).toContain('d12.example: mta-sts.d12.example is ready (its own certificate, SNI)');
+  });
+
+  it('a certificate App Service issues after several looks is bound with SNI in the same run (the SDK\'s 200-only createOrUpdate does not stop it)', async () => {
+    arm.autoIssue = 3;
+    const r = await bind();
+    expect(r.states.get('mta-sts.contoso.com'), r.err).toBe('ready');
+    expect(waits).toEqual([15_000, 15_000, 15_000]);
+    expect(r.out).toContain('certificate of mta-sts.contoso.com not issued yet (look 3 of 8); next look in 15 s');
+    expect(r.out).toMatch(/contoso\.com: mta-sts\.contoso\.com is ready \(managed certificate [0-9A-F]{40}, SNI\)/);
+    expect(arm.bindings.get('mta-sts.contoso.com')).toMatchObject({ sslState: 'SniEnabled', thumbprint: arm.certificates.get('mta-sts.contoso.com')!.thumbprint });
+    expect(arm.puts('/certificates/')).toBe(1);
+    expect(r.err).not.toContain('Cannot read properties');
+  });
+
+  it('the pipeline\'s identity may not read the 202\'s Location (subscription scope), and never needs to', async () => {
+    await bind();
+    const put = arm.requests.find((q) => q.method === 'PUT' && q.path.includes('/certificates/'));
+    expect(put).toBeDefined();
+    expect(arm.requests.some((q) => q.path.includes('/operationResults/'))).toBe(false);
+    const refused = arm.authz.check('Bearer pipeline-identity-token', 'GET', `/subscriptions/${FA_SUBSCRIPTION}/providers/Microsoft.Web/locations/eastus/operationResults/1`);
+    expect(refused?.status).toBe(403);
+    expect(JSON.stringify(refused?.body)).toContain(`The client '${PIPELINE.client}' with object id '${PIPELINE.objectId}' does not have authorization to perform action 'Microsoft.Web/locations/operationResults/read'`);
   });
 
   it('without hosting.dns_resource_group writes no DNS and prints what to create', async () => {
@@ -140,6 +182,8 @@ describe('mta-sts azure bind with hosting.kind function-app', () => {
       expect(code, err).toBe(0);
       expect(out).toContain('contoso.com: bound mta-sts.contoso.com to mta-sts-fa');
       expect(out).toMatch(/^##vso\[task\.logissue type=warning\]d2\.example: mta-sts\.d2\.example is waiting for DNS/m);
+      // The certificate asked for is not issued within the run's looks: exit 0, and the next (daily) run binds it.
+      expect(out).toMatch(/^##vso\[task\.logissue type=warning\]contoso\.com: mta-sts\.contoso\.com is bound, certificate pending: .*The next run \(the pipeline runs daily\) binds it\.$/m);
       expect(arm.requests.some((q) => q.path.includes('/staticSites/'))).toBe(false);
       expect(arm.requests.some((q) => q.method === 'PUT' && q.path.endsWith('/hostNameBindings/mta-sts.contoso.com'))).toBe(true);
     } finally {

@@ -11,6 +11,10 @@ import { azurePublishDnsCommand } from '../../src/cli/azure-publish-dns.ts';
 import type { AzureCommandDeps } from '../../src/cli/azure-options.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { serve, startDns, startHttps, TestCA, type DnsServer, type HttpsTestServer } from '../check/servers.ts';
+import type { RoleGrant } from '../../src/azure/identity.ts';
+import { wantedGrants, type SetupContext } from '../../src/azure/setup/model.ts';
+import { parseConfig, type Config } from '../../src/config/config.ts';
+import type { Authorization } from './authorization.ts';
 import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
 
 export const APP = 'mta-sts-app';
@@ -19,10 +23,33 @@ export const DNS_RG = 'rg-dns';
 export const DEFAULT_HOST = 'gentle-sea-0123456789.azurestaticapps.net';
 export const POLICY = 'version: STSv1\r\nmode: testing\r\nmx: *.mail.protection.outlook.com\r\nmax_age: 604800\r\n';
 
-/** The static token credential of in-process tests (the product uses AzureCliCredential). */
+/** The static token credential of in-process tests (the product uses AzureCliCredential): the admin, Owner of the subscription. */
 export const staticCredential: TokenCredential = {
   getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }),
 };
+
+/** The pipeline's managed identity (mta-sts-pipeline), as the service connection signs in with it. */
+export const PIPELINE_TOKEN = 'pipeline-identity-token';
+export const PIPELINE = { objectId: '6b3f0b3e-2a61-4c89-9d0c-6f2a8d1e7c55', client: '0c5c2d1a-8e57-4f3b-9a4e-3f1d2b6c7a90' } as const;
+export const pipelineCredential: TokenCredential = {
+  getToken: async () => ({ token: PIPELINE_TOKEN, expiresOnTimestamp: Date.now() + 3600e3 }),
+};
+
+/**
+ * Gives the pipeline's identity exactly the roles `azure setup` grants it for `config` (model.ts wantedGrants), the
+ * zones' resource groups as setup finds them in the subscription (`zoneGroups`: zone -> group), and no other.
+ */
+export function grantPipeline(authz: Authorization, config: Config, app: string, resourceGroup: string, zoneGroups: Map<string, string>, token: string = PIPELINE_TOKEN): RoleGrant[] {
+  const ctx = {
+    r: { config, subscription: { id: SUBSCRIPTION }, resourceGroup, app, dnsResourceGroup: config.hosting.dns_resource_group },
+    state: { zones: [...zoneGroups.keys()], zoneGroups },
+  } as unknown as SetupContext;
+  const principal = authz.addPrincipal(token, PIPELINE);
+  authz.assignments.splice(0, Infinity, ...authz.assignments.filter((a) => a.principalId !== principal.objectId));
+  const grants = wantedGrants(ctx);
+  for (const g of grants) authz.assign(principal.objectId, g.role, g.scope);
+  return grants;
+}
 
 export interface RunResult { code: number; out: string; err: string }
 
@@ -31,6 +58,7 @@ export class AzureWorld {
   /** Every wait our code asked for (injected sleep), in ms. */
   readonly waits: number[] = [];
   private skipped = 0;
+  private configText = '';
 
   private constructor(readonly ca: TestCA, readonly dns: DnsServer, readonly https: HttpsTestServer, readonly arm: ArmEmulator) {}
 
@@ -58,6 +86,7 @@ export class AzureWorld {
     this.arm.publicCnames.clear();
     this.arm.linkedElsewhere.clear();
     this.arm.failWithoutReason = 0;
+    this.arm.resetAuthorization();
     this.dns.zone.clear();
     this.https.certs.clear();
     this.https.handlers.clear();
@@ -91,14 +120,16 @@ export class AzureWorld {
     ];
     const file = join(this.dir, 'mta-sts.config.yaml');
     writeFileSync(file, lines.join('\n'));
+    this.configText = lines.join('\n');
     mkdirSync(join(this.dir, 'home/.well-known'), { recursive: true });
     writeFileSync(join(this.dir, 'home/.well-known/mta-sts.txt'), options.policy ?? POLICY);
     return file;
   }
 
+  /** As the pipeline runs the commands: its identity, with the roles setup gives it. */
   deps(extra: AzureCommandDeps = {}): AzureCommandDeps {
     return {
-      credential: staticCredential,
+      credential: pipelineCredential,
       armCa: this.ca.certPem,
       fetcher: createPolicyFetcher({ port: this.https.port, ca: this.ca.certPem, timeoutMs: 2000 }),
       // Virtual time: a wait returns at once but moves the clock the deadlines are measured on.
@@ -118,6 +149,9 @@ export class AzureWorld {
     let out = '';
     let err = '';
     const command = which === 'bind' ? azureBindCommand(deps) : azurePublishDnsCommand(deps);
+    const parsed = parseConfig(this.configText, 'mta-sts.config.yaml');
+    // (A config that does not parse stops the command before any Azure call.)
+    if (parsed.ok) grantPipeline(this.arm.authz, parsed.config, APP, WEB_RG, this.zoneGroups());
     const code = await runCommand(command, [...args, '--arm-endpoint', this.arm.endpoint, '--dns-server', this.dns.address], {
       out: (t) => (out += t), err: (t) => (err += t), cwd: this.dir, isTTY: false, env: { HOME: this.dir, ...env },
     });
@@ -127,6 +161,13 @@ export class AzureWorld {
   /** What every run() prints first on stderr: its --dns-server is an override, and announced as one (issue 21). */
   overrideNotice(which: 'bind' | 'publish-dns'): string {
     return `mta-sts azure ${which}: override in force: --dns-server ${this.dns.address}: every DNS lookup goes to ${this.dns.address}, not to the system's resolvers; verdicts are what that server answers, which need not be what senders see\n`;
+  }
+
+  /** Every Azure DNS zone of the subscription and its resource group, as setup finds them. */
+  zoneGroups(): Map<string, string> {
+    const groups = new Map<string, string>();
+    for (const [rg, zones] of this.arm.zones) for (const z of zones.keys()) groups.set(z, rg);
+    return groups;
   }
 
   async close(): Promise<void> {

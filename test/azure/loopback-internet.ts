@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, runProcess, type ProcessResult } from '../deploy/helpers.ts';
 import { startDns, startHttps, TestCA, type DnsServer, type HttpsTestServer } from '../check/servers.ts';
-import { ArmEmulator } from './arm-emulator.ts';
-import { APP, DEFAULT_HOST, WEB_RG } from './harness.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import { ArmEmulator, TOKEN } from './arm-emulator.ts';
+import type { Authorization } from './authorization.ts';
+import { APP, DEFAULT_HOST, WEB_RG, grantPipeline } from './harness.ts';
 
 export class LoopbackInternet {
   /** node_modules is this repo's, linked: the pipelines' `npm ci` step has nothing left to do. */
@@ -63,6 +65,18 @@ export class LoopbackInternet {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(body());
       });
     }
+  }
+
+  /**
+   * The fake az's token (the service connection's sign-in) is the pipeline's managed identity's, holding exactly the
+   * roles `azure setup` grants it for the checkout's config, on `authz` (this Internet's ARM, or another emulator's).
+   */
+  signInAsPipeline(authz: Authorization = this.arm.authz): void {
+    const parsed = parseConfig(readFileSync(join(this.dir, 'mta-sts.config.yaml'), 'utf8'), 'mta-sts.config.yaml');
+    if (!parsed.ok) throw new Error('the checkout\'s config does not parse');
+    const zoneGroups = new Map<string, string>();
+    for (const [rg, zones] of this.arm.zones) for (const z of zones.keys()) zoneGroups.set(z, rg);
+    grantPipeline(authz, parsed.config, parsed.config.hosting.app ?? APP, parsed.config.hosting.resource_group ?? WEB_RG, zoneGroups, TOKEN);
   }
 
   /** Azure has issued the managed certificate of `host`. */

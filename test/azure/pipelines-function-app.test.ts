@@ -115,9 +115,12 @@ describe('the azure pipeline, verbatim, first run of a Function App with twelve 
 
     // App Service: the Function App's ARM side (its own emulator, the same CA and token as the rest of this Internet).
     const fa = new FunctionAppEmulator({ name: FA_APP, resourceGroup: WEB_RG, defaultHostName: `${FA_APP}.azurewebsites.net`, customDomainVerificationId: 'A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F90', location: 'West Europe' }, DNS_RG, TOKEN);
-    fa.autoIssue = true;
+    fa.autoIssue = 0; // the pipeline runs on real time: issued by the first look after the request
     await fa.start(n.ca, `${n.net}.11`);
     fa.addZone('contoso.com');
+    // Every step signs in as the pipeline's identity, with only the roles setup grants it, on both emulators.
+    n.signInAsPipeline();
+    n.signInAsPipeline(fa.authz);
     const appService: Checkout = { dir: n.dir, installed: true, run: (c, a, e, t) => n.run(c, a, e, t), cloudEnv: () => ({ ...n.cloudEnv(), MTA_STS_ARM_ENDPOINT: fa.endpoint }) };
     try {
       // README, Function App quick setup / step 4: outside Azure DNS the admin publishes the CNAME, the asuid TXT
@@ -186,6 +189,9 @@ describe('the azure pipeline, verbatim, first run of a Function App with twelve 
       for (const d of FA_DOMAINS) expect(check.output.stdout).toMatch(new RegExp(`^${d.replace(/\./g, '\\.')} +ok +ok +ok +ok +warn +warn +ok +ok +warn$`, 'm'));
       expect(check.output.stdout).not.toMatch(/\bFAIL\b/);
       expect(fa.requests.every((q) => q.auth === `Bearer ${TOKEN}`)).toBe(true);
+      // The pipeline's identity (Website Contributor on rg-web, DNS Zone Contributor on rg-dns) was refused nothing.
+      expect(fa.authz.refusals).toEqual([]);
+      expect(fa.requests.filter((q) => q.method === 'PUT' && q.path.includes('/certificates/')).map((q) => (q.body as { properties: { password?: string } }).properties.password)).toEqual(FA_DOMAINS.map(() => ''));
       expect(log).toEqual([
         'Build: Succeeded: Verify the config, home/, the policy and the SWA config',
         'Deploy: Succeeded: Check the new policy against the live MX hosts | Succeeded: Check hosting.kind and prepare the Function App package (functions/)',

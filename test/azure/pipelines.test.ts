@@ -64,6 +64,8 @@ async function rollout(system: System): Promise<{ n: LoopbackInternet; env: Reco
   expect(verify.some((s) => s.body.includes('azure publish-dns'))).toBe(true);
   await checkout(n);
   n.arm.addZone(DNS_RG, 'contoso.com');
+  // Every step signs in as the pipeline's identity, with only the roles setup grants it.
+  n.signInAsPipeline();
   n.addMx('contoso.com');
   n.addMx('fabrikam.com');
   n.serveSite(() => readFileSync(join(n.dir, 'home/.well-known/mta-sts.txt')));
@@ -101,6 +103,9 @@ describe.each<System>(['azure', 'github'])('the %s pipeline, verbatim, on the fi
     expect(publish.output.stdout).toContain('fabrikam.com: TXT _mta-sts.fabrikam.com is live with this value');
     expect(find(v, CHECK).result).not.toBe('Failed');
     expect(n.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toHaveLength(1);
+    // As the pipeline's identity: nothing refused but the subscription-wide zone search for fabrikam.com (no
+    // zone in rg-dns holds it), which the commands do without; never the operation URL of a binding.
+    expect(new Set(n.arm.authz.refusals.map((x) => `${x.action} ${x.scope}`))).toEqual(new Set([`Microsoft.Network/dnszones/read /subscriptions/${SUBSCRIPTION}/providers/Microsoft.Network/dnszones`]));
     if (process.env.MTA_STS_TEST_LOG) console.log(`${summary(d).join(' | ')}\n${summary(v).join(' | ')}\n\n${output([...d, ...v])}`);
   }, 120_000);
 });

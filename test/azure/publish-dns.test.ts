@@ -2,7 +2,7 @@
 // on a local HTTPS server and every lookup through --dns-server.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SUBSCRIPTION } from './arm-emulator.ts';
-import { APP, AzureWorld, DNS_RG, POLICY, WEB_RG } from './harness.ts';
+import { APP, AzureWorld, DNS_RG, POLICY, WEB_RG, staticCredential } from './harness.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { dnsRecords } from '../../src/site/records.ts';
 import { join } from 'node:path';
@@ -42,6 +42,9 @@ describe('in Azure DNS', () => {
     expect(puts('_mta-sts')).toHaveLength(1);
     expect(puts('_mta-sts')[0]!.headers['if-match']).toBe(sts.etag);
     expect(puts('_smtp._tls')[0]!.headers['if-match']).toBe(rpt.etag);
+    // As the pipeline's identity (DNS Zone Contributor on rg-dns): every call allowed.
+    expect(puts('_mta-sts')[0]!.headers.authorization).toBe('Bearer pipeline-identity-token');
+    expect(world.arm.authz.refusals).toEqual([]);
     expect(world.arm.calls('DELETE')).toEqual([]);
     expect(puts('_mta-sts')[0]!.body).toEqual({ properties: { TTL: 3600, TXTRecords: [{ value: [value] }], metadata: { 'managed-by': 'mta-sts' } } });
     expect(r.out).toContain(`contoso.com: the new policy is live at https://mta-sts.contoso.com:${world.https.port}/.well-known/mta-sts.txt`);
@@ -103,7 +106,8 @@ describe('in Azure DNS', () => {
     world.arm.addZone('rg-dns-fabrikam', 'fabrikam.com');
     await world.serve('contoso.com', POLICY);
     await world.serve('fabrikam.com', POLICY);
-    const r = await world.run('publish-dns', fast);
+    // As an admin who may list the subscription's zones; the pipeline's identity may not (bind.test.ts says what it does).
+    const r = await world.run('publish-dns', fast, {}, world.deps({ credential: staticCredential }));
     expect(r.code, r.err).toBe(0);
     expect(world.arm.txt('rg-dns-fabrikam', 'fabrikam.com', '_mta-sts')).toEqual([await expected('_mta-sts.fabrikam.com')]);
     expect(world.arm.txt(DNS_RG, 'contoso.com', '_mta-sts')).toEqual([await expected('_mta-sts.contoso.com')]);

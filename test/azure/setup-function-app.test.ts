@@ -56,7 +56,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(sitePut).toHaveLength(1);
     const site = sitePut[0]!.body as { kind: string; location: string; properties: { serverFarmId: string; httpsOnly: boolean; reserved: boolean; siteConfig: { linuxFxVersion: string; appSettings: { name: string; value: string }[] } } };
     expect(site.kind).toBe('functionapp,linux');
-    expect(site.properties).toMatchObject({ httpsOnly: true, reserved: true, serverFarmId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Web/serverfarms/asp-mta-sts` });
+    expect(site.properties).toMatchObject({ httpsOnly: true, reserved: true, clientAffinityEnabled: false, serverFarmId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Web/serverfarms/asp-mta-sts` });
     expect(site.properties.siteConfig.linuxFxVersion).toBe('Node|22');
     const settings = Object.fromEntries(site.properties.siteConfig.appSettings.map((a) => [a.name, a.value]));
     const [account, storage] = [...functionArm.storageAccounts].find(([k]) => k.startsWith('rg-dns/'))!;
@@ -194,7 +194,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
     const farm = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Web/serverfarms/ASP-flex`;
     functionArm.plans.set('rg-dns/asp-flex', { location: 'westeurope', reserved: true, kind: 'functionapp', sku: { name: 'FC1', tier: 'FlexConsumption' } });
-    functionArm.fa.site = { name: APP, resourceGroup: 'rg-dns', defaultHostName: `${APP}.azurewebsites.net`, customDomainVerificationId: FA_VERIFICATION_ID, location: 'westeurope', serverFarmId: farm, httpsOnly: false };
+    functionArm.fa.site = { name: APP, resourceGroup: 'rg-dns', defaultHostName: `${APP}.azurewebsites.net`, customDomainVerificationId: FA_VERIFICATION_ID, location: 'westeurope', serverFarmId: farm, httpsOnly: false, clientAffinityEnabled: true };
     functionAppConfig();
     const r = await setup([...DEVOPS(), '--yes']);
     expect(r.code, r.out + r.err).toBe(0);
@@ -206,6 +206,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(arm.calls('PUT').filter((q) => q.path.endsWith(`/Microsoft.Web/sites/${APP}`))).toHaveLength(0);
     expect(r.err).toContain(`warning: ${APP} runs on a FlexConsumption plan, which has no App Service managed certificates`);
     expect(r.err).toContain(`warning: ${APP} answers plain HTTP too: turn on HTTPS only (az functionapp update -n ${APP} -g rg-dns --set httpsOnly=true)`);
+    expect(r.err).toContain(`warning: ${APP} has ARR affinity on, so App Service adds an ARRAffinity Set-Cookie to every policy response: turn it off (az functionapp update -n ${APP} -g rg-dns --set clientAffinityEnabled=false)`);
     expect(readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8')).toContain(`  default_hostname: ${APP}.azurewebsites.net\n`);
   });
 
@@ -281,7 +282,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
       'By hand: Create resource group rg-mta-sts in northeurope: you lack the rights for this step; someone who has them can do it by hand: az group create -n rg-mta-sts -l northeurope',
       `By hand: Create App Service plan asp-mta-sts (Linux, Basic B1: the lowest with managed certificates) in northeurope: skipped, as it needs a step above; after that: az appservice plan create -n asp-mta-sts -g rg-mta-sts -l northeurope --is-linux --sku B1`,
       `By hand: Create storage account ${account} (the Functions host's AzureWebJobsStorage; Standard LRS, TLS 1.2, no public blobs) in northeurope: skipped, as it needs a step above; after that: az storage account create -n ${account} -g rg-mta-sts -l northeurope --sku Standard_LRS --kind StorageV2 --min-tls-version TLS1_2 --allow-blob-public-access false --https-only true`,
-      `By hand: Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-mta-sts: skipped, as it needs a step above; after that: az functionapp create -n ${APP} -g rg-mta-sts --plan asp-mta-sts --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${APP} -g rg-mta-sts --settings AzureWebJobsDisableHomepage=true`,
+      `By hand: Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-mta-sts: skipped, as it needs a step above; after that: az functionapp create -n ${APP} -g rg-mta-sts --plan asp-mta-sts --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${APP} -g rg-mta-sts --settings AzureWebJobsDisableHomepage=true && az functionapp update -n ${APP} -g rg-mta-sts --set clientAffinityEnabled=false`,
     ]);
     expect(r.err).toMatch(/Create resource group rg-mta-sts in northeurope: failed: Azure answered HTTP 403 AuthorizationFailed/);
     expect(arm.calls('PUT', '/serverfarms/')).toHaveLength(0);

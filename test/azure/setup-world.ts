@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { command, runSetup, type SetupCommandDeps } from '../../src/cli/azure-setup.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
-import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
+import { ADMIN, ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
+import type { BuiltInRole } from './authorization.ts';
 import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
 import { startDevOpsEmulator, type DevOpsEmulator } from './devops-emulator.ts';
 
@@ -34,6 +35,9 @@ export let env: NodeJS.ProcessEnv;
 
 /** Registers the hooks that give each test a fresh clone, fresh emulators' state and az's profile. */
 export function useSetupWorld(): void {
+  // A setup test runs setup two or three times over a fresh git clone: 5-10 s on an idle 2-core machine, and up to
+  // four times that beside three other test files and a loaded machine. Still bounded; a hang fails.
+  vi.setConfig({ testTimeout: 60_000 });
   beforeAll(async () => {
     ca = await TestCA.create();
     dns = await startDns();
@@ -50,6 +54,7 @@ export function useSetupWorld(): void {
     arm.zones.clear();
     arm.requests.length = 0;
     arm.extensions.length = 0;
+    arm.resetAuthorization();
     dns.zone.clear();
     setupArm = addSetupHandlers(arm);
     arm.addZone('rg-dns', 'contoso.com');
@@ -152,6 +157,12 @@ export async function setup(args: string[], options: { deps?: Partial<SetupComma
 let errSoFar = '';
 /** What the in-process setup running now has written to standard error so far (for its injected waits). */
 export const stderrSoFar = () => errSoFar;
+
+/** The admin az signs in as holds exactly these roles (by default: Owner of the subscription). */
+export function adminHolds(...grants: [BuiltInRole, string][]): void {
+  arm.authz.assignments.splice(0, Infinity, ...arm.authz.assignments.filter((a) => a.principalId !== ADMIN.objectId));
+  for (const [role, scope] of grants) arm.authz.assign(ADMIN.objectId, role, scope);
+}
 
 export const DEVOPS = () => ['--devops-org', devops.orgUrl, '--devops-project', 'mail'];
 export const armWrites = () => arm.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/listSecrets'));

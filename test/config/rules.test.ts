@@ -36,6 +36,16 @@ describe('domains', () => {
     expect(accepted(config({ domains: '[notonmicrosoft.com]' })).config.domains).toEqual(['notonmicrosoft.com']);
   });
 
+  it('refuses a domain whose mta-sts.<domain> a free managed certificate cannot name (over 64 characters)', () => {
+    const fits = `${'a'.repeat(52)}.com`; // 56: mta-sts.<domain> is 64
+    expect(accepted(config({ domains: `[${fits}]` })).config.domains).toEqual([fits]);
+    for (const kind of ['static-web-app', 'function-app']) {
+      const d = onlyError(config({ domains: `[contoso.com, a${fits}]`, extra: `hosting: {kind: ${kind}}` }));
+      expect([d.line, d.column, d.field, d.code]).toEqual([1, 24, 'domains', 'domain-certificate-name']);
+      expect(d.message).toMatch(/^domains: mta-sts\.<domain> would be 65 characters, over the 64 a free managed certificate \(Static Web Apps, App Service\) can name, so the policy host would never get its certificate; this domain has 57, so at most 56 fit \(got "a{53}/);
+    }
+  });
+
   it('refuses a domain whose published names would not fit in DNS (253 characters), naming the name and lengths', () => {
     // Labels of at most 63 characters, ending in .com, exactly `length` characters long.
     const named = (length: number) => {
@@ -44,8 +54,9 @@ describe('domains', () => {
       return name;
     };
     const rua = 'tlsrpt: {rua: [mailto:tlsrpt@contoso.com]}';
-    expect(accepted(config({ domains: `[${named(244)}]` })).config.domains).toEqual([named(244)]);
-    expect(accepted(config({ domains: `[${named(242)}]`, extra: rua })).config.domains).toEqual([named(242)]);
+    // Names that fit in DNS are refused only for the certificate (the rule above), not for DNS.
+    expect(onlyError(config({ domains: `[${named(244)}]` })).code).toBe('domain-certificate-name');
+    expect(onlyError(config({ domains: `[${named(242)}]`, extra: rua })).code).toBe('domain-certificate-name');
 
     const d = onlyError(config({ domains: `[${named(253)}]` }));
     expect([d.line, d.column, d.field, d.code]).toEqual([1, 11, 'domains', 'domain-too-long']);

@@ -60,8 +60,10 @@ const MAIN_ONLY = [
 
 
 describe('azure-pipelines.yml', () => {
-  it('runs on pushes to main and on pull requests to main, on a Linux hosted agent', () => {
+  it('runs on pushes to main, on pull requests to main, and daily on main, on a Linux hosted agent', () => {
     expect(azure.trigger).toEqual({ branches: { include: ['main'] } });
+    // The daily run binds a managed certificate Azure issued after the last one (test/azure: "the next run binds it").
+    expect(azure.schedules).toEqual([{ cron: '17 5 * * *', displayName: 'Daily bind and verify', branches: { include: ['main'] }, always: true }]);
     expect(azure.pr).toEqual({ branches: { include: ['main'] } });
     expect(azure.pool).toEqual({ vmImage: 'ubuntu-latest' });
   });
@@ -283,14 +285,14 @@ describe('.github/workflows/deploy.yml', () => {
   const jobs = github.jobs as Record<string, Obj>;
   const steps = (job: string) => jobs[job]!.steps as Obj[];
   const runOf = (s: Obj) => String(s.run ?? '');
-  const MAIN_PUSH = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+  const MAIN_PUSH = "(github.event_name == 'push' || github.event_name == 'schedule') && github.ref == 'refs/heads/main'";
 
-  it('runs on pushes and pull requests to main', () => {
-    expect(github.on).toEqual({ push: { branches: ['main'] }, pull_request: { branches: ['main'] } });
+  it('runs on pushes and pull requests to main, and daily', () => {
+    expect(github.on).toEqual({ push: { branches: ['main'] }, pull_request: { branches: ['main'] }, schedule: [{ cron: '17 5 * * *' }] });
     expect(github.permissions).toEqual({ contents: 'read' });
   });
 
-  it('deploys, binds and verifies only on a push to main, after the build, in order', () => {
+  it('deploys, binds and verifies only on a push to main or the daily run, after the build, in order', () => {
     expect(Object.keys(jobs)).toEqual(['build', 'deploy', 'domains', 'verify']);
     expect(jobs.build!.if).toBeUndefined();
     for (const job of ['deploy', 'domains', 'verify']) expect(jobs[job]!.if, job).toBe(MAIN_PUSH);

@@ -5,7 +5,10 @@ import { withProjectLock } from '../../files/change.ts';
 import { outputs } from '../../project/outputs.ts';
 import { parseConfig } from '../../config/config.ts';
 import { editConfigFile } from '../../config/edit.ts';
+import { printable } from '../../printable.ts';
+import { classify, readAzureError, unregisteredNamespace } from '../azure-error.ts';
 import { bindDomains } from '../bind.ts';
+import { clockOf, poll } from '../retry.ts';
 import { commitFiles } from './git.ts';
 import { bindFunctionApp } from '../function-app.ts';
 import { describe, isFunctionApp, line, rightsMissing, type SetupContext, type Step, type StepOutcome } from './model.ts';
@@ -32,18 +35,25 @@ export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> 
       }
       continue;
     }
-    try {
-      const detail = await step.apply();
+    let outcome = await attempt(step);
+    // A subscription that never used a resource provider refuses its resources until it is registered.
+    const namespace = 'error' in outcome ? unregistered(outcome.error) : undefined;
+    if (namespace && (await registerProvider(ctx, namespace))) outcome = await attempt(step);
+    if ('detail' in outcome) {
+      const { detail } = outcome;
       done.push(i + 1);
       if (typeof detail === 'object') line(ctx, `${n} ${step.title}: ${detail.state} (${detail.detail})`);
       else line(ctx, `${n} ${step.title}: done${detail ? ` (${detail})` : ''}`);
-    } catch (e) {
+    } else {
+      const e = outcome.error;
       failed.add(step.key);
       failedAt.push(i + 1);
       ctx.reporter.fail(`${n} ${step.title}: failed: ${describe(e)}`);
-      if (rightsMissing(e)) {
+      const stillUnregistered = unregistered(e);
+      if (rightsMissing(e) || stillUnregistered) {
         lacksRights.add(step.key);
-        byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it by hand: ${how(step)}`);
+        const first = stillUnregistered ? `az provider register --namespace ${stillUnregistered} (once Registered) then ` : '';
+        byHand.push(`${step.title}: you lack the rights for this step; someone who has them can do it by hand: ${first}${how(step)}`);
       }
     }
   }
@@ -54,6 +64,48 @@ export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> 
   for (const b of byHand) line(ctx, `By hand: ${b}`);
   line(ctx, 'Run the same command again to continue from here: it only does what is still missing.');
   return false;
+}
+
+async function attempt(step: Step): Promise<{ detail: string | void | StepOutcome } | { error: unknown }> {
+  try {
+    return { detail: await step.apply() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The namespace of a MissingSubscriptionRegistration answer (checked: it goes into a printed command). */
+function unregistered(e: unknown): string | undefined {
+  const a = readAzureError(e);
+  return classify(a) === 'unregistered' ? unregisteredNamespace(a) : undefined;
+}
+
+/**
+ * Registers a resource provider on the subscription, as `az provider register` does (POST …/providers/{ns}/register,
+ * which needs {ns}/register/action on the subscription: Contributor or Owner there), and waits, bounded, until it
+ * reads Registered. False when the caller may not, or it did not finish: the step then fails naming the command.
+ */
+async function registerProvider(ctx: SetupContext, namespace: string): Promise<boolean> {
+  line(ctx, `The subscription has never used ${namespace}: registering it (az provider register --namespace ${namespace})`);
+  try {
+    await ctx.resources.providers.register(namespace);
+  } catch (e) {
+    line(ctx, `Registering ${namespace} failed: ${describe(e)}`);
+    return false;
+  }
+  const looks = 40;
+  const result = await poll(async () => {
+    const state = (await ctx.resources.providers.get(namespace)).registrationState ?? '';
+    return { done: /^registered$/i.test(state), value: state };
+  }, {
+    attempts: looks, delayMs: 15_000, clock: clockOf(ctx.d),
+    onWait: (ms, n, state) => line(ctx, `  ${namespace} is ${printable(state) || 'not registered yet'} (look ${n} of ${looks}); next look in ${ms / 1000} s`),
+  }).catch((e: unknown) => {
+    line(ctx, `Reading the registration of ${namespace} failed: ${describe(e)}`);
+    return { done: false };
+  });
+  if (result.done) line(ctx, `  ${namespace} is registered`);
+  return result.done;
 }
 
 export async function writeConfig(ctx: SetupContext): Promise<string> {
@@ -113,7 +165,7 @@ async function bindFunctionAppHosts(ctx: SetupContext): Promise<string | StepOut
   const before = ctx.reporter.failures;
   const states = await bindFunctionApp({
     config: r.config, target: { app: r.app, resourceGroup: r.resourceGroup, dnsResourceGroup: r.dnsResourceGroup },
-    clients: ctx.arm, reporter: ctx.reporter, throttle: { sleep: ctx.d.sleep },
+    clients: ctx.arm, reporter: ctx.reporter, throttle: { sleep: ctx.d.sleep }, sleep: ctx.d.sleep, now: ctx.d.now, certificatePollMs: ctx.d.pollIntervalMs,
   });
   await readHostBindings(ctx);
   if (ctx.reporter.failures > before) throw new Error('binding failed for a domain (see the error above)');

@@ -9,13 +9,14 @@ import { printable } from '../../printable.ts';
 import { statusOf } from '../arm.ts';
 import { zonesHolding } from '../dns-zones.ts';
 import { DevOps, devopsToken } from '../devops.ts';
+import { tokenExchangeAudience } from '../cloud.ts';
 import { IDENTITY_NAME, isFederated, missingGrants, readIdentity } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
 import { outputs } from '../../project/outputs.ts';
 import {
   FUNCTION_APP_PLAN, PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName,
-  isFunctionApp, line, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext,
+  isFunctionApp, line, rightsMissing, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext,
 } from './model.ts';
 
 export async function observe(ctx: SetupContext): Promise<void> {
@@ -110,7 +111,9 @@ export async function findDnsZones(ctx: SetupContext): Promise<void> {
       if (holds > 0) byGroup.set(group, (byGroup.get(group) ?? 0) + holds);
     }
   } catch (e) {
-    line(ctx, `(could not list the subscription's Azure DNS zones: ${describe(e)}; DNS records are printed instead)`);
+    // Rights on resource groups only (no read on the subscription): the zones' group has to be named.
+    const hint = rightsMissing(e) ? '; if your zones are in Azure DNS, name their resource group with --dns-resource-group (and the app\'s with --resource-group)' : '';
+    line(ctx, `(could not list the subscription's Azure DNS zones: ${describe(e)}; DNS records are printed instead${hint})`);
     return;
   }
   const best = [...byGroup].sort((a, b) => b[1] - a[1])[0];
@@ -195,7 +198,7 @@ export async function observeDevOps(ctx: SetupContext, target: DevOpsTarget): Pr
   }
   // The connection of the managed identity: does the identity trust its issuer and subject yet?
   if (state.identity && state.endpoint?.issuer && state.endpoint.subject && state.endpoint.servicePrincipalId === state.identity.clientId) {
-    state.federated = await isFederated(ctx.identities, ctx.r.resourceGroup, state.endpoint.issuer, state.endpoint.subject);
+    state.federated = await isFederated(ctx.identities, ctx.r.resourceGroup, state.endpoint.issuer, state.endpoint.subject, tokenExchangeAudience(ctx.r.cloud.environment));
   }
   if (state.definition && state.endpoint) {
     state.endpointAuthorized = await wrap('reading pipeline permissions', () => devops.pipelineAuthorized(p, 'endpoint', state.endpoint!.id, state.definition!.id));
@@ -264,6 +267,7 @@ export async function observeFunctionApp(ctx: SetupContext): Promise<void> {
     if (tier && NO_MANAGED_CERTIFICATES.has(tier.toLowerCase())) {
       ctx.reporter.warn(`${r.app} runs on a ${tier} plan, which has no App Service managed certificates, so mta-sts.<domain> would keep *.azurewebsites.net's certificate; move it to a Linux App Service plan, Basic (B1) or higher (README: "Which Function App plan"); setup does not change an app's plan (billing)`);
     }
+    if (site.clientAffinityEnabled === true) ctx.reporter.warn(`${r.app} has ARR affinity on, so App Service adds an ARRAffinity Set-Cookie to every policy response: turn it off (az functionapp update -n ${r.app} -g ${r.resourceGroup} --set clientAffinityEnabled=false)`);
     if (site.httpsOnly !== true) ctx.reporter.warn(`${r.app} answers plain HTTP too: turn on HTTPS only (az functionapp update -n ${r.app} -g ${r.resourceGroup} --set httpsOnly=true); senders fetch the policy over HTTPS only (RFC 8461 §3.3)`);
     return;
   }

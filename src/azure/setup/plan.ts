@@ -8,15 +8,17 @@ import { writeFileAtomic } from '../../files/atomic.ts';
 import { hostingOf } from '../../hosting/hosting.ts';
 import type { ProjectRef } from '../devops.ts';
 import {
-  FEDERATED_CREDENTIAL, IDENTITY_NAME, TOKEN_EXCHANGE_AUDIENCE, createIdentity, federate, grant, grantCommand,
+  FEDERATED_CREDENTIAL, IDENTITY_NAME, createIdentity, federate, grant, grantCommand,
 } from '../identity.ts';
+import { tokenExchangeAudience } from '../cloud.ts';
 import { statusOf } from '../arm.ts';
+import { clockOf, poll } from '../retry.ts';
 import { azureSaid, readAzureError } from '../azure-error.ts';
 import { zoneFor } from '../zones.ts';
 import { bind, commit, writeConfig } from './apply.ts';
 import {
   FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint,
-  groupDescription, guid, hostName, isFunctionApp, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
+  groupDescription, guid, hostName, isFunctionApp, line, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
 } from './model.ts';
 import { builtFolders, configEdits, readToken } from './observe.ts';
 
@@ -41,11 +43,26 @@ export function plan(ctx: SetupContext): Step[] {
       key: 'app', needs: state.rgExists ? [] : ['rg'], title: `Create Static Web App ${r.app} (${sku} plan) in ${r.region}`,
       byHand: `az staticwebapp create -n ${r.app} -g ${r.resourceGroup} -l ${r.region} --sku ${sku}`,
       apply: async () => {
-        const site = await ctx.arm.web.staticSites.beginCreateOrUpdateStaticSiteAndWait(r.resourceGroup, r.app, {
+        const web = ctx.arm.web.staticSites;
+        // Only the PUT: its 202's operation URL lies at the subscription's scope (Microsoft.Web/locations/
+        // operationResults/read there), which an Owner of the resource group alone may not read; the site is in scope.
+        await web.createOrUpdateStaticSite(r.resourceGroup, r.app, {
           location: r.region, sku: { name: sku, tier: sku }, stagingEnvironmentPolicy: 'Disabled', allowConfigFileUpdates: true,
           tags: { 'managed-by': 'mta-sts' },
-        }, ctx.d.pollIntervalMs !== undefined ? { updateIntervalInMs: ctx.d.pollIntervalMs } : undefined);
-        if (!site.defaultHostname) throw new Error('Azure created the app but reported no default host name; run the same command again');
+        }).submitted();
+        const looks = 40;
+        const created = await poll(async () => {
+          const read = await web.getStaticSite(r.resourceGroup, r.app).catch((e: unknown) => {
+            if (statusOf(e) === 404) return undefined;
+            throw e;
+          });
+          return read?.defaultHostname ? { done: true, value: read } : { done: false, value: read };
+        }, {
+          attempts: looks, delayMs: ctx.d.pollIntervalMs ?? 5_000, clock: clockOf(ctx.d),
+          onWait: (ms, n) => line(ctx, `  Azure is creating ${r.app} (look ${n} of ${looks}); next look in ${ms / 1000} s`),
+        });
+        const site = created.value;
+        if (!site?.defaultHostname) throw new Error('Azure is still creating the app; run the same command again');
         state.site = { defaultHostname: hostName(site.defaultHostname), sku: printable(site.sku?.name ?? '') || undefined };
         state.token = await readToken(ctx);
         return `default host name ${state.site.defaultHostname}`;
@@ -268,7 +285,7 @@ function planFunctionApp(ctx: SetupContext, steps: Step[]): void {
   steps.push({
     key: 'app', needs: [...(fa.planId ? [] : ['farm']), ...(fa.storageExists ? [] : ['storage']), ...(state.rgExists ? [] : ['rg'])],
     title: `Create Function App ${r.app} (Linux, Node 22, Functions v4, HTTPS only) on ${planName}`,
-    byHand: `az functionapp create -n ${r.app} -g ${rg} --plan ${planName} --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${r.app} -g ${rg} --settings AzureWebJobsDisableHomepage=true`,
+    byHand: `az functionapp create -n ${r.app} -g ${rg} --plan ${planName} --storage-account ${account} --runtime node --runtime-version 22 --functions-version 4 --os-type Linux --https-only true && az functionapp config appsettings set -n ${r.app} -g ${rg} --settings AzureWebJobsDisableHomepage=true && az functionapp update -n ${r.app} -g ${rg} --set clientAffinityEnabled=false`,
     apply: async () => {
       // The storage key goes from Azure to the app's settings only: never printed, never written to a file.
       const keys = await ctx.storage.storageAccounts.listKeys(rg, account);
@@ -279,6 +296,8 @@ function planFunctionApp(ctx: SetupContext, steps: Step[]): void {
       const suffix = /^https:\/\/[^.]+\.blob\.([^/]+)\/?$/.exec(props.primaryEndpoints?.blob ?? '')?.[1] ?? 'core.windows.net';
       const site = await ctx.arm.web.webApps.createOrUpdate(rg, r.app, {
         location: r.region, kind: 'functionapp,linux', reserved: true, serverFarmId: fa.planId, httpsOnly: true, tags,
+        // App Service defaults to true, which adds an ARRAffinity Set-Cookie to every policy response (azure-arm.md).
+        clientAffinityEnabled: false,
         siteConfig: {
           linuxFxVersion: FUNCTION_APP_RUNTIME, alwaysOn: true, minTlsVersion: '1.2', ftpsState: 'Disabled', http20Enabled: true,
           appSettings: [
@@ -361,11 +380,11 @@ function planIdentity(ctx: SetupContext, project: ProjectRef, steps: Step[]): vo
     steps.push({
       key: 'federation', needs: [...(state.endpoint ? [] : ['endpoint']), ...(state.identity ? [] : ['identity'])],
       title: `Let ${IDENTITY_NAME} trust the service connection's tokens (federated credential with its issuer and subject)`,
-      byHand: () => `az identity federated-credential create -n ${FEDERATED_CREDENTIAL} --identity-name ${IDENTITY_NAME} -g ${rg} --issuer "${state.endpoint?.issuer ?? '<issuer of the connection>'}" --subject "${state.endpoint?.subject ?? '<subject of the connection>'}" --audiences ${TOKEN_EXCHANGE_AUDIENCE}`,
+      byHand: () => `az identity federated-credential create -n ${FEDERATED_CREDENTIAL} --identity-name ${IDENTITY_NAME} -g ${rg} --issuer "${state.endpoint?.issuer ?? '<issuer of the connection>'}" --subject "${state.endpoint?.subject ?? '<subject of the connection>'}" --audiences ${tokenExchangeAudience(r.cloud.environment)}`,
       apply: async () => {
         const { issuer, subject } = state.endpoint ?? {};
         if (!issuer || !subject) throw new Error(`Azure DevOps did not report the issuer and subject of service connection ${ctx.connectionName}`);
-        await federate(ctx.identities, rg, issuer, subject);
+        await federate(ctx.identities, rg, issuer, subject, tokenExchangeAudience(r.cloud.environment));
         state.federated = true;
         return `issuer ${printable(issuer)}, subject ${printable(subject)}`;
       },
