@@ -276,7 +276,7 @@ describe('outside Azure DNS', () => {
     world.writeConfig({ hosting: { kind: 'function-app', app: APP, resource_group: WEB_RG, subscription: SUBSCRIPTION, default_hostname: `${APP}.azurewebsites.net` } });
     const r = await world.run('publish-dns', [...fast, '--print-only']);
     expect(r.code).toBe(0);
-    expect(r.err).toContain('create the CNAME and the asuid TXT first, then, once https://mta-sts.contoso.com/.well-known/mta-sts.txt serves');
+    expect(r.err).toContain(`create the CNAME and the asuid TXT first, then, once https://mta-sts.contoso.com:${world.https.port}/.well-known/mta-sts.txt serves`);
     expect(r.out).toContain(`  mta-sts.contoso.com. 3600 IN CNAME ${APP}.azurewebsites.net.\n`);
     expect(r.out).toContain(`  asuid.mta-sts.contoso.com. 3600 IN TXT "<customDomainVerificationId>" ; not known yet: the Function App's customDomainVerificationId (az functionapp show -n ${APP} -g ${WEB_RG} --query customDomainVerificationId -o tsv`);
     expect(`${r.out}${r.err}`).not.toMatch(/Static Web App|azurestaticapps/);
