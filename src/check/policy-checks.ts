@@ -130,6 +130,15 @@ export async function checkPolicyFetch(domain: string, io: PolicyFetchIO, signal
     if (fetched.truncated) {
       findings.push({ status: 'fail', code: 'policy-too-large', message: `the body is larger than ${MAX_POLICY_BYTES / 1024} KiB; reading stopped there (RFC 8461 §3.3)` });
     }
+    // Senders ignore cookies, but a policy host needs none; App Service's ARR affinity adds one unless turned off.
+    const cookies = fetched.headers?.['set-cookie'] ?? [];
+    if (status === 200 && cookies.length > 0) {
+      const names = [...new Set(cookies.map((c) => c.split('=')[0]!.trim().slice(0, 64)))].join(', ');
+      findings.push({
+        status: 'warn', code: 'policy-sets-cookie',
+        message: `${host} sets a cookie with the policy (${names}); a policy host needs none. On a Function App, turn off ARR affinity: az functionapp update --name <app> --resource-group <group> --set clientAffinityEnabled=false`,
+      });
+    }
   }
 
   if (findings.length === 0) {

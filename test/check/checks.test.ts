@@ -195,6 +195,16 @@ describe('2. fetching the policy', () => {
     expect(parse.message).toContain('your host served a web page, likely a fallback');
   });
 
+  it('warns of a cookie set with the policy (App Service\'s ARRAffinity), naming only the cookie', async () => {
+    await world.addDomain('cookie.example', {
+      handler: (_req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': ['ARRAffinity=0123abcd; Path=/; HttpOnly; Secure', 'ARRAffinitySameSite=0123abcd; SameSite=None'] }).end(policyFor(['mx.cookie.example'])),
+    });
+    const r = get(await check('cookie.example'), 'policy-fetch');
+    expect([r.status, r.code]).toEqual(['warn', 'policy-sets-cookie']);
+    expect(r.message).toContain('mta-sts.cookie.example sets a cookie with the policy (ARRAffinity, ARRAffinitySameSite); a policy host needs none');
+    expect(r.message).not.toContain('0123abcd');
+  });
+
   it('fails application/octet-stream even when the body is a valid policy', async () => {
     await world.addDomain('octet.example', { handler: serve(policyFor(['mx.octet.example']), 'application/octet-stream') });
     const report = await check('octet.example');
