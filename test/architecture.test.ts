@@ -89,4 +89,13 @@ describe('architecture', () => {
     visit(join(root, 'cli/check.ts'));
     expect([...loaded].map((f) => relative(root, f)).filter((f) => f.startsWith('config/')).sort()).toEqual(['config/file-name.ts', 'config/policy.ts']);
   });
+
+  it('keeps each command in its own file: no command file imports another (shared wiring lives in cli/io, network, production)', () => {
+    const cli = files.filter((f) => relative(root, f).startsWith('cli/'));
+    const commands = new Set(cli.filter((f) => /^export const command\b/m.test(readFileSync(f, 'utf8'))));
+    // main.ts is the dispatcher: it loads each command's file, and nothing else may.
+    const crossings = cli.filter((f) => relative(root, f) !== 'cli/main.ts').flatMap((f) => (graph.get(f) ?? []).filter((dep) => commands.has(dep) && dep !== f).map((dep) => `${relative(root, f)} -> ${relative(root, dep)}`));
+    expect(commands.size).toBeGreaterThan(10);
+    expect(crossings).toEqual([]);
+  });
 });

@@ -4,13 +4,12 @@ import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES, uploadSummary, type CiFormat } from '../ci/annotations.ts';
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
-import { createPolicyFetcher } from '../check/https-fetcher.ts';
-import { createDns, type CheckIO } from '../check/io.ts';
+import type { CheckIO } from '../check/io.ts';
+import { productionIO, type IOOptions } from './production.ts';
 import { renderCheckHtml } from '../check/html.ts';
 import { renderFindings, renderJson, renderJunit, renderMarkdownSummary, renderTable } from '../check/report.ts';
 import { writeFileAtomic } from '../files/atomic.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
-import { createSmtpProbe } from '../check/smtp-probe.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts'; // not config.ts: a run without a config never loads the YAML and schema code
 import { isValidDomainName, toALabels } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
@@ -19,23 +18,6 @@ import type { CheckResult, DomainReport, LiveState } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
 import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 import { networkSettings } from './network.ts';
-
-export interface IOOptions {
-  dnsServer?: string;
-  /** The policy hosts' port when not 443 (MTA_STS_HTTPS_PORT). */
-  httpsPort?: number;
-  timeoutMs: number;
-}
-
-/** Production I/O: the system (or --dns-server) resolver, Node's trust store incl. NODE_EXTRA_CA_CERTS, ports 443 and 25. */
-export function productionIO(options: IOOptions): CheckIO {
-  return {
-    dns: createDns({ server: options.dnsServer }),
-    fetcher: createPolicyFetcher({ port: options.httpsPort, timeoutMs: options.timeoutMs }),
-    smtp: createSmtpProbe({ stepTimeoutMs: Math.min(30_000, options.timeoutMs) }),
-    now: () => new Date(),
-  };
-}
 
 export interface CheckCommandDeps {
   /** Builds the run's I/O from the options; tests inject their CA and ports here. */

@@ -102,3 +102,13 @@ export function numberOption(name: string, raw: string | undefined, fallback: nu
   }
   return value;
 }
+
+/** `--now`/`--since` values: a real calendar day, YYYY-MM-DD, read as 00:00 UTC. */
+export function dateOption(name: string, raw: string | undefined): Date | undefined {
+  if (raw === undefined) return undefined;
+  const date = new Date(`${raw}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== raw) {
+    throw new UsageError(`${name} must be a date like 2026-03-15 (YYYY-MM-DD, UTC) (got "${raw}")`);
+  }
+  return date;
+}

@@ -11,10 +11,9 @@ import { missingPaths } from '../tlsrpt/files.ts';
 import { verdictBlock } from '../rollout/verdict-render.ts';
 import { promote } from '../rollout/rollout.ts';
 import { printable } from '../printable.ts';
-import { productionIO, type IOOptions } from './check.ts';
-import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
+import { productionIO, type IOOptions } from './production.ts';
+import { dateOption, loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 import { networkSettings } from './network.ts';
-import { dateOption } from './reports.ts';
 
 export interface PromoteCommandDeps {
   /** Builds the live check's I/O; tests inject their CA and ports here. */
