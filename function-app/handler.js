@@ -3,7 +3,7 @@
 // here reads the config at run time, only the request. It needs no package, so tests and the local runner
 // call it directly with @azure/functions' own HttpRequest.
 
-import { FILES, HEADERS, HOSTS, POLICY, POLICY_HEADERS } from './content.js';
+import { FILES, HEADERS, HOSTS, PAGES, POLICY, POLICY_HEADERS } from './content.js';
 
 export const POLICY_PATH = '/.well-known/mta-sts.txt';
 const TEXT = 'text/plain; charset=utf-8';
@@ -32,11 +32,14 @@ function answer(status, text, extra = {}) {
  * other methods 405.
  */
 export async function mtaSts(request) {
-  if (!served(hostOf(request))) return answer(404, 'Not found: this app serves MTA-STS policies only for its configured mta-sts hosts.\n');
+  const host = hostOf(request);
+  if (!served(host)) return answer(404, 'Not found: this app serves MTA-STS policies only for its configured mta-sts hosts.\n');
   const path = new URL(request.url).pathname;
+  const page = path === '/' || path === '/index.html';
+  // Each mta-sts.<domain> has its own page, naming that domain only; the app's own host gets the shared one.
   const file = path === POLICY_PATH
     ? { type: TEXT, bytes: policyBytes, headers: POLICY_HEADERS }
-    : FILES[path === '/' ? '/index.html' : path];
+    : page && Object.hasOwn(PAGES, host) ? { ...FILES['/index.html'], base64: PAGES[host] } : FILES[page ? '/index.html' : path];
   if (!file) return answer(404, 'Not found.\n');
   const bytes = file.bytes ?? Buffer.from(file.base64, 'base64');
   const method = request.method.toUpperCase();

@@ -9,7 +9,7 @@ import { renderHtml } from '../tlsrpt/html.ts';
 import { renderText, reportsJson } from '../tlsrpt/render.ts';
 import { ReportSet } from '../tlsrpt/summary.ts';
 import { judge } from '../rollout/verdict.ts';
-import { verdictBlock, verdictSection } from '../rollout/verdict-render.ts';
+import { verdictBlock, verdictView } from '../rollout/verdict-render.ts';
 import { dateOption, loadOptionalConfig, parseOptions, UsageError, type Command } from './io.ts';
 
 
@@ -53,7 +53,7 @@ export const command: Command = {
     io.out(values.json ? `${printableJson(reportsJson(set, verdict), 2)}\n` : renderText(set, verdict && verdictBlock(verdict, values.config ?? DEFAULT_CONFIG_FILE)));
     if (values.html !== undefined) {
       try {
-        await writeFileAtomic(resolve(io.cwd, values.html), renderHtml({ set, ...(verdict ? { verdictHtml: verdictSection(verdict) } : {}), generated: new Date().toISOString() }));
+        await writeFileAtomic(resolve(io.cwd, values.html), renderHtml({ set, ...(verdict ? { verdict: verdictView(verdict) } : {}), generated: new Date().toISOString() }));
       } catch (e) {
         io.err(`mta-sts reports: cannot write ${values.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
         return 1;

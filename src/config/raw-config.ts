@@ -21,6 +21,7 @@ export interface RawConfig {
     id?: string | null;
   };
   tlsrpt?: { rua: string[] } | null;
+  site?: { contact?: string | null } | null;
   hosting?: {
     kind?: HostingKind | null;
     plan?: HostingPlan | null;

@@ -100,6 +100,7 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
     domains,
     policy: { mode, mx, max_age: maxAge, ...(raw.policy.id ? { id: raw.policy.id } : {}) },
     ...(raw.tlsrpt ? { tlsrpt: { rua: raw.tlsrpt.rua } } : {}),
+    ...(raw.site?.contact ? { site: { contact: raw.site.contact } } : {}),
     hosting: {
       kind,
       plan,

@@ -29,6 +29,7 @@ export const EXPECTED: Record<string, string> = {
   'policy.id': '1 to 32 letters or digits',
   'tlsrpt.rua': 'a list of mailto: or https: URIs, one "- mailto:tlsrpt@contoso.com" line each',
   'tlsrpt.rua.*': 'a mailto: or https: URI such as mailto:tlsrpt@contoso.com, without spaces, commas or semicolons',
+  'site.contact': 'an e-mail address such as postmaster@contoso.com or an https: URL, without spaces',
   'hosting.default_hostname': "the app's default host name, like example-name-0123456789.azurestaticapps.net (a Function App: <app>.azurewebsites.net)",
   'hosting.app': 'the Static Web App name: 1 to 40 letters, digits or hyphens, not starting or ending with a hyphen',
   'hosting.resource_group': 'a resource group name: up to 90 letters, digits, _ - . ( ), not ending with a period',

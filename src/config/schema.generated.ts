@@ -116,6 +116,22 @@ export const configSchema: JSONSchemaType<RawConfig> = {
       ],
       "additionalProperties": false
     },
+    "site": {
+      "title": "The policy host's page",
+      "description": "Optional: what the page at https://mta-sts.<domain>/ shows besides the policy.",
+      "type": "object",
+      "nullable": true,
+      "properties": {
+        "contact": {
+          "title": "Contact",
+          "description": "Who to write to about this domain's mail security, shown on the page: an e-mail address (postmaster@contoso.com) or an https: URL.",
+          "type": "string",
+          "nullable": true,
+          "pattern": "^([^\\s@<>\"]+@[^\\s@<>\"]+\\.[^\\s@<>\"]+|https://[^\\s<>\"]+)$"
+        }
+      },
+      "additionalProperties": false
+    },
     "hosting": {
       "title": "Azure hosting",
       "description": "The Azure app that serves the policy: a Static Web App (up to 5 mail domains per app) or a Function App (up to 500).",

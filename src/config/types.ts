@@ -8,6 +8,8 @@ export interface Config {
   domains: string[];
   policy: { mode: PolicyMode; mx: string[]; max_age: number; id?: string };
   tlsrpt?: { rua: string[] };
+  /** What the policy host's page shows besides the policy. */
+  site?: { contact?: string };
   hosting: { kind: HostingKind; plan: HostingPlan; default_hostname?: string } & Partial<Record<AzureHostingKey, string>>;
   /** Present when the file has a rollout section (defaults filled in); effectiveRollout() gives the defaults otherwise. */
   rollout?: Rollout;

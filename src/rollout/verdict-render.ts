@@ -2,6 +2,7 @@
 // (verdict.ts); the report renderers of tlsrpt/ take what this returns and know nothing of the verdict.
 import { printable } from '../printable.ts';
 import { html } from '../printable.ts';
+import type { VerdictView } from '../tlsrpt/html.ts';
 import type { Verdict } from './verdict.ts';
 
 /** The verdict's lines: status and window, then one numbered line per unmet rule. */
@@ -10,6 +11,15 @@ export function verdictBlock(v: Verdict, source?: string, hint = true): string[]
   v.reasons.forEach((r, i) => lines.push(`  ${i + 1}. ${printable(r)}`));
   if (v.status === 'ready') lines.push(hint ? '  every evidence rule is met: run npx mta-sts promote --reports <folder>' : '  every evidence rule is met');
   return lines;
+}
+
+/** What the reports page shows of the verdict: its section, the window the charts span, and each domain's status. */
+export function verdictView(v: Verdict): VerdictView {
+  return {
+    html: verdictSection(v),
+    window: { start: v.window.start, end: v.window.end },
+    domains: v.domains.map((d) => ({ domain: d.domain, status: d.status, reasons: d.reasons, reportDays: d.reportDays.length })),
+  };
 }
 
 /** The verdict's section of the reports page (tlsrpt/html.ts); every string from a report is escaped. */

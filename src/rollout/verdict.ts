@@ -31,6 +31,9 @@ export interface DomainEvidence {
   fetchErrorDays: string[];
   /** Session counts at a covered MX in the window that could not be read: they block like a failure. */
   unreadableCounts: { file: string; field: string }[];
+  /** This domain's own status and unmet rules (the same sentences as Verdict.reasons), for a per-domain view. */
+  status: VerdictStatus;
+  reasons: string[];
 }
 
 export interface Verdict {
@@ -96,7 +99,10 @@ export function judge(set: ReportSet, config: Config, now: Date): Verdict {
       blockingFailures: [],
       fetchErrorDays: [],
       unreadableCounts: [],
+      status: 'ready',
+      reasons: [],
     };
+    const before = { notReady: notReady.length, insufficient: insufficient.length };
     const fetchErrorDays = new Set<string>();
     for (const o of list) {
       // Fail closed: a count that cannot be read may hide any number of failures.
@@ -138,6 +144,10 @@ export function judge(set: ReportSet, config: Config, now: Date): Verdict {
     if (evidence.fetchErrorDays.length >= rollout.max_fetch_error_days) {
       notReady.push(`${domain}: sts-policy-fetch-error on ${evidence.fetchErrorDays.length} day(s) from ${span} (${evidence.fetchErrorDays.join(', ')}); ${rollout.max_fetch_error_days} or more mean the policy host is failing (rollout.max_fetch_error_days)`);
     }
+    const ownNotReady = notReady.slice(before.notReady);
+    const ownInsufficient = insufficient.slice(before.insufficient);
+    evidence.status = ownNotReady.length > 0 ? 'not-ready' : ownInsufficient.length > 0 ? 'insufficient-data' : 'ready';
+    evidence.reasons = [...ownNotReady, ...ownInsufficient];
   }
   // not-ready wins: more reports cannot make a failing MX safe.
   const status: VerdictStatus = notReady.length > 0 ? 'not-ready' : insufficient.length > 0 ? 'insufficient-data' : 'ready';

@@ -11,7 +11,8 @@ import type { Config } from '../config/config.ts';
 import { FOLDER_NAMES } from '../project/outputs.ts';
 import { FOLDER_LAYOUTS, HANDLER_FILES } from './layouts.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
-import { buildFolder, renderSite, stageFolder, staleInFolder, SiteError, SWA_CONFIG_SOURCE, type BuildHook, type FolderLayout } from './build.ts';
+import { buildFolder, builtOf, domainLine, keptOrNow, renderSite, siteDomainLine, stageFolder, staleInFolder, SiteError, SWA_CONFIG_SOURCE, type BuildHook, type FolderLayout, type PreviousBuild } from './build.ts';
+import { effectiveId } from '../config/policy.ts';
 import { routeMatches } from './swa-config.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,7 +55,7 @@ async function renderFunctionApp(config: Config, into: string, out: string, swaC
   // The site is rendered aside (not read from home/), so a stale home/ can never leak into the package.
   const site = await mkdtemp(join(tmpdir(), 'mta-sts-site-'));
   try {
-    await renderSite(config, site, out, swaConfig);
+    await renderSite(config, site, out, swaConfig, keptOrNow(await previousBuild(out), effectiveId(config)));
     const content = await contentModule(config, site);
     await writeFile(join(into, 'host.json'), `${JSON.stringify(HOST_JSON, null, 2)}\n`);
     const pkg = packageJson();
@@ -149,6 +150,14 @@ async function contentModule(config: Config, site: string): Promise<string> {
   }
   const hosts = [...config.domains.map((d) => `mta-sts.${d}`), ...(config.hosting.default_hostname ? [config.hosting.default_hostname] : [])];
   const policy = await readFile(join(site, POLICY_PATH), 'ascii');
+  // Each mta-sts.<domain> gets a page naming its own domain only: one app may serve many customers' domains,
+  // and a stranger looking at one must not learn the others.
+  const page = files['/index.html'];
+  if (!page) throw new SiteError('the page build wrote no index.html');
+  const html = Buffer.from(page.base64, 'base64').toString('utf8');
+  const shared = siteDomainLine(config);
+  if (html.split(shared).length !== 2) throw new SiteError('site/index.html must hold {{{DOMAIN_LINE}}} exactly once');
+  const pages = Object.fromEntries(config.domains.map((d) => [`mta-sts.${d}`, Buffer.from(html.replace(shared, () => domainLine(d))).toString('base64')]));
   const { 'Content-Type': _type, ...policyHeaders } = policyRoute?.headers ?? {};
   return [
     '// Written by `mta-sts build` from mta-sts.config.yaml (hosting.kind: function-app); do not edit.',
@@ -157,8 +166,19 @@ async function contentModule(config: Config, site: string): Promise<string> {
     `export const POLICY_HEADERS = ${JSON.stringify(policyHeaders, null, 2)};`,
     `export const HEADERS = ${JSON.stringify(swa.globalHeaders ?? {}, null, 2)};`,
     `export const FILES = ${JSON.stringify(files, null, 2)};`,
+    `export const PAGES = ${JSON.stringify(pages, null, 2)};`,
+    `export const BUILT = ${JSON.stringify(builtOf(html) ?? {})};`,
     '',
   ].join('\n');
+}
+
+/** The policy id and build time of the package already in `out`, so a rebuild of the same policy keeps its time. */
+async function previousBuild(out: string): Promise<PreviousBuild | undefined> {
+  const content = await readFile(join(out, 'src', 'content.js'), 'utf8').catch(() => '');
+  const line = /^export const BUILT = (\{.*\});$/m.exec(content)?.[1];
+  if (!line) return undefined;
+  const { id, built } = JSON.parse(line) as Partial<PreviousBuild>;
+  return typeof id === 'string' && typeof built === 'string' ? { id, built } : undefined;
 }
 
 // The page's files as URL paths (/index.html, /assets/…): everything the site build wrote but the policy and the SWA config.

@@ -1,5 +1,7 @@
 // The Function App package as `npm start` serves it without Azure Functions Core Tools (the local runner calling
-// the registered handler), seen through Chromium: the page on the app's own host and the policy as senders get it.
+// the registered handler), seen through Chromium: the page on the app's own host and the policy as senders get it;
+// each mta-sts host's page names its own domain only, and axe-core finds no violation on the page.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 
 test('the Function App serves the page and the policy link as 200 text/plain without a redirect', async ({ page }) => {
@@ -24,4 +26,21 @@ test('each mta-sts host gets the policy and any other host a 404', async ({ requ
     expect(response.headers()['set-cookie']).toBeUndefined();
   }
   expect((await request.get('/.well-known/mta-sts.txt', { headers: { host: 'mta-sts.example.org' } })).status()).toBe(404);
+});
+
+test('each mta-sts host\'s page names its own domain and no other; the app\'s own host names none', async ({ request }) => {
+  for (const [host, other] of [['mta-sts.contoso.com', 'fabrikam.com'], ['mta-sts.fabrikam.com', 'contoso.com']] as const) {
+    const text = await (await request.get('/', { headers: { host } })).text();
+    expect(text, host).toContain(`data-testid="domain">${host.slice('mta-sts.'.length)}<`);
+    expect(text, host).not.toContain(other);
+  }
+  const own = await (await request.get('/')).text();
+  expect(own).not.toMatch(/contoso\.com|fabrikam\.com/);
+  expect(own).toContain("mail sent to the domain in this host's name");
+});
+
+test('the Function App\'s page has no accessibility violation', async ({ page }) => {
+  await page.goto('/');
+  const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  expect(audit.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 });

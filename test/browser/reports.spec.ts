@@ -1,23 +1,35 @@
 // The `mta-sts reports --html` page, generated from our own fixtures and opened from disk in Chromium: what a
-// person sees (domains, totals, a failure row, the warnings), the chart's bars with accessible titles, and
-// that the page runs no script and loads nothing, even when a sender's name is markup.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// person sees (the overview with each domain's verdict, totals, a failure row, the warnings), charts whose axis is
+// the verdict's window with empty days shown, failures on their own scale with their counts, the year across
+// 1 January, a data table under each chart; that the page runs no script and loads nothing, even when a sender's
+// name is markup; and that axe-core finds no accessibility violation at a phone's and a desk's width, in light
+// and dark. MTA_STS_WRITE_DOCS=1 also writes the README's screenshot.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { parseConfig } from '../../src/config/config.ts';
 import { readReports } from '../../src/tlsrpt/files.ts';
 import { judge } from '../../src/rollout/verdict.ts';
-import { verdictSection } from '../../src/rollout/verdict-render.ts';
+import { verdictView } from '../../src/rollout/verdict-render.ts';
 import { renderHtml } from '../../src/tlsrpt/html.ts';
 import { DOMAIN, MX, detail, gz, json, mail, policyEntry, report } from '../tlsrpt/fixtures.ts';
 
 let dir: string;
-test.beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'mta-sts-html-')); });
+let file: string;
 test.afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
-test('the report page shows domains, totals, failures, reporters and warnings, with an accessible chart and no script', async ({ page }, testInfo) => {
+const testingConfig = (domains: string[]) => {
+  const config = parseConfig(`domains: [${domains.join(', ')}]\npolicy:\n  mode: testing\n  mx: ["*.contoso.example"]\n  max_age: 7d\n`, 'mta-sts.config.yaml');
+  if (!config.ok) throw new Error('config');
+  return config.config;
+};
+
+test.beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mta-sts-html-'));
+  file = join(dir, 'report.html');
   const files: [string, Buffer][] = [
     ['google-1.eml', mail({ attachment: gz(report({ org: 'Google Inc.', id: 'g1', day: '2026-03-01', policies: [policyEntry({ successful: 900, details: [detail({ resultType: 'certificate-expired', count: 4, mx: MX })] })] })) })],
     ['google-2.json.gz', gz(report({ org: 'Google Inc.', id: 'g2', day: '2026-03-02', policies: [policyEntry({ successful: 850 })] }))],
@@ -26,19 +38,30 @@ test('the report page shows domains, totals, failures, reporters and warnings, w
   ];
   for (const [name, bytes] of files) await writeFile(join(dir, name), bytes);
   const set = await readReports([dir], dir);
-  const file = join(dir, 'report.html');
-  const config = parseConfig(`domains: [${DOMAIN}]\npolicy:\n  mode: testing\n  mx: ["*.contoso.example"]\n  max_age: 7d\n`, 'mta-sts.config.yaml');
-  if (!config.ok) throw new Error('config');
-  const verdict = judge(set, config.config, new Date('2026-03-04T00:00:00Z'));
-  await writeFile(file, renderHtml({ set, verdictHtml: verdictSection(verdict), generated: '2026-03-04T08:00:00.000Z' }));
+  const verdict = judge(set, testingConfig([DOMAIN, 'adatum.example']), new Date('2026-03-04T00:00:00Z'));
+  await writeFile(file, renderHtml({ set, verdict: verdictView(verdict), generated: '2026-03-04T08:00:00.000Z' }));
+});
 
+test('the report page shows domains, totals, failures, reporters and warnings, with an accessible chart and no script', async ({ page }) => {
   const requests: string[] = [];
   page.on('request', (r) => r.url() !== pathToFileURL(file).href && requests.push(r.url()));
   const dialogs: string[] = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
   await page.goto(pathToFileURL(file).href);
 
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('TLS-RPT reports');
+  await expect(page.getByRole('main').getByRole('heading', { level: 1 })).toHaveText('TLS-RPT reports');
+  // The overview: every domain, config's first, with its verdict in words and why.
+  const overview = page.getByRole('table', { name: /^Each domain: the verdict for 2026-02-18 to 2026-03-03/ });
+  await expect(overview.locator('tbody th[scope=row]')).toHaveText([DOMAIN, 'adatum.example', 'fabrikam.example']);
+  const contosoRow = overview.getByRole('row', { name: new RegExp(`^${DOMAIN}`) });
+  await expect(contosoRow.getByRole('cell').nth(0)).toHaveText('✗ not ready');
+  await expect(contosoRow.getByRole('cell').nth(1)).toHaveText('2');
+  await expect(contosoRow.locator('td.reasons li')).toHaveText([/^contoso\.example: 4 session\(s\) failed .* certificate-expired at mx1\.contoso\.example/, /^contoso\.example: sts reports on 2 distinct day\(s\) .* need at least 10/]);
+  await expect(overview.getByRole('row', { name: /^adatum\.example/ }).getByRole('cell').nth(0)).toHaveText('? not enough evidence');
+  await expect(overview.getByRole('row', { name: /^fabrikam\.example/ }).getByRole('cell').nth(0)).toHaveText('not in the config');
+  await contosoRow.getByRole('link', { name: DOMAIN }).click();
+  await expect(page.locator(':target')).toHaveText(DOMAIN);
+
   await expect(page.getByRole('heading', { name: 'Verdict: Not ready for enforce' })).toBeVisible();
   await expect(page.locator('.verdict ol > li').first()).toHaveText(`${DOMAIN}: 4 session(s) failed in the last 7 days (from 2026-02-25) in ways that bounce mail under enforce: certificate-expired at ${MX} (4, reported by Google Inc.) (rollout.recent_days)`);
   await expect(page.getByRole('heading', { name: DOMAIN, exact: true })).toBeVisible();
@@ -57,20 +80,75 @@ test('the report page shows domains, totals, failures, reporters and warnings, w
 
   await expect(page.getByRole('row', { name: /^Microsoft Corporation/ }).getByLabel('Microsoft Corporation reported on 2026-03-02')).toBeVisible();
 
-  const chart = page.getByRole('img', { name: `Successful and failed sessions per day for ${DOMAIN}` });
+  // The axis is the verdict's window, every day of it: 14 days, 12 of them without a report, shown empty.
+  const chart = page.getByRole('img', { name: `Successful and failed sessions per day for ${DOMAIN}, 2026-02-18 to 2026-03-03; the table below has the numbers` });
   await expect(chart).toBeVisible();
+  await expect(chart.locator('g.day')).toHaveCount(14);
+  await expect(chart.locator('rect.empty')).toHaveCount(12);
+  await expect(chart.locator('g.day > title').first()).toHaveText('2026-02-18: no report');
   await expect(chart.locator('rect.successful')).toHaveCount(2);
-  await expect(chart.locator('rect.failed > title')).toHaveText(['2026-03-01: 4 failed', '2026-03-02: 0 failed']);
-  await expect(chart.locator('g.bar > title')).toHaveText(['2026-03-01: 900 successful, 4 failed', '2026-03-02: 946 successful, 0 failed']);
+  await expect(chart.locator('g.day:has(rect.successful) > title')).toHaveText(['2026-03-01: 900 successful, 4 failed (0.4%)', '2026-03-02: 946 successful, 0 failed (0%)']);
   const tallest = await chart.locator('rect.successful').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('height'))));
   expect(tallest[1]).toBeGreaterThan(tallest[0]!); // 946 > 900: bars scale with the sessions
+  // 4 failures in 904 sessions: on their own scale a full bar, as it is drawn, with the count beside it.
+  const failed = chart.locator('rect.failed').first();
+  expect((await failed.boundingBox())!.height).toBeGreaterThan(40);
+  await expect(chart.locator('g.day:has(rect.successful) text').first()).toHaveText('4');
+  // Colour-blind-safe marks, each at least 3:1 against the page (WCAG 1.4.11).
+  const colours = await chart.evaluate((svg) => ['rect.successful', 'rect.failed'].map((s) => getComputedStyle(svg.querySelector(s)!).fill));
+  expect(colours).toEqual(['rgb(0, 114, 178)', 'rgb(194, 78, 0)']);
+  // The same numbers as a table, for screen readers.
+  await page.getByText(`Sessions per day for ${DOMAIN} as a table`).click();
+  const daily = page.getByRole('table', { name: `Sessions per day for ${DOMAIN}` });
+  await expect(daily.getByRole('row')).toHaveCount(15);
+  await expect(daily.getByRole('row', { name: /^2026-03-01/ }).getByRole('cell')).toHaveText(['900', '4', '0.4%']);
+  await expect(daily.getByRole('row', { name: /^2026-02-18/ }).getByRole('cell')).toHaveText(['no report']);
 
   // The hostile organisation name is text, not markup: no dialog, no script element, shown as written.
   await expect(page.getByText('<script>alert(1)</script>Evil').first()).toBeVisible();
   expect(await page.locator('script').count()).toBe(0);
   expect(dialogs).toEqual([]);
   expect(requests).toEqual([]);
-
-  const shot = await page.screenshot({ fullPage: true, path: testInfo.outputPath('reports.png') });
-  await testInfo.attach('report page', { body: shot, contentType: 'image/png' });
 });
+
+test('a window across 1 January shows the year, so the days read in order', async ({ page }) => {
+  const yearDir = await mkdtemp(join(tmpdir(), 'mta-sts-html-year-'));
+  try {
+    await writeFile(join(yearDir, 'a.json'), json(report({ org: 'Google Inc.', id: 'y1', day: '2025-12-30', policies: [policyEntry({ successful: 500 })] })));
+    await writeFile(join(yearDir, 'b.json'), json(report({ org: 'Google Inc.', id: 'y2', day: '2026-01-02', policies: [policyEntry({ successful: 700 })] })));
+    const set = await readReports([yearDir], yearDir);
+    const verdict = judge(set, testingConfig([DOMAIN]), new Date('2026-01-05T00:00:00Z'));
+    const yearFile = join(yearDir, 'report.html');
+    await writeFile(yearFile, renderHtml({ set, verdict: verdictView(verdict), generated: '2026-01-05T08:00:00.000Z' }));
+    await page.goto(pathToFileURL(yearFile).href);
+    const chart = page.getByRole('img', { name: /^Successful and failed sessions per day for contoso\.example, 2025-12-22 to 2026-01-04/ });
+    await expect(chart.locator('text.year')).toHaveText(['2025', '2026']);
+    await expect(chart.locator('g.day:has(text.year) > title')).toHaveText(['2025-12-22: no report', '2026-01-01: no report']);
+  } finally {
+    await rm(yearDir, { recursive: true, force: true });
+  }
+});
+
+for (const width of [400, 1280]) {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test(`no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
+      await page.setViewportSize({ width, height: 900 });
+      await page.emulateMedia({ colorScheme });
+      await page.goto(pathToFileURL(file).href);
+      await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = true; }); // audit a data table too
+      const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+      expect(audit.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+      // Nothing wider than the screen: wide charts and tables scroll inside their own box.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      const shot = join(testInfo.outputDir, `reports-${width}-${colorScheme}.png`);
+      await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = false; });
+      await page.screenshot({ path: shot }); // the first screen: the overview and the verdict
+      if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
+        await mkdir('docs', { recursive: true });
+        await page.screenshot({ path: 'docs/reports.png', fullPage: true });
+      }
+      expect((await readFile(shot)).length).toBeGreaterThan(1000);
+    });
+  }
+}

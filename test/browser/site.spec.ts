@@ -1,5 +1,9 @@
-// The committed home/ as the SWA emulator serves it, seen through Debian's Chromium.
-import { readFile } from 'node:fs/promises';
+// The committed home/ as the SWA emulator serves it, seen through Debian's Chromium; axe-core finds no
+// accessibility violation on the page at a phone's and a desk's width, in light and dark.
+// MTA_STS_WRITE_DOCS=1 also writes the README's screenshot.
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 
 const policyBytes = readFile('home/.well-known/mta-sts.txt');
@@ -18,6 +22,15 @@ test('the page says what this host is and shows the current mode and policy', as
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('MTA-STS policy host');
   await expect(page.getByTestId('mode')).toHaveText(mode!);
   await expect(page.getByTestId('policy')).toHaveText(policy.replace(/\r\n/g, '\n').trimEnd());
+  // The template's config: one domain, named; max_age in words; the id and since when it is built; no TLS-RPT
+  // address or contact, since none is configured, and no promise of reports.
+  await expect(page.getByTestId('domain')).toHaveText('contoso.com');
+  await expect(page.getByTestId('max-age')).toHaveText('604800 seconds (7 days): how long senders keep this policy before they fetch it again');
+  await expect(page.getByTestId('policy-id')).toHaveText(/^[A-Za-z0-9]{1,32}$/);
+  await expect(page.getByTestId('built')).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  await expect(page.getByTestId('tlsrpt')).toHaveCount(0);
+  await expect(page.getByTestId('contact')).toHaveCount(0);
+  await expect(page.locator('main')).not.toContainText(/report/i);
   // The stylesheet loaded under the strict CSP (a blocked sheet would leave the default margin).
   await expect(page.locator('main')).toHaveCSS('max-width', '672px');
 
@@ -67,4 +80,25 @@ for (const path of ['/', '/.well-known/mta-sts.txt']) {
     expect(headers['content-security-policy']).toBe(configured['Content-Security-Policy']);
     expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
+}
+
+for (const width of [400, 1280]) {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test(`the page has no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
+      await page.setViewportSize({ width, height: 800 });
+      await page.emulateMedia({ colorScheme });
+      await page.goto('/');
+      const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+      expect(audit.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      const shot = join(testInfo.outputDir, `policy-page-${width}-${colorScheme}.png`);
+      await page.screenshot({ path: shot, fullPage: true });
+      if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
+        await mkdir('docs', { recursive: true });
+        await copyFile(shot, 'docs/policy-page.png');
+      }
+      expect((await readFile(shot)).length).toBeGreaterThan(1000);
+    });
+  }
 }

@@ -232,6 +232,21 @@ describe('tlsrpt.rua', () => {
   });
 });
 
+describe('site.contact', () => {
+  it('is kept as written: an e-mail address or an https: URL, for the policy host\'s page', () => {
+    for (const contact of ['postmaster@contoso.com', 'https://contoso.com/security']) {
+      expect(accepted(config({ extra: `site: {contact: "${contact}"}` })).config.site).toEqual({ contact });
+    }
+    expect(accepted(config({ extra: 'site:' })).config.site).toBeUndefined();
+  });
+
+  it('refuses anything else, saying what would be right', () => {
+    expect(errorsOf(config({ extra: 'site: {contact: "call us <script>"}' }))).toEqual([
+      expect.stringMatching(/^mta-sts\.config\.yaml:6:17: site\.contact must be an e-mail address such as postmaster@contoso\.com or an https: URL, without spaces/),
+    ]);
+  });
+});
+
 describe('empty optional sections', () => {
   it('count as left out', () => {
     const text = config({ extra: '  id:\ntlsrpt:\nhosting:' });

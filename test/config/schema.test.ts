@@ -118,7 +118,7 @@ describe('schema errors', () => {
 
   it('lists the known keys when no key is close', () => {
     expect(errorsOf(config({ extra: 'reporting: yes' }))).toEqual([
-      'mta-sts.config.yaml:6:1: unknown key "reporting"; the keys here are domains, policy, tlsrpt, hosting, rollout',
+      'mta-sts.config.yaml:6:1: unknown key "reporting"; the keys here are domains, policy, tlsrpt, site, hosting, rollout',
     ]);
   });
 
@@ -161,9 +161,9 @@ describe('schema errors', () => {
   });
 
   it('refuses a file that is not a map', () => {
-    expect(errorsOf('')).toEqual(['mta-sts.config.yaml:1:1: the config must be a map with the keys domains, policy, tlsrpt, hosting, rollout (got nothing)']);
+    expect(errorsOf('')).toEqual(['mta-sts.config.yaml:1:1: the config must be a map with the keys domains, policy, tlsrpt, site, hosting, rollout (got nothing)']);
     expect(errorsOf('\n\n- contoso.com\n')).toEqual([
-      'mta-sts.config.yaml:3:1: the config must be a map with the keys domains, policy, tlsrpt, hosting, rollout (got a list)',
+      'mta-sts.config.yaml:3:1: the config must be a map with the keys domains, policy, tlsrpt, site, hosting, rollout (got a list)',
     ]);
   });
 });
@@ -188,7 +188,7 @@ describe('YAML syntax errors', () => {
     const keys = Array.from({ length: 9_000 }, (_, i) => `k${i}: 1`); // the most that fit in 10,000 lines (src/config/shape.ts)
     const errors = errorsOf(config({ extra: keys.join('\n') }));
     expect(errors).toHaveLength(21);
-    expect(errors).toContain('mta-sts.config.yaml:25:1: unknown key "k19"; the keys here are domains, policy, tlsrpt, hosting, rollout');
+    expect(errors).toContain('mta-sts.config.yaml:25:1: unknown key "k19"; the keys here are domains, policy, tlsrpt, site, hosting, rollout');
     expect(errors.at(-1)).toBe('mta-sts.config.yaml:26:1: and 8980 more unknown key(s) from here on; fix the ones above and run again to see them');
   });
 
@@ -219,7 +219,7 @@ function errorsOrConfig(text: string): unknown {
 describe('YAML aliases', () => {
   it('are resolved', () => {
     const text = config({ mx: '&exo ["*.mail.protection.outlook.com"]', extra: 'tlsrpt: {rua: [mailto:a@contoso.com]}\nx: *exo' });
-    expect(errorsOf(text)).toEqual(['mta-sts.config.yaml:7:1: unknown key "x"; the keys here are domains, policy, tlsrpt, hosting, rollout']);
+    expect(errorsOf(text)).toEqual(['mta-sts.config.yaml:7:1: unknown key "x"; the keys here are domains, policy, tlsrpt, site, hosting, rollout']);
   });
 
   it('that point nowhere are reported at the alias, with the field and the quoting that fixes it', () => {

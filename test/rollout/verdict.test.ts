@@ -48,8 +48,22 @@ describe('the evidence rules', () => {
     expect(v.status).toBe('ready');
     expect(v.reasons).toEqual([]);
     expect(v.window).toEqual({ start: '2026-03-01', end: '2026-03-14', days: 14, recentStart: '2026-03-08' });
-    expect(v.domains[0]).toMatchObject({ domain: DOMAIN, successful: 200, organizations: ['Google Inc.', 'Microsoft Corporation'] });
+    expect(v.domains[0]).toMatchObject({ domain: DOMAIN, successful: 200, organizations: ['Google Inc.', 'Microsoft Corporation'], status: 'ready', reasons: [] });
     expect(v.domains[0]!.reportDays).toHaveLength(10);
+  });
+
+  it('gives each domain its own status and reasons, for the reports page\'s overview', () => {
+    const config = parseConfig(`domains: [${DOMAIN}, adatum.example]\npolicy:\n  mode: testing\n  mx: ["*.contoso.example"]\n  max_age: 7d\n`, 'mta-sts.config.yaml');
+    if (!config.ok) throw new Error('config');
+    const v = judge(setOf([...enough(), failing(daysAgo(2), 'certificate-expired')]), config.config, NOW);
+    expect(v.status).toBe('not-ready');
+    const byDomain = Object.fromEntries(v.domains.map((d) => [d.domain, d]));
+    expect(byDomain[DOMAIN]!.status).toBe('not-ready');
+    expect(byDomain[DOMAIN]!.reasons).toEqual([expect.stringMatching(/^contoso\.example: 2 session\(s\) failed .*certificate-expired/)]);
+    expect(byDomain['adatum.example']!.status).toBe('insufficient-data');
+    expect(byDomain['adatum.example']!.reasons).toHaveLength(3);
+    // Together they are the verdict's reasons, failures first.
+    expect(v.reasons).toEqual([...byDomain[DOMAIN]!.reasons, ...byDomain['adatum.example']!.reasons]);
   });
 
   it('min_report_days: 9 days is insufficient-data, 10 releases it', () => {

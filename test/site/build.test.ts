@@ -38,6 +38,39 @@ describe('buildSite', () => {
     expect(resources.every((url) => url.startsWith('/'))).toBe(true);
   });
 
+  it('shows max_age and the build time, and no TLS-RPT address or contact when none is configured', async () => {
+    const html = await readFile(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('data-testid="max-age">604800 seconds (7 days): how long senders keep this policy');
+    expect(html).toMatch(/<time data-testid="built" datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time>/);
+    expect(html).toContain('data-testid="domain">contoso.com<');
+    expect(html).not.toContain('data-testid="tlsrpt"');
+    expect(html).not.toContain('data-testid="contact"');
+    expect(html).not.toMatch(/report/i); // the page promises no reports that are not set up
+  });
+
+  it('shows the TLS-RPT addresses and the contact when configured, and with several domains names none of them', async () => {
+    const dir = join(work, 'configured');
+    await buildSite({ ...defaultConfig(), domains: ['contoso.com', 'fabrikam.com'], tlsrpt: { rua: ['mailto:tlsrpt@contoso.com'] }, site: { contact: 'postmaster@contoso.com' } }, dir);
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('data-testid="tlsrpt">Senders report TLS problems with mail to this domain to <code>mailto:tlsrpt@contoso.com</code>');
+    expect(html).toContain('<a href="mailto:postmaster@contoso.com" data-testid="contact">postmaster@contoso.com</a>');
+    expect(html).not.toContain('fabrikam.com'); // one page for every host: it must not list the others
+    expect(html).toContain("mail sent to the domain in this host's name");
+  });
+
+  it('keeps the build time while the policy stays the same, and takes a new one when it changes', async () => {
+    const dir = join(work, 'timed');
+    await buildSite(defaultConfig(), dir);
+    const time = async () => /datetime="([^"]+)"/.exec(await readFile(join(dir, 'index.html'), 'utf8'))![1];
+    const first = await time();
+    expect(first).toMatch(/^\d{4}-/);
+    const page = (await readFile(join(dir, 'index.html'), 'utf8')).replace(/datetime="[^"]+">[^<]+/, 'datetime="2020-01-01T00:00:00Z">2020-01-01 00:00 UTC');
+    await writeFile(join(dir, 'index.html'), page);
+    expect(await staleFiles(defaultConfig(), dir)).toEqual([]);
+    await buildSite(defaultConfig({ mode: 'enforce' }), dir);
+    expect(await time()).not.toBe('2020-01-01T00:00:00Z');
+  });
+
   it('escapes config values in the page', async () => {
     const dir = join(work, 'escaped');
     await buildSite({ ...defaultConfig(), domains: ['<b>contoso.com'] }, dir);

@@ -136,7 +136,17 @@ describe('the handler', () => {
     const page = await call('GET', 'https://mta-sts.d3.example/');
     expect(page.response.status).toBe(200);
     expect(page.response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(page.bytes.equals(await readFile(join(home, 'index.html')))).toBe(true);
+    // The host's own domain and no other: one app may serve many customers' domains (issue 25).
+    const text = page.bytes.toString();
+    expect(text).toContain('data-testid="domain">d3.example<');
+    expect([...new Set(text.match(/\bd\d+\.example\b/g))]).toEqual(['d3.example']);
+    // Apart from that sentence it is home/'s page; the app's own host gets home/'s page, which names no domain.
+    const sameTime = (t: string) => t.replace(/(datetime=")[^"]+(">)[^<]+/, '$1T$2T');
+    const shared = await readFile(join(home, 'index.html'), 'utf8');
+    expect(sameTime(text.replace(/<p data-testid="domain-line">.*?<\/p>/, ''))).toBe(sameTime(shared.replace(/<p data-testid="domain-line">.*?<\/p>/, '')));
+    const own = await call('GET', 'https://mta-sts-contoso.azurewebsites.net/');
+    expect(sameTime(own.bytes.toString())).toBe(sameTime(shared));
+    expect(shared).not.toMatch(/\bd\d+\.example\b/);
     expect(page.response.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     const css = /href="(\/assets\/[^"]+\.css)"/.exec(page.bytes.toString())![1]!;
     const style = await call('GET', `https://mta-sts.d3.example${css}`);
@@ -166,6 +176,9 @@ describe('the handler', () => {
 
 describe('buildFunctionApp', () => {
   it('leaves a current package alone and lists what a config change makes stale', async () => {
+    const built = JSON.parse((await readFile(join(functions, 'src/content.js'), 'utf8')).match(/^export const BUILT = (.+);$/m)![1]!) as { built: string };
+    expect(built.built).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    await new Promise((r) => setTimeout(r, 1100)); // a rebuild a second later keeps the policy's build time
     expect(await staleFunctionApp(config(), functions)).toEqual([]);
     expect(await buildFunctionApp(config(), functions)).toBe(false);
     expect(await staleFunctionApp(config({ mode: 'enforce' }), functions)).toEqual(['src/content.js']);
