@@ -4,7 +4,7 @@ import { createSecureContext, type ConnectionOptions, type TLSSocket } from 'nod
 import { maxHeaderSize } from 'node:http';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { describeTls } from './certificate.ts';
+import { describeTls, keepPeerCertificate } from './certificate.ts';
 import type { FetchError, FetchResult, PolicyFetcher } from './io.ts';
 import { MAX_POLICY_BYTES, POLICY_PATH } from '../rfc/policy.ts';
 
@@ -49,6 +49,7 @@ export function createPolicyFetcher(options: FetcherOptions = {}): PolicyFetcher
           () => finish({ stage: 'timeout', code: 'timeout', message: `no complete response within ${timeoutMs / 1000} s` }),
           timeoutMs,
         );
+        const peer = keepPeerCertificate();
         const options: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
           host: address,
           port,
@@ -59,13 +60,13 @@ export function createPolicyFetcher(options: FetcherOptions = {}): PolicyFetcher
           secureContext,
           // Verdicts are made by the checker, so it can say *why* a certificate is wrong, not just refuse it.
           rejectUnauthorized: false,
-          checkServerIdentity: () => undefined,
+          checkServerIdentity: peer.checkServerIdentity,
           agent: false, // no pooling: every check sees a fresh handshake
         };
         const req = request(options); // https hands secureContext on to tls.connect
         req.on('socket', (socket) => {
           socket.once('secureConnect', () => {
-            result.tls = describeTls(socket as TLSSocket);
+            result.tls = describeTls(socket as TLSSocket, peer.peer);
           });
         });
         req.on('response', (res) => {

@@ -4,7 +4,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { describeTls } from './certificate.ts';
+import { describeTls, keepPeerCertificate } from './certificate.ts';
 import type { SmtpError, SmtpProbe, SmtpResult } from './io.ts';
 
 export interface SmtpProbeOptions {
@@ -175,12 +175,13 @@ export function createSmtpProbe(options: SmtpProbeOptions = {}): SmtpProbe {
         reader.detach();
 
         stage = 'tls';
+        const peer = keepPeerCertificate();
         const upgraded = tlsConnect({
           socket,
           servername: isIP(host) === 0 ? host : undefined, // RFC 8461 §4.2 via RFC 6066 SNI
           secureContext,
           rejectUnauthorized: false, // the checker judges the certificate itself, to explain what is wrong
-          checkServerIdentity: () => undefined,
+          checkServerIdentity: peer.checkServerIdentity,
         });
         tlsSocket = upgraded;
         upgraded.on('error', () => {});
@@ -191,7 +192,7 @@ export function createSmtpProbe(options: SmtpProbeOptions = {}): SmtpProbe {
             deadline.addEventListener('abort', () => reject(deadline.reason), { once: true });
           }),
         );
-        result.tls = describeTls(upgraded);
+        result.tls = describeTls(upgraded, peer.peer);
         upgraded.end('QUIT\r\n');
         return result;
       } catch (e) {
