@@ -12,7 +12,8 @@
 // --floor runs the compiled checker (as --rss does) and the floor probe (bench-check-floor.mjs: only the lookups
 // and handshakes a check needs) side by side on N domains, interleaved, R runs each, and prints medians of wall
 // time, CPU and peak RSS with the checker's ratios to the probe; --before DIR adds another compiled checker
-// (a dist/ built from another commit) to the same interleaving; --floor-only prints only that section.
+// (a dist/ built from another commit) to the same interleaving; --flags "NODE FLAGS" adds this checker run with
+// those flags (e.g. --max-semi-space-size=16); --floor-only prints only that section.
 import { spawn } from 'node:child_process';
 import compile from '../test/setup/compile.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ import { createSmtpProbe } from '../src/check/smtp-probe.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { floor: { type: 'boolean', default: false }, 'floor-only': { type: 'boolean', default: false }, before: { type: 'string' }, rss: { type: 'boolean', default: false }, 'rss-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '3' }, 'runs-wide': { type: 'string', default: '5' }, timeout: { type: 'string', default: '10' }, subset: { type: 'string', default: '25' } },
+  options: { flags: { type: 'string' }, floor: { type: 'boolean', default: false }, 'floor-only': { type: 'boolean', default: false }, before: { type: 'string' }, rss: { type: 'boolean', default: false }, 'rss-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '3' }, 'runs-wide': { type: 'string', default: '5' }, timeout: { type: 'string', default: '10' }, subset: { type: 'string', default: '25' } },
 });
 const N = Number(positionals[0] ?? 500);
 const RUNS = Number(values.runs);
@@ -149,9 +150,9 @@ try {
     const caFile = join(mkdtempSync(join(tmpdir(), 'bench-check-')), 'ca.pem');
     writeFileSync(caFile, world.ca);
     type Run = { ms: number; cpuMs: number; maxRssKiB: number; checked: number; failed: number; firstFailure?: unknown };
-    const measure = (count: number, script = RUNNER, extra: string[] = []): Promise<Run> =>
+    const measure = (count: number, script = RUNNER, extra: string[] = [], nodeFlags: string[] = []): Promise<Run> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [script, String(count), String(TIMEOUT_MS), ...extra], {
+        const child = spawn(process.execPath, [...nodeFlags, script, String(count), String(TIMEOUT_MS), ...extra], {
           stdio: ['pipe', 'pipe', 'inherit'],
           env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: '' },
         });
@@ -167,6 +168,7 @@ try {
         const contenders: [string, () => Promise<Run>][] = [
           ['check', () => measure(N)],
           ...(values.before ? [['before', () => measure(N, RUNNER, ['--dist', values.before!])] as [string, () => Promise<Run>]] : []),
+          ...(values.flags ? [['flags', () => measure(N, RUNNER, [], values.flags!.split(' '))] as [string, () => Promise<Run>]] : []),
           ['floor', () => measure(N, FLOOR_PROBE)],
         ];
         const runs = new Map<string, Run[]>(contenders.map(([name]) => [name, []]));
