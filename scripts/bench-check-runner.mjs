@@ -17,6 +17,8 @@ const { createPolicyFetcher } = await import(`${dist}check/https-fetcher.js`);
 const { createDns } = await import(`${dist}check/io.js`);
 const { DEFAULT_CONCURRENCY, runChecks } = await import(`${dist}check/run.js`);
 const { createSmtpProbe } = await import(`${dist}check/smtp-probe.js`);
+// The heap setting `mta-sts check` makes, where that build has one.
+(await import(`${dist}check/heap.js`).catch(() => undefined))?.keepYoungGenerationSmall();
 
 let input = '';
 for await (const chunk of process.stdin) input += chunk;

@@ -6,6 +6,7 @@ import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES, uploadSummary, type CiF
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import { createPolicyFetcher } from '../check/https-fetcher.ts';
 import { createDns, type CheckIO } from '../check/io.ts';
+import { keepYoungGenerationSmall } from '../check/heap.ts';
 import { renderCheckHtml } from '../check/html.ts';
 import { renderFindings, renderJson, renderJunit, renderMarkdownSummary, renderTable } from '../check/report.ts';
 import { writeFileAtomic } from '../files/atomic.ts';
@@ -108,6 +109,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const timeoutMs = Math.round(timeoutS * 1000);
   const { dnsServer, httpsPort, overrides } = networkSettings(io, 'check', values['dns-server']);
   const checkIO = (deps.io ?? productionIO)({ dnsServer, httpsPort, timeoutMs });
+  keepYoungGenerationSmall();
   const progress = io.isTTY && !values.json;
   const checked = await runChecks(unique, checkIO, {
     concurrency,
