@@ -1,18 +1,24 @@
 // The checker as users run it, for bench:check's peak-RSS section: plain Node on the compiled dist/ (no
 // TypeScript loader), in a process of its own, at the default concurrency, trusting the test CA the way a
 // user adds a private CA (NODE_EXTRA_CA_CERTS, set by bench-check.ts). Only the ports differ from
-// `mta-sts check`. Usage: node scripts/bench-check-runner.mjs COUNT TIMEOUT_MS [--sample], the world's
-// JSON ({dns, httpsPort, smtpPort, domains}) on stdin. Prints one JSON line: {ms, maxRssKiB, failed, ...}.
+// `mta-sts check`. Usage: node scripts/bench-check-runner.mjs COUNT TIMEOUT_MS [--sample] [--dist DIR], the world's
+// JSON ({dns, httpsPort, smtpPort, domains}) on stdin. Prints one JSON line: {ms, cpuMs, maxRssKiB, failed, ...}.
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 
 const [count, timeoutMs] = process.argv.slice(2, 4).map(Number);
 const sample = process.argv.includes('--sample');
+// --dist DIR: another compiled checker (bench:check --before DIR compares a build of another commit).
+const distAt = process.argv.indexOf('--dist');
+const dist = distAt > 0 ? pathToFileURL(`${process.argv[distAt + 1]}/`).href : new URL('../dist/', import.meta.url).href;
 
-const { createPolicyFetcher } = await import('../dist/check/https-fetcher.js');
-const { createDns } = await import('../dist/check/io.js');
-const { DEFAULT_CONCURRENCY, runChecks } = await import('../dist/check/run.js');
-const { createSmtpProbe } = await import('../dist/check/smtp-probe.js');
+const { createPolicyFetcher } = await import(`${dist}check/https-fetcher.js`);
+const { createDns } = await import(`${dist}check/io.js`);
+const { DEFAULT_CONCURRENCY, runChecks } = await import(`${dist}check/run.js`);
+const { createSmtpProbe } = await import(`${dist}check/smtp-probe.js`);
+// The heap setting `mta-sts check` makes, where that build has one.
+(await import(`${dist}check/heap.js`).catch(() => undefined))?.keepYoungGenerationSmall();
 
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
@@ -42,9 +48,11 @@ const ms = performance.now() - start;
 clearInterval(sampler);
 const failed = reports.filter((r) => r.status !== 'pass');
 const mb = (bytes) => Math.round(bytes / 1048576);
+const usage = process.resourceUsage(); // CPU of the whole process, start-up included
 process.stdout.write(
   JSON.stringify({
     ms,
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
     checked: domains.length,
     concurrency: DEFAULT_CONCURRENCY,
     maxRssKiB: process.resourceUsage().maxRSS,

@@ -1,4 +1,4 @@
-// npm run bench:check [-- N [--runs R] [--runs-wide W] [--timeout S] [--subset K] [--rss | --rss-only]]
+// npm run bench:check [-- N [--runs R] [--runs-wide W] [--timeout S] [--subset K] [--rss | --rss-only] [--floor | --floor-only [--before DIR]]]
 // Checks N simulated domains (default 500) against real DNS/HTTPS/SMTP servers on 127.0.0.1 (run in a child
 // process, so only the checker is measured), with 50 ms of injected DNS latency per answer: concurrency 1
 // on a subset, the default concurrency on all N, and a run where 5% of the HTTPS servers hang (their domains
@@ -9,6 +9,11 @@
 // --rss adds the peak memory of the checker as users run it (compiled dist/ in plain Node, a process of its
 // own per run, default concurrency) for 500 and 2,000 domains, median of R runs, against the targets;
 // --rss-only prints only that section.
+// --floor runs the compiled checker (as --rss does) and the floor probe (bench-check-floor.mjs: only the lookups
+// and handshakes a check needs) side by side on N domains, interleaved, R runs each, and prints medians of wall
+// time, CPU and peak RSS with the checker's ratios to the probe; --before DIR adds another compiled checker
+// (a dist/ built from another commit) to the same interleaving; --flags "NODE FLAGS" adds this checker run with
+// those flags (e.g. --max-semi-space-size=16); --floor-only prints only that section.
 import { spawn } from 'node:child_process';
 import compile from '../test/setup/compile.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +31,7 @@ import { createSmtpProbe } from '../src/check/smtp-probe.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rss: { type: 'boolean', default: false }, 'rss-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '3' }, 'runs-wide': { type: 'string', default: '5' }, timeout: { type: 'string', default: '10' }, subset: { type: 'string', default: '25' } },
+  options: { flags: { type: 'string' }, floor: { type: 'boolean', default: false }, 'floor-only': { type: 'boolean', default: false }, before: { type: 'string' }, rss: { type: 'boolean', default: false }, 'rss-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '3' }, 'runs-wide': { type: 'string', default: '5' }, timeout: { type: 'string', default: '10' }, subset: { type: 'string', default: '25' } },
 });
 const N = Number(positionals[0] ?? 500);
 const RUNS = Number(values.runs);
@@ -36,8 +41,11 @@ const TIMEOUT_MS = Number(values.timeout) * 1000;
 const SUBSET = Math.min(N, Number(values.subset));
 const LATENCY_MS = 50;
 const RUNNER = fileURLToPath(new URL('./bench-check-runner.mjs', import.meta.url));
-const RSS_ONLY = values['rss-only'];
-const RSS = values.rss || RSS_ONLY;
+const FLOOR_PROBE = fileURLToPath(new URL('./bench-check-floor.mjs', import.meta.url));
+const FLOOR_ONLY = values['floor-only'];
+const FLOOR = values.floor || FLOOR_ONLY;
+const IN_PROCESS = !(values['rss-only'] || FLOOR_ONLY); // the in-process sections
+const RSS = values.rss || values['rss-only'];
 // Peak RSS targets of the checker process (issue 10), in MB, by domain count.
 const RSS_TARGETS: [number, number][] = [
   [500, 110],
@@ -93,7 +101,7 @@ try {
   };
 
   const domains = world.domains.slice(0, N);
-  if (!RSS_ONLY) {
+  if (IN_PROCESS) {
     const seq: number[] = [];
     const par: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -136,14 +144,15 @@ try {
     );
   }
 
-  if (RSS) {
+  if (RSS || FLOOR) {
     compile(); // measure this source, never a stale dist/
     // The CA goes where a user puts a private CA; the runner reads the ports and names from stdin.
     const caFile = join(mkdtempSync(join(tmpdir(), 'bench-check-')), 'ca.pem');
     writeFileSync(caFile, world.ca);
-    const measure = (count: number): Promise<{ ms: number; maxRssKiB: number; checked: number; failed: number; firstFailure?: unknown }> =>
+    type Run = { ms: number; cpuMs: number; maxRssKiB: number; checked: number; failed: number; firstFailure?: unknown };
+    const measure = (count: number, script = RUNNER, extra: string[] = [], nodeFlags: string[] = []): Promise<Run> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [RUNNER, String(count), String(TIMEOUT_MS)], {
+        const child = spawn(process.execPath, [...nodeFlags, script, String(count), String(TIMEOUT_MS), ...extra], {
           stdio: ['pipe', 'pipe', 'inherit'],
           env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: '' },
         });
@@ -154,7 +163,36 @@ try {
         child.stdin!.end(JSON.stringify({ dns: world.dns, httpsPort: world.httpsPort, smtpPort: world.smtpPort, domains: world.domains }));
       });
     try {
-      for (const [count, targetMB] of RSS_TARGETS) {
+      if (FLOOR) {
+        // Interleaved, so the machine's load falls on every contender alike.
+        const contenders: [string, () => Promise<Run>][] = [
+          ['check', () => measure(N)],
+          ...(values.before ? [['before', () => measure(N, RUNNER, ['--dist', values.before!])] as [string, () => Promise<Run>]] : []),
+          ...(values.flags ? [['flags', () => measure(N, RUNNER, [], values.flags!.split(' '))] as [string, () => Promise<Run>]] : []),
+          ['floor', () => measure(N, FLOOR_PROBE)],
+        ];
+        const runs = new Map<string, Run[]>(contenders.map(([name]) => [name, []]));
+        for (let i = 0; i < Math.max(RUNS, 1); i++) {
+          for (const [name, run] of contenders) {
+            const r = await run();
+            if (r.checked !== N || r.failed > 0) throw new Error(`${name}: ${r.failed} of ${r.checked} domains did not pass, e.g. ${JSON.stringify(r.firstFailure)}`);
+            runs.get(name)!.push(r);
+          }
+        }
+        const med = (name: string, pick: (r: Run) => number): number => median(runs.get(name)!.map(pick));
+        const figures = (name: string) => ({ ms: med(name, (r) => r.ms), cpuMs: med(name, (r) => r.cpuMs), rssMB: med(name, (r) => r.maxRssKiB / 1024) });
+        const floor = figures('floor');
+        console.log(`side by side, ${N} domains, concurrency ${DEFAULT_CONCURRENCY}, medians of ${RUNS} interleaved runs (compiled, own process each):`);
+        for (const [name] of contenders) {
+          const f = figures(name);
+          const ratios = name === 'floor' ? '' : ` -> ${(f.ms / floor.ms).toFixed(2)}x wall, ${(f.cpuMs / floor.cpuMs).toFixed(2)}x CPU, ${(f.rssMB / floor.rssMB).toFixed(2)}x RSS of the floor`;
+          console.log(
+            `  ${name.padEnd(6)} wall ${s(f.ms)}, CPU ${s(f.cpuMs)}, peak RSS ${f.rssMB.toFixed(0)} MB${ratios} ` +
+              `(wall ${runs.get(name)!.map((r) => s(r.ms)).join(', ')}; RSS ${runs.get(name)!.map((r) => (r.maxRssKiB / 1024).toFixed(0)).join(', ')} MB)`,
+          );
+        }
+      }
+      for (const [count, targetMB] of RSS ? RSS_TARGETS : []) {
         const runs = [];
         for (let i = 0; i < RUNS; i++) {
           const run = await measure(count);

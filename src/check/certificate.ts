@@ -3,8 +3,11 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { mxMatches } from '../rfc/hostname.ts';
 import type { CertificateInfo, TlsInfo } from './io.ts';
 
-export function describeTls(socket: TLSSocket): TlsInfo {
-  const peer = socket.getPeerCertificate(false);
+/**
+ * `peer`: the certificate Node already read for checkServerIdentity (it does when the chain verified), so it is
+ * not read from OpenSSL a second time; read here only when Node did not.
+ */
+export function describeTls(socket: TLSSocket, peer: PeerCertificate = socket.getPeerCertificate(false)): TlsInfo {
   const info: TlsInfo = {
     protocol: socket.getProtocol(),
     chainTrusted: socket.authorized,
@@ -12,6 +15,17 @@ export function describeTls(socket: TLSSocket): TlsInfo {
   };
   if (!socket.authorized && socket.authorizationError) info.chainError = String(socket.authorizationError);
   return info;
+}
+
+/**
+ * A checkServerIdentity that accepts every name (the checker judges names itself, to explain what is wrong)
+ * and keeps the certificate Node hands it, for describeTls.
+ */
+export function keepPeerCertificate(): { checkServerIdentity: (host: string, cert: PeerCertificate) => undefined; readonly peer?: PeerCertificate } {
+  const kept: { checkServerIdentity: (host: string, cert: PeerCertificate) => undefined; peer?: PeerCertificate } = {
+    checkServerIdentity: (_host, cert) => void (kept.peer = cert),
+  };
+  return kept;
 }
 
 function certificateInfo(peer: PeerCertificate): CertificateInfo {

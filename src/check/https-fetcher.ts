@@ -1,10 +1,10 @@
 // The production PolicyFetcher: one HTTPS GET, the way RFC 8461 §3.3 tells senders to fetch.
-import { request, type RequestOptions } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
 import { createSecureContext, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { maxHeaderSize } from 'node:http';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { describeTls } from './certificate.ts';
+import { describeTls, keepPeerCertificate } from './certificate.ts';
 import type { FetchError, FetchResult, PolicyFetcher } from './io.ts';
 import { MAX_POLICY_BYTES, POLICY_PATH } from '../rfc/policy.ts';
 
@@ -24,6 +24,9 @@ export function createPolicyFetcher(options: FetcherOptions = {}): PolicyFetcher
   const maxBytes = options.maxBytes ?? MAX_POLICY_BYTES;
   // One context for every fetch: the trust store is parsed once, not per connection.
   const secureContext = createSecureContext({ ca: options.ca, minVersion: 'TLSv1.2' }); // RFC 8461 §3.3 via RFC 7525
+  // One agent for every fetch, not one per fetch: no pooling (every check sees a fresh handshake), no TLS
+  // session cache (a resumed session shows no certificate to judge), no queue (the run's slots bound sockets).
+  const agent = new Agent({ keepAlive: false, maxCachedSessions: 0, maxSockets: Infinity });
   return {
     ...(port !== 443 ? { port } : {}),
     fetch: ({ host, address, signal }) =>
@@ -49,6 +52,7 @@ export function createPolicyFetcher(options: FetcherOptions = {}): PolicyFetcher
           () => finish({ stage: 'timeout', code: 'timeout', message: `no complete response within ${timeoutMs / 1000} s` }),
           timeoutMs,
         );
+        const peer = keepPeerCertificate();
         const options: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
           host: address,
           port,
@@ -59,13 +63,13 @@ export function createPolicyFetcher(options: FetcherOptions = {}): PolicyFetcher
           secureContext,
           // Verdicts are made by the checker, so it can say *why* a certificate is wrong, not just refuse it.
           rejectUnauthorized: false,
-          checkServerIdentity: () => undefined,
-          agent: false, // no pooling: every check sees a fresh handshake
+          checkServerIdentity: peer.checkServerIdentity,
+          agent,
         };
         const req = request(options); // https hands secureContext on to tls.connect
         req.on('socket', (socket) => {
           socket.once('secureConnect', () => {
-            result.tls = describeTls(socket as TLSSocket);
+            result.tls = describeTls(socket as TLSSocket, peer.peer);
           });
         });
         req.on('response', (res) => {

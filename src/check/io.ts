@@ -49,24 +49,72 @@ const MAX_IN_FLIGHT = 128;
  */
 export function createDns(options: DnsOptions = {}): Dns {
   const slots = new Slots(options.maxInFlight ?? MAX_IN_FLIGHT);
+  const open = (): Channel => ({ resolver: nodeResolver(options), live: 0, retired: false });
+  // One resolver (one c-ares channel and socket) for the whole run: a resolver per domain cost a channel, a
+  // socket and the server list's parsing for every domain. cancel() ends every query of a resolver, so a
+  // domain that ends with lookups in flight retires the channel instead: new lookups go to a fresh one, and
+  // the retired one is cancelled as soon as no other domain's lookup is left on it (the test world's
+  // lookups last tens of ms, so its deadline's lookups end that soon after, never at their own timeouts).
+  let current = open();
+  const release = (channel: Channel): void => {
+    if (channel.retired && channel.live === 0) channel.resolver.cancel();
+  };
   return {
     forDomain(signal) {
-      // One resolver per domain: cancel() ends every query of a resolver, and only this domain's must end.
-      const resolver = new NodeResolver({ timeout: options.timeoutMs ?? FIRST_TRY_MS, tries: options.tries ?? TRIES });
-      if (options.server !== undefined) resolver.setServers([options.server]);
-      if (signal.aborted) resolver.cancel();
-      else signal.addEventListener('abort', () => resolver.cancel(), { once: true });
-      const query = <T>(run: () => Promise<T>): Promise<T> => slots.run(signal, run);
+      // This domain's lookups in flight, by channel: one abort listener per domain, none per lookup.
+      const inFlight = new Map<Channel, number>();
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const [channel, count] of inFlight) {
+            channel.live -= count;
+            if (!channel.retired) {
+              channel.retired = true;
+              if (channel === current) current = open();
+            }
+            release(channel);
+          }
+          inFlight.clear();
+        },
+        { once: true },
+      );
+      const query = <T>(run: (resolver: NodeResolver) => Promise<T>): Promise<T> =>
+        slots.run(signal, async () => {
+          if (signal.aborted) throw Object.assign(new Error('deadline'), { code: 'EDEADLINE' });
+          const channel = current;
+          channel.live++;
+          inFlight.set(channel, (inFlight.get(channel) ?? 0) + 1);
+          try {
+            return await run(channel.resolver);
+          } finally {
+            const count = inFlight.get(channel);
+            // Undefined once the domain's deadline passed: the abort has already taken it off the channel.
+            if (count !== undefined) {
+              if (count === 1) inFlight.delete(channel);
+              else inFlight.set(channel, count - 1);
+              channel.live--;
+              release(channel);
+            }
+          }
+        });
       return {
-        resolveTxt: (name) => query(() => resolver.resolveTxt(name)),
-        resolveMx: (name) => query(() => resolver.resolveMx(name)),
-        resolve4: (name) => query(() => resolver.resolve4(name)),
-        resolve6: (name) => query(() => resolver.resolve6(name)),
-        resolveCname: (name) => query(() => resolver.resolveCname(name)),
-        resolveCaa: (name) => query(() => resolver.resolveCaa(name)),
+        resolveTxt: (name) => query((r) => r.resolveTxt(name)),
+        resolveMx: (name) => query((r) => r.resolveMx(name)),
+        resolve4: (name) => query((r) => r.resolve4(name)),
+        resolve6: (name) => query((r) => r.resolve6(name)),
+        resolveCname: (name) => query((r) => r.resolveCname(name)),
+        resolveCaa: (name) => query((r) => r.resolveCaa(name)),
       };
     },
   };
+}
+
+/** A resolver shared by the domains of a run, and how many of their lookups are in flight on it. */
+interface Channel {
+  resolver: NodeResolver;
+  live: number;
+  /** A domain's deadline passed with lookups in flight here: cancel once `live` drops to 0. */
+  retired: boolean;
 }
 
 /**
@@ -74,6 +122,10 @@ export function createDns(options: DnsOptions = {}): Dns {
  * `--dns-server` handling; its lookups end with the caller's own timeout, not a domain's deadline.
  */
 export function createResolver(options: Omit<DnsOptions, 'maxInFlight'> = {}): Resolver {
+  return nodeResolver(options);
+}
+
+function nodeResolver(options: Omit<DnsOptions, 'maxInFlight'>): NodeResolver {
   const resolver = new NodeResolver({ timeout: options.timeoutMs ?? FIRST_TRY_MS, tries: options.tries ?? TRIES });
   if (options.server !== undefined) resolver.setServers([options.server]);
   return resolver;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES, uploadSummary, type CiFormat } from '../ci/annotations.ts';
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import type { CheckIO } from '../check/io.ts';
+import { keepYoungGenerationSmall } from '../check/heap.ts';
 import { productionIO, type IOOptions } from './production.ts';
 import { renderCheckHtml } from '../check/html.ts';
 import { renderFindings, renderJson, renderJunit, renderMarkdownSummary, renderTable } from '../check/report.ts';
@@ -90,6 +91,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const timeoutMs = Math.round(timeoutS * 1000);
   const { dnsServer, httpsPort, overrides } = networkSettings(io, 'check', values['dns-server']);
   const checkIO = (deps.io ?? productionIO)({ dnsServer, httpsPort, timeoutMs });
+  keepYoungGenerationSmall();
   const progress = io.isTTY && !values.json;
   const checked = await runChecks(unique, checkIO, {
     concurrency,

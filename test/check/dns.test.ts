@@ -44,4 +44,15 @@ it('cancels a domain\'s lookups still in flight when its deadline passes, and on
   const outcome = await within(2000, cancelled.then(() => 'answered', (e: NodeJS.ErrnoException) => e.code));
   expect(outcome).toBe('ECANCELLED');
   expect(await other).toEqual(['127.0.0.1']);
+  // The domains share one resolver; the cancelled one's was retired, and later lookups go to a fresh one.
+  expect(await within(2000, client.forDomain(new AbortController().signal).resolve4('fast.example'))).toEqual(['127.0.0.9']);
+});
+
+it('a domain whose lookups all ended leaves the shared resolver to the others', async () => {
+  const client = createDns({ server: dns.address, timeoutMs: 2000, tries: 1 });
+  const done = new AbortController();
+  expect(await client.forDomain(done.signal).resolve4('fast.example')).toEqual(['127.0.0.9']);
+  const other = client.forDomain(new AbortController().signal).resolve4('slow.example');
+  done.abort(); // as checkDomain does when a domain ends: nothing of its own is in flight, so nothing is cancelled
+  expect(await within(2000, other)).toEqual(['127.0.0.1']);
 });
