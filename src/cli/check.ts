@@ -1,7 +1,6 @@
 // `mta-sts check`: argument parsing and output only; the checks live in src/check/.
 import { join, resolve } from 'node:path';
 import { appendFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { ciFormat, inertForAzure, SUCCEEDED_WITH_ISSUES, uploadSummary, type CiFormat } from '../ci/annotations.ts';
 import { checkAnnotations, hasIssues } from '../check/annotations.ts';
 import type { CheckIO } from '../check/io.ts';
@@ -154,7 +153,7 @@ async function promotionGate(config: Config, configPath: string, now: () => Date
 
 /**
  * The short Markdown summary on the CI run's page: appended to $GITHUB_STEP_SUMMARY in GitHub Actions; in Azure
- * Pipelines written to the agent's temp folder and attached with task.uploadsummary (on stderr, so --json's
+ * Pipelines written to the agent's temp folder (AGENT_TEMPDIRECTORY) and attached with task.uploadsummary (on stderr, so --json's
  * stdout stays JSON). Returns why it could not be written, or undefined.
  */
 async function writeCiSummary(reports: DomainReport[], ci: CiFormat | undefined, io: CommandIO): Promise<string | undefined> {
@@ -163,8 +162,9 @@ async function writeCiSummary(reports: DomainReport[], ci: CiFormat | undefined,
   try {
     if (ci === 'github' && env.GITHUB_STEP_SUMMARY) {
       await appendFile(env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
-    } else if (ci === 'azure') {
-      const file = join(env.AGENT_TEMPDIRECTORY || tmpdir(), `mta-sts-check-${process.pid}-${Date.now()}.md`);
+    } else if (ci === 'azure' && env.AGENT_TEMPDIRECTORY) {
+      // The agent empties its temp folder after each job; without one (not a real agent) nothing is left behind.
+      const file = join(env.AGENT_TEMPDIRECTORY, `mta-sts-check-${process.pid}-${Date.now()}.md`);
       await writeFileAtomic(file, markdown);
       io.err(`${uploadSummary(file)}\n`);
     }

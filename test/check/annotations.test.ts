@@ -173,6 +173,9 @@ describe('node bin/mta-sts.js check inside a CI system', () => {
     const plain = await check({});
     expect(plain.code).toBe(0);
     expect(plain.stdout).not.toMatch(/##vso|^::/m);
+    // No agent temp folder (no real agent): no summary file is left anywhere.
+    const bare = await check({ TF_BUILD: 'True' }, ['--json']);
+    expect(bare.stderr).not.toContain('uploadsummary');
   }, 60_000);
 });
 
