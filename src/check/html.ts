@@ -3,6 +3,7 @@
 // each state told apart without colour (an icon and a word as well), each cell a link to its finding; then per
 // domain the TXT record, the policy as served and each MX with its STARTTLS result and certificate expiry.
 // Every string from a remote server is escaped (printable.ts).
+import { pageStart } from '../html-page.ts';
 import { html } from '../printable.ts';
 import { CHECKS, RANK, type CheckName, type CheckResult, type DomainReport, type Override, type Status } from './result.ts';
 
@@ -34,20 +35,8 @@ const STATE: Record<Status, { icon: string; word: string }> = {
   pass: { icon: '✓', word: 'ok' },
 };
 
-export function renderCheckHtml(input: CheckPageInput): string {
-  const { reports } = input;
-  const order = reports.map((r, i) => ({ r, i })).sort((a, b) => RANK[b.r.status] - RANK[a.r.status] || a.i - b.i);
-  const shown = CHECKS.filter((c) => reports.some((r) => r.checks.some((x) => x.check === c)));
-  const counts = { pass: 0, warn: 0, fail: 0 };
-  for (const r of reports) counts[r.status]++;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>MTA-STS check: ${counts.fail} fail, ${counts.warn} warn, ${counts.pass} ok</title>
-<style>
+// The page's own styles; light and dark, each state's colours at 4.5:1 for text and 3:1 for marks.
+const PAGE_CSS = `
 :root { color-scheme: light dark; --fg: #1b1b1b; --bg: #ffffff; --line: #8c8c8c; --muted: #4d4d4d;
   --fail-fg: #8a1111; --fail-bg: #fde4e2; --warn-fg: #5c3d00; --warn-bg: #fff0c7; --pass-fg: #175c26; --pass-bg: #e2f3e5; }
 @media (prefers-color-scheme: dark) { :root { --fg: #ececec; --bg: #161616; --line: #7a7a7a; --muted: #c4c4c4;
@@ -67,10 +56,15 @@ ul.findings { list-style: none; padding: 0; } ul.findings li { margin: .4rem 0; 
 ul.findings li.fail { border-left-color: var(--fail-fg); } ul.findings li.warn { border-left-color: var(--warn-fg); } ul.findings li.pass { border-left-color: var(--pass-fg); }
 code, pre { font-size: .9em; } pre { white-space: pre-wrap; overflow-wrap: anywhere; border: 1px solid var(--line); padding: .5rem; }
 dl.run { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem 1rem; } dl.run dt { font-weight: 600; } dl.run dd { margin: 0; }
-</style>
-</head>
-<body>
-<main>
+`;
+
+export function renderCheckHtml(input: CheckPageInput): string {
+  const { reports } = input;
+  const order = reports.map((r, i) => ({ r, i })).sort((a, b) => RANK[b.r.status] - RANK[a.r.status] || a.i - b.i);
+  const shown = CHECKS.filter((c) => reports.some((r) => r.checks.some((x) => x.check === c)));
+  const counts = { pass: 0, warn: 0, fail: 0 };
+  for (const r of reports) counts[r.status]++;
+  return `${pageStart(`MTA-STS check: ${counts.fail} fail, ${counts.warn} warn, ${counts.pass} ok`, PAGE_CSS)}<main>
 <h1>MTA-STS check</h1>
 <p class="summary">${reports.length} domain${reports.length === 1 ? '' : 's'}:
 <span class="fail">${STATE.fail.icon} ${counts.fail} fail</span><span class="warn">${STATE.warn.icon} ${counts.warn} warn</span><span class="pass">${STATE.pass.icon} ${counts.pass} ok</span></p>

@@ -1,6 +1,7 @@
 // The report page: one self-contained HTML file (inline CSS and SVG, no JavaScript, nothing fetched), so it
 // can be mailed, attached to a pull request or opened from disk. Every string from a report is escaped.
 import { organizationDays, summarize, type PolicySummary, type ReportSet } from './summary.ts';
+import { pageStart } from '../html-page.ts';
 import { html } from '../printable.ts';
 import { percent } from './text.ts';
 
@@ -25,20 +26,8 @@ const DAY_MS = 86_400_000;
 /** A chart's axis is bounded: a year and a bit of days, the most recent ones. */
 export const MAX_CHART_DAYS = 400;
 
-export function renderHtml({ set, verdict, generated }: PageInput): string {
-  const summaries = summarize(set);
-  const domains = [...new Set([...(verdict?.domains.map((d) => d.domain) ?? []), ...summaries.map((s) => s.domain)])];
-  const warned = set.reports.filter((r) => r.warnings.length > 0);
-  const allDays = summaries.flatMap((s) => s.daily.map((d) => d.day)).sort();
-  const axis = verdict ? dayRange(verdict.window.start, verdict.window.end) : allDays.length ? dayRange(allDays[0]!, allDays.at(-1)!) : { days: [], cut: 0 };
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>TLS-RPT reports</title>
-<style>
+// The page's own styles; light and dark, each state's colours at 4.5:1 for text and 3:1 for marks.
+const PAGE_CSS = `
 :root { color-scheme: light dark; --fg: #1b1b1b; --bg: #ffffff; --line: #8c8c8c; --muted: #595959;
   --ok: #0b6b2b; --bad: #a4000f; --wait: #5c3d00; --mark-ok: #0072b2; --mark-fail: #c24e00; --empty: #6b6b6b; }
 @media (prefers-color-scheme: dark) { :root { --fg: #ececec; --bg: #161616; --line: #7a7a7a; --muted: #c4c4c4;
@@ -57,10 +46,15 @@ table.overview th { white-space: nowrap; }
 svg text { fill: var(--fg); } svg .successful { fill: var(--mark-ok); } svg .failed { fill: var(--mark-fail); }
 svg .empty { fill: none; stroke: var(--empty); stroke-dasharray: 3 3; } svg .axis { stroke: var(--line); }
 code { font-size: .9em; } .days td { text-align: center; padding: .1rem .25rem; }
-</style>
-</head>
-<body>
-<main>
+`;
+
+export function renderHtml({ set, verdict, generated }: PageInput): string {
+  const summaries = summarize(set);
+  const domains = [...new Set([...(verdict?.domains.map((d) => d.domain) ?? []), ...summaries.map((s) => s.domain)])];
+  const warned = set.reports.filter((r) => r.warnings.length > 0);
+  const allDays = summaries.flatMap((s) => s.daily.map((d) => d.day)).sort();
+  const axis = verdict ? dayRange(verdict.window.start, verdict.window.end) : allDays.length ? dayRange(allDays[0]!, allDays.at(-1)!) : { days: [], cut: 0 };
+  return `${pageStart('TLS-RPT reports', PAGE_CSS)}<main>
 <h1>TLS-RPT reports</h1>
 <p>${set.reports.length} report(s) read, ${set.skipped.length} file(s) skipped; generated ${html(generated)}.</p>
 <h2 id="overview">Overview</h2>

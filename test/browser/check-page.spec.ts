@@ -7,8 +7,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
+import { expectAccessible } from './audit.ts';
 import { checkCommand } from '../../src/cli/check.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { createDns } from '../../src/check/io.ts';
@@ -82,11 +82,7 @@ for (const width of [400, 1280]) {
       await page.setViewportSize({ width, height: 900 });
       await page.emulateMedia({ colorScheme });
       await page.goto(pathToFileURL(file).href);
-      const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-      expect(audit.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-      // Nothing wider than the screen but the grid, which scrolls inside its own box.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      expect(overflow).toBeLessThanOrEqual(0);
+      await expectAccessible(page); // axe-core and no overflow (audit.ts)
       const shot = join(testInfo.outputDir, `check-report-${width}-${colorScheme}.png`);
       await page.screenshot({ path: shot }); // the first screen: the summary and the grid
       if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {

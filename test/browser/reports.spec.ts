@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
+import { expectAccessible } from './audit.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { readReports } from '../../src/tlsrpt/files.ts';
 import { judge } from '../../src/rollout/verdict.ts';
@@ -136,11 +136,7 @@ for (const width of [400, 1280]) {
       await page.emulateMedia({ colorScheme });
       await page.goto(pathToFileURL(file).href);
       await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = true; }); // audit a data table too
-      const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-      expect(audit.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-      // Nothing wider than the screen: wide charts and tables scroll inside their own box.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      expect(overflow).toBeLessThanOrEqual(0);
+      await expectAccessible(page); // axe-core and no overflow (audit.ts)
       const shot = join(testInfo.outputDir, `reports-${width}-${colorScheme}.png`);
       await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = false; });
       await page.screenshot({ path: shot }); // the first screen: the overview and the verdict
