@@ -181,8 +181,8 @@ function mxRow(h: Record<string, unknown>, outcome: CheckResult): string {
   const error = record(h.error);
   // The check's findings name the host they are about; show those beside it.
   const findings = Array.isArray(record(outcome.evidence)?.findings) ? (record(outcome.evidence)!.findings as unknown[]).map(record) : [{ status: outcome.status, message: outcome.message }];
-  const mine = findings.filter((f) => f && f.status !== 'pass' && String(f.message).includes(host)).map((f) => text(f!.message)!);
-  const problem = mine.length ? mine.map(html).join('<br>') : error ? html(text(error.message) ?? '') : '';
-  const state: Status = mine.length ? (findings.some((f) => f?.status === 'fail' && String(f.message).includes(host)) ? 'fail' : 'warn') : error ? 'fail' : 'pass';
+  const mine = findings.filter((f) => f && f.status !== 'pass' && String(f.message).includes(host)) as Record<string, unknown>[];
+  const problem = mine.length ? mine.map((f) => html(String(f.message))).join('<br>') : error ? html(text(error.message) ?? '') : '';
+  const state: Status = mine.some((f) => f.status === 'fail') ? 'fail' : mine.length ? 'warn' : error ? 'fail' : 'pass';
   return `<tr><th scope="row">${html(host)}</th><td>${html(text(h.address) ?? '–')}</td><td>${html(text(h.protocol) ?? '–')}</td><td>${until ? `${html(until.slice(0, 10))}${days}` : '–'}</td><td class="state ${state}">${stateLabel(state)}${problem ? ` ${problem}` : ''}</td></tr>`;
 }

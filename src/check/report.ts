@@ -108,7 +108,7 @@ export function renderMarkdownSummary(reports: DomainReport[]): string {
   for (const r of reports) counts[r.status]++;
   const order = [...reports].sort((a, b) => RANK[b.status] - RANK[a.status]);
   const mark: Record<Status, string> = { fail: '✗ fail', warn: '! warn', pass: '✓ ok' };
-  const cell = (text: string) => html(printable(text)).replace(/[|[\]`*_~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const cell = (text: string) => html(text).replace(/[|[\]`*_~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
   const rows = order.map((r) => {
     const top = [...r.checks].sort((a, b) => RANK[b.status] - RANK[a.status])[0];
     const finding = top && top.status !== 'pass' ? `${cell(top.check)} <code>${cell(top.code)}</code>: ${cell(top.message.length > 300 ? `${top.message.slice(0, 300)}…` : top.message)}` : '';

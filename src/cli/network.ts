@@ -46,7 +46,7 @@ export function networkSettings(io: CommandIO, command: string, dnsServerFlag: s
       effect: `every policy host is fetched on port ${httpsPort}, not on 443 as senders fetch it (labs and tests only); a policy seen here may not be what senders see`,
     });
   }
-  announce(io, command, overrides);
+  announce(io, env, command, overrides);
   return { ...(dnsServer !== undefined ? { dnsServer } : {}), ...(httpsPort !== undefined ? { httpsPort } : {}), overrides };
 }
 
@@ -56,8 +56,8 @@ export function overrideLine(o: Override): string {
 }
 
 // On stderr, so `--json` on stdout stays JSON; both CIs read workflow commands from stderr as well.
-function announce(io: CommandIO, command: string, overrides: Override[]): void {
-  const ci = ciFormat(io.env ?? {});
+function announce(io: CommandIO, env: NodeJS.ProcessEnv, command: string, overrides: Override[]): void {
+  const ci = ciFormat(env);
   for (const o of overrides) {
     io.err(`mta-sts ${command}: override in force: ${overrideLine(o)}\n`);
     if (ci) io.err(`${annotation(ci, 'warning', 'mta-sts override in force', overrideLine(o))}\n`);

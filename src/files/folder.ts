@@ -54,17 +54,8 @@ export async function repairFolder(out: string, layout: FolderLayout): Promise<v
  * For a journalled change (change.ts): what `render` makes goes to `.out.new` beside `out` when it differs from
  * `out`, and stays there until the change is committed; false when `out` is current (nothing is staged).
  */
-export async function stageFolder(layout: FolderLayout, out: string, render: Render, hook?: BuildHook): Promise<boolean> {
-  return guarded(out, async () => {
-    await checkOutPath(out, layout);
-    await repair(out, layout);
-    await checkReplaceable(out, layout);
-    return withStaging(out, render, hook, async (staging) => {
-      if ((await differences(staging, out, layout)).length === 0) return false;
-      await rename(staging, siblings(out).fresh);
-      return true;
-    });
-  });
+export function stageFolder(layout: FolderLayout, out: string, render: Render, hook?: BuildHook): Promise<boolean> {
+  return renderIfChanged(layout, out, render, hook, (staging) => rename(staging, siblings(out).fresh));
 }
 
 /**
@@ -72,7 +63,12 @@ export async function stageFolder(layout: FolderLayout, out: string, render: Ren
  * returns false when `out` was already up to date (then nothing is touched). `out` must be missing,
  * empty or a previous build of `layout`; anything else is refused with a FolderError.
  */
-export async function buildFolder(layout: FolderLayout, out: string, render: Render, hook?: BuildHook): Promise<boolean> {
+export function buildFolder(layout: FolderLayout, out: string, render: Render, hook?: BuildHook): Promise<boolean> {
+  return renderIfChanged(layout, out, render, hook, (staging) => swapIn(staging, out, hook));
+}
+
+/** Renders into a staging folder and hands it to `place` only when it differs from `out`; false when current. */
+function renderIfChanged(layout: FolderLayout, out: string, render: Render, hook: BuildHook | undefined, place: (staging: string) => Promise<void>): Promise<boolean> {
   return guarded(out, async () => {
     await checkOutPath(out, layout);
     await repair(out, layout);
@@ -80,7 +76,7 @@ export async function buildFolder(layout: FolderLayout, out: string, render: Ren
     return withStaging(out, render, hook, async (staging) => {
       // An up-to-date folder is left alone, so rebuilding never disturbs a server that is serving it.
       if ((await differences(staging, out, layout)).length === 0) return false;
-      await swapIn(staging, out, hook);
+      await place(staging);
       return true;
     });
   });

@@ -143,28 +143,33 @@ export function checkPromotionEvidence(input: GateInput): GateResult {
     code = 'enforce-without-evidence';
     situation = `this deploy would switch the live ${live.policy.policy.mode} policy to enforce`;
   }
-  const problem = evidenceProblem(input);
-  if (problem !== undefined) return { status: 'fail', code, message: `${situation}, but ${problem}; ${PROMOTE}` };
-  const evidence = JSON.parse(input.evidenceText!) as EvidenceFile;
+  const evidence = readEvidence(input);
+  const problem = typeof evidence === 'string' ? evidence : evidenceProblem(evidence, input);
+  if (problem !== undefined || typeof evidence === 'string') return { status: 'fail', code, message: `${situation}, but ${problem}; ${PROMOTE}` };
   const forced = evidence.forced?.reason ? ` (forced: ${evidence.forced.reason})` : '';
   return {
     status: 'pass',
     code: 'evidence-ok',
-    message: `promotion evidence ${input.evidenceFile} from ${evidence.created} (reports of ${evidence.window.start} to ${evidence.window.end}) covers ${[...config.policy.mx].sort().join(', ')}; verdict ${evidence.verdict?.status ?? "(none)"}${forced}`,
+    message: `promotion evidence ${input.evidenceFile} from ${evidence.created} (reports of ${evidence.window!.start} to ${evidence.window!.end}) covers ${[...config.policy.mx].sort().join(', ')}; verdict ${evidence.verdict?.status ?? '(none)'}${forced}`,
   };
 }
 
-/** Why the evidence file does not speak for this deploy, or undefined when it does. */
-function evidenceProblem(input: GateInput): string | undefined {
+/** The evidence file's object, or why there is none to judge. */
+function readEvidence(input: GateInput): Partial<EvidenceFile> | string {
   const file = input.evidenceFile;
   if (input.evidenceText === undefined) return `there is no ${file} beside the config`;
-  let evidence: Partial<EvidenceFile>;
+  let evidence: unknown;
   try {
-    evidence = JSON.parse(input.evidenceText) as Partial<EvidenceFile>;
+    evidence = JSON.parse(input.evidenceText);
   } catch (e) {
     return `${file} is not valid JSON (${(e as Error).message})`;
   }
-  if (typeof evidence !== 'object' || evidence === null) return `${file} is not a JSON object`;
+  return typeof evidence === 'object' && evidence !== null ? evidence as Partial<EvidenceFile> : `${file} is not a JSON object`;
+}
+
+/** Why the evidence does not speak for this deploy, or undefined when it does. */
+function evidenceProblem(evidence: Partial<EvidenceFile>, input: GateInput): string | undefined {
+  const file = input.evidenceFile;
   const created = typeof evidence.created === 'string' ? Date.parse(evidence.created) : Number.NaN;
   const mx = evidence.policy?.mx;
   if (Number.isNaN(created) || !Array.isArray(mx)) return `${file} has no "created" time or "policy.mx" list`;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { expectAccessible } from './audit.ts';
+import { expectAccessible, VIEWS } from './audit.ts';
 import { checkCommand } from '../../src/cli/check.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { createDns } from '../../src/check/io.ts';
@@ -76,20 +76,18 @@ test('the grid puts failures first, tells states apart without colour, and links
   await expect(page.getByRole('definition').nth(1)).toContainText('mta-sts check contoso.example fabrikam.example northwind.example tailspin.example no-such-domain.example --html check.html --dns-server');
 });
 
-for (const width of [400, 1280]) {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    test(`no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
-      await page.setViewportSize({ width, height: 900 });
-      await page.emulateMedia({ colorScheme });
-      await page.goto(pathToFileURL(file).href);
-      await expectAccessible(page); // axe-core and no overflow (audit.ts)
-      const shot = join(testInfo.outputDir, `check-report-${width}-${colorScheme}.png`);
-      await page.screenshot({ path: shot }); // the first screen: the summary and the grid
-      if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
-        await mkdir('docs', { recursive: true });
-        await copyFile(shot, 'docs/check-report.png');
-      }
-      expect((await readFile(shot)).length).toBeGreaterThan(1000);
-    });
-  }
+for (const { width, colorScheme } of VIEWS) {
+  test(`no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
+    await page.setViewportSize({ width, height: 900 });
+    await page.emulateMedia({ colorScheme });
+    await page.goto(pathToFileURL(file).href);
+    await expectAccessible(page); // axe-core and no overflow (audit.ts)
+    const shot = join(testInfo.outputDir, `check-report-${width}-${colorScheme}.png`);
+    await page.screenshot({ path: shot }); // the first screen: the summary and the grid
+    if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
+      await mkdir('docs', { recursive: true });
+      await copyFile(shot, 'docs/check-report.png');
+    }
+    expect((await readFile(shot)).length).toBeGreaterThan(1000);
+  });
 }

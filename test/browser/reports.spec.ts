@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { expectAccessible } from './audit.ts';
+import { expectAccessible, VIEWS } from './audit.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { readReports } from '../../src/tlsrpt/files.ts';
 import { judge } from '../../src/rollout/verdict.ts';
@@ -129,22 +129,20 @@ test('a window across 1 January shows the year, so the days read in order', asyn
   }
 });
 
-for (const width of [400, 1280]) {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    test(`no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
-      await page.setViewportSize({ width, height: 900 });
-      await page.emulateMedia({ colorScheme });
-      await page.goto(pathToFileURL(file).href);
-      await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = true; }); // audit a data table too
-      await expectAccessible(page); // axe-core and no overflow (audit.ts)
-      const shot = join(testInfo.outputDir, `reports-${width}-${colorScheme}.png`);
-      await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = false; });
-      await page.screenshot({ path: shot }); // the first screen: the overview and the verdict
-      if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
-        await mkdir('docs', { recursive: true });
-        await page.screenshot({ path: 'docs/reports.png', fullPage: true });
-      }
-      expect((await readFile(shot)).length).toBeGreaterThan(1000);
-    });
-  }
+for (const { width, colorScheme } of VIEWS) {
+  test(`no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
+    await page.setViewportSize({ width, height: 900 });
+    await page.emulateMedia({ colorScheme });
+    await page.goto(pathToFileURL(file).href);
+    await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = true; }); // audit a data table too
+    await expectAccessible(page); // axe-core and no overflow (audit.ts)
+    const shot = join(testInfo.outputDir, `reports-${width}-${colorScheme}.png`);
+    await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = false; });
+    await page.screenshot({ path: shot }); // the first screen: the overview and the verdict
+    if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
+      await mkdir('docs', { recursive: true });
+      await page.screenshot({ path: 'docs/reports.png', fullPage: true });
+    }
+    expect((await readFile(shot)).length).toBeGreaterThan(1000);
+  });
 }

@@ -4,7 +4,7 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { expectAccessible } from './audit.ts';
+import { expectAccessible, VIEWS } from './audit.ts';
 
 const policyBytes = readFile('home/.well-known/mta-sts.txt');
 const swaConfig = readFile('home/staticwebapp.config.json', 'utf8').then((t) => JSON.parse(t));
@@ -82,20 +82,18 @@ for (const path of ['/', '/.well-known/mta-sts.txt']) {
   });
 }
 
-for (const width of [400, 1280]) {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    test(`the page has no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
-      await page.setViewportSize({ width, height: 800 });
-      await page.emulateMedia({ colorScheme });
-      await page.goto('/');
-      await expectAccessible(page); // axe-core and no overflow (audit.ts)
-      const shot = join(testInfo.outputDir, `policy-page-${width}-${colorScheme}.png`);
-      await page.screenshot({ path: shot, fullPage: true });
-      if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
-        await mkdir('docs', { recursive: true });
-        await copyFile(shot, 'docs/policy-page.png');
-      }
-      expect((await readFile(shot)).length).toBeGreaterThan(1000);
-    });
-  }
+for (const { width, colorScheme } of VIEWS) {
+  test(`the page has no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
+    await page.setViewportSize({ width, height: 800 });
+    await page.emulateMedia({ colorScheme });
+    await page.goto('/');
+    await expectAccessible(page); // axe-core and no overflow (audit.ts)
+    const shot = join(testInfo.outputDir, `policy-page-${width}-${colorScheme}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
+      await mkdir('docs', { recursive: true });
+      await copyFile(shot, 'docs/policy-page.png');
+    }
+    expect((await readFile(shot)).length).toBeGreaterThan(1000);
+  });
 }
