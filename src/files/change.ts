@@ -11,7 +11,7 @@
 // "preparing" is undone (nothing had changed yet), "switching" is finished (every new file was complete before
 // the commit), unless a target was edited since the change began: that edit is never overwritten.
 import { createHash } from 'node:crypto';
-import { lstat, readFile, readlink, rename, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { changeablePaths, JOURNAL_FILE } from '../project/outputs.ts';
 import { createExclusive, stageFile, sweepTemps, syncFolder, writeFileAtomic, writeTarget } from './atomic.ts';
@@ -53,9 +53,11 @@ interface Journal {
   /** The process holding it: while it runs, the journal is its lock, not an interrupted change. */
   holder: ProcessId;
   files: JournalFile[];
-  /** `staged`: whether `.out.new` holds the folder's new version. */
-  folders: { out: string; staged: boolean }[];
+  /** `staged`: whether `.out.new` holds the folder's new version; `before`: treeHash of the folder before the change. */
+  folders: JournalFolder[];
 }
+
+interface JournalFolder { out: string; staged: boolean; before?: string | null }
 
 /** A change could not be made, finished or undone; the message says what to do. */
 export class ChangeError extends Error {
@@ -131,10 +133,24 @@ function busy(held: Journal): ChangeError {
 const text = (record: Journal) => `${JSON.stringify(record, null, 2)}\n`;
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * sha256 over a folder's tree (each entry's relative path, kind and content or link text, in sorted order);
+ * null when it does not exist. Lets recovery tell a hand edit inside home/ from the state the change began with.
+ */
+async function treeHash(folder: string): Promise<string | null> {
+  if (!(await exists(folder))) return null;
+  const hash = createHash('sha256');
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  const names = entries.map((e) => relative(folder, join(e.parentPath, e.name))).sort();
+  for (const name of names) hash.update(`${name}\0${(await hashOf(join(folder, name), true)) ?? ''}\0`);
+  return hash.digest('hex');
+}
+
 /** sha256 of what `path` holds (of its link text when it is a symbolic link); null when it does not exist. */
-async function hashOf(path: string): Promise<string | null> {
+async function hashOf(path: string, inTree = false): Promise<string | null> {
   try {
     const kind = await lstat(path);
+    if (inTree && kind.isDirectory()) return 'folder';
     return sha256(kind.isSymbolicLink() ? `link:${await readlink(path)}` : await readFile(path));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -168,7 +184,7 @@ async function applyChange(configPath: string, record: Journal, plan: ChangePlan
   }));
   record.state = 'preparing';
   record.files = files.map(({ target, staged, before, after }) => ({ target, staged, before, after }));
-  record.folders = plan.folders.map((f) => ({ out: f.out, staged: false }));
+  record.folders = await Promise.all(plan.folders.map(async (f) => ({ out: f.out, staged: false, before: await treeHash(f.out) })));
   await writeFileAtomic(journal, text(record));
   await hook?.('journal-preparing', journal);
   try {
@@ -229,16 +245,23 @@ async function finish(record: Journal, journal: string, hook?: ChangeHook): Prom
 }
 
 /**
- * Files a recovery would overwrite or remove although they changed after the change began (a hand edit):
- * a target not yet switched must still hold what it held before.
+ * Files and folders a recovery would overwrite or remove although they changed after the change began (a hand
+ * edit): a target not yet switched must still hold what it held before.
  */
-async function editedSince(record: Journal): Promise<string[]> {
-  const edited: string[] = [];
+async function editedSince(record: Journal): Promise<{ path: string; staged: string | null }[]> {
+  const edited: { path: string; staged: string | null }[] = [];
   for (const f of record.files) {
     const pending = f.staged === null ? await exists(f.target) : await exists(f.staged);
     if (!pending) continue;
     const now = await hashOf(f.target);
-    if (now !== f.before && now !== f.after) edited.push(f.target);
+    if (now !== f.before && now !== f.after) edited.push({ path: f.target, staged: f.staged });
+  }
+  for (const f of record.folders) {
+    const { fresh, old } = siblings(f.out);
+    if (!f.staged || f.before === undefined || !(await exists(fresh))) continue;
+    // Killed mid-swap, the old site waits at `.out.old` and `out` is gone for a moment.
+    const now = await treeHash((await exists(f.out)) ? f.out : old);
+    if (now !== f.before) edited.push({ path: f.out, staged: fresh });
   }
   return edited;
 }
@@ -274,8 +297,9 @@ export async function recoverChange(configPath: string): Promise<Recovery | unde
   }
   const edited = await editedSince(record);
   if (edited.length > 0) {
-    const names = edited.map((p) => relative(dirname(journal), p)).join(', ');
-    const staged = record.files.filter((f) => edited.includes(f.target) && f.staged).map((f) => relative(dirname(journal), f.staged!));
+    const name = (p: string) => relative(dirname(journal), p);
+    const names = edited.map((e) => name(e.path)).join(', ');
+    const staged = edited.flatMap((e) => (e.staged ? [name(e.staged)] : []));
     throw new ChangeError(
       `the ${record.command} started ${started} was interrupted after its commit point, and ${names} changed since (edited by hand?), so it was not overwritten. ` +
         (staged.length > 0 ? `The ${record.command}'s version is in ${staged.join(', ')}: merge what you need by hand, then ` : 'Check it, then ') +
@@ -324,7 +348,8 @@ function parseJournal(content: string, known: { files: Set<string>; folders: Set
     (value.state === 'locked' || value.state === 'preparing' || value.state === 'switching') && Array.isArray(value.files) &&
     value.files.every((f) => typeof f?.target === 'string' && known.files.has(f.target) &&
       (f.staged === null || f.staged === stagedName(f.target)) && hash(f.before) && hash(f.after)) &&
-    Array.isArray(value.folders) && value.folders.every((f) => typeof f?.out === 'string' && known.folders.has(f.out) && typeof f.staged === 'boolean');
+    Array.isArray(value.folders) && value.folders.every((f) => typeof f?.out === 'string' && known.folders.has(f.out) && typeof f.staged === 'boolean' &&
+      (f.before === undefined || hash(f.before)));
   return ok ? (value as Journal) : undefined;
 }
 

@@ -306,6 +306,26 @@ describe('recovery', () => {
     expect(await readFile(join(dir, 'mta-sts.config.yaml'), 'utf8')).toBe(edited);
   });
 
+  it('keeps a hand edit inside home/ made after the commit point, and finishes once the admin has chosen', async () => {
+    const dir = await project('hand-edit-home', CONFIG);
+    await killedAt('promote', dir, 'journal-switching');
+    const page = join(dir, 'home', 'index.html');
+    const edited = `${await readFile(page, 'utf8')}<!-- edited by hand -->\n`;
+    await writeFile(page, edited);
+    const next = await command(dir, ['build']);
+    expect(next.code).toBe(1);
+    expect(next.err).toContain('home changed since (edited by hand?), so it was not overwritten');
+    expect(next.err).toContain('.home.new: merge what you need by hand, then remove .home.new and .mta-sts.change.json and run promote again');
+    expect(await readFile(page, 'utf8')).toBe(edited);
+    expect(await state(dir)).toMatchObject({ home: 'testing' });
+
+    // Undoing the edit is enough: the interrupted promote is then finished as recorded.
+    await writeFile(page, edited.replace('<!-- edited by hand -->\n', ''));
+    const again = await command(dir, ['build']);
+    expect(again.err).toContain('finished the promote that was interrupted');
+    expect(await state(dir)).toEqual({ config: PROMOTED, evidence: EVIDENCE_TEXT, home: 'enforce' });
+  });
+
   it('a failure after the commit point says the change is recorded and will be finished, never "unchanged"', async () => {
     const dir = await project('after-commit', CONFIG);
     const hook = (step: string) => {
