@@ -100,7 +100,7 @@ export interface GateInput {
 export interface GateResult { status: 'pass' | 'fail'; code: GateCode; message: string }
 
 /**
- * Every code the gate answers with; the README's "check" section lists the same (a test keeps them equal).
+ * Every code the gate answers with; docs/check.md, "The deploy gate", lists the same (a test keeps them equal).
  * A pass means no evidence is needed or the evidence holds; each fail names why evidence was needed.
  */
 export const GATE_CODES = {

@@ -238,12 +238,12 @@ describe('check --before-deploy in the pipelines', () => {
   });
 });
 
-describe('the README states the gate as the code applies it', () => {
+describe('docs/check.md states the gate as the code applies it', () => {
   it('lists exactly the codes checkPromotionEvidence and the evidence check answer with, and the same limits', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    const start = readme.indexOf('### The deploy gate (`check --before-deploy`)');
+    const readme = await readFile(new URL('../../docs/check.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('## The deploy gate (`check --before-deploy`)');
     expect(start).toBeGreaterThan(0);
-    const section = readme.slice(start, readme.indexOf('\n## ', start));
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
     const codes = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
     const { GATE_CODES, EVIDENCE_MAX_AGE_DAYS, EVIDENCE_MAX_WINDOW_LAG_DAYS } = await import('../../src/rollout/evidence.ts');
     expect(codes.sort()).toEqual(Object.keys(GATE_CODES).sort());
