@@ -234,7 +234,7 @@ export async function observeIdentity(ctx: SetupContext): Promise<void> {
   }
 }
 
-/** Plan tiers whose apps get no App Service managed certificate (README: "Which Function App plan"). */
+/** Plan tiers whose apps get no App Service managed certificate (docs/function-app.md: "Which Function App plan"). */
 const NO_MANAGED_CERTIFICATES = new Set(['free', 'shared', 'dynamic', 'flexconsumption']);
 
 /**
