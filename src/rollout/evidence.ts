@@ -117,7 +117,7 @@ export type GateCode = keyof typeof GATE_CODES;
 export const EVIDENCE_MAX_WINDOW_LAG_DAYS = 3;
 const DAY_MS = 86_400_000;
 
-const PROMOTE = 'run npx mta-sts promote --reports <folder of TLS-RPT reports>, commit the result and push';
+const PROMOTE = 'run npx --no mta-sts promote --reports <folder of TLS-RPT reports>, commit the result and push';
 
 /**
  * The pipeline gate (check --before-deploy): may this deploy set enforce? Only without an `_mta-sts` TXT (a

@@ -83,6 +83,30 @@ describe.each(['README.md', ...docFiles])('%s', (file) => {
   });
 });
 
+describe('running the project\'s own binary', () => {
+  // A bare `npx mta-sts` outside the project (or before npm ci) falls back to the npm registry, where the name
+  // mta-sts is not ours; `npx --no` never installs anything, and fails instead.
+  const BARE = /\bnpx((?:\s+-[-\w=]+)*)\s+mta-sts\b/g;
+  const bare = (text: string) => [...text.matchAll(BARE)].filter((m) => !/(^|\s)--no(\s|$)/.test(m[1]!)).map((m) => m[0]);
+
+  it.each(['README.md', ...docFiles, 'mta-sts.config.yaml'])('%s says npx --no mta-sts, never a bare npx mta-sts', (file) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    expect(bare(text)).toEqual([]);
+    if (file === 'README.md') expect(text).toContain('npx --no mta-sts azure setup');
+  });
+
+  it('so do the messages the CLI prints', () => {
+    const sources = readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => join(e.parentPath, e.name));
+    expect(sources.flatMap((f) => bare(readFileSync(f, 'utf8')).map((m) => `${f}: ${m}`))).toEqual([]);
+  });
+
+  it('tells a bare npx from npx --no', () => {
+    expect(bare('run npx mta-sts check, or npx -y mta-sts check')).toEqual(['npx mta-sts', 'npx -y mta-sts']);
+    expect(bare('run npx --no mta-sts check')).toEqual([]);
+  });
+});
+
 describe('headings, as GitHub renders them', () => {
   it('counts ATX and setext headings outside code blocks, never a bold paragraph or a comment in a code block', async () => {
     const { headings: parse } = await import('./markdown.ts');

@@ -55,7 +55,7 @@ describe('checkPromotionEvidence', () => {
   it('blocks testing → enforce and none → enforce without an evidence file, and says to run promote', () => {
     expect(gate({ live: published(policy('testing')), config: config('enforce') })).toEqual({
       status: 'fail', code: 'enforce-without-evidence',
-      message: 'this deploy would switch the live testing policy to enforce, but there is no mta-sts.evidence.json beside the config; run npx mta-sts promote --reports <folder of TLS-RPT reports>, commit the result and push',
+      message: 'this deploy would switch the live testing policy to enforce, but there is no mta-sts.evidence.json beside the config; run npx --no mta-sts promote --reports <folder of TLS-RPT reports>, commit the result and push',
     });
     expect(gate({ live: published(policy('none')), config: config('enforce') })).toMatchObject({
       status: 'fail', code: 'enforce-without-evidence', message: expect.stringContaining('switch the live none policy to enforce'),
@@ -161,7 +161,7 @@ describe('check --before-deploy in the pipelines', () => {
     for (const domain of ['ok.example', 'none.example']) {
       const r = await deployGuard(domain);
       expect(r.code).toBe(1);
-      expect(r.evidence).toMatchObject({ status: 'fail', code: 'enforce-without-evidence', message: expect.stringContaining('run npx mta-sts promote') });
+      expect(r.evidence).toMatchObject({ status: 'fail', code: 'enforce-without-evidence', message: expect.stringContaining('run npx --no mta-sts promote') });
     }
   });
 
