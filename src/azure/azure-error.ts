@@ -231,8 +231,8 @@ export function advice(a: AzureError, c: ErrorContext = {}): string {
       return 'the Azure login is missing or expired: run az login (in a pipeline: check the service connection), then re-run';
     case 'forbidden': {
       const refused = refusedAccess(a);
-      if (!refused) return 'the signed-in account lacks the right for this: ask someone with Owner or User Access Administrator there to grant it (README: "Who needs which Azure rights"), or to run this command';
-      return `the signed-in identity may not ${refused.action} over ${refused.scope}: someone with Owner or User Access Administrator on that scope (or one above it) grants a role that allows it (README: "Who needs which Azure rights"), or runs this command`;
+      if (!refused) return 'the signed-in account lacks the right for this: ask someone with Owner or User Access Administrator there to grant it (docs/azure-rights.md: "Who needs which Azure rights"), or to run this command';
+      return `the signed-in identity may not ${refused.action} over ${refused.scope}: someone with Owner or User Access Administrator on that scope (or one above it) grants a role that allows it (docs/azure-rights.md: "Who needs which Azure rights"), or runs this command`;
     }
     case 'not-found':
       return 'check the name, the resource group and --subscription (az account show), then re-run';

@@ -249,7 +249,7 @@ async function writeDns(
     if (now !== target) {
       // Moving a host that is live elsewhere (a Static Web App) is the admin's switch to make, one domain at a time.
       if (now && !isManaged(cname)) {
-        o.reporter.warn(`${domain}: mta-sts.${domain} is a CNAME to ${now} in zone ${zone}, not to ${target}; bind it here first, then switch the CNAME yourself (README: "Moving domains from Static Web Apps to a Function App")`);
+        o.reporter.warn(`${domain}: mta-sts.${domain} is a CNAME to ${now} in zone ${zone}, not to ${target}; bind it here first, then switch the CNAME yourself (docs/function-app.md: "Moving domains from Static Web Apps to a Function App without a gap")`);
       } else {
         await throttled(() => dns.recordSets.createOrUpdate(rg, zone, relative, 'CNAME', { ttl: RECORD_TTL, cnameRecord: { cname: target }, metadata: { ...MANAGED_BY } }));
         o.reporter.info(`${domain}: CNAME mta-sts.${domain} -> ${target} in zone ${zone}`);

@@ -21,7 +21,7 @@ export interface AzureCommandDeps {
   pollIntervalMs?: number;
 }
 
-/** The flags every azure command takes (README: "Every azure command takes …"). */
+/** The flags every azure command takes (docs/configuration.md: "Commands", "Every azure command takes …"). */
 export const azureOptions = {
   config: { type: 'string' },
   app: { type: 'string' },

@@ -82,7 +82,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
 /** What gives this run the Azure login --print-only went without: where it runs decides the advice. */
 function howToWrite(env: NodeJS.ProcessEnv): string {
   const format = ciFormat(env);
-  if (format === 'azure') return 'set armServiceConnection at the top of azure-pipelines.yml to let the pipeline publish them (README: Deploy to Azure, step 3)';
-  if (format === 'github') return 'set the variables AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_SUBSCRIPTION_ID to let the workflow publish them (README: Deploy to Azure, step 3)';
+  if (format === 'azure') return 'set armServiceConnection at the top of azure-pipelines.yml to let the pipeline publish them (docs/azure-devops.md: "3. Let the pipeline reach Azure (service connection)")';
+  if (format === 'github') return 'set the variables AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_SUBSCRIPTION_ID to let the workflow publish them (docs/github-actions.md: "Setting the variables by hand")';
   return 'run it without --print-only after az login to publish them';
 }

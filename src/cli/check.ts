@@ -91,7 +91,8 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   const { dnsServer, httpsPort, overrides } = networkSettings(io, 'check', values['dns-server']);
   const checkIO = (deps.io ?? productionIO)({ dnsServer, httpsPort, timeoutMs });
   keepYoungGenerationSmall();
-  const progress = io.isTTY && !values.json;
+  // Progress goes to stderr whenever a person watches it there, also with --json > file; never into a pipe or a log.
+  const progress = io.errIsTTY === true;
   const checked = await runChecks(unique, checkIO, {
     concurrency,
     timeoutMs,
@@ -103,7 +104,7 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
     promotionGate: values['before-deploy'] && config?.policy.mode === 'enforce'
       ? await promotionGate(config, resolve(io.cwd, values.config ?? DEFAULT_CONFIG_FILE), checkIO.now)
       : undefined,
-    onProgress: progress ? (done, total, r) => io.err(`\r\x1b[Kchecking ${done}/${total} domains (${r.domain}: ${r.status})`) : undefined,
+    onProgress: progress ? (done, total, r) => io.err(`\r\x1b[K${oneLine(`checking ${done}/${total} domains (${r.domain}: ${r.status})`, io.columns)}`) : undefined,
   });
   if (progress) io.err('\r\x1b[K');
   // Each report names the overrides it was made under, so a saved --json or JUnit file says so too.
@@ -172,4 +173,13 @@ async function writeCiSummary(reports: DomainReport[], ci: CiFormat | undefined,
   } catch (e) {
     return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   }
+}
+
+/**
+ * A progress line that never wraps: cut to one column less than the terminal's width (writing into the last
+ * column makes many terminals wrap), so `\r` always returns to its start. Domains are A-labels: one column each.
+ */
+export function oneLine(text: string, columns = 80): string {
+  const width = Math.max(columns - 1, 10);
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }

@@ -32,7 +32,7 @@ export const command: Command = {
     const problem = expected && kind !== expected
       ? `the pipeline is set up for hosting kind ${expected} but ${file} says hosting.kind: ${kind}; set hostingKind: ${kind} at the top of azure-pipelines.yml (or hosting.kind: ${expected} in ${file}) so both name the app that serves the policy`
       : expected && hostingOf(config).deployNeedsApp && !app
-        ? `hosting.app is not set in ${file}: the ${hostingOf(config).name} to deploy to must be named there (README: Function App quick setup)`
+        ? `hosting.app is not set in ${file}: the ${hostingOf(config).name} to deploy to must be named there (docs/function-app.md: "Function App quick setup")`
         : undefined;
     if (problem) {
       io.out(ci ? `${annotation(ci, 'error', undefined, `Not deployed: ${problem}`)}\n` : '');

@@ -15,6 +15,10 @@ export interface CommandIO {
   cwd: string;
   /** Standard output is a terminal (progress lines, colours). */
   isTTY: boolean;
+  /** Standard error is a terminal: where progress lines go, whatever standard output is (`--json > file`). */
+  errIsTTY?: boolean;
+  /** The width of that terminal in columns, so that a progress line never wraps. */
+  columns?: number;
   /** Standard input is a terminal: nothing will arrive unless someone types it. */
   stdinIsTTY?: boolean;
   /** Reads standard input (for `lint -`), at most `maxBytes` bytes when given. */

@@ -2,6 +2,8 @@
 // the contract of io.ts: --help and --version, usage errors as exit 2.
 import { readFileSync } from 'node:fs';
 import { outputSink } from '../ci/sink.ts';
+import { nearest } from '../config/nearest.ts';
+import { printable } from '../printable.ts';
 import { UsageError, type Command, type CommandIO } from './io.ts';
 
 interface Entry { name: string; summary: string; load: () => Promise<{ command: Command }> }
@@ -28,23 +30,69 @@ export function version(): string {
   return pkg.version;
 }
 
+/** Help is read in an 80-column terminal: every line of it fits (longer ones wrap, see fitColumns). */
+export const HELP_COLUMNS = 80;
+
 function overview(): string {
   const width = Math.max(...registry.map((e) => e.name.length));
   const lines = registry.map((e) => `  ${e.name.padEnd(width)}  ${e.summary}`);
-  return `usage: mta-sts <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
-    'mta-sts <command> --help shows the options of one command; mta-sts --version prints the version.\n' +
-    'Exit codes: 0 ok, 1 the input or a check failed, 2 usage error.\n';
+  return fitColumns(`usage: mta-sts <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'mta-sts help <command> (or mta-sts <command> --help) shows the options of one command; mta-sts --version ' +
+    'prints the version.\nExit codes: 0 ok, 1 the input or a check failed, 2 usage error.\n');
 }
 
 function groupOverview(group: string): string {
   const members = registry.filter((e) => e.name.startsWith(`${group} `));
   const width = Math.max(...members.map((e) => e.name.length));
-  return `usage: mta-sts ${group} <command> [options]\n\ncommands:\n${members.map((e) => `  ${e.name.padEnd(width)}  ${e.summary}`).join('\n')}\n\n` +
-    `mta-sts ${group} <command> --help shows the options of one command.\n`;
+  return fitColumns(`usage: mta-sts ${group} <command> [options]\n\ncommands:\n${members.map((e) => `  ${e.name.padEnd(width)}  ${e.summary}`).join('\n')}\n\n` +
+    `mta-sts ${group} <command> --help shows the options of one command.\n`);
 }
 
 export function commandHelp(command: Command): string {
-  return `usage: mta-sts ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help.replace(/\n?$/, '\n')}` : ''}`;
+  return fitColumns(`usage: mta-sts ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help.replace(/\n?$/, '\n')}` : ''}`);
+}
+
+/**
+ * Wraps each line longer than `columns` at spaces, continuing under where its text starts: a usage line under
+ * its first argument (keeping each `[option VALUE]` whole), a two-column line (`  --flag X   what it does`)
+ * under the second column, any other line under its own indentation.
+ */
+export function fitColumns(text: string, columns = HELP_COLUMNS): string {
+  return text.split('\n').map((line) => {
+    if (line.length <= columns) return line;
+    const usage = /^usage: mta-sts (?:[a-z][\w-]* )+/.exec(line);
+    const column = usage ? null : /^(\s*\S+(?: \S+)*?\s{2,})\S/.exec(line);
+    let indent = usage ? usage[0].length : column ? column[1]!.length : /^\s*/.exec(line)![0].length;
+    if (indent > columns / 2) indent = 4;
+    const head = line.slice(0, indent);
+    const words = usage ? line.slice(indent).match(/\[[^\]]*\]|\S+/g)! : line.slice(indent).split(/ +/);
+    const out: string[] = [];
+    let current = head;
+    let empty = true;
+    for (const word of words) {
+      if (!empty && current.length + 1 + word.length > columns) {
+        out.push(current);
+        current = ' '.repeat(indent) + word;
+      } else {
+        current += (empty ? '' : ' ') + word;
+      }
+      empty = false;
+    }
+    out.push(current);
+    return out.join('\n');
+  }).join('\n');
+}
+
+/** The command a mistyped one most likely meant: `bind` is `azure bind`, `chek` is `check`. */
+function meant(first: string, rest: string[]): string | undefined {
+  const byLastWord = registry.find((e) => e.name.includes(' ') && e.name.split(' ').at(-1) === first);
+  if (byLastWord) return byLastWord.name;
+  const near = nearest(first, [...new Set(registry.map((e) => e.name.split(' ')[0]!))]);
+  if (near === undefined) return undefined;
+  const members = registry.filter((e) => e.name.startsWith(`${near} `));
+  if (members.length === 0) return near;
+  const sub = rest[0] === undefined ? undefined : nearest(rest[0], members.map((e) => e.name.split(' ')[1]!));
+  return sub ? `${near} ${sub}` : near;
 }
 
 /** Runs one command under the contract: --help/-h anywhere prints its help (exit 0); a UsageError is exit 2. */
@@ -59,7 +107,7 @@ export async function runCommand(command: Command, args: string[], raw: CommandI
     return await command.run(args, io);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.err(`mta-sts ${command.name}: ${e.message}\nusage: mta-sts ${command.usage}\n`);
+    io.err(`mta-sts ${command.name}: ${e.message}\n${fitColumns(`usage: mta-sts ${command.usage}`)}\n`);
     return 2;
   }
 }
@@ -70,6 +118,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.err(overview());
     return 2;
   }
+  // `mta-sts help build` is `mta-sts build --help`, and `mta-sts help azure` is `mta-sts azure --help`.
+  if (first === 'help' && rest.length > 0) return main([...rest, '--help'], io);
   if (first === '--help' || first === '-h' || first === 'help') {
     io.out(overview());
     return 0;
@@ -91,7 +141,12 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     const what = group.length > 0
       ? `"${first}" needs one of: ${group.join(', ')}${rest[0] ? ` (got "${rest[0]}")` : ''}`
       : `unknown command "${first}"`;
-    io.err(`mta-sts: ${what}\n\n${overview()}`);
+    const guess = group.length > 0 ? (rest[0] === undefined ? undefined : meant(first, rest)) : meant(first, rest);
+    if (guess !== undefined && guess !== first) {
+      io.err(`mta-sts: ${printable(what)}; did you mean "${guess}"?\nmta-sts --help lists every command.\n`);
+    } else {
+      io.err(`mta-sts: ${printable(what)}\n\n${overview()}`);
+    }
     return 2;
   }
   const args = argv.slice(entry.name.split(' ').length);
@@ -108,7 +163,6 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 async function recoverInterrupted(args: string[], io: CommandIO): Promise<number> {
   const { configArgument } = await import('./io.ts');
   const { recoverChange, ChangeError } = await import('../files/change.ts');
-  const { printable } = await import('../printable.ts');
   const { relative, resolve } = await import('node:path');
   const shown = (p: string) => printable(relative(io.cwd, p) || p);
   try {
@@ -155,6 +209,8 @@ export function processIO(): CommandIO {
     err: writer(process.stderr),
     cwd: process.cwd(),
     isTTY: Boolean(process.stdout.isTTY),
+    errIsTTY: Boolean(process.stderr.isTTY),
+    columns: process.stderr.isTTY && process.stderr.columns > 0 ? process.stderr.columns : undefined,
     stdinIsTTY: Boolean(process.stdin.isTTY),
     stdin: readStdin,
     env: process.env,

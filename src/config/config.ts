@@ -129,7 +129,7 @@ export async function loadConfig(path: string, display: string = path): Promise<
   // Regular files only, at most one byte past the limit: a FIFO named like the config must not hang a command.
   const read = await readRegularFile(path, MAX_CONFIG_BYTES);
   if (!read.ok) {
-    const reason = read.code === 'ENOENT' ? 'no such file (create it from the template, see README)' : read.reason;
+    const reason = read.code === 'ENOENT' ? 'no such file; create it from the template (docs/configuration.md: "Edit the config")' : read.reason;
     return { ok: false, errors: [{ file: display, code: 'config-unreadable', message: `cannot read ${display}: ${reason}` }], warnings: [] };
   }
   if (read.tooLarge) return { ok: false, errors: [tooLarge(display, read.size > MAX_CONFIG_BYTES + 1 ? read.size : undefined)], warnings: [] };

@@ -15,7 +15,7 @@ export class ConfigEditError extends Error {}
 export function editConfigText(text: string, edits: ConfigEdit[], file: string): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0 || !isMap(doc.contents)) {
-    throw new ConfigEditError(`${file}: not a valid config (run npx mta-sts build to see why); it was not changed`);
+    throw new ConfigEditError(`${file}: not a valid config (run npx --no mta-sts build to see why); it was not changed`);
   }
   refuseAnchors(doc, edits, file);
   const result = spliceScalars(text, doc, edits) ?? applyToDocument(doc, edits);

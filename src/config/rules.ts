@@ -112,7 +112,7 @@ export function applyRules(raw: RawConfig, positions: SourcePositions, file: str
   return { config, errors, warnings };
 }
 
-// The names published for each domain (README "Publish the DNS records"); each must fit in DNS.
+// The names published for each domain (docs/configuration.md: "Publish the DNS records"); each must fit in DNS.
 const DERIVED_NAMES = [
   { prefix: 'mta-sts.', what: 'policy host (CNAME)', tlsrpt: false },
   { prefix: '_mta-sts.', what: 'TXT record', tlsrpt: false },

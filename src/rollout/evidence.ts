@@ -100,7 +100,7 @@ export interface GateInput {
 export interface GateResult { status: 'pass' | 'fail'; code: GateCode; message: string }
 
 /**
- * Every code the gate answers with; the README's "check" section lists the same (a test keeps them equal).
+ * Every code the gate answers with; docs/check.md, "The deploy gate", lists the same (a test keeps them equal).
  * A pass means no evidence is needed or the evidence holds; each fail names why evidence was needed.
  */
 export const GATE_CODES = {
@@ -117,7 +117,7 @@ export type GateCode = keyof typeof GATE_CODES;
 export const EVIDENCE_MAX_WINDOW_LAG_DAYS = 3;
 const DAY_MS = 86_400_000;
 
-const PROMOTE = 'run npx mta-sts promote --reports <folder of TLS-RPT reports>, commit the result and push';
+const PROMOTE = 'run npx --no mta-sts promote --reports <folder of TLS-RPT reports>, commit the result and push';
 
 /**
  * The pipeline gate (check --before-deploy): may this deploy set enforce? Only without an `_mta-sts` TXT (a

@@ -9,7 +9,7 @@ import type { Verdict } from './verdict.ts';
 export function verdictBlock(v: Verdict, source?: string, hint = true): string[] {
   const lines = [`verdict${source ? ` for ${source}` : ''} (window ${v.window.start} to ${v.window.end}): ${v.status}`];
   v.reasons.forEach((r, i) => lines.push(`  ${i + 1}. ${printable(r)}`));
-  if (v.status === 'ready') lines.push(hint ? '  every evidence rule is met: run npx mta-sts promote --reports <folder>' : '  every evidence rule is met');
+  if (v.status === 'ready') lines.push(hint ? '  every evidence rule is met: run npx --no mta-sts promote --reports <folder>' : '  every evidence rule is met');
   return lines;
 }
 

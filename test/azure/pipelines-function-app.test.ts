@@ -123,7 +123,7 @@ describe('the azure pipeline, verbatim, first run of a Function App with twelve 
     n.signInAsPipeline(fa.authz);
     const appService: Checkout = { dir: n.dir, installed: true, run: (c, a, e, t) => n.run(c, a, e, t), cloudEnv: () => ({ ...n.cloudEnv(), MTA_STS_ARM_ENDPOINT: fa.endpoint }) };
     try {
-      // README, Function App quick setup / step 4: outside Azure DNS the admin publishes the CNAME, the asuid TXT
+      // docs/function-app.md, Function App quick setup / step 4: outside Azure DNS the admin publishes the CNAME, the asuid TXT
       // and what `mta-sts records` prints before the first run.
       const verification = fa.site!.customDomainVerificationId;
       const records = await n.run(process.execPath, ['bin/mta-sts.js', 'records', '--json'], { PATH: process.env.PATH!, HOME: n.dir });

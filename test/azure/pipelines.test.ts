@@ -119,7 +119,7 @@ describe.each<System>(['azure', 'github'])('the %s pipeline, verbatim, without a
     n.arm.addZone(DNS_RG, 'contoso.com');
     n.addMx('contoso.com');
     n.addMx('fabrikam.com');
-    // The admin bound both hosts in the portal (README: Deploy to Azure, step 3 skipped); Azure issued their certificates.
+    // The admin bound both hosts in the portal (docs/azure-devops.md, step 3 skipped); Azure issued their certificates.
     const site = n.arm.sites.get(`${WEB_RG}/${APP}`)!;
     for (const host of ['mta-sts.contoso.com', 'mta-sts.fabrikam.com']) {
       site.customDomains.set(host, { status: 'Ready', createdOn: new Date().toISOString() });

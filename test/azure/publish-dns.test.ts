@@ -341,7 +341,7 @@ describe('outside Azure DNS', () => {
     expect(r.out).toContain('  _smtp._tls.fabrikam.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@contoso.com"\n');
     expect(r.err).toContain(`warning: contoso.com: TXT _mta-sts.contoso.com differs: live "v=STSv1; id=old0;", wanted "${value}"`);
     expect(r.err).toContain('warning: fabrikam.com: TXT _mta-sts.fabrikam.com is not published yet');
-    const hint = `the records were printed, not written to the Azure DNS zones in ${DNS_RG} (hosting.dns_resource_group): this run has no Azure login (--print-only); set armServiceConnection at the top of azure-pipelines.yml to let the pipeline publish them (README: Deploy to Azure, step 3)`;
+    const hint = `the records were printed, not written to the Azure DNS zones in ${DNS_RG} (hosting.dns_resource_group): this run has no Azure login (--print-only); set armServiceConnection at the top of azure-pipelines.yml to let the pipeline publish them (docs/azure-devops.md: "3. Let the pipeline reach Azure (service connection)")`;
     expect(r.err.split('\n').filter((l) => l.includes('not written to the Azure DNS zones'))).toEqual([`warning: ${hint}`]);
     expect(r.out).toContain(`##vso[task.logissue type=warning]${hint}\n`);
     expect(r.out.endsWith('##vso[task.complete result=SucceededWithIssues;]\n')).toBe(true);

@@ -1,4 +1,4 @@
-// The README's table of who needs which Azure rights is the one `azure setup` grants (model.ts wantedGrants), and each
+// docs/azure-rights.md's table of who needs which Azure rights is the one `azure setup` grants (model.ts wantedGrants), and each
 // role it names is a built-in role the emulator checks with Microsoft's published actions (authorization.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,8 +7,8 @@ import { ROLES } from '../../src/azure/identity.ts';
 import { wantedGrants, type SetupContext } from '../../src/azure/setup/model.ts';
 import { BUILT_IN_ROLES } from './authorization.ts';
 
-const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('### Who needs which Azure rights'), readme.indexOf('### By hand'));
+const doc = readFileSync(join(process.cwd(), 'docs', 'azure-rights.md'), 'utf8');
+const section = doc.slice(doc.indexOf('## Who needs which Azure rights'));
 const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !l.startsWith('| Identity'))
   .map((l) => l.split('|').slice(1, -1).map((c) => c.trim().replace(/^`|`$/g, '')));
 
@@ -24,7 +24,7 @@ function granted(kind: 'static-web-app' | 'function-app'): string[][] {
   return wantedGrants(ctx).map((g) => [g.role, g.scope]);
 }
 
-describe('README: Who needs which Azure rights', () => {
+describe('docs/azure-rights.md: Who needs which Azure rights', () => {
   it.each(['static-web-app', 'function-app'] as const)('the pipeline identity\'s rows for %s are exactly what setup grants', (kind) => {
     const table = rows.filter((r) => r[0] === `mta-sts-pipeline (hosting.kind ${kind})`).map((r) => [r[2], r[3]]);
     expect(table).toEqual(granted(kind));

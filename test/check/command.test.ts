@@ -41,10 +41,13 @@ interface Run {
   err: string;
 }
 
-async function run(args: string[], options: { isTTY?: boolean; dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+async function run(args: string[], options: { isTTY?: boolean; errIsTTY?: boolean; columns?: number; dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   let out = '';
   let err = '';
-  const io: CommandIO = { out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false, env: options.env ?? {} };
+  const io: CommandIO = {
+    out: (t) => void (out += t), err: (t) => void (err += t), cwd: options.dir ?? cwd, isTTY: options.isTTY ?? false,
+    errIsTTY: options.errIsTTY, columns: options.columns, env: options.env ?? {},
+  };
   // The injected I/O still builds its resolver from --dns-server, so the option is exercised for real.
   const command = checkCommand({
     io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }),
@@ -82,12 +85,31 @@ describe('exit codes and the table', () => {
     expect(r.out.split('\n').slice(1, 4).map((l) => l.split(/\s+/)[0])).toEqual(['ok.example', 'bad.example', 'warn.example']);
   });
 
-  it('shows a progress line on a TTY only', async () => {
-    const tty = await run(['ok.example', ...dns()], { isTTY: true });
+  it('shows a progress line on stderr whenever stderr is a terminal, also with --json > file, and never into a pipe', async () => {
+    const tty = await run(['ok.example', ...dns()], { isTTY: true, errIsTTY: true });
     expect(tty.err).toContain('checking 1/1 domains (ok.example: pass)');
-    const pipe = await run(['ok.example', ...dns()]);
+    // stdout is a file (--json > check.json), stderr the terminal: the progress still shows, the JSON stays pure.
+    const json = await run(['ok.example', '--json', ...dns()], { isTTY: false, errIsTTY: true });
+    expect(json.err).toContain('\r\x1b[Kchecking 1/1 domains (ok.example: pass)');
+    expect(json.err).toMatch(/\r\x1b\[K$/); // the line is cleared before anything else is printed
+    expect(JSON.parse(json.out)).toHaveLength(1);
+    // stdout a terminal, stderr a pipe or a log (2> file, CI): no progress there.
+    const pipe = await run(['ok.example', ...dns()], { isTTY: true, errIsTTY: false });
     expect(pipe.err).not.toContain('checking');
     expect(pipe.err).toBe(`mta-sts check: override in force: --dns-server ${world.dns.address}: every DNS lookup goes to ${world.dns.address}, not to the system's resolvers; verdicts are what that server answers, which need not be what senders see\n`);
+  });
+
+  it('keeps the progress line to one line of the terminal: cut to its width, never wrapped', async () => {
+    const r = await run(['ok.example', 'warn.example', ...dns()], { errIsTTY: true, columns: 30 });
+    const lines = r.err.split('\r\x1b[K').filter((l) => l.startsWith('checking'));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(29);
+      expect(line).not.toContain('\n');
+      expect(line).toMatch(/^checking [12]\/2 domains \(.*…$/);
+    }
+    const wide = await run(['ok.example', ...dns()], { errIsTTY: true, columns: 200 });
+    expect(wide.err).toContain('checking 1/1 domains (ok.example: pass)');
   });
 });
 
@@ -514,6 +536,18 @@ describe('--skip-starttls', () => {
 });
 
 describe('the installed command', () => {
+  it('on a real terminal (a pseudo-terminal 40 columns wide), with --json > file: the progress on stderr in one line, the file pure JSON', async () => {
+    const out = join(cwd, 'pty.json');
+    const command = `stty cols 40; exec '${process.execPath}' '${join(ROOT, 'bin/mta-sts.js')}' check no-such-host.example --json --timeout 5 --dns-server ${world.dns.address} > '${out}'`;
+    // script(1) from util-linux runs the command with a pseudo-terminal as its stdin, stdout and stderr.
+    const transcript = await new Promise<string>((resolve) => {
+      execFile('script', ['-qec', command, '/dev/null'], { cwd, timeout: 20_000 }, (_e, stdout) => resolve(stdout));
+    });
+    const progress = transcript.split(/\r\x1b\[K/).filter((l) => l.startsWith('checking'));
+    expect(progress).toEqual(['checking 1/1 domains (no-such-host.exa…']);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject([{ domain: 'no-such-host.example', status: 'fail' }]);
+  });
+
   it('sends every lookup, A records included, to --dns-server', async () => {
     await world.addDomain('cli.example');
     const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {

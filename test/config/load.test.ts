@@ -35,18 +35,18 @@ describe('loadConfig', () => {
     const result = await loadConfig(path);
     expect(result).toEqual({
       ok: false,
-      errors: [{ file: path, code: 'config-unreadable', message: `cannot read ${path}: no such file (create it from the template, see README)` }],
+      errors: [{ file: path, code: 'config-unreadable', message: `cannot read ${path}: no such file; create it from the template (docs/configuration.md: "Edit the config")` }],
       warnings: [],
     });
     expect(formatDiagnostic(result.ok ? ({} as never) : result.errors[0]!)).toBe(
-      `cannot read ${path}: no such file (create it from the template, see README)`,
+      `cannot read ${path}: no such file; create it from the template (docs/configuration.md: "Edit the config")`,
     );
   });
 
   it('names the file by its display path when one is given', async () => {
     const missing = await loadConfig(join(dir, 'missing.yaml'), 'mta-sts.config.yaml');
     expect(missing.ok ? [] : missing.errors.map((d) => formatDiagnostic(d))).toEqual([
-      'cannot read mta-sts.config.yaml: no such file (create it from the template, see README)',
+      'cannot read mta-sts.config.yaml: no such file; create it from the template (docs/configuration.md: "Edit the config")',
     ]);
     const bad = join(dir, 'bad-display.yaml');
     await writeFile(bad, config({ domains: '[contoso]' }));

@@ -38,7 +38,7 @@ describe('mta-sts.config.yaml template', () => {
 
   it('says how to go from testing to enforce', () => {
     expect(template).toMatch(/TLS-RPT reports for a couple of weeks/);
-    expect(template).toContain('`npx mta-sts promote --reports <folder>`');
+    expect(template).toContain('`npx --no mta-sts promote --reports <folder>`');
     expect(template).toMatch(/switches to enforce only on clean evidence/);
   });
 

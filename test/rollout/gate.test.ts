@@ -55,7 +55,7 @@ describe('checkPromotionEvidence', () => {
   it('blocks testing → enforce and none → enforce without an evidence file, and says to run promote', () => {
     expect(gate({ live: published(policy('testing')), config: config('enforce') })).toEqual({
       status: 'fail', code: 'enforce-without-evidence',
-      message: 'this deploy would switch the live testing policy to enforce, but there is no mta-sts.evidence.json beside the config; run npx mta-sts promote --reports <folder of TLS-RPT reports>, commit the result and push',
+      message: 'this deploy would switch the live testing policy to enforce, but there is no mta-sts.evidence.json beside the config; run npx --no mta-sts promote --reports <folder of TLS-RPT reports>, commit the result and push',
     });
     expect(gate({ live: published(policy('none')), config: config('enforce') })).toMatchObject({
       status: 'fail', code: 'enforce-without-evidence', message: expect.stringContaining('switch the live none policy to enforce'),
@@ -161,7 +161,7 @@ describe('check --before-deploy in the pipelines', () => {
     for (const domain of ['ok.example', 'none.example']) {
       const r = await deployGuard(domain);
       expect(r.code).toBe(1);
-      expect(r.evidence).toMatchObject({ status: 'fail', code: 'enforce-without-evidence', message: expect.stringContaining('run npx mta-sts promote') });
+      expect(r.evidence).toMatchObject({ status: 'fail', code: 'enforce-without-evidence', message: expect.stringContaining('run npx --no mta-sts promote') });
     }
   });
 
@@ -238,12 +238,12 @@ describe('check --before-deploy in the pipelines', () => {
   });
 });
 
-describe('the README states the gate as the code applies it', () => {
+describe('docs/check.md states the gate as the code applies it', () => {
   it('lists exactly the codes checkPromotionEvidence and the evidence check answer with, and the same limits', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    const start = readme.indexOf('### The deploy gate (`check --before-deploy`)');
+    const readme = await readFile(new URL('../../docs/check.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('## The deploy gate (`check --before-deploy`)');
     expect(start).toBeGreaterThan(0);
-    const section = readme.slice(start, readme.indexOf('\n## ', start));
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
     const codes = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
     const { GATE_CODES, EVIDENCE_MAX_AGE_DAYS, EVIDENCE_MAX_WINDOW_LAG_DAYS } = await import('../../src/rollout/evidence.ts');
     expect(codes.sort()).toEqual(Object.keys(GATE_CODES).sort());

@@ -1,4 +1,4 @@
-// Report fixtures of our own, in the shapes real senders use (see README "From testing to enforce" and the
+// Report fixtures of our own, in the shapes real senders use (see docs/reports-and-rollout.md "From testing to enforce" and the
 // parser's header comment): each builder says which sender it imitates, so a test says what it checks.
 import { gzipSync } from 'node:zlib';
 

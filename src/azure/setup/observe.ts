@@ -234,7 +234,7 @@ export async function observeIdentity(ctx: SetupContext): Promise<void> {
   }
 }
 
-/** Plan tiers whose apps get no App Service managed certificate (README: "Which Function App plan"). */
+/** Plan tiers whose apps get no App Service managed certificate (docs/function-app.md: "Which Function App plan"). */
 const NO_MANAGED_CERTIFICATES = new Set(['free', 'shared', 'dynamic', 'flexconsumption']);
 
 /**
@@ -265,7 +265,7 @@ export async function observeFunctionApp(ctx: SetupContext): Promise<void> {
     const tier = printable(plan?.sku?.tier ?? '');
     state.site.sku = tier || undefined;
     if (tier && NO_MANAGED_CERTIFICATES.has(tier.toLowerCase())) {
-      ctx.reporter.warn(`${r.app} runs on a ${tier} plan, which has no App Service managed certificates, so mta-sts.<domain> would keep *.azurewebsites.net's certificate; move it to a Linux App Service plan, Basic (B1) or higher (README: "Which Function App plan"); setup does not change an app's plan (billing)`);
+      ctx.reporter.warn(`${r.app} runs on a ${tier} plan, which has no App Service managed certificates, so mta-sts.<domain> would keep *.azurewebsites.net's certificate; move it to a Linux App Service plan, Basic (B1) or higher (docs/function-app.md: "Which Function App plan"); setup does not change an app's plan (billing)`);
     }
     if (site.clientAffinityEnabled === true) ctx.reporter.warn(`${r.app} has ARR affinity on, so App Service adds an ARRAffinity Set-Cookie to every policy response: turn it off (az functionapp update -n ${r.app} -g ${r.resourceGroup} --set clientAffinityEnabled=false)`);
     if (site.httpsOnly !== true) ctx.reporter.warn(`${r.app} answers plain HTTP too: turn on HTTPS only (az functionapp update -n ${r.app} -g ${r.resourceGroup} --set httpsOnly=true); senders fetch the policy over HTTPS only (RFC 8461 §3.3)`);

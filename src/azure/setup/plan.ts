@@ -101,7 +101,7 @@ export function plan(ctx: SetupContext): Step[] {
     });
     steps.push({
       key: 'bind', needs: state.site ? [] : ['app'], title: `Bind ${how.join(', ')} to ${r.app}`,
-      byHand: `npx mta-sts azure bind --config ${r.configFile}`,
+      byHand: `npx --no mta-sts azure bind --config ${r.configFile}`,
       apply: () => bind(ctx),
     });
   }
