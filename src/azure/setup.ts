@@ -24,7 +24,7 @@ export function setupContext(r: SetupRequest, d: SetupDeps): SetupContext {
     identities: identityClients({ endpoint: r.armEndpoint, subscription: r.subscription.id, credential: d.credential, ca: d.armCa }),
     reporter: new Reporter(d.out, d.env),
     state: {
-      missingGrants: [], federated: false,
+      missingGrants: [], federated: false, githubFederated: false,
       rgExists: false, bound: new Map(), zones: [], zoneGroups: new Map(), groupAuthorized: false, endpointAuthorized: false,
       homeStale: false, uncommitted: [], filesChanged: new Set(),
     },

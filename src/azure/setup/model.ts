@@ -17,9 +17,10 @@ import { zoneFor } from '../zones.ts';
 
 export {
   DEFAULT_CONNECTION, DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, SWA_REGIONS, TOKEN_VARIABLE, VARIABLE_GROUP,
-  defaultAppName, storageAccountName, type DevOpsTarget, type RepositoryRef,
+  defaultAppName, storageAccountName, type DevOpsTarget, type GitHubTarget, type RepositoryRef,
 } from './names.ts';
-import type { DevOpsTarget } from './names.ts';
+import type { DevOpsTarget, GitHubTarget } from './names.ts';
+import type { GitHubRepository } from '../../github/repository.ts';
 
 export interface SetupRequest {
   cwd: string;
@@ -41,6 +42,8 @@ export interface SetupRequest {
   region: string;
   dnsResourceGroup?: string;
   devops?: DevOpsTarget;
+  /** `--github OWNER/REPO`: the GitHub Actions route instead of Azure DevOps (github.ts). */
+  github?: GitHubTarget;
   /** Seconds to wait for CNAMEs at a DNS host outside Azure (0: print them and stop). */
   waitDnsSeconds: number;
 }
@@ -56,6 +59,8 @@ export interface SetupDeps {
   isTTY?: boolean;
   armCa?: string;
   devopsCaFile?: string;
+  /** Tests: the fetch of the GitHub client (one that trusts the loopback emulator's CA). */
+  githubFetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Bounds for the binding retries (tests shorten them). */
@@ -102,6 +107,14 @@ export interface State {
   identity?: Identity;
   missingGrants: RoleGrant[];
   federated: boolean;
+  /** --github: whether the identity trusts the workflow's tokens; with a GitHub token, the repository as read. */
+  githubFederated: boolean;
+  github?: {
+    fullName: string; defaultBranch: string; client: GitHubRepository;
+    /** The workflow's variables and the token fingerprint, as the repository holds them (undefined: not set). */
+    variables: Partial<Record<string, string>>;
+    secret: boolean;
+  };
   /** Microsoft-hosted parallel jobs of the Azure DevOps organisation (undefined: not known). */
   hostedJobs?: number;
   definition?: { id: number };

@@ -43,3 +43,18 @@ export interface DevOpsTarget {
   repository: RepositoryRef;
   pipelineName: string;
 }
+
+/** `--github OWNER/REPO`: the repository whose workflow (.github/workflows/deploy.yml) deploys. */
+export interface GitHubTarget { repository: string }
+
+/** What .github/workflows/deploy.yml reads: the variables of azure/login, and the Static Web App's token secret. */
+export const WORKFLOW_FILE = '.github/workflows/deploy.yml';
+export const WORKFLOW_VARIABLES = ['AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_SUBSCRIPTION_ID'] as const;
+export type WorkflowVariable = (typeof WORKFLOW_VARIABLES)[number];
+export const WORKFLOW_TOKEN_SECRET = 'AZURE_STATIC_WEB_APPS_API_TOKEN';
+/**
+ * GitHub never returns a secret's value, so a variable holds the sha256 fingerprint of the token setup last sealed
+ * into the secret (as the Azure DevOps route keeps it in the variable group's description): a second run sees the
+ * secret is current and writes nothing; a reset token is sealed again.
+ */
+export const WORKFLOW_TOKEN_FINGERPRINT = 'MTA_STS_TOKEN_FINGERPRINT';

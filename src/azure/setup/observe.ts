@@ -13,6 +13,7 @@ import { tokenExchangeAudience } from '../cloud.ts';
 import { IDENTITY_NAME, isFederated, missingGrants, readIdentity } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
 import { uncommittedFiles as gitUncommitted } from './git.ts';
+import { observeGitHub } from './github.ts';
 import { outputs } from '../../project/outputs.ts';
 import {
   FUNCTION_APP_PLAN, PIPELINE_FILE, StepFailure, TOKEN_VARIABLE, VARIABLE_GROUP, describe, fingerprintIn, guid, hostName,
@@ -82,8 +83,9 @@ export async function observe(ctx: SetupContext): Promise<void> {
     if ((await FOLDER_BUILDERS[folder.role].stale(r.config, folder.path)).length > 0) state.homeStale = true;
   }
   state.uncommitted = await uncommittedFiles(ctx);
-  if (r.devops && state.rgExists) await observeIdentity(ctx);
+  if ((r.devops || r.github) && state.rgExists) await observeIdentity(ctx);
   if (r.devops) await observeDevOps(ctx, r.devops);
+  if (r.github) await observeGitHub(ctx);
 }
 
 export async function groupExists(ctx: SetupContext, name: string): Promise<boolean> {

@@ -20,6 +20,7 @@ import {
   FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, fingerprint,
   groupDescription, guid, hostName, isFunctionApp, line, storageAccountName, verificationId, wantedGrants, type DevOpsTarget, type SetupContext, type Step,
 } from './model.ts';
+import { planGitHub } from './github.ts';
 import { builtFolders, configEdits, readToken } from './observe.ts';
 
 export function plan(ctx: SetupContext): Step[] {
@@ -85,6 +86,10 @@ export function plan(ctx: SetupContext): Step[] {
   }
 
   if (r.devops && state.project) planDevOps(ctx, r.devops, state.project, steps);
+  else if (r.github) {
+    planIdentityAndRoles(ctx, steps, 'the workflow\'s Azure identity');
+    planGitHub(ctx, steps);
+  }
   // Without Azure DevOps only the Deploy steps' choice is set in the pipeline file (the connection is the user's).
   else if (!r.devops && state.yaml) planYaml(ctx, { hostingKind: r.config.hosting.kind }, steps);
 
@@ -331,32 +336,7 @@ function planIdentity(ctx: SetupContext, project: ProjectRef, steps: Step[]): vo
   const { r, state } = ctx;
   const devops = ctx.devops!;
   const rg = r.resourceGroup;
-  if (!state.identity) {
-    steps.push({
-      key: 'identity', needs: state.rgExists ? [] : ['rg'],
-      title: `Create managed identity ${IDENTITY_NAME} in ${rg} (the pipeline's Azure identity; no Entra ID rights needed)`,
-      byHand: `az identity create -n ${IDENTITY_NAME} -g ${rg} -l ${r.region}`,
-      apply: async () => {
-        state.identity = await createIdentity(ctx.identities, rg, r.region);
-        return `client id ${state.identity.clientId}`;
-      },
-    });
-  }
-  const grants = state.identity ? state.missingGrants : wantedGrants(ctx);
-  if (grants.length > 0) {
-    const what = grants.map((g) => `${g.role} on ${g.scope.split('/').slice(-2).join(' ')}`).join(', ');
-    steps.push({
-      key: 'roles', needs: [...(state.identity ? [] : ['identity']), ...(state.site ? [] : ['app'])],
-      title: `Give ${IDENTITY_NAME} ${what}`,
-      // Known once the identity exists: the exact commands for someone with Owner or User Access Administrator.
-      byHand: () => grants.map((g) => grantCommand(state.identity?.principalId ?? '<principal id of ' + IDENTITY_NAME + '>', g)).join(' ; '),
-      apply: async () => {
-        for (const g of grants) await grant(ctx.identities, r.subscription.id, state.identity!.principalId, g);
-        state.missingGrants = [];
-        return `${grants.length} role assignment(s)`;
-      },
-    });
-  }
+  planIdentityAndRoles(ctx, steps, 'the pipeline\'s Azure identity');
   if (!state.endpoint) {
     steps.push({
       key: 'endpoint', needs: state.identity ? [] : ['identity'],
@@ -387,6 +367,38 @@ function planIdentity(ctx: SetupContext, project: ProjectRef, steps: Step[]): vo
         await federate(ctx.identities, rg, issuer, subject, tokenExchangeAudience(r.cloud.environment));
         state.federated = true;
         return `issuer ${printable(issuer)}, subject ${printable(subject)}`;
+      },
+    });
+  }
+}
+
+/** The managed identity (when missing) and the roles it lacks: the same for Azure DevOps and GitHub Actions. */
+export function planIdentityAndRoles(ctx: SetupContext, steps: Step[], purpose: string): void {
+  const { r, state } = ctx;
+  const rg = r.resourceGroup;
+  if (!state.identity) {
+    steps.push({
+      key: 'identity', needs: state.rgExists ? [] : ['rg'],
+      title: `Create managed identity ${IDENTITY_NAME} in ${rg} (${purpose}; no Entra ID rights needed)`,
+      byHand: `az identity create -n ${IDENTITY_NAME} -g ${rg} -l ${r.region}`,
+      apply: async () => {
+        state.identity = await createIdentity(ctx.identities, rg, r.region);
+        return `client id ${state.identity.clientId}`;
+      },
+    });
+  }
+  const grants = state.identity ? state.missingGrants : wantedGrants(ctx);
+  if (grants.length > 0) {
+    const what = grants.map((g) => `${g.role} on ${g.scope.split('/').slice(-2).join(' ')}`).join(', ');
+    steps.push({
+      key: 'roles', needs: [...(state.identity ? [] : ['identity']), ...(state.site ? [] : ['app'])],
+      title: `Give ${IDENTITY_NAME} ${what}`,
+      // Known once the identity exists: the exact commands for someone with Owner or User Access Administrator.
+      byHand: () => grants.map((g) => grantCommand(state.identity?.principalId ?? '<principal id of ' + IDENTITY_NAME + '>', g)).join(' ; '),
+      apply: async () => {
+        for (const g of grants) await grant(ctx.identities, r.subscription.id, state.identity!.principalId, g);
+        state.missingGrants = [];
+        return `${grants.length} role assignment(s)`;
       },
     });
   }

@@ -13,6 +13,7 @@ import { printable } from '../../printable.ts';
 import { clockOf, poll } from '../retry.ts';
 import { zoneFor } from '../zones.ts';
 import { bind } from './apply.ts';
+import { gitHubNextSteps } from './github.ts';
 import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, isFunctionApp, line, type SetupContext } from './model.ts';
 
 /** Hosts whose CNAME must be made at a DNS host outside Azure and is not bound yet. */
@@ -157,7 +158,7 @@ export async function txtState(ctx: SetupContext, label: string, rec: DnsRecord,
   if (answer.kind === 'failed') return `${label}: lookup failed (${printable(answer.message)}), cannot tell whether it is published`;
   const values = answer.kind === 'answer' ? answer.value.map((x) => x.join('')) : [];
   if (values.some(matches)) return `${label} published`;
-  if (ctx.r.dnsResourceGroup && zoneFor(rec.name, zones)) return `${label}: the pipeline publishes it in Azure DNS once the policy is live`;
+  if (ctx.r.dnsResourceGroup && zoneFor(rec.name, zones)) return `${label}: the ${ctx.r.github ? 'workflow' : 'pipeline'} publishes it in Azure DNS once the policy is live`;
   return `${label} still to publish: ${zoneFileLines([rec])}`;
 }
 
@@ -168,7 +169,8 @@ export function nextSteps(ctx: SetupContext): void {
     lines.push(`The DNS zones are in resource group ${r.dnsResourceGroup}; let the pipeline's connection write records there (once):`);
     lines.push(`  az role assignment create --assignee ${state.endpoint.servicePrincipalId} --role "DNS Zone Contributor" --scope /subscriptions/${r.subscription.id}/resourceGroups/${r.dnsResourceGroup}`);
   }
-  if (!r.devops) {
+  if (r.github) lines.push(...gitHubNextSteps(ctx));
+  if (!r.devops && !r.github) {
     lines.push('Azure DevOps was not set up (no --devops-org/--devops-project). Either run this again with them, or in Azure DevOps:');
     lines.push(isFunctionApp(ctx)
       ? `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" (${PIPELINE_FILE} names it; a Function App needs no ${TOKEN_VARIABLE}, so any one variable will do).`
@@ -179,7 +181,7 @@ export function nextSteps(ctx: SetupContext): void {
   if (r.devops && state.hostedJobs === 0) {
     ctx.reporter.warn(`the Azure DevOps organisation ${r.devops.orgUrl} has no Microsoft-hosted parallel job yet, so the pipeline's runs would wait in the queue: request the free grant at https://aka.ms/azpipelines-parallelism-request (a few business days), or run a self-hosted Linux agent with Docker (AzureStaticWebApp@0 runs on Linux only) and name its pool in ${PIPELINE_FILE}`);
   }
-  if (state.filesChanged.size > 0 || r.devops) {
+  if (state.filesChanged.size > 0 || r.devops || r.github) {
     // The pipeline writes TXT records only into Azure DNS zones; elsewhere it prints them for the admin.
     const inAzure = r.config.domains.filter((d) => r.dnsResourceGroup && zoneFor(`_mta-sts.${d}`, state.zones));
     const elsewhere = r.config.domains.filter((d) => !inAzure.includes(d));
@@ -188,7 +190,7 @@ export function nextSteps(ctx: SetupContext): void {
       : inAzure.length === 0
         ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
         : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
-    lines.push(`Then push: the pipeline deploys ${deployedFolder(ctx)}/, binds the domains and ${txt}.`);
+    lines.push(`Then push: the ${r.github ? 'workflow' : 'pipeline'} deploys ${deployedFolder(ctx)}/, binds the domains and ${txt}.`);
   }
   if (lines.length > 0) {
     line(ctx, '');
