@@ -191,7 +191,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   const armEndpoint = explicit ?? CLOUDS[environment];
   // azure/login in the workflow signs in to the public cloud with its token-exchange audience.
   if (values.github !== undefined && environment !== 'AzureCloud') {
-    throw new UsageError(`--github sets up the workflow for the public Azure cloud (AzureCloud), and az's cloud is ${environment}: use Azure DevOps there, or see docs/github-actions.md: "Troubleshooting"`);
+    throw new UsageError(`--github sets up the workflow for the public Azure cloud (AzureCloud), and az's cloud is ${environment}: use Azure DevOps there (docs/github-actions.md: "Troubleshooting")`);
   }
 
   const configFile = values.config ?? DEFAULT_CONFIG_FILE;
