@@ -9,7 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SUBSCRIPTION } from './arm-emulator.ts';
 import { TENANT_ID, addFunctionAppHandlers } from './arm-setup-handlers.ts';
-import { useSetupWorld, arm, ca, dns, setupArm, devops, dir, env, repo, setup, setupProcess, armWrites, filesUnder } from './setup-world.ts';
+import { useSetupWorld, adminHolds, arm, bindAsIdentity, ca, dns, setupArm, devops, dir, env, repo, setup, setupProcess, armWrites, filesUnder } from './setup-world.ts';
 import { GitHubEmulator } from '../github/github-emulator.ts';
 
 useSetupWorld();
@@ -168,6 +168,20 @@ describe('mta-sts azure setup --github', () => {
     expect(gh.repositories.get(REPO.toLowerCase())!.secrets.size).toBe(0);
     expect(r.out).not.toContain('AZURE_STATIC_WEB_APPS_API_TOKEN');
     expect(r.out).toMatch(/Then push: the workflow deploys functions\//);
+  });
+
+  it('an admin who owns only the resource group sets it all up, and the workflow\'s identity may then bind with the roles it got', async () => {
+    const RG = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns`;
+    adminHolds(['Owner', RG]);
+    const r = await setup(['--github', REPO, '--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes'], { deps: { githubFetch, sleep: async () => {} } });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(arm.authz.refusals).toEqual([]);
+    // The Domains and Verify jobs sign in as the identity: azure bind with its two roles, refused nothing.
+    arm.sites.get('rg-dns/mta-sts-contoso-com')!.customDomains.delete('mta-sts.contoso.com');
+    const bind = await bindAsIdentity();
+    expect(bind.code, bind.out + bind.err).toBe(0);
+    expect(bind.out).toContain('contoso.com: bound mta-sts.contoso.com to mta-sts-contoso-com (status Ready)');
+    expect(arm.authz.refusals).toEqual([]);
   });
 
   it('refuses what cannot work, before calling anything', async () => {
