@@ -1,0 +1,9 @@
+// The CI targets a setup request names (model.ts CiTarget): each one observes what it has and plans its own steps.
+import { azureDevOps } from './azure-devops.ts';
+import type { CiTarget, SetupRequest } from './model.ts';
+
+export function ciTargets(r: SetupRequest): CiTarget[] {
+  const targets: CiTarget[] = [];
+  if (r.devops) targets.push(azureDevOps(r.devops));
+  return targets;
+}
