@@ -232,7 +232,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   }
 
   const { run: runSetupPlan, setupContext } = await import('../azure/setup.ts');
-  return runSetupPlan(setupContext({
+  return runSetupPlan(await setupContext({
     cwd: io.cwd,
     configFile,
     configPath: resolve(io.cwd, configFile),
