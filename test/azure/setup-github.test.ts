@@ -184,6 +184,14 @@ describe('mta-sts azure setup --github', () => {
     expect(arm.authz.refusals).toEqual([]);
   });
 
+  it('a repository whose default branch is not main: warns that the workflow deploys from main, and trusts main only', async () => {
+    gh.addRepository(REPO, 'master');
+    const r = await run([]);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.err).toContain('Contoso/mta-sts\'s default branch is master, but .github/workflows/deploy.yml deploys from main: push to main, or rename the branch (docs/github-actions.md: "Troubleshooting")');
+    expect(setupArm.identities.get('rg-dns/mta-sts-pipeline')!.federated.get('github-actions')?.subject).toBe(SUBJECT);
+  });
+
   it('refuses what cannot work, before calling anything', async () => {
     for (const [args, message] of [
       [['--github', 'contoso'], '--github must be the repository as OWNER/REPO, like contoso/mta-sts (got "contoso")'],

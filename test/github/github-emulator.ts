@@ -34,6 +34,8 @@ export class GitHubEmulator {
   readonly repositories = new Map<string, EmulatedRepository>();
   readonly tokens = new Map<string, TokenGrant>();
   readonly requests: GitHubRequest[] = [];
+  /** A test's own answer to a request, before the emulated API's (a server that misbehaves). */
+  answer?: (method: string, path: string) => { status: number; body: unknown } | undefined;
   private keys!: { publicKey: Uint8Array; privateKey: Uint8Array };
   readonly keyId = '012345678912345678';
 
@@ -93,6 +95,8 @@ export class GitHubEmulator {
     const error = (status: number, message: string, doc = DOCS, headers: Record<string, string> = {}) =>
       send(status, { message, documentation_url: doc, status: String(status) }, headers);
 
+    const own = this.answer?.(method, path);
+    if (own) return send(own.status, own.body);
     const token = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const grant = token === undefined ? undefined : this.tokens.get(token);
     if (!grant) return error(401, 'Bad credentials');

@@ -27,6 +27,7 @@ afterAll(async () => {
   await agent.close();
 });
 beforeEach(() => {
+  gh.answer = undefined;
   gh.repositories.clear();
   gh.tokens.clear();
   gh.requests.length = 0;
@@ -106,6 +107,19 @@ describe('GitHubRepository', () => {
     const s = (await repo.setSecret('X', 'y').catch((x: unknown) => x)) as GitHubError;
     expect(s.message).toContain('(GitHub says the call needs secrets=read)');
     expect(gh.repositories.get('contoso/mta-sts')!.variables.size).toBe(0);
+  });
+
+  it('GitHub\'s text cannot steer the terminal or the CI log: controls are escaped, the answer is cut short', async () => {
+    gh.answer = () => ({ status: 500, body: { message: `\u001b]0;pwned\u0007\r\n::error::injected\u202e${'x'.repeat(1000)}` } });
+    const e = (await connect('Contoso/mta-sts').read().catch((x: unknown) => x)) as GitHubError;
+    expect(e.status).toBe(500);
+    expect(e.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(e.message).toContain('GitHub answered HTTP 500: \\x1b]0;pwned\\x07\\x0d\\x0a::error::injected\\u{202e}xxx');
+    expect(e.message.length).toBeLessThan(450);
+    // And a public key that is not one is refused before anything is sealed to it.
+    gh.answer = (_method, path) => (path.endsWith('/public-key') ? { status: 200, body: { key_id: '1', key: 'AAAA' } } : undefined);
+    await expect(connect('Contoso/mta-sts').setSecret('X', 'y')).rejects.toThrow(/public key of 3 bytes, not 32/);
+    expect(gh.writes()).toEqual([]);
   });
 
   it('an unreachable API is said as such, never a stack trace', async () => {
