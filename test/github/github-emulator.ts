@@ -123,6 +123,8 @@ export class GitHubEmulator {
       if (rest.length === 2 && method === 'POST') {
         if (typeof b?.name !== 'string' || typeof b.value !== 'string') return error(422, 'Invalid request.', `${doc}#create-a-repository-variable`);
         const key = b.name.toUpperCase();
+        // A name that exists is not created twice (the docs list only 201; this 409 is the emulator's, and setup
+        // never meets it: it reads each variable first and PATCHes one that exists).
         if (repo.variables.has(key)) return error(409, 'Already exists - Variable already exists', `${doc}#create-a-repository-variable`);
         repo.variables.set(key, { name: key, value: b.value, created_at: now, updated_at: now });
         return send(201, {});
