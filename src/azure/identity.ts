@@ -95,20 +95,51 @@ export async function grant(clients: IdentityClients, subscription: string, prin
 export const grantCommand = (principalId: string, g: RoleGrant) =>
   `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role "${g.role}" --scope ${g.scope}`;
 
+/** One trust of the identity: tokens from `issuer` about `subject`, for `audience` (Entra matches all three exactly). */
+export interface FederatedCredential { name: string; issuer: string; subject: string; audience: string }
+
 /** The identity trusts tokens the service connection presents: its issuer and subject, the cloud's token-exchange audience. */
 export async function federate(clients: IdentityClients, resourceGroup: string, issuer: string, subject: string, audience = TOKEN_EXCHANGE_AUDIENCE, name = IDENTITY_NAME): Promise<void> {
-  await clients.msi.federatedIdentityCredentials.createOrUpdate(resourceGroup, name, FEDERATED_CREDENTIAL, {
-    issuer, subject, audiences: [audience],
-  });
+  await federateAs(clients, resourceGroup, { name: FEDERATED_CREDENTIAL, issuer, subject, audience }, name);
 }
 
 /** Whether the identity already trusts exactly this issuer and subject, for this audience. */
 export async function isFederated(clients: IdentityClients, resourceGroup: string, issuer: string, subject: string, audience = TOKEN_EXCHANGE_AUDIENCE, name = IDENTITY_NAME): Promise<boolean> {
+  return isFederatedAs(clients, resourceGroup, { name: FEDERATED_CREDENTIAL, issuer, subject, audience }, name);
+}
+
+/** Creates or replaces the federated credential `c.name` of the identity (PUT …/federatedIdentityCredentials/{name}). */
+export async function federateAs(clients: IdentityClients, resourceGroup: string, c: FederatedCredential, identity = IDENTITY_NAME): Promise<void> {
+  await clients.msi.federatedIdentityCredentials.createOrUpdate(resourceGroup, identity, c.name, { issuer: c.issuer, subject: c.subject, audiences: [c.audience] });
+}
+
+/** Whether the identity's federated credential `c.name` trusts exactly this issuer and subject, for this audience. */
+export async function isFederatedAs(clients: IdentityClients, resourceGroup: string, c: FederatedCredential, identity = IDENTITY_NAME): Promise<boolean> {
   try {
-    const f = await clients.msi.federatedIdentityCredentials.get(resourceGroup, name, FEDERATED_CREDENTIAL);
-    return f.issuer === issuer && f.subject === subject && (f.audiences ?? []).includes(audience);
+    const f = await clients.msi.federatedIdentityCredentials.get(resourceGroup, identity, c.name);
+    return f.issuer === c.issuer && f.subject === c.subject && (f.audiences ?? []).includes(c.audience);
   } catch (e) {
     if (statusOf(e) === 404) return false;
     throw e;
   }
 }
+
+/** GitHub Actions' OIDC issuer (GitHub's "About security hardening with OpenID Connect"). */
+export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+export const GITHUB_FEDERATED_CREDENTIAL = 'github-actions';
+/** The branch the workflow deploys from (.github/workflows/deploy.yml: on push to main, and the daily run on it). */
+export const GITHUB_BRANCH = 'main';
+
+/**
+ * The credential for the workflow's jobs on main: GitHub's `sub` claim of a job without an environment is
+ * repo:OWNER/REPO:ref:refs/heads/BRANCH (pushes and schedules alike), so only runs of main can sign in, never a
+ * pull request's (repo:OWNER/REPO:pull_request). No environment subject: environments need a paid plan for private
+ * repositories. Entra compares the subject case-sensitively: OWNER/REPO as GitHub spells it.
+ */
+export const githubCredential = (repository: string, audience = TOKEN_EXCHANGE_AUDIENCE): FederatedCredential => ({
+  name: GITHUB_FEDERATED_CREDENTIAL, issuer: GITHUB_ISSUER, subject: `repo:${repository}:ref:refs/heads/${GITHUB_BRANCH}`, audience,
+});
+
+/** The az command that creates a federated credential, for someone with the rights (and for the printed plan). */
+export const federateCommand = (resourceGroup: string, c: FederatedCredential, identity = IDENTITY_NAME) =>
+  `az identity federated-credential create --name ${c.name} --identity-name ${identity} -g ${resourceGroup} --issuer "${c.issuer}" --subject "${c.subject}" --audiences ${c.audience}`;

@@ -3,19 +3,26 @@
 // pipeline and its permissions, custom domains), prints a numbered plan of what is missing, asks once, then does
 // it step by step. Every step re-reads before it writes, so a second run, or a run after a half-finished one,
 // only does what is still missing. The deployment token is read into memory and sent to Azure DevOps only.
+// The run is step modules over a frozen request and an explicit state: observe returns the State, plan builds
+// the steps from (request, state), apply runs them; what differs per hosting kind is its adapter's (ctx.hosting),
+// what differs per CI target is the target's (ctx.ci).
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StorageManagementClient } from '@azure/arm-storage';
 import { Reporter } from './annotations.ts';
 import { armClientOptions, armClients } from './arm.ts';
+import { azureHosting } from './hosting.ts';
 import { identityClients } from './identity.ts';
 import { apply } from './setup/apply.ts';
-import { DEFAULT_CONNECTION, StepFailure, describe, line, type SetupContext, type SetupDeps, type SetupRequest, type Step } from './setup/model.ts';
+import { ciTargets } from './setup/ci-targets.ts';
+import { StepFailure, describe, freezeRequest, line, type SetupContext, type SetupDeps, type SetupRequest, type State, type Step } from './setup/model.ts';
 import { observe } from './setup/observe.ts';
 import { plan } from './setup/plan.ts';
 import { finalState, nextSteps, waitForExternalCnames } from './setup/report.ts';
 
-/** The context of one run: the ARM clients on the request's endpoint and subscription, an empty state. */
-export function setupContext(r: SetupRequest, d: SetupDeps): SetupContext {
+/** The context of one run: the frozen request, the ARM clients on its endpoint and subscription, the kind's steps, the CI targets. */
+export async function setupContext(request: SetupRequest, d: SetupDeps): Promise<SetupContext> {
+  const r = freezeRequest(request);
+  const azure = azureHosting(r.config);
   return {
     r, d,
     arm: armClients({ endpoint: r.armEndpoint, subscription: r.subscription.id, credential: d.credential, ca: d.armCa }),
@@ -23,21 +30,19 @@ export function setupContext(r: SetupRequest, d: SetupDeps): SetupContext {
     storage: new StorageManagementClient(d.credential, r.subscription.id, armClientOptions({ endpoint: r.armEndpoint, ca: d.armCa })),
     identities: identityClients({ endpoint: r.armEndpoint, subscription: r.subscription.id, credential: d.credential, ca: d.armCa }),
     reporter: new Reporter(d.out, d.env),
-    state: {
-      missingGrants: [], federated: false,
-      rgExists: false, bound: new Map(), zones: [], zoneGroups: new Map(), groupAuthorized: false, endpointAuthorized: false,
-      homeStale: false, uncommitted: [], filesChanged: new Set(),
-    },
-    connectionName: DEFAULT_CONNECTION,
+    hosting: await azure.setup(),
+    pipelineGrant: azure.pipelineGrant,
+    ci: ciTargets(r),
   };
 }
 
 /** The whole run; the exit code (0 done or only waiting on the user's DNS, 1 a step failed). */
 export async function run(ctx: SetupContext): Promise<number> {
+  let state: State;
   let steps: Step[];
   try {
-    await observe(ctx);
-    steps = plan(ctx);
+    state = await observe(ctx);
+    steps = plan(ctx, state);
   } catch (e) {
     ctx.reporter.fail(`${e instanceof StepFailure ? e.message : `reading the current state failed: ${describe(e)}`}. Nothing was changed; fix that and run the same command again.`);
     return 1;
@@ -53,13 +58,13 @@ export async function run(ctx: SetupContext): Promise<number> {
       return 0;
     }
     if (!(await apply(ctx, steps))) {
-      await finalState(ctx);
+      await finalState(ctx, state);
       return 1;
     }
   }
 
-  await waitForExternalCnames(ctx);
-  await finalState(ctx);
-  nextSteps(ctx);
+  await waitForExternalCnames(ctx, state);
+  await finalState(ctx, state);
+  nextSteps(ctx, state);
   return ctx.reporter.finish();
 }

@@ -45,7 +45,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const clients = armClients({ endpoint, subscription, credential: deps.credential ?? cliCredential(), ca: deps.armCa });
   // The kind's own bind (src/azure/hosting.ts): a Static Web App's custom domains, or a Function App's host-name
   // bindings and managed certificates.
-  await (await azureHosting(config)).bind({
+  await azureHosting(config).bind({
     config, target: { app, resourceGroup, dnsResourceGroup }, clients, web, reporter,
     attempts, baseDelayMs: retryDelay * 1000, sleep: deps.sleep, now: deps.now, throttle: { sleep: deps.sleep, now: deps.now }, pollIntervalMs: deps.pollIntervalMs,
   });

@@ -13,6 +13,7 @@ import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } 
 import {
   DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, defaultAppName, type DevOpsTarget, type RepositoryRef,
 } from '../azure/setup/names.ts';
+import { GITHUB_API_ENV, REPOSITORY, apiUrlError } from '../github/repository.ts';
 import { azureOptions, webIO } from './azure-options.ts';
 import { UsageError, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
@@ -23,6 +24,8 @@ export interface SetupCommandDeps {
   credential?: TokenCredential;
   armCa?: string;
   devopsCaFile?: string;
+  /** Tests: the GitHub client's fetch (one that trusts the loopback GitHub emulator's CA). */
+  githubFetch?: typeof fetch;
   confirm?: (question: string) => Promise<boolean>;
   /** The waits (--wait-dns, retries) and the clock they are measured on: a test's virtual time. */
   sleep?: (ms: number) => Promise<void>;
@@ -39,6 +42,7 @@ const spec = {
   repository: { type: 'string' },
   'github-connection': { type: 'string' },
   pipeline: { type: 'string' },
+  github: { type: 'string' },
   'wait-dns': { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
 } as const;
@@ -162,6 +166,13 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     const problem = devopsOrgError(values['devops-org']);
     if (problem) throw new UsageError(problem);
   }
+  if (values.github !== undefined) {
+    if (values['devops-org'] !== undefined) throw new UsageError('--github and --devops-org choose the route: one of them (GitHub Actions or Azure DevOps)');
+    if (!REPOSITORY.test(values.github)) throw new UsageError(`--github must be the repository as OWNER/REPO, like contoso/mta-sts (got "${values.github}")`);
+    const api = env[GITHUB_API_ENV];
+    const problem = api ? apiUrlError(api) : undefined;
+    if (problem) throw new UsageError(problem);
+  }
   const region = (values.region ?? DEFAULT_REGION).toLowerCase();
   if (!/^[a-z0-9]+$/.test(region)) throw new UsageError(`--region must be an Azure region name such as ${DEFAULT_REGION} (got "${values.region}")`);
   const waitDns = numberOption('--wait-dns', values['wait-dns'], io.isTTY ? 900 : 0, { integer: true, min: 0, max: 7200 });
@@ -178,6 +189,10 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     if (problem) throw new UsageError(`${values['arm-endpoint'] !== undefined ? '--arm-endpoint' : ARM_ENDPOINT_ENV}: ${problem}`);
   }
   const armEndpoint = explicit ?? CLOUDS[environment];
+  // azure/login in the workflow signs in to the public cloud with its token-exchange audience.
+  if (values.github !== undefined && environment !== 'AzureCloud') {
+    throw new UsageError(`--github sets up the workflow for the public Azure cloud (AzureCloud), and az's cloud is ${environment}: use Azure DevOps there (docs/github-actions.md: "Troubleshooting")`);
+  }
 
   const configFile = values.config ?? DEFAULT_CONFIG_FILE;
   const config = await loadConfigArg(io, values.config);
@@ -217,7 +232,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   }
 
   const { run: runSetupPlan, setupContext } = await import('../azure/setup.ts');
-  return runSetupPlan(setupContext({
+  return runSetupPlan(await setupContext({
     cwd: io.cwd,
     configFile,
     configPath: resolve(io.cwd, configFile),
@@ -231,6 +246,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     region,
     dnsResourceGroup: values['dns-resource-group'] ?? config.hosting.dns_resource_group,
     devops,
+    github: values.github !== undefined ? { repository: values.github } : undefined,
     waitDnsSeconds: waitDns,
   }, {
     credential,
@@ -241,6 +257,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     confirm: values.yes ? async () => true : deps.confirm ?? confirmOnTerminal,
     armCa: deps.armCa,
     devopsCaFile: deps.devopsCaFile,
+    githubFetch: deps.githubFetch,
     sleep: deps.sleep,
     now: deps.now,
   }));
@@ -248,14 +265,17 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
 
 export const command: Command = {
   name: 'azure setup',
-  usage: 'azure setup [--devops-org URL --devops-project NAME] [--repository NAME] [--github-connection NAME] [--app NAME] [--resource-group RG] [--region REGION] [--subscription ID] [--dns-resource-group RG] [--yes] [--wait-dns S] [--config FILE]',
-  summary: 'create or reuse the Static Web App (or, with hosting.kind function-app, the Function App with its plan and storage) and set up Azure DevOps (variable group, pipeline, service connection), then bind the domains',
+  usage: 'azure setup [--devops-org URL --devops-project NAME | --github OWNER/REPO] [--repository NAME] [--github-connection NAME] [--app NAME] [--resource-group RG] [--region REGION] [--subscription ID] [--dns-resource-group RG] [--yes] [--wait-dns S] [--config FILE]',
+  summary: 'create or reuse the Static Web App (or, with hosting.kind function-app, the Function App with its plan and storage) and set up Azure DevOps (variable group, pipeline, service connection) or GitHub Actions (--github), then bind the domains',
   help: [
     '  --devops-org URL          Azure DevOps organisation, e.g. https://dev.azure.com/contoso (with --devops-project)',
     '  --devops-project NAME     the project that runs the pipeline',
     '  --repository NAME         Azure Repos repository (default: from git remote origin); OWNER/REPO with --github-connection',
     '  --github-connection NAME  an existing GitHub service connection, for a repository on GitHub',
     '  --pipeline NAME           pipeline name (default mta-sts)',
+    '  --github OWNER/REPO       GitHub Actions: the workflow\'s identity, and with',
+    '                            GH_TOKEN the repository\'s variables and secret',
+    '                            (without it: the gh commands to run)',
     '  --app NAME                Static Web App or Function App (default hosting.app, else mta-sts-<first domain>)',
     `  --resource-group RG       its resource group (default hosting.resource_group, else ${DEFAULT_RESOURCE_GROUP})`,
     `  --region REGION           where to create them (default ${DEFAULT_REGION}; a Static Web App: one of ${SWA_REGIONS.join(', ')})`,

@@ -16,7 +16,7 @@ export const command: Command = {
   help: [
     '  --config FILE       the config (default mta-sts.config.yaml)',
     '  --expect-kind KIND  static-web-app or function-app: exit 1 unless hosting.kind is KIND (and, for function-app, hosting.app is set)',
-    'In Azure Pipelines it also sets the variable hostingApp; in GitHub Actions the step output app.',
+    'In Azure Pipelines it also sets the variable hostingApp; in GitHub Actions the step outputs app and resource_group.',
   ].join('\n'),
   async run(args, io) {
     const { values } = parseOptions(args, { ...configOption, 'expect-kind': { type: 'string' } });
@@ -27,7 +27,7 @@ export const command: Command = {
     const file = values.config ?? 'mta-sts.config.yaml';
     const env = io.env ?? process.env;
     const ci = ciFormat(env);
-    const { kind, app } = config.hosting;
+    const { kind, app, resource_group: resourceGroup } = config.hosting;
     io.out(`kind: ${kind}\napp: ${app ?? '(not set)'}\n`);
     const problem = expected && kind !== expected
       ? `the pipeline is set up for hosting kind ${expected} but ${file} says hosting.kind: ${kind}; set hostingKind: ${kind} at the top of azure-pipelines.yml (or hosting.kind: ${expected} in ${file}) so both name the app that serves the policy`
@@ -40,7 +40,8 @@ export const command: Command = {
       return 1;
     }
     if (app && ci === 'azure') io.out(`${setVariable('hostingApp', app)}\n`);
-    if (ci === 'github' && env.GITHUB_OUTPUT) await appendFile(env.GITHUB_OUTPUT, `kind=${kind}\n${app ? `app=${app}\n` : ''}`);
+    // The resource group too: the workflow deploys a Function App with az (zip deploy), which names both.
+    if (ci === 'github' && env.GITHUB_OUTPUT) await appendFile(env.GITHUB_OUTPUT, `kind=${kind}\n${app ? `app=${app}\n` : ''}${resourceGroup ? `resource_group=${resourceGroup}\n` : ''}`);
     return 0;
   },
 };

@@ -12,7 +12,8 @@ import type { AzureCommandDeps } from '../../src/cli/azure-options.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { serve, startDns, startHttps, TestCA, type DnsServer, type HttpsTestServer } from '../check/servers.ts';
 import type { RoleGrant } from '../../src/azure/identity.ts';
-import { wantedGrants, type SetupContext } from '../../src/azure/setup/model.ts';
+import { azureHosting } from '../../src/azure/hosting.ts';
+import { wantedGrants } from '../../src/azure/setup/model.ts';
 import { parseConfig, type Config } from '../../src/config/config.ts';
 import type { Authorization } from './authorization.ts';
 import { ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
@@ -40,13 +41,12 @@ export const pipelineCredential: TokenCredential = {
  * zones' resource groups as setup finds them in the subscription (`zoneGroups`: zone -> group), and no other.
  */
 export function grantPipeline(authz: Authorization, config: Config, app: string, resourceGroup: string, zoneGroups: Map<string, string>, token: string = PIPELINE_TOKEN): RoleGrant[] {
-  const ctx = {
-    r: { config, subscription: { id: SUBSCRIPTION }, resourceGroup, app, dnsResourceGroup: config.hosting.dns_resource_group },
-    state: { zones: [...zoneGroups.keys()], zoneGroups },
-  } as unknown as SetupContext;
   const principal = authz.addPrincipal(token, PIPELINE);
   authz.assignments.splice(0, Infinity, ...authz.assignments.filter((a) => a.principalId !== principal.objectId));
-  const grants = wantedGrants(ctx);
+  const grants = wantedGrants({
+    app: azureHosting(config).pipelineGrant({ subscription: SUBSCRIPTION, resourceGroup, app }),
+    subscription: SUBSCRIPTION, dnsResourceGroup: config.hosting.dns_resource_group, domains: config.domains, zones: [...zoneGroups.keys()], zoneGroups,
+  });
   for (const g of grants) authz.assign(principal.objectId, g.role, g.scope);
   return grants;
 }

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '../../src/azure/identity.ts';
-import { wantedGrants, type SetupContext } from '../../src/azure/setup/model.ts';
+import { azureHosting } from '../../src/azure/hosting.ts';
+import { wantedGrants } from '../../src/azure/setup/model.ts';
 import { BUILT_IN_ROLES } from './authorization.ts';
 
 const doc = readFileSync(join(process.cwd(), 'docs', 'azure-rights.md'), 'utf8');
@@ -14,14 +15,10 @@ const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWi
 
 /** What setup grants for a hosting kind, with placeholders for the names. */
 function granted(kind: 'static-web-app' | 'function-app'): string[][] {
-  const ctx = {
-    r: {
-      config: { domains: ['contoso.com'], hosting: { kind } }, subscription: { id: '{subscription}' },
-      resourceGroup: '{app group}', app: '{app}', dnsResourceGroup: '{zones group}',
-    },
-    state: { zones: ['contoso.com'], zoneGroups: new Map([['contoso.com', '{zones group}']]) },
-  } as unknown as SetupContext;
-  return wantedGrants(ctx).map((g) => [g.role, g.scope]);
+  return wantedGrants({
+    app: azureHosting({ hosting: { kind } }).pipelineGrant({ subscription: '{subscription}', resourceGroup: '{app group}', app: '{app}' }),
+    subscription: '{subscription}', dnsResourceGroup: '{zones group}', domains: ['contoso.com'], zones: ['contoso.com'], zoneGroups: new Map([['contoso.com', '{zones group}']]),
+  }).map((g) => [g.role, g.scope]);
 }
 
 describe('docs/azure-rights.md: Who needs which Azure rights', () => {

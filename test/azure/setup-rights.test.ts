@@ -3,11 +3,9 @@
 // only; then `azure bind` as the pipeline's identity with exactly the roles setup gave it. Also a fresh subscription
 // that never used Microsoft.Web (MissingSubscriptionRegistration) and one without App Service quota (401).
 import { describe, expect, it } from 'vitest';
-import { azureBindCommand } from '../../src/cli/azure-bind.ts';
-import { runCommand } from '../../src/cli/main.ts';
 import { ADMIN, SUBSCRIPTION } from './arm-emulator.ts';
 import { addFunctionAppHandlers } from './arm-setup-handlers.ts';
-import { DEVOPS, adminHolds, arm, ca, dns, repo, setup, setupArm, useSetupWorld } from './setup-world.ts';
+import { DEVOPS, adminHolds, arm, bindAsIdentity, dns, repo, setup, setupArm, useSetupWorld } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -15,20 +13,6 @@ const SUB = `/subscriptions/${SUBSCRIPTION}`;
 const RG = `${SUB}/resourceGroups/rg-dns`;
 const SITE = `${RG}/providers/Microsoft.Web/staticSites/mta-sts-contoso-com`;
 const refused = () => arm.authz.refusals.map((r) => `${r.action} over ${r.scope}`);
-
-/** `mta-sts azure bind` in the clone, as the managed identity setup created (its token: the service connection's). */
-async function bindAsPipeline(): Promise<{ code: number; out: string; err: string }> {
-  const identity = setupArm.identities.get('rg-dns/mta-sts-pipeline')!;
-  arm.authz.addPrincipal('pipeline-token', { objectId: identity.principalId, client: identity.clientId });
-  let out = '';
-  let err = '';
-  const credential = { getToken: async () => ({ token: 'pipeline-token', expiresOnTimestamp: Date.now() + 3600e3 }) };
-  const command = azureBindCommand({ credential, armCa: ca.certPem, sleep: async () => {}, pollIntervalMs: 1 });
-  const code = await runCommand(command, ['--arm-endpoint', arm.endpoint, '--dns-server', dns.address], {
-    out: (t) => (out += t), err: (t) => (err += t), cwd: repo, isTTY: false, env: { HOME: repo },
-  });
-  return { code, out, err };
-}
 
 describe('azure setup with the rights the admin really has', () => {
   it('(a) Owner of the subscription: everything, and the pipeline\'s identity then holds Contributor on the app and DNS Zone Contributor on the zones\' group, enough for bind', async () => {
@@ -41,7 +25,7 @@ describe('azure setup with the rights the admin really has', () => {
     expect(arm.authz.assignments.filter((a) => a.principalId === identity.principalId)).toHaveLength(2);
     // The host is bound already (setup bound it); the pipeline's bind reads and finds it, refused nothing.
     arm.sites.get('rg-dns/mta-sts-contoso-com')!.customDomains.delete('mta-sts.contoso.com'); // as if setup had not bound it
-    const bind = await bindAsPipeline();
+    const bind = await bindAsIdentity();
     expect(bind.code, bind.out + bind.err).toBe(0);
     expect(bind.out).toContain('contoso.com: bound mta-sts.contoso.com to mta-sts-contoso-com (status Ready)');
     expect(refused()).toEqual([]);

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { command, runSetup, type SetupCommandDeps } from '../../src/cli/azure-setup.ts';
+import { azureBindCommand } from '../../src/cli/azure-bind.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
 import { ADMIN, ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
@@ -174,3 +175,20 @@ export function filesUnder(path: string): string[] {
   });
 }
 
+
+/**
+ * `mta-sts azure bind` in the clone, as the managed identity setup created (its token: what the service connection or
+ * azure/login gets for it), with exactly the roles it was given.
+ */
+export async function bindAsIdentity(): Promise<Result> {
+  const identity = setupArm.identities.get('rg-dns/mta-sts-pipeline')!;
+  arm.authz.addPrincipal('pipeline-token', { objectId: identity.principalId, client: identity.clientId });
+  let out = '';
+  let err = '';
+  const credential = { getToken: async () => ({ token: 'pipeline-token', expiresOnTimestamp: Date.now() + 3600e3 }) };
+  const command = azureBindCommand({ credential, armCa: ca.certPem, sleep: async () => {}, pollIntervalMs: 1 });
+  const code = await runCommand(command, ['--arm-endpoint', arm.endpoint, '--dns-server', dns.address], {
+    out: (t) => (out += t), err: (t) => (err += t), cwd: repo, isTTY: false, env: { HOME: repo },
+  });
+  return { code, out, err };
+}

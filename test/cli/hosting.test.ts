@@ -31,8 +31,8 @@ it('prints the kind (static-web-app by default) and the app', async () => {
 it('writes kind and app to GITHUB_OUTPUT in GitHub Actions', async () => {
   const output = join(cwd, 'github-output');
   await writeFile(output, '');
-  await run(`${BASE}hosting: {kind: function-app, app: mta-sts-fa}\n`, [], { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output });
-  expect(await readFile(output, 'utf8')).toBe('kind=function-app\napp=mta-sts-fa\n');
+  await run(`${BASE}hosting: {kind: function-app, app: mta-sts-fa, resource_group: rg-mta-sts}\n`, [], { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output });
+  expect(await readFile(output, 'utf8')).toBe('kind=function-app\napp=mta-sts-fa\nresource_group=rg-mta-sts\n');
   await writeFile(output, '');
   await run(BASE, [], { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output });
   expect(await readFile(output, 'utf8')).toBe('kind=static-web-app\n');

@@ -1,7 +1,7 @@
 // Structure of azure-pipelines.yml and .github/workflows/deploy.yml, parsed with `yaml`: the tasks and their
 // inputs, the token as a reference, deploy only from main and never from a PR, the RFC 8461 §8.1 order.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -303,12 +303,56 @@ describe('.github/workflows/deploy.yml', () => {
 
   it('build: Node 24, the lean npm ci --omit=dev, then mta-sts verify, and nothing else', () => {
     const s = steps('build');
-    expect(s.find((x) => x.uses === 'actions/setup-node@v4')!.with).toMatchObject({ 'node-version': 24 });
+    expect(s.find((x) => x.uses === 'actions/setup-node@v7')!.with).toMatchObject({ 'node-version': 24 });
     expect(s.map(runOf).filter(Boolean)).toEqual(['npm ci --omit=dev', 'node bin/mta-sts.js verify']);
     for (const job of Object.keys(jobs)) {
       const js = steps(job);
-      for (const setup of js.filter((x) => x.uses === 'actions/setup-node@v4')) expect(setup.with, job).toMatchObject({ 'node-version': 24 });
+      for (const setup of js.filter((x) => x.uses === 'actions/setup-node@v7')) expect(setup.with, job).toMatchObject({ 'node-version': 24 });
       for (const r of js.map(runOf).filter((r) => /^npm (ci|install)\b/.test(r))) expect(r, job).toBe('npm ci --omit=dev');
+    }
+  });
+
+  it('uses only actions whose major runs on Node 24, or no Node at all (issue 24)', () => {
+    // action.yml runs.using of each, at the tag: checkout v5+, setup-node v5+, upload-artifact v6+ and azure/login v3
+    // declare node24 (their release notes; Azure/login#577); Azure/static-web-apps-deploy is a container action.
+    // Azure/functions-action's newest major still declares node20, so a Function App is deployed with az.
+    const NODE24_OR_CONTAINER = ['actions/checkout@v7', 'actions/setup-node@v7', 'azure/login@v3', 'actions/upload-artifact@v7', 'Azure/static-web-apps-deploy@v1'];
+    const used = Object.values(jobs).flatMap((j) => (j.steps as Obj[]).map((x) => x.uses).filter((u): u is string => typeof u === 'string'));
+    expect(new Set(used)).toEqual(new Set(NODE24_OR_CONTAINER));
+  });
+
+  it('signs in with azure/login as the managed identity (OIDC: id-token write, the three variables, no secret)', () => {
+    const logins = Object.entries(jobs).flatMap(([name, j]) => (j.steps as Obj[]).filter((x) => String(x.uses).startsWith('azure/login')).map((x) => [name, x] as const));
+    expect(logins.map(([name]) => name)).toEqual(['deploy', 'domains', 'verify']);
+    for (const [name, login] of logins) {
+      expect(login.with, name).toEqual({ 'client-id': '${{ vars.AZURE_CLIENT_ID }}', 'tenant-id': '${{ vars.AZURE_TENANT_ID }}', 'subscription-id': '${{ vars.AZURE_SUBSCRIPTION_ID }}' });
+      expect(jobs[name]!.permissions, name).toEqual({ contents: 'read', 'id-token': 'write' });
+    }
+    // No client secret anywhere, and no Entra app registration asked for.
+    expect(githubText).not.toMatch(/client-secret|creds:|AZURE_CREDENTIALS|Entra app/);
+    expect(jobs.build!.permissions).toBeUndefined();
+  });
+
+  it('deploy: a Function App goes up with az\'s zip deploy after azure/login, naming the app and resource group from the config', () => {
+    const s = steps('deploy');
+    const prepare = indexWhere(s, (x) => String(x.name).startsWith('Check hosting.kind and prepare the Function App package'));
+    const login = indexWhere(s, (x) => x.uses === 'azure/login@v3');
+    const deploy = indexWhere(s, (x) => x.name === 'Deploy functions/ to the Function App');
+    expect(prepare).toBeLessThan(login);
+    expect(login).toBeLessThan(deploy);
+    for (const i of [prepare, login, deploy]) expect(s[i]!.if).toBe("steps.hosting.outputs.kind == 'function-app'");
+    expect(runOf(s[deploy]!)).toContain('az functionapp deployment source config-zip --resource-group "$RESOURCE_GROUP" --name "$APP" --src functions.zip');
+    expect(s[deploy]!.env).toEqual({ APP: '${{ steps.hosting.outputs.app }}', RESOURCE_GROUP: '${{ steps.hosting.outputs.resource_group }}' });
+    // Without hosting.resource_group (an older config), it stops before any upload, saying so: run with a `node`
+    // whose `hosting --expect-kind` passes, so that the guard after it is what answers.
+    const bin = mkdtempSync(join(tmpdir(), 'workflow-bin-'));
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    try {
+      const r = runBash(runOf(s[prepare]!), { AZURE_CONFIGURED: 'true', RESOURCE_GROUP: '', PATH: `${bin}:${process.env.PATH}` });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('::error::Not deployed: hosting.resource_group is not set in mta-sts.config.yaml, and az needs it to deploy the Function App (docs/github-actions.md: "Troubleshooting").\n');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
     }
   });
 
@@ -324,7 +368,7 @@ describe('.github/workflows/deploy.yml', () => {
       production_branch: 'main',
       azure_static_web_apps_api_token: '${{ secrets.AZURE_STATIC_WEB_APPS_API_TOKEN }}',
     });
-    expect(s[0]!.uses).toBe('actions/checkout@v4');
+    expect(s[0]!.uses).toBe('actions/checkout@v7');
     expect(indexWhere(s, (x) => runOf(x).includes('test -f home/.well-known/mta-sts.txt'))).toBeLessThan(deploy);
   });
 
@@ -374,7 +418,7 @@ describe('.github/workflows/deploy.yml', () => {
     const s = steps('domains');
     expect(jobs.domains!.permissions).toMatchObject({ 'id-token': 'write' });
     expect((jobs.domains!.env as Obj).AZURE_CONFIGURED).toBe("${{ vars.AZURE_CLIENT_ID != '' }}");
-    const login = indexWhere(s, (x) => x.uses === 'azure/login@v2');
+    const login = indexWhere(s, (x) => x.uses === 'azure/login@v3');
     const bind = indexWhere(s, (x) => runOf(x) === 'node bin/mta-sts.js azure bind --config mta-sts.config.yaml');
     expect(login).toBeLessThan(bind);
     expect(indexWhere(s, (x) => runOf(x) === 'npm ci --omit=dev')).toBeLessThan(bind);
@@ -387,10 +431,10 @@ describe('.github/workflows/deploy.yml', () => {
   it('verify: publish-dns, then the check with JUnit and annotations, then upload results', () => {
     const s = steps('verify');
     const runs = s.map(runOf);
-    const login = indexWhere(s, (x) => x.uses === 'azure/login@v2');
+    const login = indexWhere(s, (x) => x.uses === 'azure/login@v3');
     const publish = indexWhere(runs, (r) => r.includes('node bin/mta-sts.js azure publish-dns "${args[@]}"'));
     const check = indexWhere(runs, (r) => r.includes('node bin/mta-sts.js check'));
-    const upload = indexWhere(s, (x) => x.uses === 'actions/upload-artifact@v4');
+    const upload = indexWhere(s, (x) => x.uses === 'actions/upload-artifact@v7');
     expect(login).toBeLessThan(publish);
     expect(s[login]!.if).toBe("env.AZURE_CONFIGURED == 'true'");
     expect(publish).toBeLessThan(check);

@@ -1,18 +1,10 @@
-// Setup's third part: the steps run in order, each reported as done, waiting, failed or skipped; and the step
-// bodies that are more than one call: the config and home/, the bindings, the commit.
-import { readFile } from 'node:fs/promises';
-import { withProjectLock } from '../../files/change.ts';
-import { outputs } from '../../project/outputs.ts';
-import { parseConfig } from '../../config/config.ts';
-import { editConfigFile } from '../../config/edit.ts';
+// Setup's third part: the planned steps run in order, each reported as done, waiting, failed or skipped (the
+// steps' bodies are in the modules that plan them). A step whose resource provider the subscription never used
+// registers it and runs once more.
 import { printable } from '../../printable.ts';
 import { classify, readAzureError, unregisteredNamespace } from '../azure-error.ts';
-import { bindDomains } from '../bind.ts';
 import { clockOf, poll } from '../retry.ts';
-import { commitFiles } from './git.ts';
-import { bindFunctionApp } from '../function-app.ts';
-import { describe, isFunctionApp, line, rightsMissing, type SetupContext, type Step, type StepOutcome } from './model.ts';
-import { configEdits, readHostBindings } from './observe.ts';
+import { describe, line, rightsMissing, type SetupContext, type Step, type StepOutcome } from './model.ts';
 
 export async function apply(ctx: SetupContext, steps: Step[]): Promise<boolean> {
   const done: number[] = [];
@@ -106,81 +98,4 @@ async function registerProvider(ctx: SetupContext, namespace: string): Promise<b
   });
   if (result.done) line(ctx, `  ${namespace} is registered`);
   return result.done;
-}
-
-export async function writeConfig(ctx: SetupContext): Promise<string> {
-  // Under the project's lock, as build, promote and retire write (src/files/change.ts).
-  return withProjectLock(ctx.r.configPath, 'azure setup', () => writeConfigLocked(ctx));
-}
-
-async function writeConfigLocked(ctx: SetupContext): Promise<string> {
-  const { r, state } = ctx;
-  const edits = configEdits(ctx);
-  const changed = await editConfigFile(r.configPath, edits, r.configFile);
-  if (changed) state.filesChanged.add(r.configFile);
-  const text = await readFile(r.configPath, 'utf8');
-  const parsed = parseConfig(text, r.configFile);
-  if (!parsed.ok) throw new Error(`${r.configFile} no longer parses after the edit`);
-  // The folders are built from the config and committed with it (README: Edit the config); a Function App's
-  // package serves the app's default host too, so it follows hosting.default_hostname.
-  const { FOLDER_BUILDERS } = await import('../../site/folders.ts');
-  for (const folder of outputs(r.configPath, parsed.config, r.cwd).folders) {
-    if (await FOLDER_BUILDERS[folder.role].build(parsed.config, folder.path)) state.filesChanged.add(folder.display);
-  }
-  r.config = parsed.config;
-  return `${edits.map((e) => `hosting.${e.path[1]}: ${String(e.value)}`).join(', ')}`;
-}
-
-/** Binds what can be bound; says which hosts still wait for their CNAME (the step is then not "done"). */
-export async function bind(ctx: SetupContext): Promise<string | StepOutcome> {
-  if (isFunctionApp(ctx)) return bindFunctionAppHosts(ctx);
-  const { r, state } = ctx;
-  const before = ctx.reporter.failures;
-  // Reuses `mta-sts azure bind`: CNAMEs in Azure DNS, validation retries, already-bound hosts skipped.
-  await bindDomains({
-    config: r.config, target: { app: r.app, resourceGroup: r.resourceGroup, dnsResourceGroup: r.dnsResourceGroup },
-    clients: ctx.arm, web: ctx.d.web, reporter: ctx.reporter,
-    attempts: ctx.d.bindAttempts, baseDelayMs: ctx.d.bindDelayMs, sleep: ctx.d.sleep, pollIntervalMs: ctx.d.pollIntervalMs,
-    throttle: { sleep: ctx.d.sleep }, skipCaa: true,
-  });
-  state.bound.clear();
-  for await (const d of ctx.arm.web.staticSites.listStaticSiteCustomDomains(r.resourceGroup, r.app)) {
-    const name = (d.domainName ?? d.name ?? '').toLowerCase();
-    if (name) state.bound.set(name, d);
-  }
-  if (ctx.reporter.failures > before) throw new Error('binding failed for a domain (see the error above)');
-  const hosts = r.config.domains.map((d) => `mta-sts.${d}`);
-  const bound = hosts.filter((h) => state.bound.has(h) && state.bound.get(h)!.status !== 'Failed');
-  const waiting = hosts.filter((h) => !bound.includes(h));
-  if (waiting.length === 0) return `bound ${bound.join(', ')}`;
-  return { state: 'waiting', detail: `${bound.length > 0 ? `bound ${bound.join(', ')}; ` : 'nothing bound yet; '}${waiting.join(', ')} wait${waiting.length === 1 ? 's' : ''} for the CNAME at your DNS host (below)` };
-}
-
-/**
- * A Function App's hosts through `mta-sts azure bind` (src/azure/function-app.ts): per host the CNAME and asuid TXT
- * (Azure DNS, or printed), the host-name binding, the managed certificate, SNI. Done only when every host is ready.
- */
-async function bindFunctionAppHosts(ctx: SetupContext): Promise<string | StepOutcome> {
-  const { r } = ctx;
-  const before = ctx.reporter.failures;
-  const states = await bindFunctionApp({
-    config: r.config, target: { app: r.app, resourceGroup: r.resourceGroup, dnsResourceGroup: r.dnsResourceGroup },
-    clients: ctx.arm, reporter: ctx.reporter, throttle: { sleep: ctx.d.sleep }, sleep: ctx.d.sleep, now: ctx.d.now, certificatePollMs: ctx.d.pollIntervalMs,
-  });
-  await readHostBindings(ctx);
-  if (ctx.reporter.failures > before) throw new Error('binding failed for a domain (see the error above)');
-  const hosts = r.config.domains.map((d) => `mta-sts.${d}`);
-  const ready = hosts.filter((h) => states.get(h) === 'ready');
-  if (ready.length === hosts.length) return `ready with their managed certificates: ${ready.join(', ')}`;
-  const of = (s: string) => hosts.filter((h) => states.get(h) === s);
-  const parts = [
-    ready.length > 0 ? `ready: ${ready.join(', ')}` : '',
-    of('certificate pending').length > 0 ? `certificate pending (App Service is issuing it; the next run or the pipeline binds it): ${of('certificate pending').join(', ')}` : '',
-    of('waiting for DNS').length > 0 ? `waiting for DNS (their CNAME and asuid TXT, printed below): ${of('waiting for DNS').join(', ')}` : '',
-  ].filter(Boolean);
-  return { state: 'waiting', detail: parts.join('; ') };
-}
-
-export function commit(ctx: SetupContext): Promise<string> {
-  return commitFiles(ctx.r.cwd, [...ctx.state.filesChanged], 'MTA-STS: azure setup wrote the Azure names into the config and pipeline');
 }

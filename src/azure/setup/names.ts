@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config/config.ts';
 
-/** Names Azure DevOps and the pipeline YAML already use for these (README, azure-pipelines.yml). */
+/** Names Azure DevOps and the pipeline YAML already use for these (docs/azure-devops.md, azure-pipelines.yml). */
 export const VARIABLE_GROUP = 'mta-sts';
 export const TOKEN_VARIABLE = 'deployment_token';
 export const DEFAULT_CONNECTION = 'mta-sts-azure';
@@ -14,7 +14,7 @@ export const DEFAULT_RESOURCE_GROUP = 'rg-mta-sts';
 export { SWA_REGIONS } from '../../hosting/static-web-app.ts';
 
 /**
- * A Function App's own resources (hosting.kind function-app): its App Service plan, Linux Basic B1 (README:
+ * A Function App's own resources (hosting.kind function-app): its App Service plan, Linux Basic B1 (docs/function-app.md:
  * "Which Function App plan": managed certificates need Basic or higher; Flex Consumption lacks them), and the
  * storage account the Functions host needs (AzureWebJobsStorage). Named after the resource group, not the app, so
  * a re-run finds them, and a run with another --app (the first name was taken) reuses them instead of paying twice.
@@ -43,3 +43,18 @@ export interface DevOpsTarget {
   repository: RepositoryRef;
   pipelineName: string;
 }
+
+/** `--github OWNER/REPO`: the repository whose workflow (.github/workflows/deploy.yml) deploys. */
+export interface GitHubTarget { repository: string }
+
+/** What .github/workflows/deploy.yml reads: the variables of azure/login, and the Static Web App's token secret. */
+export const WORKFLOW_FILE = '.github/workflows/deploy.yml';
+export const WORKFLOW_VARIABLES = ['AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_SUBSCRIPTION_ID'] as const;
+export type WorkflowVariable = (typeof WORKFLOW_VARIABLES)[number];
+export const WORKFLOW_TOKEN_SECRET = 'AZURE_STATIC_WEB_APPS_API_TOKEN';
+/**
+ * GitHub never returns a secret's value, so a variable holds the sha256 fingerprint of the token setup last sealed
+ * into the secret (as the Azure DevOps route keeps it in the variable group's description): a second run sees the
+ * secret is current and writes nothing; a reset token is sealed again.
+ */
+export const WORKFLOW_TOKEN_FINGERPRINT = 'MTA_STS_TOKEN_FINGERPRINT';

@@ -12,28 +12,27 @@ import { dnsRecords, zoneFileLines, type DnsRecord } from '../../site/records.ts
 import { printable } from '../../printable.ts';
 import { clockOf, poll } from '../retry.ts';
 import { zoneFor } from '../zones.ts';
-import { bind } from './apply.ts';
-import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, isFunctionApp, line, type SetupContext } from './model.ts';
+import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, line, type SetupContext, type State } from './model.ts';
 
 /** Hosts whose CNAME must be made at a DNS host outside Azure and is not bound yet. */
-export function externalPending(ctx: SetupContext): string[] {
-  const { r, state } = ctx;
+export function externalPending(ctx: SetupContext, state: State): string[] {
+  const { r } = ctx;
   return r.config.domains.filter((domain) => {
     const host = `mta-sts.${domain}`;
     const d = state.bound.get(host);
-    const inAzure = r.dnsResourceGroup && zoneFor(host, state.zones);
+    const inAzure = state.dnsResourceGroup && zoneFor(host, state.zones);
     return (!d || d.status === 'Failed') && !inAzure;
   });
 }
 
-export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
-  const { r, state } = ctx;
+export async function waitForExternalCnames(ctx: SetupContext, state: State): Promise<void> {
+  const { r } = ctx;
   if (!state.site) return;
-  let pending = externalPending(ctx);
+  let pending = externalPending(ctx, state);
   if (pending.length === 0) return;
   // The host's records as the kind's adapter gives them (a Function App's asuid TXT holds the app's
   // verification id, App Service's ownership check); setup knows every value, so none is a placeholder.
-  const facts = { defaultHostname: state.site.defaultHostname, verificationId: state.site.verificationId, app: r.app, resourceGroup: r.resourceGroup };
+  const facts = { defaultHostname: state.site.defaultHostname, verificationId: state.site.verificationId, app: r.app, resourceGroup: state.resourceGroup };
   const hosting = hostingOf(r.config);
   const perDomain = pending.map((domain) => hosting.hostRecords(domain, facts));
   if (perDomain.some((records) => records.some((rec) => rec.placeholder !== undefined))) return;
@@ -75,13 +74,13 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
     if (visible.length > 0) {
       line(ctx, `\n${asuid ? 'CNAME and TXT' : 'CNAME'} visible for ${visible.join(', ')}; binding.`);
       try {
-        await bind(ctx);
+        await ctx.hosting.bind(ctx, state);
       } catch (e) {
         ctx.reporter.fail(`binding after the CNAME appeared failed: ${describe(e)}; run the same command again`);
         bindFailed = true;
         return { done: true, value: undefined };
       }
-      pending = externalPending(ctx);
+      pending = externalPending(ctx, state);
       return pending.length === 0 ? { done: true, value: undefined } : { done: false, value: undefined, waitMs: 0 };
     }
     return clock.now() >= deadline ? { done: true, value: undefined } : { done: false, value: undefined };
@@ -107,8 +106,8 @@ export async function waitForExternalCnames(ctx: SetupContext): Promise<void> {
   }
 }
 
-export async function finalState(ctx: SetupContext): Promise<void> {
-  const { r, state } = ctx;
+export async function finalState(ctx: SetupContext, state: State): Promise<void> {
+  const { r } = ctx;
   if (!state.site) return;
   line(ctx, '');
   line(ctx, 'State per domain:');
@@ -144,51 +143,53 @@ export async function finalState(ctx: SetupContext): Promise<void> {
       }
     }
     const sts = records.find((x) => x.domain === domain && x.name === `_mta-sts.${domain}`)!;
-    parts.push(await txtState(ctx, 'TXT', sts, (v) => v.replace(/\s+/g, ' ').trim().replace(/;?$/, ';') === sts.value, state.zones));
+    parts.push(await txtState(ctx, state, 'TXT', sts, (v) => v.replace(/\s+/g, ' ').trim().replace(/;?$/, ';') === sts.value));
     const rpt = records.find((x) => x.domain === domain && x.name === `_smtp._tls.${domain}`);
-    if (rpt) parts.push(await txtState(ctx, 'TLS-RPT', rpt, (v) => v === rpt.value, state.zones));
+    if (rpt) parts.push(await txtState(ctx, state, 'TLS-RPT', rpt, (v) => v === rpt.value));
     line(ctx, `  ${domain}: ${parts.join('; ')}`);
   }
 }
 
 /** Whether a TXT record is live; a failed lookup is said as such, never taken for "still to publish". */
-export async function txtState(ctx: SetupContext, label: string, rec: DnsRecord, matches: (value: string) => boolean, zones: string[]): Promise<string> {
+export async function txtState(ctx: SetupContext, state: State, label: string, rec: DnsRecord, matches: (value: string) => boolean): Promise<string> {
   const answer = await askDns(rec.name, 'TXT', () => ctx.d.web.resolver.resolveTxt(rec.name));
   if (answer.kind === 'failed') return `${label}: lookup failed (${printable(answer.message)}), cannot tell whether it is published`;
   const values = answer.kind === 'answer' ? answer.value.map((x) => x.join('')) : [];
   if (values.some(matches)) return `${label} published`;
-  if (ctx.r.dnsResourceGroup && zoneFor(rec.name, zones)) return `${label}: the pipeline publishes it in Azure DNS once the policy is live`;
+  if (state.dnsResourceGroup && zoneFor(rec.name, state.zones)) return `${label}: the ${ctx.r.github ? 'workflow' : 'pipeline'} publishes it in Azure DNS once the policy is live`;
   return `${label} still to publish: ${zoneFileLines([rec])}`;
 }
 
-export function nextSteps(ctx: SetupContext): void {
-  const { r, state } = ctx;
+export function nextSteps(ctx: SetupContext, state: State): void {
+  const { r } = ctx;
   const lines: string[] = [];
-  if (r.dnsResourceGroup && r.dnsResourceGroup.toLowerCase() !== r.resourceGroup.toLowerCase() && state.endpoint?.servicePrincipalId && !state.identity) {
-    lines.push(`The DNS zones are in resource group ${r.dnsResourceGroup}; let the pipeline's connection write records there (once):`);
-    lines.push(`  az role assignment create --assignee ${state.endpoint.servicePrincipalId} --role "DNS Zone Contributor" --scope /subscriptions/${r.subscription.id}/resourceGroups/${r.dnsResourceGroup}`);
+  if (state.dnsResourceGroup && state.dnsResourceGroup.toLowerCase() !== state.resourceGroup.toLowerCase() && state.endpoint?.servicePrincipalId && !state.identity) {
+    lines.push(`The DNS zones are in resource group ${state.dnsResourceGroup}; let the pipeline's connection write records there (once):`);
+    lines.push(`  az role assignment create --assignee ${state.endpoint.servicePrincipalId} --role "DNS Zone Contributor" --scope /subscriptions/${r.subscription.id}/resourceGroups/${state.dnsResourceGroup}`);
   }
-  if (!r.devops) {
+  for (const target of ctx.ci) lines.push(...(target.nextSteps?.(ctx, state) ?? []));
+  if (!r.devops && !r.github) {
     lines.push('Azure DevOps was not set up (no --devops-org/--devops-project). Either run this again with them, or in Azure DevOps:');
-    lines.push(isFunctionApp(ctx)
-      ? `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" (${PIPELINE_FILE} names it; a Function App needs no ${TOKEN_VARIABLE}, so any one variable will do).`
-      : `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret ${TOKEN_VARIABLE} (az staticwebapp secrets list -n ${r.app} -g ${r.resourceGroup} --query properties.apiKey -o tsv).`);
-    lines.push(`  2. Project settings > Service connections > New > Azure Resource Manager > Workload identity federation (automatic), resource group ${r.resourceGroup}; put its name in armServiceConnection in ${PIPELINE_FILE}.`);
+    const secret = ctx.hosting.pipelineSecret(ctx, state);
+    lines.push(secret
+      ? `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" with the secret ${TOKEN_VARIABLE} (${secret.show}).`
+      : `  1. Pipelines > Library > + Variable group "${VARIABLE_GROUP}" (${PIPELINE_FILE} names it; a ${hostingOf(r.config).name} needs no ${TOKEN_VARIABLE}, so any one variable will do).`);
+    lines.push(`  2. Project settings > Service connections > New > Azure Resource Manager > Workload identity federation (automatic), resource group ${state.resourceGroup}; put its name in armServiceConnection in ${PIPELINE_FILE}.`);
     lines.push(`  3. Pipelines > New pipeline > your repository > Existing Azure Pipelines YAML file > /${PIPELINE_FILE}; on the first run click Permit.`);
   }
   if (r.devops && state.hostedJobs === 0) {
     ctx.reporter.warn(`the Azure DevOps organisation ${r.devops.orgUrl} has no Microsoft-hosted parallel job yet, so the pipeline's runs would wait in the queue: request the free grant at https://aka.ms/azpipelines-parallelism-request (a few business days), or run a self-hosted Linux agent with Docker (AzureStaticWebApp@0 runs on Linux only) and name its pool in ${PIPELINE_FILE}`);
   }
-  if (state.filesChanged.size > 0 || r.devops) {
+  if (state.filesChanged.size > 0 || r.devops || r.github) {
     // The pipeline writes TXT records only into Azure DNS zones; elsewhere it prints them for the admin.
-    const inAzure = r.config.domains.filter((d) => r.dnsResourceGroup && zoneFor(`_mta-sts.${d}`, state.zones));
+    const inAzure = r.config.domains.filter((d) => state.dnsResourceGroup && zoneFor(`_mta-sts.${d}`, state.zones));
     const elsewhere = r.config.domains.filter((d) => !inAzure.includes(d));
     const txt = elsewhere.length === 0
       ? 'publishes the TXT records in Azure DNS once the policy is live'
       : inAzure.length === 0
         ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
         : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
-    lines.push(`Then push: the pipeline deploys ${deployedFolder(ctx)}/, binds the domains and ${txt}.`);
+    lines.push(`Then push: the ${r.github ? 'workflow' : 'pipeline'} deploys ${deployedFolder(ctx)}/, binds the domains and ${txt}.`);
   }
   if (lines.length > 0) {
     line(ctx, '');
