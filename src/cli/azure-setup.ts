@@ -265,7 +265,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
 
 export const command: Command = {
   name: 'azure setup',
-  usage: 'azure setup [--devops-org URL --devops-project NAME | --github OWNER/REPO] [--repository NAME] [--github-connection NAME] [--app NAME] [--resource-group RG] [--region REGION] [--subscription ID] [--dns-resource-group RG] [--yes] [--wait-dns S] [--config FILE]',
+  usage: 'azure setup [--devops-org URL --devops-project NAME] [--github OWNER/REPO] [--repository NAME] [--github-connection NAME] [--app NAME] [--resource-group RG] [--region REGION] [--subscription ID] [--dns-resource-group RG] [--yes] [--wait-dns S] [--config FILE]',
   summary: 'create or reuse the Static Web App (or, with hosting.kind function-app, the Function App with its plan and storage) and set up Azure DevOps (variable group, pipeline, service connection) or GitHub Actions (--github), then bind the domains',
   help: [
     '  --devops-org URL          Azure DevOps organisation, e.g. https://dev.azure.com/contoso (with --devops-project)',
