@@ -30,6 +30,7 @@ describe('the RFC 8460 shape', () => {
     expect(fromJson.policies).toEqual([{
       type: 'sts', domain: DOMAIN, policyString: policyLines(), mxHost: [MX], successful: 120, failed: 2,
       details: [{ resultType: 'certificate-expired', failedSessionCount: 2, receivingMxHostname: MX, sendingMtaIp: '198.51.100.7', receivingIp: '192.0.2.25' }],
+      failures: [{ resultType: 'certificate-expired', mx: MX, sessions: 2 }],
       unreadable: [],
     }]);
     expect(await parse(gz(r), 'no-extension')).toEqual(fromJson);
