@@ -6,10 +6,11 @@
 // are read one at a time and only aggregates and per-report metadata are kept. Then the hostile case of
 // issue 17: W reports (default 16) with H failure details each, every one at its own MX host (default 200,000;
 // a quarter of them as report mails), R times: memory must follow the caps on distinct values
-// (src/tlsrpt/failures.ts, MAX_DISTINCT), not the input (issue 26: within 150 MB). With --before REF (a commit,
-// e.g. main), the same hostile set also runs on that commit's src/ (extracted with git archive, sharing this
-// node_modules), the two interleaved run by run, and both are printed side by side: median wall time, median
-// CPU time (user + system, steadier than wall time on a shared machine) and peak RSS. N = 0 skips the folders.
+// (src/tlsrpt/failures.ts, MAX_DISTINCT), not the input (issue 26: within 150 MB). It runs the compiled CLI in
+// plain Node, as users do (dist/, compiled first). With --before REF (a commit, e.g. main), the same hostile set
+// also runs on that commit's src/ (extracted with git archive beside this node_modules, compiled the same way),
+// the two interleaved run by run, and both are printed side by side: median wall time, median CPU time (user +
+// system, steadier than wall time on a shared machine) and peak RSS. N = 0 skips the folders.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import compile from '../test/setup/compile.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,6 +34,7 @@ const N = Number(positionals[0] ?? 10_000);
 const RUNS = Number(values.runs);
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const COMPILED = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const ORGS = ['Google Inc.', 'Microsoft Corporation', 'Mail.ru', 'Yahoo', 'Comcast'];
 const DOMAINS = ['contoso.example', 'fabrikam.example', 'northwind.example', 'tailspin.example', 'adatum.example'];
 
@@ -120,7 +123,8 @@ async function runOnce(folder: string, config: string, main = MAIN): Promise<Run
     process.stdout.write(JSON.stringify({ exit, reports: parsed.reports.length, verdict: JSON.stringify([parsed.policies, parsed.verdict]), maxRssKb: usage.maxRSS, cpuUs: usage.userCPUTime + usage.systemCPUTime }));
   `;
   const start = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const loader = main.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d; });
   const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -131,13 +135,14 @@ async function runOnce(folder: string, config: string, main = MAIN): Promise<Run
   return { ms, cpuMs: result.cpuUs / 1000, rssMb: result.maxRssKb / 1024, reports: result.reports, verdict: result.verdict };
 }
 
-// The src/ of commit `ref`, beside this checkout's node_modules; returns its CLI entry.
+// The src/ of commit `ref` compiled beside this checkout's node_modules; returns its compiled CLI entry.
 async function extract(ref: string, into: string): Promise<string> {
   await mkdir(into, { recursive: true });
-  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'src', 'package.json'], { cwd: REPO, maxBuffer: 256 * 1024 * 1024 });
+  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'], { cwd: REPO, maxBuffer: 256 * 1024 * 1024 });
   execFileSync('tar', ['-x', '-C', into], { input: tar });
   await symlink(join(REPO, 'node_modules'), join(into, 'node_modules'));
-  return join(into, 'src/cli/main.ts');
+  execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: into, stdio: 'inherit' });
+  return join(into, 'dist/cli/main.js');
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -163,7 +168,8 @@ try {
     const wide = join(root, 'wide');
     await generateWide(wide, WIDE, HOSTS);
     const label = `${WIDE} × ${HOSTS} rows`;
-    const sides: { name: string; main: string; runs: Run[] }[] = [{ name: 'this tree', main: MAIN, runs: [] }];
+    compile();
+    const sides: { name: string; main: string; runs: Run[] }[] = [{ name: 'this tree', main: COMPILED, runs: [] }];
     if (values.before) sides.unshift({ name: `before (${values.before})`, main: await extract(values.before, join(root, 'before')), runs: [] });
     for (let r = 0; r < RUNS; r++) for (const side of sides) side.runs.push(await runOnce(wide, config, side.main)); // interleaved
     for (const { name, runs } of sides) {
