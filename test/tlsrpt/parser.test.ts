@@ -1,9 +1,10 @@
 // The parser against every real-sender shape: each fixture imitates one sender's deviation, and the test
 // checks both the repaired value and the warning that records the repair.
+import { domainToASCII } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InflateBudget, MAX_REPORT_BYTES, decodeReport, type ParseOutcome } from '../../src/tlsrpt/parser.ts';
+import { InflateBudget, MAX_REPORT_BYTES, PLAIN_HOST, decodeReport, type ParseOutcome } from '../../src/tlsrpt/parser.ts';
 import type { Report } from '../../src/tlsrpt/model.ts';
 import { DOMAIN, MX, detail, gz, json, mail, plainMail, policyEntry, policyLines, report, reportFileName } from './fixtures.ts';
 
@@ -374,5 +375,16 @@ describe('read as a stream (report-json.ts): one failure detail at a time', () =
     const r = await parse(Buffer.from(text));
     expect(r.organization).toBe('Google Inc.');
     expect(r.policies[0]!.unreadable).toEqual([{ field: 'policies[0].failure-details[0].failed-session-count (got 9007199254740992)', mx: MX }]);
+  });
+});
+
+describe('normalizeDomain without domainToASCII for plain names (PLAIN_HOST)', () => {
+  it('takes only names domainToASCII returns unchanged', () => {
+    const examples = ['mx1.contoso.example', '-a.com', 'a-.com', 'mx.1e3', 'mx.123', 'mx.0x1f', '0x1f', '1.2.3.4', 'mx.09', 'x.0x', 'xn--bcher-kva.example', 'xn--a.example', 'a..b', 'a.b.'];
+    for (const name of examples) if (PLAIN_HOST.test(name)) expect(domainToASCII(name)).toBe(name);
+    expect(examples.filter((n) => PLAIN_HOST.test(n))).toEqual(['mx1.contoso.example', '-a.com', 'a-.com', 'mx.1e3']);
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'abcefx0123456789-.'), maxLength: 24 }), (name) => {
+      if (PLAIN_HOST.test(name)) expect(domainToASCII(name)).toBe(name);
+    }), { numRuns: 5000 });
   });
 });
