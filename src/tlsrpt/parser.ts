@@ -1,8 +1,10 @@
 // Lenient, recorded parsing of TLS-RPT reports (RFC 8460 §4.3–4.4) from bytes: JSON (with or without a BOM),
 // gzip (§5.3, application/tlsrpt+gzip) and report mails (§5.3, multipart/report). Input is recognised by its
 // content, never by its file name. Real senders deviate from the RFC in known ways (see model.ts and the
-// README); each repair is kept as a warning on the report. Nothing here throws for bad input, and no file
-// system access happens here (files.ts reads folders).
+// README); each repair is kept as a warning on the report. The JSON is read as a stream (report-json.ts) and
+// gzip inflated as one, so memory follows the largest failure detail and the distinct (result type, MX) pairs,
+// not the report; a mail is parsed whole (postal-mime; at most MAX_FILE_BYTES) and its report part streamed.
+// Nothing here throws for bad input, and no file system access happens here (files.ts reads folders).
 import { domainToASCII } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import PostalMime from 'postal-mime';
