@@ -501,7 +501,9 @@ export function normalizeDomain(name: string, where: string, warn: (message: str
   const trimmed = name.trim().replace(/\.$/, '');
   const wildcard = trimmed.startsWith('*.');
   const body = wildcard ? trimmed.slice(2) : trimmed;
-  const ascii = PLAIN_HOST.test(body) ? body : domainToASCII(body);
+  // A copy: the reader's strings are slices of its 64 KiB input pieces, and a name kept for the run (or as one
+  // of 200,000 fold keys) would keep its piece alive; domainToASCII returns a new string anyway.
+  const ascii = PLAIN_HOST.test(body) ? (` ${body}`).slice(1) : domainToASCII(body);
   if (ascii === '') {
     warn(`${where} ${shown(name)} is not a domain name; kept in lower case`);
     return trimmed.toLowerCase();
