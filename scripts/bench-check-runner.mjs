@@ -1,14 +1,17 @@
 // The checker as users run it, for bench:check's peak-RSS section: plain Node on the compiled dist/ (no
 // TypeScript loader), in a process of its own, at the default concurrency, trusting the test CA the way a
 // user adds a private CA (NODE_EXTRA_CA_CERTS, set by bench-check.ts). Only the ports differ from
-// `mta-sts check`. Usage: node scripts/bench-check-runner.mjs COUNT TIMEOUT_MS [--sample] [--dist DIR], the world's
-// JSON ({dns, httpsPort, smtpPort, domains}) on stdin. Prints one JSON line: {ms, cpuMs, maxRssKiB, failed, ...}.
+// `mta-sts check`. Usage: node scripts/bench-check-runner.mjs COUNT TIMEOUT_MS [--sample] [--json] [--dist DIR], the
+// world's JSON ({dns, httpsPort, smtpPort, domains}) on stdin. Prints one JSON line: {ms, cpuMs, maxRssKiB, failed, ...}.
+// --json renders the reports as `check --json` does (written a domain at a time where that build can, else whole)
+// into a byte count, so the memory of the output is measured too.
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 
 const [count, timeoutMs] = process.argv.slice(2, 4).map(Number);
 const sample = process.argv.includes('--sample');
+const json = process.argv.includes('--json');
 // --dist DIR: another compiled checker (bench:check --before DIR compares a build of another commit).
 const distAt = process.argv.indexOf('--dist');
 const dist = distAt > 0 ? pathToFileURL(`${process.argv[distAt + 1]}/`).href : new URL('../dist/', import.meta.url).href;
@@ -43,10 +46,19 @@ const sampler = sample
   : undefined;
 
 const start = performance.now();
-const reports = await runChecks(domains, io, { concurrency: DEFAULT_CONCURRENCY, timeoutMs, allowPendingCert: false });
+const failed = [];
+let jsonBytes = 0;
+const render = json ? await import(`${dist}check/report.js`) : undefined;
+const writer = render?.JsonReportWriter ? new render.JsonReportWriter((t) => { jsonBytes += t.length; }) : undefined;
+const reports = await runChecks(domains, io, {
+  concurrency: DEFAULT_CONCURRENCY, timeoutMs, allowPendingCert: false,
+  ...(writer ? { retain: false, onReport: (i, r) => { writer.add(i, r); if (r.status !== 'pass') failed.push(r); } } : {}),
+});
+if (writer) writer.end();
+else if (render) jsonBytes = render.renderJson(reports).length;
 const ms = performance.now() - start;
 clearInterval(sampler);
-const failed = reports.filter((r) => r.status !== 'pass');
+if (!writer) failed.push(...reports.filter((r) => r.status !== 'pass'));
 const mb = (bytes) => Math.round(bytes / 1048576);
 const usage = process.resourceUsage(); // CPU of the whole process, start-up included
 process.stdout.write(
@@ -57,6 +69,7 @@ process.stdout.write(
     concurrency: DEFAULT_CONCURRENCY,
     maxRssKiB: process.resourceUsage().maxRSS,
     failed: failed.length,
+    ...(json ? { jsonBytes, streamed: Boolean(writer) } : {}),
     firstFailure: failed[0],
     ...(sample ? { peakMB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, mb(v)])), heapLimitMB: mb(getHeapStatistics().heap_size_limit) } : {}),
   }) + '\n',

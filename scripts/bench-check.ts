@@ -1,4 +1,4 @@
-// npm run bench:check [-- N [--runs R] [--runs-wide W] [--timeout S] [--subset K] [--rss | --rss-only] [--floor | --floor-only [--before DIR]]]
+// npm run bench:check [-- N [--runs R] [--runs-wide W] [--timeout S] [--subset K] [--rss | --rss-only] [--floor | --floor-only [--before DIR]] [--json]]
 // Checks N simulated domains (default 500) against real DNS/HTTPS/SMTP servers on 127.0.0.1 (run in a child
 // process, so only the checker is measured), with 50 ms of injected DNS latency per answer: concurrency 1
 // on a subset, the default concurrency on all N, and a run where 5% of the HTTPS servers hang (their domains
@@ -13,7 +13,8 @@
 // and handshakes a check needs) side by side on N domains, interleaved, R runs each, and prints medians of wall
 // time, CPU and peak RSS with the checker's ratios to the probe; --before DIR adds another compiled checker
 // (a dist/ built from another commit) to the same interleaving; --flags "NODE FLAGS" adds this checker run with
-// those flags (e.g. --max-semi-space-size=16); --floor-only prints only that section.
+// those flags (e.g. --max-semi-space-size=16); --floor-only prints only that section. --json: the checkers
+// also render what `check --json` prints (bench-check-runner.mjs), so its memory counts too.
 import { spawn } from 'node:child_process';
 import compile from '../test/setup/compile.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ import { createSmtpProbe } from '../src/check/smtp-probe.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { flags: { type: 'string' }, floor: { type: 'boolean', default: false }, 'floor-only': { type: 'boolean', default: false }, before: { type: 'string' }, rss: { type: 'boolean', default: false }, 'rss-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '3' }, 'runs-wide': { type: 'string', default: '5' }, timeout: { type: 'string', default: '10' }, subset: { type: 'string', default: '25' } },
+  options: { json: { type: 'boolean', default: false }, flags: { type: 'string' }, floor: { type: 'boolean', default: false }, 'floor-only': { type: 'boolean', default: false }, before: { type: 'string' }, rss: { type: 'boolean', default: false }, 'rss-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '3' }, 'runs-wide': { type: 'string', default: '5' }, timeout: { type: 'string', default: '10' }, subset: { type: 'string', default: '25' } },
 });
 const N = Number(positionals[0] ?? 500);
 const RUNS = Number(values.runs);
@@ -152,7 +153,8 @@ try {
     type Run = { ms: number; cpuMs: number; maxRssKiB: number; checked: number; failed: number; firstFailure?: unknown };
     const measure = (count: number, script = RUNNER, extra: string[] = [], nodeFlags: string[] = []): Promise<Run> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [...nodeFlags, script, String(count), String(TIMEOUT_MS), ...extra], {
+        const args = script === RUNNER && values.json ? [...extra, '--json'] : extra;
+        const child = spawn(process.execPath, [...nodeFlags, script, String(count), String(TIMEOUT_MS), ...args], {
           stdio: ['pipe', 'pipe', 'inherit'],
           env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: '' },
         });

@@ -1,29 +1,40 @@
-// npx tsx scripts/bench-reports.ts [N] [--runs R] [--wide W] [--hosts H]
+// npx tsx scripts/bench-reports.ts [N] [--runs R] [--wide W] [--hosts H] [--before REF]
 // Writes N TLS-RPT reports (default 10,000: gzip files, report mails and plain JSON, 1% saved twice) to a
 // temp folder, then runs `mta-sts reports FOLDER --json --config … --now …` in a child process (so only the
 // command is measured) R times, and again on a tenth of the folder. Prints the median wall time, reports
 // per second and the child's peak RSS for both: memory must stay flat as the folder grows, because files
 // are read one at a time and only aggregates and per-report metadata are kept. Then the hostile case of
-// issue 17: W reports (default 16) with H distinct MX hosts each (default 200,000), once: memory must follow
-// the caps on distinct values (src/tlsrpt/summary.ts, MAX_DISTINCT), not the input.
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// issue 17: W reports (default 16) with H failure details each, every one at its own MX host (default 200,000;
+// a quarter of them as report mails), R times: memory must follow the caps on distinct values
+// (src/tlsrpt/failures.ts, MAX_DISTINCT), not the input (issue 26: within 150 MB). It runs the compiled CLI in
+// plain Node, as users do (dist/, compiled first). With --before REF (a commit, e.g. main), the same hostile set
+// also runs on that commit's src/ (extracted with git archive beside this node_modules, compiled the same way),
+// the two interleaved run by run, and both are printed side by side: median wall time, median CPU time (user +
+// system, steadier than wall time on a shared machine) and peak RSS. N = 0 skips the folders.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import compile from '../test/setup/compile.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '3' }, wide: { type: 'string', default: '16' }, hosts: { type: 'string', default: '200000' } },
+  options: {
+    runs: { type: 'string', default: '3' }, wide: { type: 'string', default: '16' }, hosts: { type: 'string', default: '200000' },
+    before: { type: 'string' },
+  },
 });
 const WIDE = Number(values.wide);
 const HOSTS = Number(values.hosts);
 const N = Number(positionals[0] ?? 10_000);
 const RUNS = Number(values.runs);
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const COMPILED = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const ORGS = ['Google Inc.', 'Microsoft Corporation', 'Mail.ru', 'Yahoo', 'Comcast'];
 const DOMAINS = ['contoso.example', 'fabrikam.example', 'northwind.example', 'tailspin.example', 'adatum.example'];
 
@@ -93,29 +104,45 @@ async function generateWide(root: string, reports: number, hosts: number): Promi
         'failure-details': details,
       }],
     });
-    await writeFile(join(root, `wide-${r}.json.gz`), gzipSync(text));
+    const gz = gzipSync(text);
+    if (r % 4 === 3) await writeFile(join(root, `wide-${r}.eml`), mailOf(gz, r));
+    else await writeFile(join(root, `wide-${r}.json.gz`), gz);
   }
 }
 
-async function runOnce(folder: string, config: string): Promise<{ ms: number; rssMb: number; reports: number }> {
+interface Run { ms: number; cpuMs: number; rssMb: number; reports: number; verdict: string }
+
+async function runOnce(folder: string, config: string, main = MAIN): Promise<Run> {
   const code = `
-    const { main } = await import(${JSON.stringify(MAIN)});
+    const { main } = await import(${JSON.stringify(main)});
     let out = '';
     const io = { out: (t) => { out += t; }, err: (t) => process.stderr.write(t), cwd: process.cwd(), isTTY: false, env: {} };
     const exit = await main(['reports', ${JSON.stringify(folder)}, '--json', '--config', ${JSON.stringify(config)}, '--now', '2026-03-12'], io);
     const parsed = JSON.parse(out);
-    process.stdout.write(JSON.stringify({ exit, reports: parsed.reports.length, maxRssKb: process.resourceUsage().maxRSS }));
+    const usage = process.resourceUsage();
+    process.stdout.write(JSON.stringify({ exit, reports: parsed.reports.length, verdict: JSON.stringify([parsed.policies, parsed.verdict]), maxRssKb: usage.maxRSS, cpuUs: usage.userCPUTime + usage.systemCPUTime }));
   `;
   const start = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const loader = main.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d; });
   const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const ms = performance.now() - start;
   if (exitCode !== 0) throw new Error(`the reports run failed (exit ${exitCode})`);
-  const result = JSON.parse(stdout) as { exit: number; reports: number; maxRssKb: number };
+  const result = JSON.parse(stdout) as { exit: number; reports: number; maxRssKb: number; cpuUs: number; verdict: string };
   if (result.exit !== 0) throw new Error(`mta-sts reports exited ${result.exit}`);
-  return { ms, rssMb: result.maxRssKb / 1024, reports: result.reports };
+  return { ms, cpuMs: result.cpuUs / 1000, rssMb: result.maxRssKb / 1024, reports: result.reports, verdict: result.verdict };
+}
+
+// The src/ of commit `ref` compiled beside this checkout's node_modules; returns its compiled CLI entry.
+async function extract(ref: string, into: string): Promise<string> {
+  await mkdir(into, { recursive: true });
+  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'], { cwd: REPO, maxBuffer: 256 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', into], { input: tar });
+  await symlink(join(REPO, 'node_modules'), join(into, 'node_modules'));
+  execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: into, stdio: 'inherit' });
+  return join(into, 'dist/cli/main.js');
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -130,7 +157,7 @@ try {
   await generate(big, N);
   await generate(small, Math.max(1, Math.round(N / 10)));
   console.log(`generated ${N} + ${Math.round(N / 10)} reports in ${((performance.now() - t0) / 1000).toFixed(1)} s (${root})`);
-  for (const [label, folder] of [[`${Math.round(N / 10)} reports`, small], [`${N} reports`, big]] as const) {
+  for (const [label, folder] of N > 0 ? [[`${Math.round(N / 10)} reports`, small], [`${N} reports`, big]] as const : []) {
     const runs = [];
     for (let r = 0; r < RUNS; r++) runs.push(await runOnce(folder, config));
     const ms = median(runs.map((x) => x.ms));
@@ -140,8 +167,15 @@ try {
   if (WIDE > 0) {
     const wide = join(root, 'wide');
     await generateWide(wide, WIDE, HOSTS);
-    const run = await runOnce(wide, config);
-    console.log(`${`${WIDE} × ${HOSTS} MX`.padEnd(16)} ${(run.ms / 1000).toFixed(2)} s (one run), peak RSS ${run.rssMb.toFixed(0)} MB (${run.reports} reports)`);
+    const label = `${WIDE} × ${HOSTS} rows`;
+    compile();
+    const sides: { name: string; main: string; runs: Run[] }[] = [{ name: 'this tree', main: COMPILED, runs: [] }];
+    if (values.before) sides.unshift({ name: `before (${values.before})`, main: await extract(values.before, join(root, 'before')), runs: [] });
+    for (let r = 0; r < RUNS; r++) for (const side of sides) side.runs.push(await runOnce(wide, config, side.main)); // interleaved
+    for (const { name, runs } of sides) {
+      console.log(`${label.padEnd(16)} ${name.padEnd(22)} median ${(median(runs.map((x) => x.ms)) / 1000).toFixed(2)} s wall, ${(median(runs.map((x) => x.cpuMs)) / 1000).toFixed(2)} s CPU over ${RUNS} runs; peak RSS median ${median(runs.map((x) => x.rssMb)).toFixed(0)} MB, max ${Math.max(...runs.map((x) => x.rssMb)).toFixed(0)} MB (${runs[0]!.reports} reports)`);
+    }
+    if (sides.length === 2 && sides[0]!.runs[0]!.verdict !== sides[1]!.runs[0]!.verdict) throw new Error('the two trees summarise the hostile set differently');
   }
 } finally {
   await rm(root, { recursive: true, force: true });

@@ -55,6 +55,43 @@ export function renderJson(reports: DomainReport[]): string {
   return printableJson(reports, 2) + '\n';
 }
 
+/**
+ * renderJson's bytes, written a domain at a time (`check --json`): each report goes out as soon as it and every
+ * domain given before it are done, and is then dropped, so a run of 2,000 domains does not hold all their
+ * findings until the end. Only reports that finished ahead of a slower earlier domain wait (`held`).
+ */
+export class JsonReportWriter {
+  private next = 0;
+  private readonly waiting = new Map<number, DomainReport>();
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  /** The report of the domain at `index` in the order given. */
+  add(index: number, report: DomainReport): void {
+    this.waiting.set(index, report);
+    for (let r = this.waiting.get(this.next); r; r = this.waiting.get(this.next)) {
+      this.waiting.delete(this.next);
+      // JSON.stringify(list, null, 2) is each element's own text, indented two more, between "[\n" and "\n]".
+      this.write(`${this.next === 0 ? '[\n' : ',\n'}  ${printableJson(r, 2).split('\n').join('\n  ')}`);
+      this.next++;
+    }
+  }
+
+  /** After the last report. */
+  end(): void {
+    this.write(this.next === 0 ? '[]\n' : '\n]\n');
+  }
+
+  /** Reports written so far, and those waiting for an earlier domain. */
+  get written(): number {
+    return this.next;
+  }
+
+  get held(): number {
+    return this.waiting.size;
+  }
+}
+
 export function renderJunit(reports: DomainReport[]): string {
   const count = (r: DomainReport): number => r.checks.filter((c) => c.status === 'fail').length;
   const tests = reports.reduce((n, r) => n + r.checks.length, 0);

@@ -16,18 +16,23 @@ export interface RunOptions extends DomainOptions {
   /** At most this many parked domains; when full, a stalled domain keeps its slot. Default `concurrency`. */
   maxParked?: number;
   onProgress?: (done: number, total: number, report: DomainReport) => void;
+  /** Each report as it finishes, with its domain's place in `domains`. */
+  onReport?: (index: number, report: DomainReport) => void;
+  /** false: the reports are only handed to onReport, not kept, and the result is empty (`check --json`). */
+  retain?: boolean;
   /** Called whenever a domain starts, is parked or finishes: how tests and bench:check observe the slots. */
   onSlots?: (active: number, parked: number) => void;
 }
 
-/** Checks every domain; reports come back in the order the domains were given. */
+/** Checks every domain; reports come back in the order the domains were given (none with `retain: false`). */
 export function runChecks(domains: string[], io: CheckIO, options: RunOptions): Promise<DomainReport[]> {
   const concurrency = Math.max(1, options.concurrency);
   // 3 s at the default 60 s deadline: several times a healthy domain's few round trips, yet a hung
   // server holds a slot for only 5% of its deadline.
   const stallMs = options.stallMs ?? options.timeoutMs / 20;
   const maxParked = options.maxParked ?? concurrency;
-  const reports = new Array<DomainReport>(domains.length);
+  const retain = options.retain ?? true;
+  const reports = new Array<DomainReport>(retain ? domains.length : 0);
   let next = 0;
   let done = 0;
   let active = 0;
@@ -53,7 +58,8 @@ export function runChecks(domains: string[], io: CheckIO, options: RunOptions): 
       if (isParked) parked--;
       else active--;
       options.onSlots?.(active, parked);
-      reports[index] = report;
+      if (retain) reports[index] = report;
+      options.onReport?.(index, report);
       done++;
       options.onProgress?.(done, domains.length, report);
       if (done === domains.length) resolve(reports);

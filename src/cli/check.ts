@@ -7,14 +7,14 @@ import type { CheckIO } from '../check/io.ts';
 import { keepYoungGenerationSmall } from '../check/heap.ts';
 import { productionIO, type IOOptions } from './production.ts';
 import { renderCheckHtml } from '../check/html.ts';
-import { renderFindings, renderJson, renderJunit, renderMarkdownSummary, renderTable } from '../check/report.ts';
+import { JsonReportWriter, renderFindings, renderJunit, renderMarkdownSummary, renderTable } from '../check/report.ts';
 import { writeFileAtomic } from '../files/atomic.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_S, runChecks } from '../check/run.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts'; // not config.ts: a run without a config never loads the YAML and schema code
 import { isValidDomainName, toALabels } from '../rfc/hostname.ts';
 import { configPolicy } from '../config/policy.ts';
 import { checkPromotionEvidence, EVIDENCE_FILE, evidencePath, readEvidenceText, type GateCode } from '../rollout/evidence.ts';
-import type { CheckResult, DomainReport, LiveState } from '../check/result.ts';
+import { RANK, type CheckResult, type DomainReport, type LiveState } from '../check/result.ts';
 import type { Config } from '../config/config.ts';
 import { loadOptionalConfig, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 import { networkSettings } from './network.ts';
@@ -93,6 +93,14 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   keepYoungGenerationSmall();
   // Progress goes to stderr whenever a person watches it there, also with --json > file; never into a pipe or a log.
   const progress = io.errIsTTY === true;
+  const ci = ciFormat(io.env ?? {});
+  // Each report names the overrides it was made under, so a saved --json or JUnit file says so too.
+  const named = (r: DomainReport): DomainReport => (overrides.length > 0 ? { ...r, overrides } : r);
+  // --json is written a domain at a time; without --junit or --html nothing else needs a domain's findings, so
+  // only its summary row is kept (the CI summary's: domain, result, worst finding).
+  const json = values.json ? new JsonReportWriter((t) => io.out(ci === 'azure' ? inertForAzure(t, '\\u005b') : t)) : undefined;
+  const retain = !json || values.junit !== undefined || values.html !== undefined;
+  const rows: DomainReport[] = [];
   const checked = await runChecks(unique, checkIO, {
     concurrency,
     timeoutMs,
@@ -105,15 +113,21 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
       ? await promotionGate(config, resolve(io.cwd, values.config ?? DEFAULT_CONFIG_FILE), checkIO.now)
       : undefined,
     onProgress: progress ? (done, total, r) => io.err(`\r\x1b[K${oneLine(`checking ${done}/${total} domains (${r.domain}: ${r.status})`, io.columns)}`) : undefined,
+    retain,
+    onReport: json ? (i, r) => {
+      json.add(i, named(r));
+      if (!retain) rows[i] = summaryRow(r);
+    } : undefined,
   });
   if (progress) io.err('\r\x1b[K');
-  // Each report names the overrides it was made under, so a saved --json or JUnit file says so too.
-  const reports = overrides.length > 0 ? checked.map((r) => ({ ...r, overrides })) : checked;
+  const reports = retain ? checked.map(named) : rows;
 
   // The report first: a JUnit file that cannot be written must not cost the user the results.
-  const ci = ciFormat(io.env ?? {});
-  const report = values.json ? renderJson(reports) : renderTable(reports) + renderFindings(reports);
-  io.out(ci === 'azure' ? inertForAzure(report, values.json ? '\\u005b' : '\\x5b') : report);
+  if (json) json.end();
+  else {
+    const table = renderTable(reports) + renderFindings(reports);
+    io.out(ci === 'azure' ? inertForAzure(table, '\\x5b') : table);
+  }
   // Inside Azure Pipelines or GitHub Actions each problem also goes on the run's summary page. Never with
   // --json: its stdout is the JSON, and stderr would not do (GitHub reads workflow commands from stdout only).
   const format = values.json ? undefined : ci;
@@ -140,6 +154,12 @@ async function run(args: string[], io: CommandIO, deps: CheckCommandDeps): Promi
   // Only on a run that exits 0: with a failure the exit code decides the step's result.
   if (format === 'azure' && hasIssues(reports)) io.out(`${SUCCEEDED_WITH_ISSUES}\n`);
   return 0;
+}
+
+/** What the CI summary reads of a domain (renderMarkdownSummary): its result and its worst finding. */
+function summaryRow(r: DomainReport): DomainReport {
+  const worst = [...r.checks].sort((a, b) => RANK[b.status] - RANK[a.status])[0];
+  return { domain: r.domain, status: r.status, checks: worst ? [worst] : [] };
 }
 
 /** The evidence check of one deploy: the evidence file beside the config is read once, judged per domain. */

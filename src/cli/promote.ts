@@ -1,6 +1,7 @@
 // `mta-sts promote`: testing → enforce, only when the TLS-RPT reports show it is safe and the live check of
 // the enforce policy passes; then the config, home/ and mta-sts.evidence.json change together.
 import { resolve } from 'node:path';
+import { keepOldGenerationNearLive, keepYoungGenerationSmall } from '../check/heap.ts';
 import type { CheckIO } from '../check/io.ts';
 import { renderFindings, renderTable } from '../check/report.ts';
 import { DEFAULT_TIMEOUT_S } from '../check/run.ts';
@@ -57,6 +58,9 @@ async function run(args: string[], io: CommandIO, deps: PromoteCommandDeps): Pro
   const lab = dateOption('--now', values.now);
   const timeoutS = numberOption('--timeout', values.timeout, DEFAULT_TIMEOUT_S, { integer: false, min: 0.1, max: 600 });
   const { dnsServer, httpsPort } = networkSettings(io, 'promote', values['dns-server']);
+  // It reads the reports as `mta-sts reports` does (check/heap.ts).
+  keepYoungGenerationSmall();
+  keepOldGenerationNearLive();
 
   const missing = await missingPaths(reportPaths, io.cwd);
   if (missing.length > 0) {

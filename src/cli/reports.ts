@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { printable, printableJson } from '../printable.ts';
 import { writeFileAtomic } from '../files/atomic.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/config.ts';
+import { keepOldGenerationNearLive, keepYoungGenerationSmall } from '../check/heap.ts';
 import { missingPaths, readReports } from '../tlsrpt/files.ts';
 import { renderHtml } from '../tlsrpt/html.ts';
 import { renderText, reportsJson } from '../tlsrpt/render.ts';
@@ -42,6 +43,10 @@ export const command: Command = {
       for (const m of missing) io.err(`mta-sts reports: ${printable(m)}: no such file or folder\n`);
       return 1;
     }
+    // Each report streams through as short-lived tokens and details: a young generation let grow to 64 MiB
+    // semi-spaces doubled peak RSS (bench:reports, 16 reports of 200,000 rows: new space 134 MB of 250).
+    keepYoungGenerationSmall();
+    keepOldGenerationNearLive();
     const set = await readReports(paths, io.cwd, new ReportSet(since?.toISOString().slice(0, 10)));
     if (set.reports.length === 0) {
       for (const s of set.skipped) io.err(`${printable(s.file)}: ${printable(s.reason)}\n`);

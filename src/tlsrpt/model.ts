@@ -25,6 +25,13 @@ export interface FailureDetail {
   failureReasonCode?: string;
 }
 
+/**
+ * One row of a policy entry's failures (failures.ts). At most MAX_DISTINCT rows name an MX; after them come rows
+ * with `others`, one per RFC result type (and one for all others): how many (result type, MX) pairs it folds.
+ * Such a row names no MX, so the verdict takes it as possibly a covered host (fail closed).
+ */
+export interface FailureRow { resultType: string; mx?: string; sessions: number; others?: number }
+
 export interface ReportPolicy {
   /** `sts`, `tlsa`, `no-policy-found`, or what the sender wrote. */
   type: string;
@@ -36,9 +43,14 @@ export interface ReportPolicy {
   successful: number;
   /** total-failure-session-count as written, or the sum of the details when it was missing. */
   failed: number;
+  /** The first MAX_DETAILS_KEPT failure details as written (parser.ts); every detail is counted in `failures`. */
   details: FailureDetail[];
-  /** The count fields that were not non-negative whole numbers; failures there cannot be counted. */
+  /** Every failure detail, folded per (result type, receiving MX) and capped (failures.ts). */
+  failures: FailureRow[];
+  /** The first MAX_UNREADABLE_KEPT count fields that were not non-negative whole numbers; failures there cannot be counted. */
   unreadable: Unreadable[];
+  /** How many more such fields there were (absent when none). */
+  unreadableMore?: number;
 }
 
 /** A session count that could not be read: `field` as `policies[0].failure-details[1].failed-session-count (got 1.5)`. */

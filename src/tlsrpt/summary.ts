@@ -1,6 +1,9 @@
 // Aggregation: reports are folded in one at a time and only per-report metadata and one compact
 // observation per (report, policy) are kept, so 10,000 reports fit in a few megabytes.
-import { RESULT_TYPES, reportDay, type Report, type Unreadable } from './model.ts';
+import { MAX_DISTINCT } from './failures.ts';
+import { reportDay, type FailureRow, type Report, type Unreadable } from './model.ts';
+
+export { MAX_DISTINCT, OTHER_RESULT_TYPES } from './failures.ts';
 
 /** One report that was read, as `mta-sts reports --json` lists it. */
 export interface ReportMeta {
@@ -16,16 +19,6 @@ export interface ReportMeta {
 
 export interface Skipped { file: string; reason: string }
 
-/**
- * Distinct values kept per dimension: (result type, MX) rows per report entry, and result types, MX hosts,
- * organisations and matrix cells per summary. The largest are kept exactly; the rest are folded into one
- * "others" row that says how many values it holds, so memory follows the caps, not the input.
- */
-export const MAX_DISTINCT = 1000;
-
-// Unreadable counts kept per report entry.
-const MAX_WARNINGS_KEPT = 100;
-
 /** What one policy entry of one report says, with its failure details folded per (result type, MX). */
 export interface Observation {
   /** Index into ReportSet.reports. */
@@ -38,12 +31,8 @@ export interface Observation {
   policyString: string[];
   successful: number;
   failed: number;
-  /**
-   * At most MAX_DISTINCT rows with an MX, then one row per RFC result type (and one for all others) with
-   * `others`: how many (result type, MX) pairs it folds; such a row names no MX, so the verdict takes it as
-   * possibly a covered host (fail closed).
-   */
-  failures: { resultType: string; mx?: string; sessions: number; others?: number }[];
+  /** Folded and capped by the parser (failures.ts). */
+  failures: FailureRow[];
   /** Count fields that could not be read (see ReportPolicy.unreadable), with the MX of the detail when it named one. */
   unreadable: Unreadable[];
 }
@@ -80,20 +69,12 @@ export class ReportSet {
     });
     const day = reportDay(report);
     for (const policy of report.policies) {
-      const folded = new Map<string, { resultType: string; mx?: string; sessions: number }>();
-      for (const d of policy.details) {
-        const k = `${d.resultType}\u0000${d.receivingMxHostname ?? ''}`;
-        const entry = folded.get(k) ?? { resultType: d.resultType, ...(d.receivingMxHostname ? { mx: d.receivingMxHostname } : {}), sessions: 0 };
-        entry.sessions += d.failedSessionCount;
-        folded.set(k, entry);
-      }
       this.observations.push({
         report: index, day, organization: report.organization, domain: policy.domain, type: policy.type,
         policyString: this.intern(policy.policyString), successful: policy.successful, failed: policy.failed,
-        failures: capRows([...folded.values()]),
-        // Capped as the rows are; the folded rest names no MX, so it still blocks (fail closed).
-        unreadable: policy.unreadable.length <= MAX_WARNINGS_KEPT ? policy.unreadable
-          : [...policy.unreadable.slice(0, MAX_WARNINGS_KEPT), { field: `… and ${policy.unreadable.length - MAX_WARNINGS_KEPT} more count(s) that cannot be read` }],
+        failures: policy.failures,
+        // Capped by the parser as the rows are; the folded rest names no MX, so it still blocks (fail closed).
+        unreadable: policy.unreadableMore ? [...policy.unreadable, { field: `… and ${policy.unreadableMore} more count(s) that cannot be read` }] : policy.unreadable,
       });
     }
     return true;
@@ -112,24 +93,6 @@ export class ReportSet {
     return lines;
   }
 }
-
-// The MAX_DISTINCT largest rows as they are; the rest folded per RFC result type, unknown types together.
-function capRows(rows: { resultType: string; mx?: string; sessions: number }[]): Observation['failures'] {
-  if (rows.length <= MAX_DISTINCT) return rows;
-  rows.sort((a, b) => b.sessions - a.sessions || compare(a.resultType, b.resultType) || compare(a.mx ?? '', b.mx ?? ''));
-  const folded = new Map<string, { resultType: string; sessions: number; others: number }>();
-  for (const row of rows.slice(MAX_DISTINCT)) {
-    const type = (RESULT_TYPES as readonly string[]).includes(row.resultType) ? row.resultType : OTHER_RESULT_TYPES;
-    const entry = folded.get(type) ?? { resultType: type, sessions: 0, others: 0 };
-    entry.sessions += row.sessions;
-    entry.others++;
-    folded.set(type, entry);
-  }
-  return [...rows.slice(0, MAX_DISTINCT), ...folded.values()];
-}
-
-/** The result type of a folded row of result types that are not in RFC 8460. */
-export const OTHER_RESULT_TYPES = '(other result types)';
 
 /** What senders saw: the policy's mode and MX lines (RFC 8461 §3.2 keys), read leniently from policy-string. */
 export interface SeenPolicy { mode?: string; mx: string[] }

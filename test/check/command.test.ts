@@ -14,6 +14,7 @@ import { createDns } from '../../src/check/io.ts';
 import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
 import { createSmtpProbe } from '../../src/check/smtp-probe.ts';
 import type { DomainReport } from '../../src/check/result.ts';
+import { renderJson, renderMarkdownSummary } from '../../src/check/report.ts';
 import { startDns } from './servers.ts';
 import { policyFor, World } from './world.ts';
 
@@ -110,6 +111,29 @@ describe('exit codes and the table', () => {
     }
     const wide = await run(['ok.example', ...dns()], { errIsTTY: true, columns: 200 });
     expect(wide.err).toContain('checking 1/1 domains (ok.example: pass)');
+  });
+});
+
+describe('--json written a domain at a time', () => {
+  it('is byte for byte what rendering the whole list gives, written in one piece per domain, with the CI summary still whole', async () => {
+    const domains = ['ok.example', 'bad.example', 'warn.example', 'exo.example', 'no-such-domain.example'];
+    const pieces: string[] = [];
+    const dir = await mkdtemp(join(tmpdir(), 'mta-sts-json-'));
+    try {
+      const summary = join(dir, 'summary.md');
+      const io: CommandIO = { out: (t) => void pieces.push(t), err: () => {}, cwd, isTTY: false, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } };
+      const command = checkCommand({ io: (o) => ({ ...world.io(), dns: createDns({ server: o.dnsServer, timeoutMs: 400, tries: 1 }) }) });
+      expect(await runCommand(command, [...domains, '--json', ...dns()], io)).toBe(1);
+      const out = pieces.join('');
+      const reports = JSON.parse(out) as DomainReport[];
+      expect(reports.map((r) => r.domain)).toEqual(domains);
+      expect(out).toBe(renderJson(reports));
+      expect(pieces).toHaveLength(domains.length + 1);
+      // Only a row per domain was kept for the summary, and it says what the full reports would.
+      expect(await readFile(summary, 'utf8')).toBe(`${renderMarkdownSummary(reports)}\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { renderFindings, renderJson, renderJunit, renderTable } from '../../src/check/report.ts';
+import { JsonReportWriter, renderFindings, renderJson, renderJunit, renderTable } from '../../src/check/report.ts';
 import { writeFileAtomic } from '../../src/files/atomic.ts';
 import type { DomainReport } from '../../src/check/result.ts';
 
@@ -70,4 +70,31 @@ it('writes --json with every control character escaped, parsing back to the same
   expect(json).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
   expect((JSON.parse(json) as DomainReport[])[1]!.checks[0]!.message).toBe('\x9b\u202e\x7f');
   expect((JSON.parse(json) as DomainReport[])[0]!.checks[1]!.message).toBe(hostile);
+});
+
+it('writes --json a domain at a time with renderJson\'s bytes, holding only reports that finished ahead of an earlier one', () => {
+  const many: DomainReport[] = Array.from({ length: 5 }, (_, i) => ({
+    domain: `d${i}.example`, status: i % 2 ? 'fail' : 'pass',
+    checks: [{ check: 'tlsrpt', status: 'warn', code: 'x', message: `${hostile}\n\u2028${i}`, evidence: { nested: { list: [i, 'a\u202eb'] } } }],
+    ...(i === 3 ? { overrides: [{ name: '--dns-server', value: '127.0.0.1', effect: 'lab' }] } : {}),
+  }));
+  for (const order of [[0, 1, 2, 3, 4], [4, 2, 0, 1, 3], [1, 2, 3, 4, 0]]) {
+    const pieces: string[] = [];
+    const writer = new JsonReportWriter((t) => pieces.push(t));
+    const held: number[] = [];
+    for (const i of order) {
+      writer.add(i, many[i]!);
+      held.push(writer.held);
+    }
+    writer.end();
+    expect(pieces.join('')).toBe(renderJson(many));
+    expect(writer.written).toBe(5);
+    expect(writer.held).toBe(0);
+    // In order, nothing waits; out of order, only what finished before an earlier domain.
+    if (order[0] === 0 && order[1] === 1) expect(held).toEqual([0, 0, 0, 0, 0]);
+    if (order[0] === 1) expect(held).toEqual([1, 2, 3, 4, 0]);
+  }
+  const empty: string[] = [];
+  new JsonReportWriter((t) => empty.push(t)).end();
+  expect(empty.join('')).toBe(renderJson([]));
 });

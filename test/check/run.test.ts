@@ -118,6 +118,15 @@ it('needs no callbacks, and finishes at once with no domains', async () => {
   expect(await runChecks([], world.io(), options)).toEqual([]);
 });
 
+it('hands each report to onReport with its place, and keeps none with retain: false', async () => {
+  const domains = ['hand0.example', 'hand1.example', 'hand2.example'];
+  for (const d of domains) await world.addDomain(d);
+  const seen: [number, string][] = [];
+  const kept = await runChecks(domains, world.io(), { concurrency: 3, timeoutMs: 8000, allowPendingCert: false, retain: false, onReport: (i, r) => void seen.push([i, r.domain]) });
+  expect(kept).toEqual([]);
+  expect(seen.sort()).toEqual(domains.map((d, i) => [i, d]));
+});
+
 it('keeps DNS queries in flight within the bound, however many domains run at once', async () => {
   const domains = Array.from({ length: 12 }, (_, i) => `busy${i}.dns.example`);
   for (const d of domains) await world.addDomain(d);

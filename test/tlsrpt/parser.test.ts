@@ -1,9 +1,10 @@
 // The parser against every real-sender shape: each fixture imitates one sender's deviation, and the test
 // checks both the repaired value and the warning that records the repair.
+import { domainToASCII } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InflateBudget, MAX_REPORT_BYTES, decodeReport, type ParseOutcome } from '../../src/tlsrpt/parser.ts';
+import { InflateBudget, MAX_REPORT_BYTES, PLAIN_HOST, decodeReport, type ParseOutcome } from '../../src/tlsrpt/parser.ts';
 import type { Report } from '../../src/tlsrpt/model.ts';
 import { DOMAIN, MX, detail, gz, json, mail, plainMail, policyEntry, policyLines, report, reportFileName } from './fixtures.ts';
 
@@ -30,6 +31,7 @@ describe('the RFC 8460 shape', () => {
     expect(fromJson.policies).toEqual([{
       type: 'sts', domain: DOMAIN, policyString: policyLines(), mxHost: [MX], successful: 120, failed: 2,
       details: [{ resultType: 'certificate-expired', failedSessionCount: 2, receivingMxHostname: MX, sendingMtaIp: '198.51.100.7', receivingIp: '192.0.2.25' }],
+      failures: [{ resultType: 'certificate-expired', mx: MX, sessions: 2 }],
       unreadable: [],
     }]);
     expect(await parse(gz(r), 'no-extension')).toEqual(fromJson);
@@ -316,5 +318,73 @@ describe('never throws', () => {
       // Found by this property once: an object whose toString is not a function cannot be made a string by String().
       examples: [[['contact-info'], { toString: false }], [['organization-name'], { valueOf: null, toString: 1 }]],
     });
+  });
+});
+
+describe('read as a stream (report-json.ts): one failure detail at a time', () => {
+  /** The same JSON with every object's keys in reverse order: "failure-details" before "policy", "policies" first. */
+  const reversed = (v: unknown): unknown => Array.isArray(v) ? v.map(reversed)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+
+  it('gives the same report and the same warnings, in the same order, whatever order the keys come in', async () => {
+    const odd = Array.from({ length: 150 }, (_, i) => detail({ resultType: i % 2 ? 'Made-Up' : 'validation-failure', count: i % 3 ? i : `${i}`, mx: `mx${i % 7}.contoso.example` }));
+    const r = report({ range: 'microsoft-2023', policies: [policyEntry({ details: odd, failed: null, policyString: null }), policyEntry({ type: 'tlsa', details: odd.slice(0, 3) })] });
+    const inOrder = await parse(json(r));
+    expect(inOrder.warnings.slice(0, 3)).toEqual([
+      'date-range.start-datetime "2026-03-01T00:00:00" has no time zone; read as UTC',
+      'date-range.end-datetime "2026-03-01T23:59:59" has no time zone; read as UTC',
+      'policies[0].policy.policy-string is missing; the policy senders saw is unknown',
+    ]);
+    expect(inOrder.warnings).toHaveLength(101);
+    expect(inOrder.warnings.at(-1)).toMatch(/^… and \d+ more warning\(s\) like these$/);
+    expect(await parse(json(reversed(r) as Record<string, unknown>))).toEqual(inOrder);
+  });
+
+  it('keeps the first 100 details as written and folds every detail per (result type, MX), with the unreadable counts capped', async () => {
+    const details = Array.from({ length: 5000 }, (_, i) => detail({ resultType: 'certificate-expired', count: i % 1000 === 999 ? 'many' : 2, mx: `mx${i % 3}.contoso.example` }));
+    const [p] = (await parse(gz(report({ policies: [policyEntry({ details, failed: 9990 })] })))).policies;
+    expect(p!.details).toHaveLength(100);
+    expect(p!.failures).toEqual([0, 1, 2].map((k) => ({ resultType: 'certificate-expired', mx: `mx${k}.contoso.example`, sessions: 3330 })));
+    expect(p!.unreadable.map((u) => u.field)).toEqual([999, 1999, 2999, 3999, 4999].map((i) => `policies[0].failure-details[${i}].failed-session-count (got "many")`));
+    expect(p!.unreadableMore).toBeUndefined();
+    const worse = Array.from({ length: 130 }, () => detail({ resultType: 'validation-failure', count: -1 }));
+    const [q] = (await parse(json(report({ policies: [policyEntry({ details: worse, successful: 'x' })] })))).policies;
+    expect(q!.unreadable).toHaveLength(100);
+    // The summary's two totals first (the fixture sums the -1s to -130), then the details in order.
+    expect(q!.unreadable.slice(0, 3).map((u) => u.field)).toEqual([
+      'policies[0].summary.total-successful-session-count (got "x")', 'policies[0].summary.total-failure-session-count (got -130)',
+      'policies[0].failure-details[0].failed-session-count (got -1)',
+    ]);
+    expect(q!.unreadableMore).toBe(32);
+  });
+
+  it.each([
+    ['nested deeper than any report', `{"policies": [], "date-range": ${'['.repeat(40)}${']'.repeat(40)}}`, 'JSON nested more than 32 levels deep (a TLS-RPT report needs 5); not read'],
+    ['a count nested 100,000 deep (a stack overflow before)', JSON.stringify(report({ policies: [policyEntry({ details: [{ 'result-type': 'validation-failure' }] })] })).replace('"result-type"', `"failed-session-count": ${'['.repeat(100_000)}${']'.repeat(100_000)}, "result-type"`), 'JSON nested more than 32 levels deep (a TLS-RPT report needs 5); not read'],
+    ['"policies" twice', JSON.stringify(report()).replace(/}$/, ', "policies": []}'), 'JSON that cannot be read in one pass ("policies" appears twice in the report); not read'],
+    ['"failure-details" twice', JSON.stringify(report({ policies: [policyEntry({ details: [detail({ resultType: 'validation-failure', count: 1 })] })] })).replace('"failure-details"', '"failure-details": 5, "failure-details"'), 'JSON that cannot be read in one pass ("failure-details" appears twice in policies[0]); not read'],
+  ])('refuses %s with a clear reason (fail closed)', async (_, text, reason) => {
+    expect(await skipped(Buffer.from(text))).toBe(reason);
+    expect(await skipped(gzipSync(text))).toBe(reason);
+  });
+
+  it('reads a count beyond 2^53 - 1 as unreadable, as JSON.parse did, and a later copy of any other key wins', async () => {
+    const text = JSON.stringify(report({ policies: [policyEntry({ details: [detail({ resultType: 'validation-failure', count: 1, mx: MX })] })] }))
+      .replace('"failed-session-count":1', '"failed-session-count":9007199254740993')
+      .replace('"organization-name":', '"organization-name":"First","organization-name":');
+    const r = await parse(Buffer.from(text));
+    expect(r.organization).toBe('Google Inc.');
+    expect(r.policies[0]!.unreadable).toEqual([{ field: 'policies[0].failure-details[0].failed-session-count (got 9007199254740992)', mx: MX }]);
+  });
+});
+
+describe('normalizeDomain without domainToASCII for plain names (PLAIN_HOST)', () => {
+  it('takes only names domainToASCII returns unchanged', () => {
+    const examples = ['mx1.contoso.example', '-a.com', 'a-.com', 'mx.1e3', 'mx.123', 'mx.0x1f', '0x1f', '1.2.3.4', 'mx.09', 'x.0x', 'xn--bcher-kva.example', 'xn--a.example', 'a..b', 'a.b.'];
+    for (const name of examples) if (PLAIN_HOST.test(name)) expect(domainToASCII(name)).toBe(name);
+    expect(examples.filter((n) => PLAIN_HOST.test(n))).toEqual(['mx1.contoso.example', '-a.com', 'a-.com', 'mx.1e3']);
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'abcefx0123456789-.'), maxLength: 24 }), (name) => {
+      if (PLAIN_HOST.test(name)) expect(domainToASCII(name)).toBe(name);
+    }), { numRuns: 5000 });
   });
 });

@@ -83,6 +83,15 @@ describe('caps on distinct values (memory follows the caps, not the input)', () 
     expect(rows.reduce((n, r) => n + r.sessions, 0)).toBe(1500 + 20 + 2 * 3 * 4); // no session is lost (3 rows of 5 in each list)
   });
 
+  it('keeps 100 unreadable counts of a report entry and says how many more there were', () => {
+    const set = new ReportSet();
+    add(set, report({ policies: [policyEntry({ failed: 0, details: Array.from({ length: 130 }, (_, i) => detail({ resultType: 'validation-failure', count: 1.5, mx: `mx${i}.elsewhere.example` })) })] }), 'r.json');
+    const { unreadable } = set.observations[0]!;
+    expect(unreadable).toHaveLength(101);
+    expect(unreadable[0]).toEqual({ field: 'policies[0].failure-details[0].failed-session-count (got 1.5)', mx: 'mx0.elsewhere.example' });
+    expect(unreadable[100]).toEqual({ field: '… and 30 more count(s) that cannot be read' });
+  });
+
   it('caps every summary dimension at 1,000 values, with one others entry per dimension', () => {
     const set = new ReportSet();
     for (let r = 0; r < 3; r++) add(set, report({ id: `r${r}`, policies: [policyEntry({ details: many(900, `r${r}-`) })] }), `r${r}.json`);
