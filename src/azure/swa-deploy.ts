@@ -30,7 +30,7 @@ export function swaDeploy(command: readonly string[] = swaCli()): (d: SwaDeploym
     let child;
     try {
       child = spawn(command[0]!, args, {
-        cwd: d.cwd, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: d.cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: DEPLOY_TIMEOUT_MS, killSignal: 'SIGKILL',
         env: { ...d.env, SWA_CLI_DEPLOYMENT_TOKEN: d.token, SWA_CLI_CAPTURE_TELEMETRY: 'false', CI: '1', NO_COLOR: '1' },
       });
     } catch (e) {
@@ -49,13 +49,10 @@ export function swaDeploy(command: readonly string[] = swaCli()): (d: SwaDeploym
     };
     child.stdout.on('data', each);
     child.stderr.on('data', each);
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEPLOY_TIMEOUT_MS);
     child.on('error', (e) => {
-      clearTimeout(timer);
       reject(new Error(`cannot run swa deploy: ${printable(e.message)} (run npm ci in the project first)`));
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
       if (code === 0) resolve();
       else reject(new Error(`swa deploy ${signal ? `was stopped (${signal})` : `exited with code ${code}`}${last ? `: ${last}` : ''}`));
     });

@@ -17,7 +17,7 @@ import type { Deployer } from '../azure/deploy.ts';
 import type { CheckIO, PolicyFetcher } from '../check/io.ts';
 import { azureOptions, webIO } from './azure-options.ts';
 import { networkSettings } from './network.ts';
-import { productionDeployer, productionIO, type IOOptions } from './production.ts';
+import type { IOOptions } from './production.ts';
 import { UsageError, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
 const run = promisify(execFile);
@@ -232,7 +232,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
 
   const { dnsServer, httpsPort } = networkSettings({ ...io, err: () => {} }, 'azure setup', values['dns-server']);
   const checkNetwork = { dnsServer, httpsPort };
-  const { run: runSetupPlan, setupContext } = await import('../azure/setup.ts');
+  const [{ run: runSetupPlan, setupContext }, { productionDeployer, productionIO }] = await Promise.all([import('../azure/setup.ts'), import('./production.ts')]);
   return runSetupPlan(await setupContext({
     cwd: io.cwd,
     configFile,

@@ -51,6 +51,10 @@ export class FirstPolicyWorld {
   readonly refused: string[] = [];
   /** Looks at a zip deployment's status that answer 202 before it completes. */
   kuduLooksInProgress = 2;
+  /** The status URL Kudu names (default: its own /api/deployments/latest); remote text the client must not trust. */
+  kuduLocation?: (host: string) => string;
+  /** The status a complete deployment reports (4 success, 3 failed). */
+  kuduOutcome = 4;
   functionApp?: FunctionAppArm;
   private handler?: (r: HttpRequest) => Promise<HttpResponseInit>;
   /** Open tunnels, ended on close. */
@@ -101,6 +105,8 @@ export class FirstPolicyWorld {
     this.kuduRequests.length = 0;
     this.refused.length = 0;
     this.kuduLooksInProgress = 2;
+    this.kuduLocation = undefined;
+    this.kuduOutcome = 4;
     this.functionApp = undefined;
     this.handler = undefined;
     this.dir = scratch;
@@ -236,12 +242,13 @@ export class FirstPolicyWorld {
         writeFileSync(join(dir, name), bytes);
       }
       this.deployments.push({ app: site.name, id, looks: 0, dir });
-      return answer(202, undefined, { location: `https://${host}/api/deployments/latest?deployer=Push&time=${Date.now()}` });
+      return answer(202, undefined, { location: this.kuduLocation?.(host) ?? `https://${host}/api/deployments/latest?deployer=Push&time=${Date.now()}` });
     }
     if (req.method === 'GET' && url.pathname === '/api/deployments/latest') {
       const d = this.deployments.at(-1);
       if (!d) return answer(404, { Message: 'no deployment' });
       if (d.looks++ < this.kuduLooksInProgress) return answer(202, { id: d.id, status: 1, status_text: 'Building', complete: false });
+      if (this.kuduOutcome !== 4) return answer(200, { id: d.id, status: this.kuduOutcome, status_text: 'npm install failed', complete: true });
       // Deployed: the app now runs the package's handler (with its node_modules from Kudu's npm install).
       const module = (await import(pathToFileURL(join(d.dir, 'src/handler.js')).href)) as { mtaSts: (r: HttpRequest) => Promise<HttpResponseInit> };
       this.handler = module.mtaSts;

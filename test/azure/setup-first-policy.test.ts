@@ -25,7 +25,7 @@ const config = () => {
 const dnsWrites = () => armWrites().filter((r) => /\/dnszones\//i.test(r.path));
 
 describe('azure setup makes the first policy live (no pipeline run)', () => {
-  it('Static Web App: deploys home/ with swa deploy, binds, publishes the TXT once the policy is live, check passes; a second run changes nothing', { timeout: 180_000 }, async () => {
+  it('Static Web App: deploys home/ with swa deploy, binds, publishes the TXT once the policy is live, check passes; a second run changes nothing', { timeout: 240_000 }, async () => {
     // The admin owns the resource group that holds the DNS zone (where setup puts the app), nothing more.
     adminHolds(['Owner', RG]);
     addMx('contoso.com');
@@ -75,7 +75,7 @@ describe('azure setup makes the first policy live (no pipeline run)', () => {
     expect(azure.refused).toEqual([]);
   });
 
-  it('Function App: zip-deploys functions/ with the admin\'s own sign-in (Kudu answers 202 and takes several looks), binds, publishes, check passes; a second run changes nothing', { timeout: 180_000 }, async () => {
+  it('Function App: zip-deploys functions/ with the admin\'s own sign-in (Kudu answers 202 and takes several looks), binds, publishes, check passes; a second run changes nothing', { timeout: 240_000 }, async () => {
     useFunctionApp();
     const file = join(repo, 'mta-sts.config.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
@@ -110,7 +110,7 @@ describe('azure setup makes the first policy live (no pipeline run)', () => {
     expect(lastLine(second.out)).toMatch(/^mta-sts check: contoso\.com (pass|warn)$/);
   });
 
-  it('Function App: an admin without publish rights on the app is refused by Kudu as by Azure; the step names the role and the command', { timeout: 180_000 }, async () => {
+  it('Function App: an admin without publish rights on the app is refused by Kudu as by Azure; the step names the role and the command', { timeout: 240_000 }, async () => {
     useFunctionApp();
     const file = join(repo, 'mta-sts.config.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
