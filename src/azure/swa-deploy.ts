@@ -14,7 +14,12 @@ const DEPLOY_TIMEOUT_MS = 15 * 60_000;
 
 /** The SWA CLI of the template's node_modules, run by this Node (`npx swa` would also find a global one). */
 export function swaCli(): string[] {
-  const pkg = createRequire(import.meta.url).resolve('@azure/static-web-apps-cli/package.json');
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('@azure/static-web-apps-cli/package.json');
+  } catch {
+    throw new Error('the SWA CLI (@azure/static-web-apps-cli, a development dependency of the template) is not installed: run npm ci (not --omit=dev) in the project, then run the same command again');
+  }
   return [process.execPath, join(dirname(pkg), 'dist/cli/bin.js')];
 }
 
