@@ -2,7 +2,9 @@
 // at what exists (resource group, Static Web App, config keys, Azure DevOps variable group, service connection,
 // pipeline and its permissions, custom domains), prints a numbered plan of what is missing, asks once, then does
 // it step by step. Every step re-reads before it writes, so a second run, or a run after a half-finished one,
-// only does what is still missing. The deployment token is read into memory and sent to Azure DevOps only.
+// only does what is still missing. It makes the first policy live itself (deploy, bind, TXT once live: no pipeline
+// run needed) and ends with `mta-sts check`'s verdict. The deployment token is read into memory and sent to Azure
+// DevOps and to `swa deploy` (in its environment) only.
 // The run is step modules over a frozen request and an explicit state: observe returns the State, plan builds
 // the steps from (request, state), apply runs them; what differs per hosting kind is its adapter's (ctx.hosting),
 // what differs per CI target is the target's (ctx.ci).
@@ -17,7 +19,7 @@ import { ciTargets } from './setup/ci-targets.ts';
 import { StepFailure, describe, freezeRequest, line, type SetupContext, type SetupDeps, type SetupRequest, type State, type Step } from './setup/model.ts';
 import { observe } from './setup/observe.ts';
 import { plan } from './setup/plan.ts';
-import { finalState, nextSteps, waitForExternalCnames } from './setup/report.ts';
+import { finalState, nextSteps, verdict, waitForExternalCnames } from './setup/report.ts';
 
 /** The context of one run: the frozen request, the ARM clients on its endpoint and subscription, the kind's steps, the CI targets. */
 export async function setupContext(request: SetupRequest, d: SetupDeps): Promise<SetupContext> {
@@ -59,6 +61,7 @@ export async function run(ctx: SetupContext): Promise<number> {
     }
     if (!(await apply(ctx, steps))) {
       await finalState(ctx, state);
+      await verdict(ctx, state);
       return 1;
     }
   }
@@ -66,5 +69,7 @@ export async function run(ctx: SetupContext): Promise<number> {
   await waitForExternalCnames(ctx, state);
   await finalState(ctx, state);
   nextSteps(ctx, state);
+  // Its last line: what `mta-sts check` says of every domain now.
+  await verdict(ctx, state);
   return ctx.reporter.finish();
 }

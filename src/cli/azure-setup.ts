@@ -14,7 +14,11 @@ import {
   DEFAULT_REGION, DEFAULT_RESOURCE_GROUP, SWA_REGIONS, defaultAppName, type DevOpsTarget, type RepositoryRef,
 } from '../azure/setup/names.ts';
 import { GITHUB_API_ENV, REPOSITORY, apiUrlError } from '../github/repository.ts';
+import type { Deployer } from '../azure/deploy.ts';
+import type { CheckIO, PolicyFetcher } from '../check/io.ts';
 import { azureOptions, webIO } from './azure-options.ts';
+import { networkSettings } from './network.ts';
+import type { IOOptions } from './production.ts';
 import { UsageError, loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
 const run = promisify(execFile);
@@ -30,6 +34,16 @@ export interface SetupCommandDeps {
   /** The waits (--wait-dns, retries) and the clock they are measured on: a test's virtual time. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Deploys the first policy (default productionDeployer: swa deploy, zip deployment). */
+  deployer?: Deployer;
+  /** The closing check's I/O, built from the options as `check` builds it (default productionIO). */
+  checkIO?: (options: IOOptions) => CheckIO;
+  /** The policy fetcher of the run's own looks (tests: one that trusts their CA). */
+  fetcher?: PolicyFetcher;
+  /** Between two looks at something Azure is still doing (tests: short, on their clock). */
+  pollIntervalMs?: number;
+  /** How long to wait for the policy to be live before its TXT records are published (default 10 min). */
+  liveWaitMs?: number;
 }
 
 const spec = {
@@ -176,7 +190,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   const region = (values.region ?? DEFAULT_REGION).toLowerCase();
   if (!/^[a-z0-9]+$/.test(region)) throw new UsageError(`--region must be an Azure region name such as ${DEFAULT_REGION} (got "${values.region}")`);
   const waitDns = numberOption('--wait-dns', values['wait-dns'], io.isTTY ? 900 : 0, { integer: true, min: 0, max: 7200 });
-  const web = await webIO(io, 'azure setup', values['dns-server'], {}, 20_000);
+  const web = await webIO(io, 'azure setup', values['dns-server'], deps.fetcher ? { fetcher: deps.fetcher } : {}, 20_000);
 
   // The ARM endpoint: --arm-endpoint, else MTA_STS_ARM_ENDPOINT, else --cloud, else az's active cloud.
   const names = Object.keys(CLOUDS).join(', ');
@@ -231,7 +245,9 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     };
   }
 
-  const { run: runSetupPlan, setupContext } = await import('../azure/setup.ts');
+  const { dnsServer, httpsPort } = networkSettings({ ...io, err: () => {} }, 'azure setup', values['dns-server']);
+  const checkNetwork = { dnsServer, httpsPort };
+  const [{ run: runSetupPlan, setupContext }, { productionDeployer, productionIO }] = await Promise.all([import('../azure/setup.ts'), import('./production.ts')]);
   return runSetupPlan(await setupContext({
     cwd: io.cwd,
     configFile,
@@ -260,6 +276,11 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     githubFetch: deps.githubFetch,
     sleep: deps.sleep,
     now: deps.now,
+    pollIntervalMs: deps.pollIntervalMs,
+    liveWaitMs: deps.liveWaitMs,
+    deployer: deps.deployer ?? productionDeployer(),
+    // STARTTLS is left to the pipeline's check: an admin's network often blocks port 25 (the check says so).
+    checkIO: (deps.checkIO ?? productionIO)({ ...checkNetwork, timeoutMs: 30_000 }),
   }));
 }
 

@@ -158,11 +158,13 @@ export class FunctionAppEmulator {
       if (!path.toLowerCase().includes('/hostnamebindings')) {
         if (method !== 'GET') return answer(405);
         // GetWebApp.json's body, for this app (a Function App on Linux, Flex Consumption).
+        const scmHost = site.defaultHostName.replace(/^([^.]+)\./, '$1.scm.');
         return answer(200, {
           id: this.siteId(), name: site.name, type: 'Microsoft.Web/sites', kind: 'functionapp,linux', location: site.location,
           properties: {
-            state: 'Running', hostNames: [site.defaultHostName], enabled: true, enabledHostNames: [site.defaultHostName],
-            hostNameSslStates: [{ name: site.defaultHostName, sslState: 'Disabled', hostType: 'Standard' }],
+            // The deployment (Kudu) host is listed too, as in GetWebApp.json: `azure setup` deploys there.
+            state: 'Running', hostNames: [site.defaultHostName], enabled: true, enabledHostNames: [site.defaultHostName, scmHost],
+            hostNameSslStates: [{ name: site.defaultHostName, sslState: 'Disabled', hostType: 'Standard' }, { name: scmHost, sslState: 'Disabled', hostType: 'Repository' }],
             serverFarmId: site.serverFarmId ?? `/subscriptions/${FA_SUBSCRIPTION}/resourceGroups/${site.resourceGroup}/providers/Microsoft.Web/serverfarms/ASP-flex`,
             reserved: true, customDomainVerificationId: site.customDomainVerificationId, resourceGroup: site.resourceGroup,
             defaultHostName: site.defaultHostName, httpsOnly: site.httpsOnly ?? true, ...(site.siteConfig ? { siteConfig: site.siteConfig } : {}),

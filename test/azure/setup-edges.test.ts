@@ -53,7 +53,11 @@ describe('mta-sts azure setup: edges', () => {
     // The step says it waits, not "done"; the last line says who publishes the TXT records: the admin.
     expect(r.out).toMatch(/\[\d+\/\d+\] Bind mta-sts\.contoso\.com \(once its CNAME exists at your DNS host\) to mta-sts-contoso-com: waiting \(nothing bound yet; mta-sts\.contoso\.com waits for the CNAME at your DNS host \(below\)\)/);
     expect(r.out).not.toMatch(/Bind .*: done/);
-    expect(r.out.trimEnd().split('\n').at(-1)).toBe('Then push: the pipeline deploys home/, binds the domains and prints the TXT records once the policy is live, for you to publish at your DNS host.');
+    // Nothing can be live before the CNAME: the TXT records are held back and printed after it, in the order they must
+    // go live (RFC 8461 §8.1); the last line is check's verdict, which says so too.
+    expect(r.err).toMatch(/contoso\.com: TXT held back: .*; create the CNAME first, then, once https:\/\/mta-sts\.contoso\.com:\d+\/\.well-known\/mta-sts\.txt serves home\/\.well-known\/mta-sts\.txt, publish the TXT records/);
+    expect(r.out).toContain('Later changes: edit mta-sts.config.yaml, commit and push; the pipeline deploys home/, binds new domains and publishes the TXT records once the new policy is live.');
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe('mta-sts check: contoso.com fail');
     expect(r.out).toContain('TLS-RPT still to publish: _smtp._tls.contoso.com. 3600 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@contoso.com"');
     expect(site.customDomains.size).toBe(0);
 
@@ -67,7 +71,7 @@ describe('mta-sts azure setup: edges', () => {
 
   it('without az installed: says to install the Azure CLI (exit 1), not "run az login" (exit 2)', async () => {
     const r = await new Promise<Result>((done) => {
-      const child = spawn(process.execPath, [BIN, 'azure', 'setup', '--yes'], { cwd: repo, env: { ...env, PATH: join(dir, 'empty-path') }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'azure', 'setup', '--yes'], { cwd: repo, env: { ...env, PATH: join(dir, 'empty-path'), MTA_STS_HTTPS_PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));

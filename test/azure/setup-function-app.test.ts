@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { pipelineVariable } from '../../src/config/pipeline-yaml.ts';
 import { SUBSCRIPTION } from './arm-emulator.ts';
-import { FA_VERIFICATION_ID, addFunctionAppHandlers } from './arm-setup-handlers.ts';
-import { useSetupWorld, dns, arm, setupArm, devops, dir, repo, git, BIN, setup, setupProcess, DEVOPS, armWrites, filesUnder, stderrSoFar } from './setup-world.ts';
+import { FA_VERIFICATION_ID } from './arm-setup-handlers.ts';
+import { useSetupWorld, useFunctionApp, addMx, azure, dns, arm, setupArm, devops, dir, repo, git, BIN, setup, setupProcess, DEVOPS, armWrites, filesUnder, stderrSoFar } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -27,13 +27,14 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     writeFileSync(file, text.replace('  - contoso.com\n', FA_DOMAINS.map((d) => `  - ${d}\n`).join('')).replace('  kind: static-web-app\n', '  kind: function-app\n'));
   }
 
-  // Child processes that each load every Azure SDK: about 10 s alone, over 30 s among the suite's other files on a
-  // loaded 2-core machine (main fails it there too), so this test has its own, longer timeout.
-  it('a fresh setup for 12 domains creates the plan, the storage, the app, the identity\'s roles and the pipeline, binds every host; a second run changes nothing', { timeout: 120_000 }, async () => {
-    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+  // Child processes that each load every Azure SDK, deploy and check 12 domains: about 25 s alone, over 90 s among the
+  // suite's other files on a loaded 2-core machine, so this test has its own, longer timeout.
+  it('a fresh setup for 12 domains creates the plan, the storage, the app, the identity\'s roles and the pipeline, binds every host; a second run changes nothing', { timeout: 240_000 }, async () => {
+    const functionArm = useFunctionApp();
     arm.zones.clear();
     for (const d of FA_DOMAINS) arm.addZone('rg-dns', d);
     functionAppConfig();
+    for (const d of FA_DOMAINS) addMx(d);
     const first = await setupProcess([...DEVOPS(), '--yes']);
     expect(first.err).not.toMatch(/^\s+at /m);
     expect(first.code, first.out + first.err).toBe(0);
@@ -62,7 +63,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     const [account, storage] = [...functionArm.storageAccounts].find(([k]) => k.startsWith('rg-dns/'))!;
     const accountName = account.split('/')[1]!;
     expect(settings).toEqual({
-      FUNCTIONS_EXTENSION_VERSION: '~4', FUNCTIONS_WORKER_RUNTIME: 'node', AzureWebJobsDisableHomepage: 'true',
+      FUNCTIONS_EXTENSION_VERSION: '~4', FUNCTIONS_WORKER_RUNTIME: 'node', AzureWebJobsDisableHomepage: 'true', SCM_DO_BUILD_DURING_DEPLOYMENT: 'true',
       AzureWebJobsStorage: `DefaultEndpointsProtocol=https;AccountName=${accountName};AccountKey=${storage.keys[0]};EndpointSuffix=core.windows.net`,
     });
     expect(first.out).toContain(`Create Function App ${APP} (Linux, Node 22, Functions v4, HTTPS only) on asp-mta-sts: done (default host name ${APP}.azurewebsites.net)`);
@@ -109,7 +110,9 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     expect(inCommit).toEqual(expect.arrayContaining(['mta-sts.config.yaml', 'azure-pipelines.yml', 'functions/host.json']));
     const stale = await promisify(execFile)(process.execPath, [BIN, 'build', '--check'], { cwd: repo });
     expect(stale.stdout).toContain('up to date');
-    expect(first.out.trimEnd().split('\n').at(-1)).toMatch(/^Then push: the pipeline deploys functions\/, binds the domains and publishes the TXT records in Azure DNS/);
+    expect(first.out).toContain('Later changes: edit mta-sts.config.yaml, commit and push; the pipeline deploys functions/, binds new domains and publishes the TXT records once the new policy is live.');
+    // setup made the policy live itself: deployed, bound, the TXT published; the last line is check's verdict.
+    expect(first.out.trimEnd().split('\n').at(-1)).toMatch(/^mta-sts check: contoso\.com (pass|warn), d2\.example (pass|warn), .*d12\.example (pass|warn)$/);
 
     // The storage key goes to the app's settings only: never printed, never in a file or a commit.
     const key = storage.keys[0]!;
@@ -133,7 +136,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
   });
 
   it('DNS outside Azure: the bind step waits, naming the hosts and both records; once they are published the next run binds them', async () => {
-    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const functionArm = useFunctionApp();
     arm.zones.clear();
     functionAppConfig();
     const first = await setup([...DEVOPS(), '--yes']);
@@ -154,15 +157,21 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     }
     const second = await setup([...DEVOPS(), '--yes']);
     expect(second.code, second.out + second.err).toBe(0);
-    expect(second.out).toMatch(/Plan \(1 change\):\n {3}1\. Bind mta-sts\.contoso\.com/);
-    expect(second.out).toMatch(/\[1\/1\] Bind .*: done \(ready with their managed certificates/);
+    // The package is live already (setup deployed it in the first run): bind, then the TXT records, printed now that
+    // the policy is live, for the admin's DNS host.
+    expect(second.out).toMatch(/Plan \(2 changes\):\n {3}1\. Bind mta-sts\.contoso\.com.*\n {3}2\. Publish the _mta-sts TXT records/);
+    expect(second.out).toMatch(/\[1\/2\] Bind .*: done \(ready with their managed certificates/);
     expect([...functionArm.fa.bindings.values()].filter((b) => b.sslState === 'SniEnabled')).toHaveLength(12);
+    expect(azure.deployments).toHaveLength(1);
+    const printed = [...second.out.matchAll(/^ {2}(_mta-sts\.[a-z0-9.]+)\. 3600 IN TXT "(v=STSv1; id=[0-9a-f]+;)"$/gm)];
+    expect(printed.map((m) => m[1])).toEqual(FA_DOMAINS.map((d) => `_mta-sts.${d}`));
+    for (const [, name, value] of printed) dns.zone.set(name!, { txt: [value!] }); // the admin publishes them
     const third = await setup([...DEVOPS(), '--yes']);
     expect(third.out).toContain('Nothing to change');
   });
 
   it('DNS outside Azure with --wait-dns: waits for the CNAME and the asuid TXT of each host, and binds a host only once both resolve (virtual clock)', async () => {
-    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const functionArm = useFunctionApp();
     arm.zones.clear();
     const file = join(repo, 'mta-sts.config.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
@@ -191,7 +200,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
   });
 
   it('an existing Function App is reused as it is: nothing created, and a Flex Consumption plan or plain HTTP is named as the reason hosts would not get their certificates', async () => {
-    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const functionArm = useFunctionApp();
     const farm = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dns/providers/Microsoft.Web/serverfarms/ASP-flex`;
     functionArm.plans.set('rg-dns/asp-flex', { location: 'westeurope', reserved: true, kind: 'functionapp', sku: { name: 'FC1', tier: 'FlexConsumption' } });
     functionArm.fa.site = { name: APP, resourceGroup: 'rg-dns', defaultHostName: `${APP}.azurewebsites.net`, customDomainVerificationId: FA_VERIFICATION_ID, location: 'westeurope', serverFarmId: farm, httpsOnly: false, clientAffinityEnabled: true };
@@ -221,7 +230,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
   });
 
   it('a plan named asp-mta-sts that cannot carry the app (Windows, or a tier without managed certificates) stops the run before any change', async () => {
-    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const functionArm = useFunctionApp();
     functionAppConfig();
     functionArm.plans.set('rg-dns/asp-mta-sts', { location: 'westeurope', reserved: true, kind: 'linux', sku: { name: 'F1', tier: 'Free' } });
     const free = await setup([...DEVOPS(), '--yes']);
@@ -236,7 +245,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
   });
 
   it('without the DevOps flags: sets hostingKind in the pipeline file and says the variable group needs no token', async () => {
-    addFunctionAppHandlers(arm, setupArm, dns.zone);
+    useFunctionApp();
     functionAppConfig();
     const r = await setup(['--yes']);
     expect(r.code, r.out + r.err).toBe(0);
@@ -248,7 +257,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
   });
 
   it('an app name another tenant holds: the app step fails saying so and what to pass; a run with --app continues on the same plan and storage', async () => {
-    const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const functionArm = useFunctionApp();
     functionArm.takenSiteNames.add(APP);
     functionAppConfig();
     const first = await setup([...DEVOPS(), '--yes']);
@@ -270,7 +279,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
   });
 
   it('without the right to create resources: every Azure step fails or is skipped, and the exact az commands are printed in order', async () => {
-    addFunctionAppHandlers(arm, setupArm, dns.zone);
+    useFunctionApp();
     setupArm.readOnly = true;
     functionAppConfig();
     const r = await setup([...DEVOPS(), '--resource-group', 'rg-mta-sts', '--region', 'northeurope', '--yes']);
@@ -292,7 +301,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
   });
 
   it('in an existing resource group without write rights: the plan and storage steps fail with 403 and name their az commands', async () => {
-    addFunctionAppHandlers(arm, setupArm, dns.zone);
+    useFunctionApp();
     setupArm.readOnly = true;
     functionAppConfig();
     const r = await setup([...DEVOPS(), '--yes']);

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SUBSCRIPTION } from './arm-emulator.ts';
-import { TENANT_ID, addFunctionAppHandlers } from './arm-setup-handlers.ts';
-import { useSetupWorld, adminHolds, arm, bindAsIdentity, ca, dns, setupArm, devops, dir, env, repo, setup, setupProcess, armWrites, filesUnder } from './setup-world.ts';
+import { TENANT_ID } from './arm-setup-handlers.ts';
+import { useSetupWorld, useFunctionApp, adminHolds, arm, bindAsIdentity, ca, setupArm, devops, dir, env, repo, setup, setupProcess, armWrites, filesUnder } from './setup-world.ts';
 import { GitHubEmulator } from '../github/github-emulator.ts';
 
 useSetupWorld();
@@ -84,7 +84,7 @@ describe('mta-sts azure setup --github', () => {
     for (const file of filesUnder(dir).filter((f) => !f.includes('/.git/objects'))) expect(readFileSync(file, 'latin1').includes(token), file).toBe(false);
     expect(first.out).toMatch(/Let mta-sts-pipeline trust GitHub Actions runs of main in Contoso\/mta-sts .*: done/);
     expect(first.out).toMatch(/Set the Actions variables AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_SUBSCRIPTION_ID of Contoso\/mta-sts .*: done/);
-    expect(first.out).toMatch(/Then push: the workflow deploys home\//);
+    expect(first.out).toMatch(/Later changes: edit mta-sts.config.yaml, commit and push; the workflow deploys home\//);
     expect(first.out).not.toContain('Azure DevOps was not set up');
 
     const armBefore = armWrites().length;
@@ -119,7 +119,7 @@ describe('mta-sts azure setup --github', () => {
       `  gh variable set AZURE_SUBSCRIPTION_ID --repo ${REPO} --body ${SUBSCRIPTION}`,
       `  az staticwebapp secrets list -n mta-sts-contoso-com -g rg-dns --query properties.apiKey -o tsv | gh secret set AZURE_STATIC_WEB_APPS_API_TOKEN --repo ${REPO}`,
       '  (the deployment token goes from az to gh through the pipe: it is never shown)',
-      'Then push: the workflow deploys home/, binds the domains and publishes the TXT records in Azure DNS once the policy is live.',
+      'Later changes: edit mta-sts.config.yaml, commit and push; the workflow deploys home/, binds new domains and publishes the TXT records once the new policy is live.',
     ].join('\n'));
     expect(r.out + r.err).not.toContain(setupArm.tokens.get('rg-dns/mta-sts-contoso-com')!);
     // A second run without a token writes nothing to Azure and prints the same commands.
@@ -154,7 +154,7 @@ describe('mta-sts azure setup --github', () => {
   });
 
   it('a Function App deploys through azure/login: the variables and Website Contributor on its group, no token secret', async () => {
-    addFunctionAppHandlers(arm, setupArm, dns.zone);
+    useFunctionApp();
     const file = join(repo, 'mta-sts.config.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
     const r = await run([]);
@@ -167,7 +167,7 @@ describe('mta-sts azure setup --github', () => {
     expect(variables()).toEqual({ AZURE_CLIENT_ID: identity.clientId, AZURE_TENANT_ID: TENANT_ID, AZURE_SUBSCRIPTION_ID: SUBSCRIPTION });
     expect(gh.repositories.get(REPO.toLowerCase())!.secrets.size).toBe(0);
     expect(r.out).not.toContain('AZURE_STATIC_WEB_APPS_API_TOKEN');
-    expect(r.out).toMatch(/Then push: the workflow deploys functions\//);
+    expect(r.out).toMatch(/Later changes: edit mta-sts.config.yaml, commit and push; the workflow deploys functions\//);
   });
 
   it('an admin who owns only the resource group sets it all up, and the workflow\'s identity may then bind with the roles it got', async () => {

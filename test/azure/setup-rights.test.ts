@@ -4,8 +4,7 @@
 // that never used Microsoft.Web (MissingSubscriptionRegistration) and one without App Service quota (401).
 import { describe, expect, it } from 'vitest';
 import { ADMIN, SUBSCRIPTION } from './arm-emulator.ts';
-import { addFunctionAppHandlers } from './arm-setup-handlers.ts';
-import { DEVOPS, adminHolds, arm, bindAsIdentity, dns, repo, setup, setupArm, useSetupWorld } from './setup-world.ts';
+import { DEVOPS, adminHolds, arm, bindAsIdentity, repo, setup, setupArm, useFunctionApp, useSetupWorld } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -59,7 +58,7 @@ describe('azure setup with the rights the admin really has', () => {
 
   it('(b) Owner of the resource groups only, hosting.kind function-app: plan, storage, app, Website Contributor, and every host bound with its certificate, nothing refused', async () => {
     adminHolds(['Owner', RG]);
-    const fa = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const fa = useFunctionApp();
     const { readFileSync, writeFileSync } = await import('node:fs');
     const file = `${repo}/mta-sts.config.yaml`;
     writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
@@ -124,7 +123,7 @@ describe('azure setup with the rights the admin really has', () => {
   });
 
   it('a Function App in a subscription without App Service quota: the plan step says what to do (quota, region, Static Web App), never "az login"', async () => {
-    const fa = addFunctionAppHandlers(arm, setupArm, dns.zone);
+    const fa = useFunctionApp();
     fa.noQuota = true;
     const { readFileSync, writeFileSync } = await import('node:fs');
     const file = `${repo}/mta-sts.config.yaml`;

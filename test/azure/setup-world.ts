@@ -5,6 +5,7 @@
 // (--dns-server), NODE_EXTRA_CA_CERTS, and an `az` on PATH that answers `az account get-access-token` as
 // AzureCliCredential calls it. Each test file calls useSetupWorld() once; the exported bindings are live.
 import { execFile, spawn } from 'node:child_process';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,10 @@ import { runCommand } from '../../src/cli/main.ts';
 import { startDns, TestCA, type DnsServer } from '../check/servers.ts';
 import { ADMIN, ArmEmulator, SUBSCRIPTION, TOKEN } from './arm-emulator.ts';
 import type { BuiltInRole } from './authorization.ts';
-import { addSetupHandlers, type SetupArm } from './arm-setup-handlers.ts';
+import { addFunctionAppHandlers, addSetupHandlers, type FunctionAppArm, type SetupArm } from './arm-setup-handlers.ts';
+import { FirstPolicyWorld } from './first-policy-world.ts';
+import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
+import { productionIO } from '../../src/cli/production.ts';
 import { startDevOpsEmulator, type DevOpsEmulator } from './devops-emulator.ts';
 
 export const git = promisify(execFile);
@@ -30,24 +34,32 @@ export let dns: DnsServer;
 export let arm: ArmEmulator;
 export let setupArm: SetupArm;
 export let devops: DevOpsEmulator;
+/** Azure's side of the first policy: the apps' front end, Kudu, the SWA content service, the internet proxy. */
+export let azure: FirstPolicyWorld;
 export let dir: string;
 export let repo: string;
 export let env: NodeJS.ProcessEnv;
 
 /** Registers the hooks that give each test a fresh clone, fresh emulators' state and az's profile. */
 export function useSetupWorld(): void {
-  // A setup test runs setup two or three times over a fresh git clone: 5-10 s on an idle 2-core machine, and up to
-  // four times that beside three other test files and a loaded machine. Still bounded; a hang fails.
-  vi.setConfig({ testTimeout: 60_000 });
+  // A setup test runs setup two or three times over a fresh git clone (each run now deploys and checks too): 10-20 s
+  // on an idle 2-core machine, and up to four times that beside three other test files and a loaded machine. Still
+  // bounded; a hang fails.
+  vi.setConfig({ testTimeout: 150_000 });
   beforeAll(async () => {
     ca = await TestCA.create();
     dns = await startDns();
     arm = new ArmEmulator(dns.zone);
     await arm.start(ca);
     arm.pollsInProgress = 0;
+    azure = await FirstPolicyWorld.start(ca, tmpdir());
+    azure.resolveFrontEnd(dns);
+    // In-process runs trust the test CA as child processes do through NODE_EXTRA_CA_CERTS (the deploy to Kudu too).
+    setDefaultCACertificates([...getCACertificates('default'), ca.certPem]);
   });
   afterAll(async () => {
-    await Promise.all([arm.close(), dns.close()]);
+    setDefaultCACertificates(getCACertificates('bundled'));
+    await Promise.all([arm.close(), dns.close(), azure.close()]);
   });
 
   beforeEach(async () => {
@@ -62,6 +74,9 @@ export function useSetupWorld(): void {
     devops = await startDevOpsEmulator(ca);
 
     dir = mkdtempSync(join(tmpdir(), 'setup-test-'));
+    azure.reset(dir);
+    azure.arm = arm;
+    azure.setupArm = setupArm;
     // az's state as `az login` leaves it: the default subscription and its tenant, and an az that hands out tokens.
     const azDir = join(dir, 'azure');
     mkdirSync(azDir);
@@ -101,6 +116,7 @@ export function useSetupWorld(): void {
       AZURE_CONFIG_DIR: azDir,
       MTA_STS_ARM_ENDPOINT: arm.endpoint,
       NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
+      ...azure.env(),
     };
   });
   afterEach(async () => {
@@ -148,7 +164,15 @@ export async function setup(args: string[], options: { deps?: Partial<SetupComma
       return { token: TOKEN, expiresOnTimestamp: Date.now() + 3600e3 };
     },
   };
-  const deps = { credential, armCa: ca.certPem, devopsCaFile: join(dir, 'ca.pem'), ...options.deps };
+  // The policy fetches trust the test CA as the child process does through NODE_EXTRA_CA_CERTS.
+  const fetcher = createPolicyFetcher({ port: azure.https.port, ca: ca.certPem, timeoutMs: 5_000 });
+  const deps: SetupCommandDeps = {
+    credential, armCa: ca.certPem, devopsCaFile: join(dir, 'ca.pem'), fetcher,
+    // One look at each policy before its TXT is held back (the waits themselves are tested in publish-dns.test.ts).
+    liveWaitMs: 1_000,
+    checkIO: (o) => ({ ...productionIO(o), fetcher: createPolicyFetcher({ port: o.httpsPort, ca: ca.certPem, timeoutMs: o.timeoutMs }) }),
+    ...options.deps,
+  };
   const code = await runCommand({ ...command, run: (a, io) => runSetup(a, io, deps) }, [...args, '--dns-server', dns.address], {
     out: (t) => (out += t), err: (t) => (errSoFar = err += t), cwd: repo, isTTY: false, stdinIsTTY: options.stdinIsTTY ?? false, env,
   });
@@ -191,4 +215,18 @@ export async function bindAsIdentity(): Promise<Result> {
     out: (t) => (out += t), err: (t) => (err += t), cwd: repo, isTTY: false, env: { HOME: repo },
   });
   return { code, out, err };
+}
+
+/** hosting.kind function-app: the ARM handlers of its plan, storage and site, and its front end and Kudu. */
+export function useFunctionApp(): FunctionAppArm {
+  const functionArm = addFunctionAppHandlers(arm, setupArm, dns.zone);
+  azure.functionApp = functionArm;
+  return functionArm;
+}
+
+/** Exchange Online's MX for `domain`, so the closing check has MX hosts to match the policy. */
+export function addMx(domain: string): void {
+  const mx = `${domain.replace(/\./g, '-')}.mail.protection.outlook.com`;
+  dns.zone.set(domain, { ...dns.zone.get(domain), mx: [{ exchange: mx, priority: 0 }] });
+  dns.zone.set(mx, { a: ['127.0.0.1'] });
 }

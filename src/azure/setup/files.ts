@@ -8,12 +8,18 @@ import { editConfigFile, type ConfigEdit } from '../../config/edit.ts';
 import { pipelineVariable, setPipelineVariables } from '../../config/pipeline-yaml.ts';
 import { writeFileAtomic } from '../../files/atomic.ts';
 import { withProjectLock } from '../../files/change.ts';
-import { outputs } from '../../project/outputs.ts';
+import { hostingOf } from '../../hosting/hosting.ts';
+import { builtFolder, outputs, type BuiltFolder } from '../../project/outputs.ts';
 import { commitFiles, uncommittedFiles as gitUncommitted } from './git.ts';
 import { PIPELINE_FILE, type SetupContext, type State, type Step } from './model.ts';
 
 /** The folders built from the config (src/project/outputs.ts), as git names them from the working folder. */
 export const builtFolders = (ctx: SetupContext) => outputs(ctx.r.configPath, ctx.r.config, ctx.r.cwd).folders.map((f) => f.display);
+
+/** The folder the kind's app serves (home/, or a Function App's functions/), as built from the config now. */
+export function deployedFolder(ctx: SetupContext, state: State): BuiltFolder {
+  return builtFolder(outputs(ctx.r.configPath, state.config, ctx.r.cwd), hostingOf(state.config).deployed)!;
+}
 
 /** The files setup writes that git reports as changed (a run that stopped before its commit). */
 export function uncommittedFiles(ctx: SetupContext): Promise<string[]> {

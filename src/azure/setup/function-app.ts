@@ -5,8 +5,9 @@ import { printable } from '../../printable.ts';
 import { statusOf } from '../arm.ts';
 import { azureSaid, readAzureError } from '../azure-error.ts';
 import { bindFunctionApp } from '../function-app.ts';
+import { deployedFolder } from './files.ts';
 import {
-  FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, StepFailure, describe, hostName, storageAccountName, verificationId,
+  FUNCTION_APP_PLAN, FUNCTION_APP_PLAN_SKU, FUNCTION_APP_RUNTIME, StepFailure, describe, hostName, storageAccountName, verificationId, line,
   type SetupContext, type SetupHosting, type State, type Step, type StepOutcome,
 } from './model.ts';
 
@@ -17,6 +18,21 @@ export const FUNCTION_APP_SETUP: SetupHosting = {
   },
   planApp: (ctx, state, steps) => planFunctionApp(ctx, state, steps),
   bind: (ctx, state) => bindFunctionAppHosts(ctx, state),
+  async deploy(ctx, state) {
+    const { r, d } = ctx;
+    const folder = deployedFolder(ctx, state);
+    const scmHost = state.site?.scmHost;
+    if (!scmHost) throw new Error(`Azure named no deployment (scm) host for ${r.app}; run the same command again`);
+    await d.deployer.functionApp({
+      folder: folder.path, app: r.app, scmHost, credential: d.credential, armEndpoint: r.armEndpoint, ca: d.armCa, env: d.env,
+      onLine: (l) => line(ctx, l), sleep: d.sleep, now: d.now, pollIntervalMs: d.pollIntervalMs,
+    });
+    return `${folder.display}/ deployed to ${scmHost} (zip deployment with your Azure sign-in)`;
+  },
+  deployCommand: (ctx, state) => {
+    const folder = deployedFolder(ctx, state).display;
+    return `(cd ${folder} && zip -r ../functions.zip . -x 'node_modules/*') && az functionapp deployment source config-zip -g ${state.resourceGroup} -n ${ctx.r.app} --src functions.zip --build-remote true`;
+  },
   pipelineSecret: () => undefined,
 };
 
@@ -45,7 +61,7 @@ async function observeFunctionApp(ctx: SetupContext, state: State): Promise<void
   if (site?.id) {
     const kind = printable(site.kind ?? '');
     if (!/functionapp/i.test(kind)) throw new StepFailure(`${r.app} in ${state.resourceGroup} exists but is not a Function App (kind ${kind || 'none'}); name another app with --app or hosting.app`);
-    state.site = { defaultHostname: hostName(site.defaultHostName), verificationId: verificationId(site.customDomainVerificationId) };
+    state.site = { defaultHostname: hostName(site.defaultHostName), verificationId: verificationId(site.customDomainVerificationId), scmHost: scmHostOf(site.enabledHostNames) };
     const farm = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/serverfarms\/([^/]+)$/i.exec(site.serverFarmId ?? '');
     const plan = farm ? await read(`the App Service plan of ${r.app}`, () => ctx.arm.web.appServicePlans.get(farm[1]!, farm[2]!)) : undefined;
     const tier = printable(plan?.sku?.tier ?? '');
@@ -147,6 +163,9 @@ function planFunctionApp(ctx: SetupContext, state: State, steps: Step[]): void {
             { name: 'AzureWebJobsStorage', value: `DefaultEndpointsProtocol=https;AccountName=${account};AccountKey=${key};EndpointSuffix=${suffix}` },
             // `/` shows the policy's page, not the Functions host's own (docs/configuration.md).
             { name: 'AzureWebJobsDisableHomepage', value: 'true' },
+            // setup's zip deployment carries no node_modules: Kudu runs npm install (projectkudu/kudu wiki,
+            // "Deploying from a zip file"); the pipeline's package has them already, and installing again is harmless.
+            { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'true' },
           ],
         },
       }, lro).catch((e: unknown) => {
@@ -157,7 +176,7 @@ function planFunctionApp(ctx: SetupContext, state: State, steps: Step[]): void {
         throw e;
       });
       if (!site.defaultHostName) throw new Error('Azure created the Function App but reported no default host name; run the same command again');
-      state.site = { defaultHostname: hostName(site.defaultHostName), sku: 'Basic', verificationId: verificationId(site.customDomainVerificationId) };
+      state.site = { defaultHostname: hostName(site.defaultHostName), sku: 'Basic', verificationId: verificationId(site.customDomainVerificationId), scmHost: scmHostOf(site.enabledHostNames) };
       return `default host name ${state.site.defaultHostname}`;
     },
   });
@@ -188,3 +207,9 @@ async function bindFunctionAppHosts(ctx: SetupContext, state: State): Promise<st
   return { state: 'waiting', detail: parts.join('; ') };
 }
 
+
+/** The app's deployment (Kudu) host as ARM lists it among the enabled host names: <app>.scm.<suffix>. */
+function scmHostOf(names: string[] | undefined): string | undefined {
+  const name = names?.map((n) => n.toLowerCase()).find((n) => /^[a-z0-9-]+\.scm\.[a-z0-9.-]+$/.test(n));
+  return name;
+}

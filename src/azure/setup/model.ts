@@ -5,12 +5,14 @@ import type { StaticSiteCustomDomainOverviewARMResource } from '@azure/arm-appse
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { StorageManagementClient } from '@azure/arm-storage';
 import type { TokenCredential } from '@azure/identity';
+import type { CheckIO } from '../../check/io.ts';
 import type { PolicyFetchIO } from '../../check/policy-checks.ts';
 import type { Config } from '../../config/config.ts';
 import { printable } from '../../printable.ts';
 import type { Output, Reporter } from '../annotations.ts';
 import { statusOf, type ArmClients } from '../arm.ts';
 import { advice, azureSaid, readAzureError } from '../azure-error.ts';
+import { DeployError, type Deployer } from '../deploy.ts';
 import { DevOpsError, type DevOps, type ProjectRef } from '../devops.ts';
 import type { Identity, IdentityClients, RoleGrant } from '../identity.ts';
 import { zoneFor } from '../zones.ts';
@@ -81,6 +83,12 @@ export interface SetupDeps {
   githubFetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Makes the built folder live on the app (src/cli/production.ts; tests pass a loopback stand-in). */
+  deployer: Deployer;
+  /** The network I/O of the closing `mta-sts check` (src/cli/production.ts productionIO). */
+  checkIO: CheckIO;
+  /** How long to wait for the policy to be live before its TXT records are published (default 10 min). */
+  liveWaitMs?: number;
   /** Bounds for the binding retries (tests shorten them). */
   bindAttempts?: number;
   bindDelayMs?: number;
@@ -119,7 +127,11 @@ export interface State {
   devops?: DevOps;
   rgExists: boolean;
   /** `verificationId`: a Function App's customDomainVerificationId, the value of each asuid.mta-sts.<domain> TXT. */
-  site?: { defaultHostname: string; sku?: string | undefined; verificationId?: string | undefined };
+  site?: { defaultHostname: string; sku?: string | undefined; verificationId?: string | undefined; scmHost?: string | undefined };
+  /** Some mta-sts host of the config already serves exactly the config's policy: nothing to deploy. */
+  policyLive: boolean;
+  /** Every domain's _mta-sts (and, with tlsrpt, _smtp._tls) TXT record already says what the config says. */
+  txtPublished: boolean;
   /**
    * hosting.kind function-app, before the app exists: its App Service plan (id once it exists) and whether its
    * storage account exists. An existing app keeps the plan and storage it has.
@@ -168,7 +180,7 @@ export function initialState(r: SetupRequest): State {
     resourceGroup: r.resourceGroup, dnsResourceGroup: r.dnsResourceGroup, config: r.config, connectionName: DEFAULT_CONNECTION,
     missingGrants: [], federated: false, githubFederated: false,
     rgExists: false, bound: new Map(), zones: [], zoneGroups: new Map(), groupAuthorized: false, endpointAuthorized: false,
-    homeStale: false, uncommitted: [], filesChanged: new Set(),
+    homeStale: false, uncommitted: [], filesChanged: new Set(), policyLive: false, txtPublished: false,
   };
 }
 
@@ -196,7 +208,7 @@ export const fingerprintIn = (description: string | undefined) => /fingerprint (
 export class StepFailure extends Error {}
 
 export function describe(e: unknown): string {
-  if (e instanceof DevOpsError) return printable(e.message);
+  if (e instanceof DevOpsError || e instanceof DeployError) return printable(e.message);
   // Azure's answers, in any of their shapes, are read by the one reader; the advice comes with them.
   if (statusOf(e) !== undefined || /long-running operation/.test(String((e as Error)?.message))) {
     const a = readAzureError(e);
@@ -205,7 +217,7 @@ export function describe(e: unknown): string {
   return printable(e instanceof Error ? e.message : String(e));
 }
 
-export const rightsMissing = (e: unknown) => (e instanceof DevOpsError ? e.status : statusOf(e)) === 403;
+export const rightsMissing = (e: unknown) => (e instanceof DevOpsError || e instanceof DeployError ? e.status : statusOf(e)) === 403;
 
 /** Everything a part of setup works with, none of it changed by a run: the request, the injected parts, the clients, the kind's steps. */
 export interface SetupContext {
@@ -236,6 +248,10 @@ export interface SetupHosting {
   planApp(ctx: SetupContext, state: State, steps: Step[]): void;
   /** Binds every mta-sts.<domain> with its certificate; says which hosts still wait (the step is then not "done"). */
   bind(ctx: SetupContext, state: State): Promise<string | StepOutcome>;
+  /** Makes the built folder live on the app, the first time (the pipeline deploys later changes); says how. */
+  deploy(ctx: SetupContext, state: State): Promise<string>;
+  /** The same deployment by hand, for someone with the rights. */
+  deployCommand(ctx: SetupContext, state: State): string;
   /** The secret a pipeline needs to deploy to the app (a Static Web App's deployment token), or none. */
   pipelineSecret(ctx: SetupContext, state: State): PipelineSecret | undefined;
 }

@@ -8,6 +8,7 @@ import { statusOf } from '../arm.ts';
 import { zonesHolding } from '../dns-zones.ts';
 import { zoneFor } from '../zones.ts';
 import { foldersStale, uncommittedFiles } from './files.ts';
+import { observePolicy } from './first-policy.ts';
 import { PIPELINE_FILE, StepFailure, describe, initialState, line, rightsMissing, type SetupContext, type State } from './model.ts';
 
 export async function observe(ctx: SetupContext): Promise<State> {
@@ -36,6 +37,7 @@ export async function observe(ctx: SetupContext): Promise<State> {
       throw new StepFailure(`cannot list the Azure DNS zones in resource group ${dnsGroup}: ${describe(e)}`, { cause: e });
     }
   }
+  await observePolicy(ctx, state);
   const yamlText = await readFile(resolve(r.cwd, PIPELINE_FILE), 'utf8').catch(() => undefined);
   if (yamlText !== undefined) {
     const named = pipelineVariable(yamlText, 'armServiceConnection');

@@ -1,9 +1,11 @@
 // Setup's second part: from the request and the State observe returned, the numbered steps that remain, each with
 // what it needs first, how to do it by hand, and the call that does it. In order: the resource group, the app (its
-// hosting adapter's steps), the config and built folders, each CI target's steps, the bindings, the commit.
+// hosting adapter's steps), the config and built folders, each CI target's steps, the first policy's deployment,
+// the bindings, the TXT records once the policy is live, the commit.
 import { hostingOf } from '../../hosting/hosting.ts';
 import { zoneFor } from '../zones.ts';
 import { planCommit, planConfig, planYaml } from './files.ts';
+import { planDeploy, planPublish } from './first-policy.ts';
 import type { SetupContext, State, Step } from './model.ts';
 
 export function plan(ctx: SetupContext, state: State): Step[] {
@@ -27,7 +29,10 @@ export function plan(ctx: SetupContext, state: State): Step[] {
   // Without a CI target only the Deploy steps' choice is set in the pipeline file (the connection is the user's).
   else if (state.yaml) planYaml(ctx, state, { hostingKind: r.config.hosting.kind }, steps);
 
+  // The first policy live without a pipeline run: deployed, the hosts bound with their certificates, then the TXT.
+  planDeploy(ctx, state, steps);
   planBind(ctx, state, steps);
+  planPublish(ctx, state, steps);
   planCommit(ctx, state, steps);
   return steps;
 }

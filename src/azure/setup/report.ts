@@ -3,15 +3,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostingOf } from '../../hosting/hosting.ts';
-import { builtFolder, folderPath, outputs } from '../../project/outputs.ts';
+import { folderPath } from '../../project/outputs.ts';
 import { checkCaa } from '../../check/caa.ts';
 import { askDns } from '../../check/dns.ts';
+import { renderFindings, renderTable } from '../../check/report.ts';
+import { runChecks } from '../../check/run.ts';
 import { checkPolicyFetch } from '../../check/policy-checks.ts';
 import { POLICY_PATH } from '../../rfc/policy.ts';
 import { dnsRecords, zoneFileLines, type DnsRecord } from '../../site/records.ts';
 import { printable } from '../../printable.ts';
 import { clockOf, poll } from '../retry.ts';
 import { zoneFor } from '../zones.ts';
+import { deployedFolder } from './files.ts';
 import { PIPELINE_FILE, TOKEN_VARIABLE, VARIABLE_GROUP, describe, line, type SetupContext, type State } from './model.ts';
 
 /** Hosts whose CNAME must be made at a DNS host outside Azure and is not bound yet. */
@@ -129,7 +132,7 @@ export async function finalState(ctx: SetupContext, state: State): Promise<void>
         certificateReady = true;
         parts.push('certificate ready');
         live = built !== undefined && fetched.body !== undefined && Buffer.compare(Buffer.from(fetched.body), built) === 0;
-        parts.push(live ? 'policy live' : 'policy not deployed yet (the pipeline deploys it on push)');
+        parts.push(live ? 'policy live' : 'policy not deployed yet (run the same command again; later changes: the pipeline)');
       }
     } else if (d) {
       parts.push(`certificate pending (${hostingOf(r.config).pendingCertificate})`);
@@ -156,7 +159,7 @@ export async function txtState(ctx: SetupContext, state: State, label: string, r
   if (answer.kind === 'failed') return `${label}: lookup failed (${printable(answer.message)}), cannot tell whether it is published`;
   const values = answer.kind === 'answer' ? answer.value.map((x) => x.join('')) : [];
   if (values.some(matches)) return `${label} published`;
-  if (state.dnsResourceGroup && zoneFor(rec.name, state.zones)) return `${label}: the ${ctx.r.github ? 'workflow' : 'pipeline'} publishes it in Azure DNS once the policy is live`;
+  if (state.dnsResourceGroup && zoneFor(rec.name, state.zones)) return `${label}: held back until the policy is live; the next run of this command, or the ${ctx.r.github ? 'workflow' : 'pipeline'}, publishes it in Azure DNS`;
   return `${label} still to publish: ${zoneFileLines([rec])}`;
 }
 
@@ -181,15 +184,7 @@ export function nextSteps(ctx: SetupContext, state: State): void {
     ctx.reporter.warn(`the Azure DevOps organisation ${r.devops.orgUrl} has no Microsoft-hosted parallel job yet, so the pipeline's runs would wait in the queue: request the free grant at https://aka.ms/azpipelines-parallelism-request (a few business days), or run a self-hosted Linux agent with Docker (AzureStaticWebApp@0 runs on Linux only) and name its pool in ${PIPELINE_FILE}`);
   }
   if (state.filesChanged.size > 0 || r.devops || r.github) {
-    // The pipeline writes TXT records only into Azure DNS zones; elsewhere it prints them for the admin.
-    const inAzure = r.config.domains.filter((d) => state.dnsResourceGroup && zoneFor(`_mta-sts.${d}`, state.zones));
-    const elsewhere = r.config.domains.filter((d) => !inAzure.includes(d));
-    const txt = elsewhere.length === 0
-      ? 'publishes the TXT records in Azure DNS once the policy is live'
-      : inAzure.length === 0
-        ? 'prints the TXT records once the policy is live, for you to publish at your DNS host'
-        : `publishes the TXT records in Azure DNS once the policy is live (${inAzure.join(', ')}) and prints them for you to publish at your DNS host (${elsewhere.join(', ')})`;
-    lines.push(`Then push: the ${r.github ? 'workflow' : 'pipeline'} deploys ${deployedFolder(ctx)}/, binds the domains and ${txt}.`);
+    lines.push(`Later changes: edit ${r.configFile}, commit and push; the ${r.github ? 'workflow' : 'pipeline'} deploys ${deployedFolder(ctx, state).display}/, binds new domains and publishes the TXT records once the new policy is live.`);
   }
   if (lines.length > 0) {
     line(ctx, '');
@@ -197,8 +192,15 @@ export function nextSteps(ctx: SetupContext, state: State): void {
   }
 }
 
-/** The folder the pipeline deploys for the config's kind, as the user names it. */
-function deployedFolder(ctx: SetupContext): string {
-  const where = outputs(ctx.r.configPath, ctx.r.config, ctx.r.cwd);
-  return builtFolder(where, hostingOf(ctx.r.config).deployed)!.display;
+/**
+ * The closing verdict: `mta-sts check` of every domain, as the pipeline's Verify stage runs it (STARTTLS left to a
+ * network that reaches port 25: reported as a warning), its table and findings, then one last line per run.
+ */
+export async function verdict(ctx: SetupContext, state: State): Promise<void> {
+  const domains = ctx.r.config.domains;
+  const reports = await runChecks([...domains], ctx.d.checkIO, { concurrency: 8, timeoutMs: 60_000, config: state.config, allowPendingCert: false, skipStarttls: true });
+  line(ctx, '');
+  line(ctx, 'mta-sts check (as senders see it now):');
+  ctx.d.out.out(renderTable(reports) + renderFindings(reports));
+  line(ctx, `mta-sts check: ${reports.map((r) => `${r.domain} ${r.status}`).join(', ')}`);
 }

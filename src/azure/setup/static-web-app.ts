@@ -4,6 +4,7 @@ import { printable } from '../../printable.ts';
 import { statusOf } from '../arm.ts';
 import { bindDomains } from '../bind.ts';
 import { clockOf, poll } from '../retry.ts';
+import { deployedFolder } from './files.ts';
 import { StepFailure, describe, hostName, line, type SetupContext, type SetupHosting, type State, type Step, type StepOutcome } from './model.ts';
 
 export const STATIC_WEB_APP_SETUP: SetupHosting = {
@@ -80,6 +81,16 @@ export const STATIC_WEB_APP_SETUP: SetupHosting = {
     if (waiting.length === 0) return `bound ${bound.join(', ')}`;
     return { state: 'waiting', detail: `${bound.length > 0 ? `bound ${bound.join(', ')}; ` : 'nothing bound yet; '}${waiting.join(', ')} wait${waiting.length === 1 ? 's' : ''} for the CNAME at your DNS host (below)` };
   },
+
+  async deploy(ctx, state) {
+    const folder = deployedFolder(ctx, state);
+    const token = state.token;
+    if (!token) throw new Error(`the deployment token of ${ctx.r.app} is not known yet; run the same command again`);
+    await ctx.d.deployer.staticWebApp({ folder: folder.path, token, cwd: ctx.r.cwd, env: ctx.d.env, onLine: (l) => line(ctx, `  swa: ${l}`) });
+    return `${folder.display}/ deployed with swa deploy and the app's deployment token`;
+  },
+
+  deployCommand: (ctx, state) => `SWA_CLI_DEPLOYMENT_TOKEN="$(az staticwebapp secrets list -n ${ctx.r.app} -g ${state.resourceGroup} --query properties.apiKey -o tsv)" npx --no swa deploy ${deployedFolder(ctx, state).display} --env production`,
 
   pipelineSecret: (ctx, state) => ({
     value: state.token,
