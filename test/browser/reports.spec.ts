@@ -111,9 +111,11 @@ test('the report page shows domains, totals, failures, reporters and warnings, w
   expect(requests).toEqual([]);
 });
 
-test('a window across 1 January shows the year, so the days read in order', async ({ page }) => {
+test('a window across 1 January shows the year, so the days read in order; the overview counts the window only', async ({ page }) => {
   const yearDir = await mkdtemp(join(tmpdir(), 'mta-sts-html-year-'));
   try {
+    // Before the window: its failures are history, not part of the verdict, and must not be counted beside it.
+    await writeFile(join(yearDir, 'old.json'), json(report({ org: 'Google Inc.', id: 'y0', day: '2025-11-10', policies: [policyEntry({ successful: 5000, details: [detail({ resultType: 'certificate-expired', count: 9, mx: MX })] })] })));
     await writeFile(join(yearDir, 'a.json'), json(report({ org: 'Google Inc.', id: 'y1', day: '2025-12-30', policies: [policyEntry({ successful: 500 })] })));
     await writeFile(join(yearDir, 'b.json'), json(report({ org: 'Google Inc.', id: 'y2', day: '2026-01-02', policies: [policyEntry({ successful: 700 })] })));
     const set = await readReports([yearDir], yearDir);
@@ -124,6 +126,15 @@ test('a window across 1 January shows the year, so the days read in order', asyn
     const chart = page.getByRole('img', { name: /^Successful and failed sessions per day for contoso\.example, 2025-12-22 to 2026-01-04/ });
     await expect(chart.locator('text.year')).toHaveText(['2025', '2026']);
     await expect(chart.locator('g.day:has(text.year) > title')).toHaveText(['2025-12-22: no report', '2026-01-01: no report']);
+    // The reporters' table: a row of years over the month-days.
+    const reporters = page.getByRole('region', { name: 'Reports per organisation and day' });
+    await expect(reporters.locator('thead tr').first().locator('th')).toHaveText(['2025', '2026']);
+    expect(await reporters.locator('thead th[scope=colgroup]').evaluateAll((ths) => ths.map((t) => t.getAttribute('colspan')))).toEqual(['2', '1']);
+    await expect(reporters.locator('thead tr').nth(1).locator('th')).toHaveText(['Organisation', '11-10', '12-30', '01-02']);
+    // The overview: the window's sessions, labelled so, not the 5000 and 9 of November.
+    const overview = page.getByRole('table', { name: /^Each domain: the verdict for 2025-12-22 to 2026-01-04 and why; sts sessions in that window$/ });
+    await expect(overview.locator('thead th')).toHaveText(['Domain', 'Verdict', 'Report days in window', 'Successful in window', 'Failed in window', 'Failure rate in window', 'Why']);
+    await expect(overview.getByRole('row', { name: /^contoso\.example/ }).locator('td.n')).toHaveText(['2', '1200', '0', '0%']);
   } finally {
     await rm(yearDir, { recursive: true, force: true });
   }
