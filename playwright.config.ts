@@ -1,6 +1,10 @@
 // Browser tests: Debian's Chromium (or the agent's Chrome) against both hosting kinds: the SWA CLI emulator serving
-// home/, and the Function App package of test/browser/function-app.config.yaml through `mta-sts preview --runner`.
+// home/ (and a build of test/browser/static-web-app.config.yaml, whose page the visual snapshots keep), and the
+// Function App package of test/browser/function-app.config.yaml through `mta-sts preview --runner`.
+// Visual snapshots (toHaveScreenshot) live in test/browser/snapshots/; `npx playwright test --update-snapshots`
+// rewrites them after a change to a page is meant.
 import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { findBrowser } from './test/browser/find-browser.ts';
 
@@ -15,6 +19,11 @@ process.env.MTA_STS_E2E_FA_PORT ??= execFileSync(process.execPath, [
 ], { encoding: 'utf8' }).trim();
 const FA_PORT = Number(process.env.MTA_STS_E2E_FA_PORT);
 const FA = ['--config test/browser/function-app.config.yaml', '--out test-results/function-app/home', '--functions-out test-results/function-app/functions'].join(' ');
+process.env.MTA_STS_E2E_SWA_PORT ??= execFileSync(process.execPath, [
+  '-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })",
+], { encoding: 'utf8' }).trim();
+/** The Static Web App of a fixed config (not the user's home/), for the policy page's visual snapshots. */
+export const SWA_SNAPSHOT_URL = `http://127.0.0.1:${process.env.MTA_STS_E2E_SWA_PORT}`;
 
 export default defineConfig({
   testDir: 'test/browser',
@@ -24,7 +33,22 @@ export default defineConfig({
     { name: 'function-app', testMatch: 'function-app.spec.ts', use: { baseURL: `http://127.0.0.1:${FA_PORT}` } },
   ],
   outputDir: 'test-results/browser',
-  timeout: 30_000,
+  // One file per page and view, beside the tests, reviewable in a pull request; no platform suffix: the only
+  // platform is Debian's Chromium with the fonts of test/browser/fonts.conf.
+  snapshotPathTemplate: '{testDir}/snapshots/{testFileName}/{arg}{ext}',
+  expect: {
+    toHaveScreenshot: {
+      // The same Debian machine renders the same pixels (measured: 0 differing pixels between runs, as root and
+      // as another user). A per-pixel colour tolerance of 0.05 (YIQ, 0-1) still flags a mark's colour changed by a
+      // tenth; 50 pixels in all flags a missing bar, a moved label or one changed digit (a digit is ~60 pixels).
+      threshold: 0.05,
+      maxDiffPixels: 50,
+      animations: 'disabled',
+      caret: 'hide',
+      scale: 'css',
+    },
+  },
+  timeout: 90_000, // an axe audit and a full-page picture take 10-30 s on a busy 2-core machine
   retries: 0,
   workers: 1,
   reporter: [['list'], ['junit', { outputFile: 'test-results/browser.xml' }]],
@@ -32,9 +56,15 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
     browserName: 'chromium',
     headless: true,
+    // Nothing a page shows may depend on the machine's clock zone or language.
+    timezoneId: 'UTC',
+    locale: 'en-US',
     launchOptions: {
       executablePath: findBrowser(),
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+      // The Function App's mta-sts hosts resolve to its loopback port, so each host's page is opened by its name.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--host-resolver-rules=MAP mta-sts.* 127.0.0.1', '--font-render-hinting=none', '--force-color-profile=srgb'],
+      // Fixed fonts and rendering, whatever fonts this machine has (test/browser/fonts.conf).
+      env: { ...process.env, FONTCONFIG_FILE: resolve('test/browser/fonts.conf') },
     },
   },
   webServer: [
@@ -43,6 +73,17 @@ export default defineConfig({
       // without it the emulator searches the cwd for staticwebapp.config.json and may serve with none.
       command: `node_modules/.bin/swa start home --swa-config-location home --host 127.0.0.1 --port ${E2E_PORT}`,
       url: `http://127.0.0.1:${E2E_PORT}/.well-known/mta-sts.txt`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // A fixed config's site (one domain, a TLS-RPT address and a contact), for the visual snapshots: the user's
+      // own home/ changes with their config, this does not.
+      command: `node bin/mta-sts.js build --config test/browser/static-web-app.config.yaml --out test-results/static-web-app/home && ` +
+        `node_modules/.bin/swa start test-results/static-web-app/home --swa-config-location test-results/static-web-app/home --host 127.0.0.1 --port ${process.env.MTA_STS_E2E_SWA_PORT}`,
+      url: `${SWA_SNAPSHOT_URL}/.well-known/mta-sts.txt`,
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'ignore',

@@ -38,10 +38,10 @@ main { max-width: 72rem; margin: 0 auto; padding: 1rem; overflow-wrap: anywhere;
 h1 { font-size: 1.5rem; } h2 { font-size: 1.25rem; margin-top: 2.5rem; border-bottom: 1px solid var(--line); } h3 { font-size: 1.05rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; } th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left; vertical-align: top; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } caption { text-align: left; font-weight: 600; padding: .25rem 0; }
-.scroll { overflow-x: auto; max-width: 100%; }
+.scroll { overflow-x: auto; max-width: 100%; } .scroll table { overflow-wrap: normal; } /* a narrow screen scrolls a table rather than break its words */
 .ok { color: var(--ok); } .bad { color: var(--bad); } .wait { color: var(--wait); } .verdict { padding: .75rem 1rem; border: 2px solid; }
 .state { font-weight: 600; white-space: nowrap; } td.reasons { min-width: 18rem; } td.reasons ul { margin: 0; padding-left: 1.1rem; }
-table.overview th { white-space: nowrap; }
+table.overview th[scope=row] { white-space: nowrap; }
 .legend span { display: inline-block; width: .8rem; height: .8rem; margin: 0 .3rem 0 1rem; vertical-align: middle; }
 .legend .ok-mark { background: var(--mark-ok); } .legend .fail-mark { background: var(--mark-fail); } .legend .empty-mark { border: 1px dashed var(--empty); }
 svg text { fill: var(--fg); } svg .successful { fill: var(--mark-ok); } svg .failed { fill: var(--mark-fail); }
