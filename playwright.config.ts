@@ -4,7 +4,8 @@
 // Visual snapshots (toHaveScreenshot) live in test/browser/snapshots/; `npx playwright test --update-snapshots`
 // rewrites them after a change to a page is meant.
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { findBrowser } from './test/browser/find-browser.ts';
 
@@ -23,6 +24,11 @@ process.env.MTA_STS_E2E_SWA_PORT ??= execFileSync(process.execPath, [
   '-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })",
 ], { encoding: 'utf8' }).trim();
 /** The Static Web App of a fixed config (not the user's home/), for the policy page's visual snapshots. */
+/** The pictures' fonts: fonts-dejavu-core's (test/browser/fonts.conf), whatever else this machine has. */
+const FONTS = fileURLToPath(new URL('./test/browser/fonts.conf', import.meta.url));
+if (!existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')) {
+  throw new Error('The browser tests draw their pages with the DejaVu fonts: install them with `sudo apt-get install -y fonts-dejavu-core`.');
+}
 export const SWA_SNAPSHOT_URL = `http://127.0.0.1:${process.env.MTA_STS_E2E_SWA_PORT}`;
 
 export default defineConfig({
@@ -38,11 +44,12 @@ export default defineConfig({
   snapshotPathTemplate: '{testDir}/snapshots/{testFileName}/{arg}{ext}',
   expect: {
     toHaveScreenshot: {
-      // The same Debian machine renders the same pixels (measured: 0 differing pixels between runs, as root and
-      // as another user). A per-pixel colour tolerance of 0.05 (YIQ, 0-1) still flags a mark's colour changed by a
-      // tenth; 50 pixels in all flags a missing bar, a moved label or one changed digit (a digit is ~60 pixels).
+      // The same Debian machine renders the same pixels: 0 beyond the colour tolerance between runs, as root and as
+      // another user in another time zone and language. The colour tolerance (YIQ, 0-1) of 0.05 still flags a bar's
+      // orange changed from #c24e00 to #d55e00 (2988 pixels); 8 pixels in all still flags a missing failure bar
+      // (2478) or a one-digit label moved 2 px (18).
       threshold: 0.05,
-      maxDiffPixels: 50,
+      maxDiffPixels: 8,
       animations: 'disabled',
       caret: 'hide',
       scale: 'css',
@@ -64,7 +71,7 @@ export default defineConfig({
       // The Function App's mta-sts hosts resolve to its loopback port, so each host's page is opened by its name.
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--host-resolver-rules=MAP mta-sts.* 127.0.0.1', '--font-render-hinting=none', '--force-color-profile=srgb'],
       // Fixed fonts and rendering, whatever fonts this machine has (test/browser/fonts.conf).
-      env: { ...process.env, FONTCONFIG_FILE: resolve('test/browser/fonts.conf') },
+      env: { ...process.env, FONTCONFIG_FILE: FONTS },
     },
   },
   webServer: [
