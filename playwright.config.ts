@@ -9,27 +9,25 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { findBrowser } from './test/browser/find-browser.ts';
 
-// A free port, chosen once: workers load this file again and inherit the choice through the environment.
+// Free ports, chosen once: workers load this file again and inherit the choice through the environment.
 // Never 4280 or any fixed port, so `npm start` (or a second test run) can keep running while tests run.
-process.env.MTA_STS_E2E_PORT ??= execFileSync(process.execPath, [
-  '-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })",
-], { encoding: 'utf8' }).trim();
-export const E2E_PORT = Number(process.env.MTA_STS_E2E_PORT);
-process.env.MTA_STS_E2E_FA_PORT ??= execFileSync(process.execPath, [
-  '-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })",
-], { encoding: 'utf8' }).trim();
-const FA_PORT = Number(process.env.MTA_STS_E2E_FA_PORT);
+function freePort(variable: string): number {
+  process.env[variable] ??= execFileSync(process.execPath, [
+    '-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })",
+  ], { encoding: 'utf8' }).trim();
+  return Number(process.env[variable]);
+}
+export const E2E_PORT = freePort('MTA_STS_E2E_PORT');
+const FA_PORT = freePort('MTA_STS_E2E_FA_PORT');
 const FA = ['--config test/browser/function-app.config.yaml', '--out test-results/function-app/home', '--functions-out test-results/function-app/functions'].join(' ');
-process.env.MTA_STS_E2E_SWA_PORT ??= execFileSync(process.execPath, [
-  '-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })",
-], { encoding: 'utf8' }).trim();
+const SWA_PORT = freePort('MTA_STS_E2E_SWA_PORT');
 /** The Static Web App of a fixed config (not the user's home/), for the policy page's visual snapshots. */
+export const SWA_SNAPSHOT_URL = `http://127.0.0.1:${SWA_PORT}`;
 /** The pictures' fonts: fonts-dejavu-core's (test/browser/fonts.conf), whatever else this machine has. */
 const FONTS = fileURLToPath(new URL('./test/browser/fonts.conf', import.meta.url));
 if (!existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')) {
   throw new Error('The browser tests draw their pages with the DejaVu fonts: install them with `sudo apt-get install -y fonts-dejavu-core`.');
 }
-export const SWA_SNAPSHOT_URL = `http://127.0.0.1:${process.env.MTA_STS_E2E_SWA_PORT}`;
 
 export default defineConfig({
   testDir: 'test/browser',
@@ -89,7 +87,7 @@ export default defineConfig({
       // A fixed config's site (one domain, a TLS-RPT address and a contact), for the visual snapshots: the user's
       // own home/ changes with their config, this does not.
       command: `node bin/mta-sts.js build --config test/browser/static-web-app.config.yaml --out test-results/static-web-app/home && ` +
-        `node_modules/.bin/swa start test-results/static-web-app/home --swa-config-location test-results/static-web-app/home --host 127.0.0.1 --port ${process.env.MTA_STS_E2E_SWA_PORT}`,
+        `node_modules/.bin/swa start test-results/static-web-app/home --swa-config-location test-results/static-web-app/home --host 127.0.0.1 --port ${SWA_PORT}`,
       url: `${SWA_SNAPSHOT_URL}/.well-known/mta-sts.txt`,
       reuseExistingServer: false,
       timeout: 60_000,
