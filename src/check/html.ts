@@ -46,7 +46,7 @@ main { max-width: 80rem; margin: 0 auto; padding: 1rem; overflow-wrap: anywhere;
 h1 { font-size: 1.5rem; margin: .5rem 0; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid var(--line); } h3 { font-size: 1rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; } th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
-.scroll { overflow-x: auto; max-width: 100%; }
+.scroll { overflow-x: auto; max-width: 100%; } .scroll table { overflow-wrap: normal; } /* a narrow screen scrolls a table rather than break its words */
 .fail { color: var(--fail-fg); background: var(--fail-bg); } .warn { color: var(--warn-fg); background: var(--warn-bg); } .pass { color: var(--pass-fg); background: var(--pass-bg); }
 td.state a, span.state { color: inherit; font-weight: 600; white-space: nowrap; }
 td.none { color: var(--muted); }
@@ -162,7 +162,8 @@ function details(r: DomainReport): string {
   const hosts = Array.isArray(starttls?.hosts) ? starttls.hosts.map(record).filter((h) => h !== undefined) : [];
   if (hosts.length > 0) {
     const outcome = r.checks.find((c) => c.check === 'mx-starttls')!;
-    parts.push(`<div class="scroll"><table>
+    // A box that scrolls on a narrow screen is a region reached by keyboard (it has no link to tab to).
+    parts.push(`<div class="scroll" role="region" aria-label="${html(`MX hosts of ${r.domain}`)}" tabindex="0"><table>
 <caption>MX hosts of ${html(r.domain)}: STARTTLS on port 25</caption>
 <thead><tr><th scope="col">MX host</th><th scope="col">Address</th><th scope="col">TLS</th><th scope="col">Certificate valid until</th><th scope="col">Problem</th></tr></thead>
 <tbody>

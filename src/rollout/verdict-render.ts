@@ -18,7 +18,7 @@ export function verdictView(v: Verdict): VerdictView {
   return {
     html: verdictSection(v),
     window: { start: v.window.start, end: v.window.end },
-    domains: v.domains.map((d) => ({ domain: d.domain, status: d.status, reasons: d.reasons, reportDays: d.reportDays.length })),
+    domains: v.domains.map((d) => ({ domain: d.domain, status: d.status, reasons: d.reasons, reportDays: d.reportDays.length, successful: d.successful, failed: d.failed })),
   };
 }
 

@@ -11,7 +11,8 @@ export interface VerdictView {
   html: string;
   /** The days the verdict judged (inclusive, UTC): the charts span exactly these. */
   window: { start: string; end: string };
-  domains: { domain: string; status: 'ready' | 'not-ready' | 'insufficient-data'; reasons: string[]; reportDays: number }[];
+  /** Each judged domain: its status and why, and its sts report days and sessions in the window. */
+  domains: { domain: string; status: 'ready' | 'not-ready' | 'insufficient-data'; reasons: string[]; reportDays: number; successful: number; failed: number }[];
 }
 
 export interface PageInput {
@@ -37,10 +38,10 @@ main { max-width: 72rem; margin: 0 auto; padding: 1rem; overflow-wrap: anywhere;
 h1 { font-size: 1.5rem; } h2 { font-size: 1.25rem; margin-top: 2.5rem; border-bottom: 1px solid var(--line); } h3 { font-size: 1.05rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; } th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left; vertical-align: top; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } caption { text-align: left; font-weight: 600; padding: .25rem 0; }
-.scroll { overflow-x: auto; max-width: 100%; }
+.scroll { overflow-x: auto; max-width: 100%; } .scroll table { overflow-wrap: normal; } /* a narrow screen scrolls a table rather than break its words */
 .ok { color: var(--ok); } .bad { color: var(--bad); } .wait { color: var(--wait); } .verdict { padding: .75rem 1rem; border: 2px solid; }
 .state { font-weight: 600; white-space: nowrap; } td.reasons { min-width: 18rem; } td.reasons ul { margin: 0; padding-left: 1.1rem; }
-table.overview th { white-space: nowrap; }
+table.overview th[scope=row] { white-space: nowrap; }
 .legend span { display: inline-block; width: .8rem; height: .8rem; margin: 0 .3rem 0 1rem; vertical-align: middle; }
 .legend .ok-mark { background: var(--mark-ok); } .legend .fail-mark { background: var(--mark-fail); } .legend .empty-mark { border: 1px dashed var(--empty); }
 svg text { fill: var(--fg); } svg .successful { fill: var(--mark-ok); } svg .failed { fill: var(--mark-fail); }
@@ -95,24 +96,37 @@ const STATUS = {
   'insufficient-data': { cls: 'wait', text: '? not enough evidence' },
 } as const;
 
-/** One row per domain, the verdict's reasons beside it: ten domains read at a glance, not in ten sections. */
+/**
+ * One row per domain, the verdict's reasons beside it: ten domains read at a glance, not in ten sections. With a
+ * verdict the numbers are the window's, the ones it judged (a failure months ago must not read as a reason now);
+ * without one, all reports read.
+ */
 function overview(domains: string[], summaries: PolicySummary[], verdict: VerdictView | undefined): string {
   if (domains.length === 0) return '<p>No domains.</p>';
   const rows = domains.map((domain) => {
     const sts = summaries.find((s) => s.domain === domain && s.type === 'sts');
     const judged = verdict?.domains.find((d) => d.domain === domain);
+    const n = judged ?? (verdict ? inWindow(sts, verdict.window) : { reportDays: sts?.days.length ?? 0, successful: sts?.successful ?? 0, failed: sts?.failed ?? 0 });
     const state = judged ? `<td class="state ${STATUS[judged.status].cls}">${STATUS[judged.status].text}</td>` : `<td>${verdict ? 'not in the config' : 'no config'}</td>`;
     const why = judged ? (judged.reasons.length ? `<ul>${judged.reasons.map((r) => `<li>${html(r)}</li>`).join('')}</ul>` : 'every evidence rule is met') : '';
+    const total = n.successful + n.failed;
     return `<tr><th scope="row"><a href="#d-${html(domain)}">${html(domain)}</a></th>${state}` +
-      `<td class="n">${judged ? judged.reportDays : sts?.days.length ?? 0}</td><td class="n">${sts?.successful ?? 0}</td><td class="n">${sts?.failed ?? 0}</td>` +
-      `<td class="n">${percent(sts?.failureRate ?? 0)}</td><td class="reasons">${why}</td></tr>`;
+      `<td class="n">${n.reportDays}</td><td class="n">${n.successful}</td><td class="n">${n.failed}</td>` +
+      `<td class="n">${percent(total ? n.failed / total : 0)}</td><td class="reasons">${why}</td></tr>`;
   });
+  const where = verdict ? ' in window' : '';
   return `<div class="scroll" role="region" aria-label="Overview table" tabindex="0"><table class="overview">
-<caption>Each domain: ${verdict ? `the verdict for ${html(verdict.window.start)} to ${html(verdict.window.end)} and why` : 'no config, so no verdict'}; sts sessions in all reports read</caption>
-<thead><tr><th scope="col">Domain</th><th scope="col">Verdict</th><th scope="col">Report days${verdict ? ' in window' : ''}</th><th scope="col">Successful</th><th scope="col">Failed</th><th scope="col">Failure rate</th><th scope="col">Why</th></tr></thead>
+<caption>Each domain: ${verdict ? `the verdict for ${html(verdict.window.start)} to ${html(verdict.window.end)} and why; sts sessions in that window` : 'no config, so no verdict; sts sessions in all reports read'}</caption>
+<thead><tr><th scope="col">Domain</th><th scope="col">Verdict</th><th scope="col">Report days${where}</th><th scope="col">Successful${where}</th><th scope="col">Failed${where}</th><th scope="col">Failure rate${where}</th><th scope="col">Why</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table></div>`;
+}
+
+/** A domain the verdict did not judge (not in the config): its sts days and sessions within the window. */
+function inWindow(sts: PolicySummary | undefined, window: { start: string; end: string }): { reportDays: number; successful: number; failed: number } {
+  const days = (sts?.daily ?? []).filter((d) => d.day >= window.start && d.day <= window.end);
+  return { reportDays: days.length, successful: days.reduce((n, d) => n + d.successful, 0), failed: days.reduce((n, d) => n + d.failed, 0) };
 }
 
 function domainSection(domain: string, list: PolicySummary[], axis: string[]): string {
@@ -218,8 +232,13 @@ function reporterTable(set: ReportSet): string {
   if (days.length > 62) {
     return `<ul>${rows.map((r) => `<li>${html(r.organization)}: ${r.days.length} day(s), ${html(r.days[0]!)} to ${html(r.days.at(-1)!)}</li>`).join('')}</ul>`;
   }
-  return `<div class="scroll" role="region" aria-label="Reports per organisation and day" tabindex="0"><table class="days"><thead><tr><th>Organisation</th>${days.map((d) => `<th scope="col" title="${html(d)}">${html(d.slice(5))}</th>`).join('')}</tr></thead>
+  // Days across 1 January get a row of years above the month-days, as the charts show the year, so they read in order.
+  const years = [...new Set(days.map((d) => d.slice(0, 4)))];
+  const yearRow = years.length > 1
+    ? `<tr><td></td>${years.map((y) => `<th scope="colgroup" colspan="${days.filter((d) => d.startsWith(y)).length}">${html(y)}</th>`).join('')}</tr>\n`
+    : '';
+  return `<div class="scroll" role="region" aria-label="Reports per organisation and day" tabindex="0"><table class="days"><thead>${yearRow}<tr><th scope="col">Organisation</th>${days.map((d) => `<th scope="col" title="${html(d)}">${html(d.slice(5))}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows.map((r) => { const has = new Set(r.days); return `<tr><th scope="row">${html(r.organization)}</th>${days.map((d) => (has.has(d) ? `<td aria-label="${html(`${r.organization} reported on ${d}`)}">●</td>` : '<td></td>')).join('')}</tr>`; }).join('\n')}
-</tbody></table>`;
+</tbody></table></div>`;
 }

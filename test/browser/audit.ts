@@ -1,7 +1,9 @@
 // The accessibility audit every page gets, as a person meets it: axe-core's WCAG 2.1 A/AA and best-practice rules
 // with no violation, and nothing wider than the screen (wide tables and charts scroll inside their own box).
+// And the page's picture: compared with its snapshot (playwright.config.ts), and written to docs/ on request.
+import { mkdir } from 'node:fs/promises';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export async function expectAccessible(page: Page): Promise<void> {
   const audit = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
@@ -10,5 +12,29 @@ export async function expectAccessible(page: Page): Promise<void> {
   expect(overflow).toBeLessThanOrEqual(0);
 }
 
+export interface View { width: number; colorScheme: 'light' | 'dark' }
+
 /** The views every page is audited in: a phone's width and a desk's, each light and dark. */
-export const VIEWS = [400, 1280].flatMap((width) => (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })));
+export const VIEWS: readonly View[] = [400, 1280].flatMap((width) => (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })));
+
+/** Opens a view: the window's width (900 px high) and the colour scheme the page is asked for. */
+export async function useView(page: Page, { width, colorScheme }: View): Promise<void> {
+  await page.setViewportSize({ width, height: 900 });
+  await page.emulateMedia({ colorScheme });
+}
+
+/**
+ * The page as this view shows it (the whole page, or with `firstScreen` what shows before any scrolling),
+ * compared with test/browser/snapshots/<spec>/<name>-<width>-<scheme>.png (`npx playwright test
+ * --update-snapshots` rewrites them). `mask` covers what differs run to run (a build time): a box of the same size,
+ * so a moved or resized element still shows. With MTA_STS_WRITE_DOCS=1 the desk-width light view is also
+ * docs/<name>.png, the README's picture.
+ */
+export async function expectPicture(page: Page, name: string, view: View, options: { mask?: Locator[]; firstScreen?: boolean; docs?: boolean } = {}): Promise<void> {
+  const fullPage = !options.firstScreen;
+  await expect(page).toHaveScreenshot(`${name}-${view.width}-${view.colorScheme}.png`, { fullPage, mask: options.mask ?? [], timeout: 30_000 }); // two equal pictures in a row: slow on a busy machine
+  if (process.env.MTA_STS_WRITE_DOCS === '1' && options.docs && view.width === 1280 && view.colorScheme === 'light') {
+    await mkdir('docs', { recursive: true });
+    await page.screenshot({ path: `docs/${name}.png`, fullPage });
+  }
+}

@@ -1,8 +1,10 @@
 // The Function App package as `npm start` serves it without Azure Functions Core Tools (the local runner calling
 // the registered handler), seen through Chromium: the page on the app's own host and the policy as senders get it;
-// each mta-sts host's page names its own domain only, and axe-core finds no violation on the page.
+// each mta-sts host's page names its own domain only; axe-core finds no violation on the app's own page, nor on a
+// host's page (the one strangers open) at a phone's and a desk's width, in light and dark, where it looks as its
+// snapshot does (its build time masked).
 import { expect, test } from '@playwright/test';
-import { expectAccessible } from './audit.ts';
+import { expectAccessible, expectPicture, useView, VIEWS } from './audit.ts';
 
 test('the Function App serves the page and the policy link as 200 text/plain without a redirect', async ({ page }) => {
   const response = await page.goto('/');
@@ -39,7 +41,19 @@ test('each mta-sts host\'s page names its own domain and no other; the app\'s ow
   expect(own).toContain("mail sent to the domain in this host's name");
 });
 
-test('the Function App\'s page has no accessibility violation', async ({ page }) => {
+test('the app\'s own host\'s page has no accessibility violation', async ({ page }) => {
   await page.goto('/');
   await expectAccessible(page);
 });
+
+for (const view of VIEWS) {
+  test(`a host's page has no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ page }, testInfo) => {
+    await useView(page, view);
+    // An mta-sts host by its name (playwright.config.ts maps mta-sts.* to loopback), as a stranger opens it.
+    await page.goto(`http://mta-sts.fabrikam.com:${new URL(testInfo.project.use.baseURL!).port}/`);
+    await expect(page.getByTestId('domain')).toHaveText('fabrikam.com');
+    await expect(page.getByTestId('tlsrpt')).toContainText('mailto:tlsrpt@reports.example.net');
+    await expectAccessible(page);
+    await expectPicture(page, 'policy-page-function-app', view, { mask: [page.getByTestId('built')] });
+  });
+}

@@ -3,13 +3,13 @@
 // the verdict's window with empty days shown, failures on their own scale with their counts, the year across
 // 1 January, a data table under each chart; that the page runs no script and loads nothing, even when a sender's
 // name is markup; and that axe-core finds no accessibility violation at a phone's and a desk's width, in light
-// and dark. MTA_STS_WRITE_DOCS=1 also writes the README's screenshot.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// and dark, where it looks as its snapshot does. MTA_STS_WRITE_DOCS=1 also writes the README's screenshot.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { expectAccessible, VIEWS } from './audit.ts';
+import { expectAccessible, expectPicture, useView, VIEWS } from './audit.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { readReports } from '../../src/tlsrpt/files.ts';
 import { judge } from '../../src/rollout/verdict.ts';
@@ -36,8 +36,10 @@ test.beforeAll(async () => {
     ['microsoft.json', json(report({ org: 'Microsoft Corporation', id: 'm1', day: '2026-03-02', range: 'microsoft-2023', policies: [policyEntry({ successful: 96 })] }))],
     ['fabrikam.json', json(report({ org: '<script>alert(1)</script>Evil', id: 'e1', day: '2026-03-03', policies: [policyEntry({ domain: 'fabrikam.example', successful: 10 })] }))],
   ];
-  for (const [name, bytes] of files) await writeFile(join(dir, name), bytes);
-  const set = await readReports([dir], dir);
+  // Read as `mta-sts reports reports/` names them: relative, so the page (and its snapshot) is the same in any temp folder.
+  await mkdir(join(dir, 'reports'));
+  for (const [name, bytes] of files) await writeFile(join(dir, 'reports', name), bytes);
+  const set = await readReports(['reports'], dir);
   const verdict = judge(set, testingConfig([DOMAIN, 'adatum.example']), new Date('2026-03-04T00:00:00Z'));
   await writeFile(file, renderHtml({ set, verdict: verdictView(verdict), generated: '2026-03-04T08:00:00.000Z' }));
 });
@@ -111,9 +113,11 @@ test('the report page shows domains, totals, failures, reporters and warnings, w
   expect(requests).toEqual([]);
 });
 
-test('a window across 1 January shows the year, so the days read in order', async ({ page }) => {
+test('a window across 1 January shows the year, so the days read in order; the overview counts the window only', async ({ page }) => {
   const yearDir = await mkdtemp(join(tmpdir(), 'mta-sts-html-year-'));
   try {
+    // Before the window: its failures are history, not part of the verdict, and must not be counted beside it.
+    await writeFile(join(yearDir, 'old.json'), json(report({ org: 'Google Inc.', id: 'y0', day: '2025-11-10', policies: [policyEntry({ successful: 5000, details: [detail({ resultType: 'certificate-expired', count: 9, mx: MX })] })] })));
     await writeFile(join(yearDir, 'a.json'), json(report({ org: 'Google Inc.', id: 'y1', day: '2025-12-30', policies: [policyEntry({ successful: 500 })] })));
     await writeFile(join(yearDir, 'b.json'), json(report({ org: 'Google Inc.', id: 'y2', day: '2026-01-02', policies: [policyEntry({ successful: 700 })] })));
     const set = await readReports([yearDir], yearDir);
@@ -124,25 +128,27 @@ test('a window across 1 January shows the year, so the days read in order', asyn
     const chart = page.getByRole('img', { name: /^Successful and failed sessions per day for contoso\.example, 2025-12-22 to 2026-01-04/ });
     await expect(chart.locator('text.year')).toHaveText(['2025', '2026']);
     await expect(chart.locator('g.day:has(text.year) > title')).toHaveText(['2025-12-22: no report', '2026-01-01: no report']);
+    // The reporters' table: a row of years over the month-days.
+    const reporters = page.getByRole('region', { name: 'Reports per organisation and day' });
+    await expect(reporters.locator('thead tr').first().locator('th')).toHaveText(['2025', '2026']);
+    expect(await reporters.locator('thead th[scope=colgroup]').evaluateAll((ths) => ths.map((t) => t.getAttribute('colspan')))).toEqual(['2', '1']);
+    await expect(reporters.locator('thead tr').nth(1).locator('th')).toHaveText(['Organisation', '11-10', '12-30', '01-02']);
+    // The overview: the window's sessions, labelled so, not the 5000 and 9 of November.
+    const overview = page.getByRole('table', { name: /^Each domain: the verdict for 2025-12-22 to 2026-01-04 and why; sts sessions in that window$/ });
+    await expect(overview.locator('thead th')).toHaveText(['Domain', 'Verdict', 'Report days in window', 'Successful in window', 'Failed in window', 'Failure rate in window', 'Why']);
+    await expect(overview.getByRole('row', { name: /^contoso\.example/ }).locator('td.n')).toHaveText(['2', '1200', '0', '0%']);
   } finally {
     await rm(yearDir, { recursive: true, force: true });
   }
 });
 
-for (const { width, colorScheme } of VIEWS) {
-  test(`no accessibility violation at ${width} px, ${colorScheme}`, async ({ page }, testInfo) => {
-    await page.setViewportSize({ width, height: 900 });
-    await page.emulateMedia({ colorScheme });
+for (const view of VIEWS) {
+  test(`no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ page }) => {
+    await useView(page, view);
     await page.goto(pathToFileURL(file).href);
     await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = true; }); // audit a data table too
     await expectAccessible(page); // axe-core and no overflow (audit.ts)
-    const shot = join(testInfo.outputDir, `reports-${width}-${colorScheme}.png`);
     await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = false; });
-    await page.screenshot({ path: shot }); // the first screen: the overview and the verdict
-    if (process.env.MTA_STS_WRITE_DOCS === '1' && width === 1280 && colorScheme === 'light') {
-      await mkdir('docs', { recursive: true });
-      await page.screenshot({ path: 'docs/reports.png', fullPage: true });
-    }
-    expect((await readFile(shot)).length).toBeGreaterThan(1000);
+    await expectPicture(page, 'reports', view, { docs: true });
   });
 }

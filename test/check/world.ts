@@ -36,6 +36,8 @@ export class World {
   readonly plainHosts = new Set<string>();
 
   private constructor(
+    /** The validity of every certificate `cert` issues; default: from yesterday for 90 days. */
+    private readonly validity: { notBefore?: Date; notAfter?: Date },
     readonly ca: TestCA,
     readonly dns: DnsServer,
     readonly https: HttpsTestServer,
@@ -45,7 +47,8 @@ export class World {
     readonly smtpCerts: Map<string, KeyAndCert>,
   ) {}
 
-  static async start(): Promise<World> {
+  /** `validity` fixes the certificates' dates, e.g. for a page whose picture must not change with the day. */
+  static async start(validity: { notBefore?: Date; notAfter?: Date } = {}): Promise<World> {
     const ca = await TestCA.create();
     const fallback = await ca.issue({ names: ['fallback.invalid'] });
     const smtpCerts = new Map<string, KeyAndCert>();
@@ -55,13 +58,13 @@ export class World {
       startSmtp({ starttls: true, defaultCert: fallback, certs: smtpCerts }),
       startSmtp({ starttls: false, defaultCert: fallback }),
     ]);
-    return new World(ca, dns, https, smtp, plainSmtp, smtpCerts);
+    return new World(validity, ca, dns, https, smtp, plainSmtp, smtpCerts);
   }
 
   /** A certificate for `host` from the test CA, issued once and reused. */
   async cert(host: string): Promise<KeyAndCert> {
     let pair = this.issued.get(host);
-    if (!pair) this.issued.set(host, (pair = await this.ca.issue({ names: [host] })));
+    if (!pair) this.issued.set(host, (pair = await this.ca.issue({ names: [host], ...this.validity })));
     return pair;
   }
 

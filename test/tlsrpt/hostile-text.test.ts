@@ -42,7 +42,7 @@ describe('hostile text through every output', () => {
       const html = renderHtml({ set, generated: '2026-03-15T00:00:00Z' });
       // The overview's reasons quote senders' names too (src/rollout/verdict.ts); the charts span the window.
       const judged = renderHtml({ set, generated: '2026-03-15T00:00:00Z', verdict: { html: '', window: { start: '2026-03-01', end: '2026-03-14' },
-        domains: [{ domain: DOMAIN, status: 'not-ready', reasons: [`${DOMAIN}: ${resultType} at ${mx} (reported by ${org})`], reportDays: 1 }] } });
+        domains: [{ domain: DOMAIN, status: 'not-ready', reasons: [`${DOMAIN}: ${resultType} at ${mx} (reported by ${org})`], reportDays: 1, successful: 0, failed: 7 }] } });
       for (const out of [text, json, html, judged]) expect(out).not.toMatch(UNSAFE);
       const parsed = JSON.parse(json) as { policies: { domain: string; failures: Record<string, number> }[] };
       const policy = parsed.policies.find((p) => p.domain === DOMAIN)!;
