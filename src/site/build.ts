@@ -5,7 +5,7 @@ import { printable } from '../printable.ts';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build as viteBuild, type Plugin } from 'vite';
+import type { Plugin } from 'vite';
 import type { Config } from '../config/config.ts';
 import { POLICY_PATH } from '../rfc/policy.ts';
 import { effectiveId, policyText } from '../config/policy.ts';
@@ -65,6 +65,9 @@ export async function renderSite(config: Config, into: string, out: string, swaC
   // serializePolicy re-parses its output, so these bytes are valid RFC 8461 §3.2 (ASCII, < 64 KiB).
   const policy = policyText(config);
   built ??= keptOrNow(builtOf(await readFile(join(out, 'index.html'), 'utf8').catch(() => '')), effectiveId(config));
+  // Vite is loaded on the first render, not with this module: a promote or retire that stops before rendering
+  // (a refusal, a lock held by another command) never pays for it.
+  const { build: viteBuild } = await import('vite');
   try {
     await viteBuild({
       root: SITE_DIR,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { repoRoot, runProcess, type ProcessResult } from '../deploy/helpers.ts';
 import { startDns, startHttps, TestCA, type DnsServer, type HttpsTestServer } from '../check/servers.ts';
 import { parseConfig } from '../../src/config/config.ts';
+import { main } from '../../src/cli/main.ts';
 import { ArmEmulator, TOKEN } from './arm-emulator.ts';
 import type { Authorization } from './authorization.ts';
 import { APP, DEFAULT_HOST, WEB_RG, grantPipeline } from './harness.ts';
@@ -115,6 +116,18 @@ export class LoopbackInternet {
   /** Runs `command` in the scratch checkout with exactly `env`; bounded in time, killed by its own PID. */
   run(command: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<ProcessResult> {
     return runProcess(this.dir, command, args, env, timeoutMs);
+  }
+
+  /**
+   * The CLI in this process, in the scratch checkout, with `env` as its whole environment: for the steps a test takes
+   * to get its checkout ready (build, records), where a process of its own would only load the Azure SDKs again.
+   * The steps under test still run as the agent runs them, each in its own bash and node (run, pipeline-steps.ts).
+   */
+  async cli(args: string[], env: Record<string, string> = { PATH: process.env.PATH!, HOME: this.dir }): Promise<ProcessResult> {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t), cwd: this.dir, isTTY: false, env });
+    return { code, stdout, stderr };
   }
 
   async close(): Promise<void> {

@@ -42,7 +42,7 @@ describe('the azure pipeline, verbatim, for a Function App (hostingKind: functio
   async function faCheckout(config = FA_CONFIG): Promise<LoopbackInternet> {
     const n = (net = await LoopbackInternet.start());
     writeFileSync(join(n.dir, 'mta-sts.config.yaml'), config);
-    const built = await n.run(process.execPath, ['bin/mta-sts.js', 'build'], { PATH: process.env.PATH!, HOME: n.dir });
+    const built = await n.cli(['build']);
     expect(built.code, built.stderr).toBe(0);
     for (const d of FA_DOMAINS) n.addMx(d);
     return n;
@@ -79,7 +79,7 @@ describe('the azure pipeline, verbatim, for a Function App (hostingKind: functio
     const load = await n.run(process.execPath, ['--input-type=module', '-e', "const m = await import('./functions/src/index.js'); console.log(typeof m.registration.handler)"], { PATH: process.env.PATH! });
     expect(load.stdout.trim(), load.stderr).toBe('function');
     // The committed package stays as built: npm ci wrote nothing but node_modules.
-    expect((await n.run(process.execPath, ['bin/mta-sts.js', 'build', '--check'], { PATH: process.env.PATH!, HOME: n.dir })).stdout).toContain('functions/ is up to date.');
+    expect((await n.cli(['build', '--check'])).stdout).toContain('functions/ is up to date.');
     if (process.env.MTA_STS_TEST_LOG) console.log(`${azureStageOutline('Deploy', vars).join(' | ')}\n\n${log}`);
   }, 120_000);
 
@@ -105,7 +105,7 @@ describe('the azure pipeline, verbatim, first run of a Function App with twelve 
   it('Build verifies functions/, Deploy prepares it, Domains binds every host through App Service with its managed certificate, Verify publishes contoso\'s TXT records and the live check passes', async () => {
     const n = (net = await LoopbackInternet.start());
     writeFileSync(join(n.dir, 'mta-sts.config.yaml'), FA_CONFIG);
-    expect((await n.run(process.execPath, ['bin/mta-sts.js', 'build'], { PATH: process.env.PATH!, HOME: n.dir })).code).toBe(0);
+    expect((await n.cli(['build'])).code).toBe(0);
     for (const d of FA_DOMAINS) n.addMx(d);
     n.arm.addZone(DNS_RG, 'contoso.com'); // Verify's publish-dns writes contoso's TXT records there
     const vars = { hostingKind: 'function-app' };
@@ -126,7 +126,7 @@ describe('the azure pipeline, verbatim, first run of a Function App with twelve 
       // docs/function-app.md, Function App quick setup / step 4: outside Azure DNS the admin publishes the CNAME, the asuid TXT
       // and what `mta-sts records` prints before the first run.
       const verification = fa.site!.customDomainVerificationId;
-      const records = await n.run(process.execPath, ['bin/mta-sts.js', 'records', '--json'], { PATH: process.env.PATH!, HOME: n.dir });
+      const records = await n.cli(['records', '--json']);
       for (const r of JSON.parse(records.stdout) as { name: string; type: string; value: string }[]) {
         if (!r.name.endsWith('contoso.com') && r.type === 'TXT') n.dns.zone.set(r.name, { txt: [r.value] });
       }

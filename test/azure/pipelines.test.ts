@@ -46,7 +46,7 @@ afterEach(async () => {
 async function checkout(n: LoopbackInternet): Promise<void> {
   writeFileSync(join(n.dir, 'mta-sts.config.yaml'), CONFIG);
   mkdirSync(join(n.dir, 'home'), { recursive: true });
-  const built = await n.run(process.execPath, ['bin/mta-sts.js', 'build'], { PATH: process.env.PATH!, HOME: n.dir });
+  const built = await n.cli(['build']);
   expect(built.code).toBe(0);
 }
 
@@ -76,7 +76,7 @@ describe.each<System>(['azure', 'github'])('the %s pipeline, verbatim, on the fi
   it('fabrikam\'s records published beforehand (step 4): Domains warns only of pending certificates, Verify is green', async () => {
     const { n, env, domains, verify } = await rollout(system);
     // README step 4: outside Azure DNS, the admin publishes what `mta-sts records` prints before the first run.
-    const records = await n.run(process.execPath, ['bin/mta-sts.js', 'records', '--json'], { PATH: process.env.PATH!, HOME: n.dir });
+    const records = await n.cli(['records', '--json']);
     for (const r of JSON.parse(records.stdout) as { name: string; type: string; value: string }[]) {
       if (r.name.endsWith('fabrikam.com') && r.type === 'TXT') n.dns.zone.set(r.name, { txt: [r.value] });
     }

@@ -622,13 +622,13 @@ describe('the installed command', () => {
     const caFile = join(cwd, 'private-ca.pem');
     await writeFile(caFile, world.ca.certPem);
     const script = [
-      `import { createPolicyFetcher } from ${JSON.stringify(join(ROOT, 'src/check/https-fetcher.ts'))};`,
+      `import { createPolicyFetcher } from ${JSON.stringify(join(ROOT, 'dist/check/https-fetcher.js'))};`,
       `const r = await createPolicyFetcher({ port: ${world.https.port} }).fetch({ host: 'mta-sts.private.example', address: '127.0.0.1', signal: new AbortController().signal });`,
       'console.log(JSON.stringify({ status: r.status, trusted: r.tls?.chainTrusted, error: r.tls?.chainError }));',
     ].join('\n');
     const fetchWith = (env: NodeJS.ProcessEnv): Promise<{ status: number; trusted: boolean; error?: string }> =>
       new Promise((resolve, reject) => {
-        execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env, timeout: 20_000 }, (e, stdout) =>
+        execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env, timeout: 20_000 }, (e, stdout) =>
           e ? reject(e) : resolve(JSON.parse(stdout)),
         );
       });
