@@ -15,10 +15,8 @@
 //   an operation that ends Failed with ResourceOperationFailure and details [{"code":"Unspecified","message":""}]
 //   (Azure/static-web-apps#225).
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { TestCA, Zone } from '../check/servers.ts';
+import { startEndpoint, type TestCA, type Zone } from '../check/servers.ts';
 import { Authorization, type Principal } from './authorization.ts';
 
 export const SUBSCRIPTION = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345'; // the examples' subscription id
@@ -97,7 +95,7 @@ export class ArmEmulator {
   /** Handlers other tests add for calls this file does not emulate; the first that returns true has answered. */
   readonly extensions: ((request: ArmRequest) => boolean)[] = [];
   private readonly operations = new Map<string, { polls: number; finish: () => Record<string, unknown>; result?: Record<string, unknown> }>();
-  private server?: Server;
+  private server?: Awaited<ReturnType<typeof startEndpoint>>;
   endpoint = '';
   /** Who may do what (test/azure/authorization.ts); every request is checked as the principal its token names. */
   authz = new Authorization();
@@ -116,18 +114,13 @@ export class ArmEmulator {
   }
 
   async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
-    const pair = await ca.issue({ names: ['management.emulator.test'], ips: [host] });
-    this.server = createServer(pair, (req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
-    this.endpoint = `https://${host}:${(this.server.address() as AddressInfo).port}`;
+    this.server = await startEndpoint(ca, 'management.emulator.test', host, (req, res) => void this.handle(req, res));
+    this.endpoint = this.server.url;
     return this.endpoint;
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => resolve());
-    });
+    return this.server?.close() ?? Promise.resolve();
   }
 
   addSite(resourceGroup: string, name: string, site: Partial<StaticSite> & { defaultHostname: string }): StaticSite {

@@ -9,10 +9,8 @@
 // (rcl-letsencrypt-auto-ssl/Lets-Encrypt-Auto#25: 400, Microsoft.Web's {"Code","Message",…,ExtendedCode 04006}).
 // Apart from test/azure/arm-emulator.ts, which emulates the Static Web App side.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { TestCA } from '../check/servers.ts';
+import { startEndpoint, type TestCA } from '../check/servers.ts';
 import { Authorization } from './authorization.ts';
 
 export const FA_SUBSCRIPTION = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345'; // the examples' subscription id
@@ -47,7 +45,7 @@ export class FunctionAppEmulator {
    * minutes, in looks); false: only when the test calls issue() (longer than any run waits).
    */
   autoIssue: number | false = false;
-  private server?: Server;
+  private server?: Awaited<ReturnType<typeof startEndpoint>>;
 
   /** `token`: the bearer token it accepts (the pipelines' fake az hands out arm-emulator.ts's). */
   /** What App Service's resolver sees of a TXT name (the public DNS): publicTxt, or a test's DNS server. */
@@ -63,18 +61,13 @@ export class FunctionAppEmulator {
   }
 
   async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
-    const pair = await ca.issue({ names: ['management.emulator.test'], ips: [host] });
-    this.server = createServer(pair, (req, res) => void this.handle(req, res));
-    await new Promise<void>((done) => this.server!.listen(0, host, done));
-    this.endpoint = `https://${host}:${(this.server.address() as AddressInfo).port}`;
+    this.server = await startEndpoint(ca, 'management.emulator.test', host, (req, res) => void this.handle(req, res));
+    this.endpoint = this.server.url;
     return this.endpoint;
   }
 
   close(): Promise<void> {
-    return new Promise((done) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => done());
-    });
+    return this.server?.close() ?? Promise.resolve();
   }
 
   addZone(zone: string): void {

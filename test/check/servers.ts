@@ -313,3 +313,19 @@ export async function startSmtp(options: { starttls: boolean; defaultCert: KeyAn
   const port = (server.server.address() as AddressInfo).port;
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+/**
+ * An emulated service's HTTPS endpoint (ARM, the Function App front end, GitHub's API): a certificate from `ca`
+ * for `name` and the loopback address, on a free port; `close` ends its open connections too.
+ */
+export async function startEndpoint(ca: TestCA, name: string, host: string, handle: Handler): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createHttpsServer(await ca.issue({ names: [name], ips: [host] }), handle);
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));
+  return {
+    url: `https://${host}:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

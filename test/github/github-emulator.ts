@@ -8,11 +8,9 @@
 // fine-grained token without the permission, with the X-Accepted-GitHub-Permissions header naming it (GitHub's
 // "Troubleshooting the REST API"; the body as users quote it, saadmk11/github-actions-version-updater#110).
 // The private key stays here: a test opens the sealed secret with it, as GitHub would.
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sodium from 'libsodium-wrappers';
-import type { TestCA } from '../check/servers.ts';
+import { startEndpoint, type TestCA } from '../check/servers.ts';
 
 export interface EmulatedRepository {
   fullName: string;
@@ -29,7 +27,7 @@ export interface GitHubRequest { method: string; path: string; body?: unknown; s
 const DOCS = 'https://docs.github.com/rest';
 
 export class GitHubEmulator {
-  private server?: Server;
+  private server?: Awaited<ReturnType<typeof startEndpoint>>;
   endpoint = '';
   readonly repositories = new Map<string, EmulatedRepository>();
   readonly tokens = new Map<string, TokenGrant>();
@@ -42,18 +40,13 @@ export class GitHubEmulator {
   async start(ca: TestCA, host = '127.0.0.1'): Promise<string> {
     await sodium.ready;
     this.keys = sodium.crypto_box_keypair();
-    const pair = await ca.issue({ names: ['api.github.emulator.test'], ips: [host] });
-    this.server = createServer(pair, (req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
-    this.endpoint = `https://${host}:${(this.server.address() as AddressInfo).port}`;
+    this.server = await startEndpoint(ca, 'api.github.emulator.test', host, (req, res) => void this.handle(req, res));
+    this.endpoint = this.server.url;
     return this.endpoint;
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => resolve());
-    });
+    return this.server?.close() ?? Promise.resolve();
   }
 
   addRepository(fullName: string, defaultBranch = 'main'): EmulatedRepository {
