@@ -1,20 +1,13 @@
 // The layout rules of the README's "How it is built", checked on the source: no import cycles (types and dynamic
 // import() included), folders in floors (every import between folders goes down, so no folder cycle), and the RFC
 // core stays free of I/O and of the rest of the program.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SOURCE_ROOT, sourceFiles } from './source-files.ts';
 
-const root = resolve('src');
-const files: string[] = [];
-const walk = (dir: string): void => {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (path.endsWith('.ts')) files.push(path);
-  }
-};
-walk(root);
+const root = SOURCE_ROOT;
+const files = sourceFiles();
 
 const specifiers = (file: string): string[] => {
   const text = readFileSync(file, 'utf8');

@@ -1,20 +1,13 @@
 // A hosting kind is an adapter (src/hosting/), not a flag: its facts are asked of it, and the code that still
 // branches on the kind is counted here so that the count can only go down.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SOURCE_ROOT, sourceFiles } from '../source-files.ts';
 import { HOSTING_KINDS, hostingKind } from '../../src/hosting/hosting.ts';
 
-const root = resolve('src');
-const files: string[] = [];
-const walk = (dir: string): void => {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (path.endsWith('.ts') && !path.endsWith('.generated.ts')) files.push(path);
-  }
-};
-walk(root);
+const root = SOURCE_ROOT;
+const files = sourceFiles().filter((path) => !path.endsWith('.generated.ts'));
 // Code only: comments and help text may name a kind.
 const code = (file: string) => readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '').replace(/\s\/\/ .*$/gm, '');
 const count = (pattern: RegExp) => Object.fromEntries(files
