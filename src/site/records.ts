@@ -38,6 +38,15 @@ export function policyRecords(config: Config): DnsRecord[] {
   });
 }
 
+/**
+ * Whether a TXT value read from DNS is `rec` as published: spacing aside, and for `_mta-sts` with or without its
+ * final `;` (RFC 8461 §3.1: the last field's semicolon is optional).
+ */
+export function txtHolds(rec: DnsRecord, live: string): boolean {
+  const value = live.replace(/\s+/g, ' ').trim();
+  return (rec.name.startsWith('_mta-sts.') ? value.replace(/;?$/, ';') : value) === rec.value;
+}
+
 /** Zone-file lines, ready to paste into most DNS consoles' import box. */
 export function zoneFileLines(records: DnsRecord[]): string {
   return records

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/rfc/policy.ts';
 import { effectiveId, policyId, policyText } from '../../src/config/policy.ts';
-import { dnsRecords, zoneFileLines } from '../../src/site/records.ts';
+import { dnsRecords, policyRecords, txtHolds, zoneFileLines } from '../../src/site/records.ts';
 import { defaultConfig } from '../site/fixtures.ts';
 
 describe('policyText', () => {
@@ -139,5 +139,19 @@ describe('zoneFileLines quoting (RFC 1035 §5.1)', () => {
 
   it('keeps an empty value as one empty string', () => {
     expect(txt('')).toBe('_smtp._tls.contoso.com. 3600 IN TXT ""');
+  });
+});
+
+describe('txtHolds: a TXT value read from DNS is the record as published', () => {
+  const config = { ...defaultConfig(), tlsrpt: { rua: ['mailto:tlsrpt@contoso.com'] } };
+  const [sts, rpt] = policyRecords(config);
+  it('spacing aside, and _mta-sts with or without its final semicolon (RFC 8461 §3.1)', () => {
+    expect(txtHolds(sts!, sts!.value)).toBe(true);
+    expect(txtHolds(sts!, `  ${sts!.value.replace('; ', ';   ').replace(/;$/, '')} `)).toBe(true);
+    expect(txtHolds(rpt!, ` ${rpt!.value}`)).toBe(true);
+  });
+  it('another id, or a semicolon a TLS-RPT record does not have, is not it', () => {
+    expect(txtHolds(sts!, sts!.value.replace(/id=\w+/, 'id=other'))).toBe(false);
+    expect(txtHolds(rpt!, `${rpt!.value};`)).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { askDns } from '../../check/dns.ts';
 import { checkPolicyFetch } from '../../check/policy-checks.ts';
 import { policyText } from '../../config/policy.ts';
 import { POLICY_PATH } from '../../rfc/policy.ts';
-import { policyRecords } from '../../site/records.ts';
+import { policyRecords, txtHolds } from '../../site/records.ts';
 import { publishDns } from '../publish-dns.ts';
 import { builtFolder, outputs } from '../../project/outputs.ts';
 import { deployedFolder } from './files.ts';
@@ -32,9 +32,7 @@ export async function observePolicy(ctx: SetupContext, state: State): Promise<vo
   }
   const published = await Promise.all(policyRecords(state.config).map(async (rec) => {
     const answer = await askDns(rec.name, 'TXT', () => ctx.d.web.resolver.resolveTxt(rec.name));
-    const values = answer.kind === 'answer' ? answer.value.map((v) => v.join('').replace(/\s+/g, ' ').trim()) : [];
-    const normal = (v: string) => (rec.name.startsWith('_mta-sts.') ? v.replace(/;?$/, ';') : v);
-    return values.map(normal).includes(rec.value);
+    return answer.kind === 'answer' && answer.value.some((v) => txtHolds(rec, v.join('')));
   }));
   state.txtPublished = published.every(Boolean);
 }

@@ -10,7 +10,7 @@ import { renderFindings, renderTable } from '../../check/report.ts';
 import { runChecks } from '../../check/run.ts';
 import { checkPolicyFetch } from '../../check/policy-checks.ts';
 import { POLICY_PATH } from '../../rfc/policy.ts';
-import { dnsRecords, zoneFileLines, type DnsRecord } from '../../site/records.ts';
+import { dnsRecords, txtHolds, zoneFileLines, type DnsRecord } from '../../site/records.ts';
 import { printable } from '../../printable.ts';
 import { clockOf, poll } from '../retry.ts';
 import { zoneFor } from '../zones.ts';
@@ -146,19 +146,19 @@ export async function finalState(ctx: SetupContext, state: State): Promise<void>
       }
     }
     const sts = records.find((x) => x.domain === domain && x.name === `_mta-sts.${domain}`)!;
-    parts.push(await txtState(ctx, state, 'TXT', sts, (v) => v.replace(/\s+/g, ' ').trim().replace(/;?$/, ';') === sts.value));
+    parts.push(await txtState(ctx, state, 'TXT', sts));
     const rpt = records.find((x) => x.domain === domain && x.name === `_smtp._tls.${domain}`);
-    if (rpt) parts.push(await txtState(ctx, state, 'TLS-RPT', rpt, (v) => v === rpt.value));
+    if (rpt) parts.push(await txtState(ctx, state, 'TLS-RPT', rpt));
     line(ctx, `  ${domain}: ${parts.join('; ')}`);
   }
 }
 
 /** Whether a TXT record is live; a failed lookup is said as such, never taken for "still to publish". */
-export async function txtState(ctx: SetupContext, state: State, label: string, rec: DnsRecord, matches: (value: string) => boolean): Promise<string> {
+export async function txtState(ctx: SetupContext, state: State, label: string, rec: DnsRecord): Promise<string> {
   const answer = await askDns(rec.name, 'TXT', () => ctx.d.web.resolver.resolveTxt(rec.name));
   if (answer.kind === 'failed') return `${label}: lookup failed (${printable(answer.message)}), cannot tell whether it is published`;
   const values = answer.kind === 'answer' ? answer.value.map((x) => x.join('')) : [];
-  if (values.some(matches)) return `${label} published`;
+  if (values.some((v) => txtHolds(rec, v))) return `${label} published`;
   if (state.dnsResourceGroup && zoneFor(rec.name, state.zones)) return `${label}: held back until the policy is live; the next run of this command, or the ${ctx.r.github ? 'workflow' : 'pipeline'}, publishes it in Azure DNS`;
   return `${label} still to publish: ${zoneFileLines([rec])}`;
 }
