@@ -18,16 +18,17 @@
 // - The proxy: CONNECT to those names goes to the front end, to loopback addresses straight on; anything else is
 //   refused and recorded (`refused`), so nothing leaves loopback.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
 import { unzipSync } from 'fflate';
 import { startHttps, type DnsServer, type HttpsTestServer, type KeyAndCert, type TestCA } from '../check/servers.ts';
 import { SUBSCRIPTION, type ArmEmulator } from './arm-emulator.ts';
 import type { FunctionAppArm, SetupArm } from './arm-setup-handlers.ts';
+import { DeployError, type SwaDeployment } from '../../src/azure/deploy.ts';
 
 const ROOT = process.cwd();
 const FRONT_END = /^[a-z0-9-]+\.(azurestaticapps\.net|azurewebsites\.net|scm\.azurewebsites\.net)$/;
@@ -124,6 +125,25 @@ export class FirstPolicyWorld {
       MTA_STS_HTTPS_PORT: String(this.https.port),
     };
   }
+
+  /**
+   * The deployer of in-process setup runs (setup-world.ts `setup`): what `swa deploy` and StaticSitesClient do to
+   * this world, without their two processes (some 2 s of CPU a run). The same upload the stand-in binary makes, to
+   * the same content service, with the same token check; the real CLI runs in the child-process tests.
+   */
+  readonly swaUpload = async (d: SwaDeployment): Promise<void> => {
+    const files: Record<string, string> = {};
+    for (const entry of readdirSync(d.folder, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) files[relative(d.folder, join(entry.parentPath, entry.name)).split(sep).join('/')] = readFileSync(join(entry.parentPath, entry.name)).toString('base64');
+    }
+    d.onLine('Uploading build artifacts.');
+    const response = await fetch(`http://127.0.0.1:${(this.content.address() as AddressInfo).port}/upload`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: d.token, files }),
+    });
+    const answer = (await response.json().catch(() => ({}))) as { message?: string };
+    if (!response.ok) throw new DeployError(`swa deploy exited with code 1: Deployment Failed: ${answer.message ?? response.status}`);
+    d.onLine('Status: Succeeded.');
+  };
 
   /** Every Azure front-end name resolves to the front end (after what the zone says). */
   resolveFrontEnd(dns: DnsServer): void {

@@ -22,6 +22,7 @@ import { addFunctionAppHandlers, addSetupHandlers, type FunctionAppArm, type Set
 import { FirstPolicyWorld } from './first-policy-world.ts';
 import { createPolicyFetcher } from '../../src/check/https-fetcher.ts';
 import { productionIO } from '../../src/cli/production.ts';
+import { zipDeploy } from '../../src/azure/zip-deploy.ts';
 import { startDevOpsEmulator, type DevOpsEmulator } from './devops-emulator.ts';
 
 export const git = promisify(execFile);
@@ -178,6 +179,9 @@ export async function setup(args: string[], options: { deps?: Partial<SetupComma
     credential, armCa: ca.certPem, devopsCaFile: join(dir, 'ca.pem'), fetcher,
     // One look at each policy before its TXT is held back (the waits themselves are tested in publish-dns.test.ts).
     liveWaitMs: 1_000,
+    // swa deploy's upload without its processes, and Kudu's looks 20 ms apart (not 5 s): the real CLI and the
+    // production interval run in setupProcess's tests (setup-first-policy.test.ts, setup.test.ts' first run).
+    deployer: { staticWebApp: azure.swaUpload, functionApp: (d) => zipDeploy({ ...d, pollIntervalMs: 20 }) },
     checkIO: (o) => ({ ...productionIO(o), fetcher: createPolicyFetcher({ port: o.httpsPort, ca: ca.certPem, timeoutMs: o.timeoutMs }) }),
     ...options.deps,
   };
