@@ -2,15 +2,17 @@
 // it deploys the built folder (a Static Web App through the real `swa deploy`, whose download of StaticSitesClient
 // meets the stand-in described in first-policy-world.ts; a Function App by zip deployment to the Kudu emulator,
 // with the admin's own sign-in), binds the hosts, publishes the TXT records once the policy is live over HTTPS
-// (RFC 8461 §8.1), and ends with `mta-sts check`'s verdict. A second run changes nothing. Setup runs as a child
-// process, as the admin runs it, signed in (the fake az) as the admin with only the roles given here.
+// (RFC 8461 §8.1), and ends with `mta-sts check`'s verdict. A second run changes nothing. The first run of each
+// kind is a child process, as the admin runs it, signed in (the fake az) as the admin with only the roles given
+// here; the runs after it go through the same command in this process (setup-world.ts `setup`), a child process
+// loading every Azure SDK again for nothing it could show.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { policyText } from '../../src/config/policy.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { SUBSCRIPTION } from './arm-emulator.ts';
-import { addMx, adminHolds, arm, armWrites, azure, devops, dns, repo, setupArm, setupProcess, useFunctionApp, useSetupWorld } from './setup-world.ts';
+import { addMx, adminHolds, arm, armWrites, azure, devops, dns, repo, setup, setupArm, setupProcess, useFunctionApp, useSetupWorld } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -65,7 +67,7 @@ describe('azure setup makes the first policy live (no pipeline run)', () => {
     // Second run: the policy is live and the records in place: no deploy, no write anywhere.
     const armBefore = armWrites().length;
     const dnsBefore = dnsWrites().length;
-    const second = await setupProcess(['--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes']);
+    const second = await setup(['--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes']);
     expect(second.code, second.out + second.err).toBe(0);
     expect(second.out).toContain('Nothing to change');
     expect(azure.uploads).toHaveLength(1);
@@ -102,7 +104,7 @@ describe('azure setup makes the first policy live (no pipeline run)', () => {
     expect(azure.refused).toEqual([]);
 
     const armBefore = armWrites().length;
-    const second = await setupProcess(['--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes']);
+    const second = await setup(['--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes']);
     expect(second.code, second.out + second.err).toBe(0);
     expect(second.out).toContain('Nothing to change');
     expect(azure.kuduRequests.filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -115,13 +117,13 @@ describe('azure setup makes the first policy live (no pipeline run)', () => {
     const file = join(repo, 'mta-sts.config.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('  kind: static-web-app\n', '  kind: function-app\n'));
     addMx('contoso.com');
-    const first = await setupProcess(['--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes']);
+    const first = await setup(['--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes']);
     expect(first.code, first.out + first.err).toBe(0);
     expect(azure.deployments).toHaveLength(1);
     // Another admin, with read rights only on the group, runs setup after the config changed: the deploy is refused.
     writeFileSync(file, readFileSync(file, 'utf8').replace('mode: testing', 'mode: none'));
     adminHolds(['Reader', RG]);
-    const second = await setupProcess(['--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes']);
+    const second = await setup(['--resource-group', 'rg-dns', '--dns-resource-group', 'rg-dns', '--yes']);
     expect(second.code).toBe(1);
     expect(azure.kuduRequests.at(-1)).toMatchObject({ method: 'POST', path: '/api/zipdeploy', status: 403 });
     expect(second.err).toMatch(/Deploy functions\/ to mta-sts-contoso-com .*: failed: deploying to mta-sts-contoso-com\.scm\.azurewebsites\.net failed: the signed-in identity may not deploy to this app \(Microsoft\.Web\/sites\/publish\/Action/);

@@ -126,7 +126,7 @@ describe('mta-sts azure setup, hosting.kind function-app', () => {
     const armBefore = armWrites().length;
     const devopsBefore = devops.writes().length;
     const head = (await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout;
-    const second = await setupProcess([...DEVOPS(), '--yes']);
+    const second = await setup([...DEVOPS(), '--yes']);
     expect(second.code, second.out + second.err).toBe(0);
     expect(second.out).toContain('Nothing to change');
     expect(armWrites().length).toBe(armBefore);

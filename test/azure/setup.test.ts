@@ -14,8 +14,9 @@ import { useSetupWorld, dns, arm, setupArm, devops, dir, repo, env, git, BIN, se
 useSetupWorld();
 
 describe('mta-sts azure setup', () => {
-  // Two child processes that each load every Azure SDK, deploy (swa deploy, a child of its own) and run check: about
-  // 40 s alone, 90-120 s among the suite's other files on a loaded 2-core machine, so this test has its own timeout.
+  // The first run a child process exactly as the README says (it loads every Azure SDK, deploys through swa deploy,
+  // a child of its own, and runs check), the second in this process: slow on a loaded 2-core machine, so this test
+  // has its own timeout.
   it('from a fresh clone sets everything up, and a second run changes nothing', { timeout: 240_000 }, async () => {
     // The user's step 3: their domain in the config (not committed; setup commits it with its own changes).
     const template = readFileSync(join(repo, 'mta-sts.config.yaml'), 'utf8');
@@ -118,7 +119,7 @@ describe('mta-sts azure setup', () => {
     const armBefore = armWrites().length;
     const devopsBefore = devops.writes().length;
     const head = (await git('git', ['rev-parse', 'HEAD'], { cwd: repo })).stdout;
-    const second = await setupProcess([...DEVOPS(), '--yes']);
+    const second = await setup([...DEVOPS(), '--yes']);
     expect(second.code, second.out + second.err).toBe(0);
     expect(second.out).toContain('Nothing to change');
     expect(second.out).not.toContain('Plan (');
