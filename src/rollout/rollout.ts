@@ -4,7 +4,6 @@
 import { lstat, readFile } from 'node:fs/promises';
 import type { CheckIO } from '../check/io.ts';
 import type { DomainReport } from '../check/result.ts';
-import { DEFAULT_CONCURRENCY, runChecks } from '../check/run.ts';
 import { parseConfig, type Config } from '../config/config.ts';
 import { editConfigText, ConfigEditError, type ConfigEdit } from '../config/edit.ts';
 import { dirname } from 'node:path';
@@ -13,9 +12,8 @@ import { SiteError, type BuildHook } from '../site/build.ts';
 import { configPolicy } from '../config/policy.ts';
 import { ChangeError, lockProject, type ChangeHook, type FileChange, type ProjectLock } from '../files/change.ts';
 import { buildEvidence, evidencePath, type EvidenceFile } from './evidence.ts';
-import { readReports } from '../tlsrpt/files.ts';
 import type { ReportSet } from '../tlsrpt/summary.ts';
-import { judge, type Verdict } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
 import { printableJson } from '../printable.ts';
 
 export interface PromoteInput {
@@ -49,6 +47,10 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
       : `${input.display} is in mode none (being withdrawn); set mode: testing, deploy and collect reports first`;
     return { outcome: 'refused', why: 'mode', message };
   }
+  // The reports' parsers and the live check load here, not for retire and writePromotion (a change of the files only).
+  const [{ readReports }, { judge }, { DEFAULT_CONCURRENCY, runChecks }] = await Promise.all([
+    import('../tlsrpt/files.ts'), import('./verdict.ts'), import('../check/run.ts'),
+  ]);
   const set = await readReports(input.reportPaths, input.cwd);
   const verdict = judge(set, config, input.now);
   if (verdict.status !== 'ready' && input.forcedReason === undefined) {
