@@ -3,7 +3,7 @@
 // And the page's picture: compared with its snapshot (playwright.config.ts), and written to docs/ on request.
 import { mkdir } from 'node:fs/promises';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 
 export async function expectAccessible(page: Page): Promise<void> {
   // The same rules, run cheaper (half the CPU): full details for violations only (resultTypes), and axe.run in the
@@ -19,7 +19,7 @@ export async function expectAccessible(page: Page): Promise<void> {
 export interface View { width: number; colorScheme: 'light' | 'dark' }
 
 /** The views every page is audited in: a phone's width and a desk's, each light and dark. */
-const VIEWS: readonly View[] = [400, 1280].flatMap((width) => (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })));
+export const VIEWS: readonly View[] = [400, 1280].flatMap((width) => (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })));
 
 /** Opens a view: the window's width (900 px high) and the colour scheme the page is asked for. */
 async function useView(page: Page, { width, colorScheme }: View): Promise<void> {
@@ -28,22 +28,18 @@ async function useView(page: Page, { width, colorScheme }: View): Promise<void> 
 }
 
 /**
- * A test per view, each opening its page anew once the view is set. The views share one browser tab: axe-core's
- * first audit in a new tab costs about 1.7 s more than the next ones (its code compiled afresh), so a tab per
- * test would pay that four times. A failed view restarts the worker, so the views after it get a new tab.
+ * The browser tab a spec's view tests share, each test setting its view and then opening its page anew: axe-core's
+ * first audit in a new tab costs about 1.7 s more than the next ones (its code compiled afresh), so a tab per test
+ * would pay that four times. A failed test restarts the worker, so the views after it get a new tab.
  */
-export function testEachView(title: (view: View) => string, body: (page: Page, view: View, testInfo: TestInfo) => Promise<void>): void {
-  test.describe(() => {
-    let page: Page;
-    test.beforeAll(async ({ browser }) => { page = await browser.newPage(); }); // with the config's `use` options
-    test.afterAll(async () => { await page.close(); });
-    for (const view of VIEWS) {
-      test(title(view), async ({}, testInfo) => {
-        await useView(page, view);
-        await body(page, view, testInfo);
-      });
-    }
-  });
+export function viewTab(): (browser: Browser, view: View) => Promise<Page> {
+  let page: Page | undefined;
+  test.afterAll(async () => { await page?.close(); });
+  return async (browser, view) => {
+    page ??= await browser.newPage(); // with the config's `use` options, as the page fixture's
+    await useView(page, view);
+    return page;
+  };
 }
 
 /**

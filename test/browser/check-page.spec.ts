@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { expectAccessible, expectPicture, testEachView } from './audit.ts';
+import { expectAccessible, expectPicture, viewTab, VIEWS } from './audit.ts';
 import { checkCommand } from '../../src/cli/check.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { createDns } from '../../src/check/io.ts';
@@ -85,11 +85,15 @@ test('the grid puts failures first, tells states apart without colour, and links
   await expect(page.getByRole('definition').nth(1)).toContainText('mta-sts check contoso.example fabrikam.example northwind.example tailspin.example no-such-domain.example --html check.html --dns-server');
 });
 
-testEachView((view) => `no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async (page, view) => {
-  await page.goto(pathToFileURL(file).href);
-  await expectAccessible(page); // axe-core and no overflow (audit.ts)
-  // The first screen, the summary and the grid, as a wall screen shows it; the details below are text the
-  // test above reads. The copy with the run's ports and timings fixed, so the picture is the same each run.
-  await page.goto(pathToFileURL(stableFile).href);
-  await expectPicture(page, 'check-report', view, { firstScreen: true, docs: true });
-});
+const tab = viewTab();
+for (const view of VIEWS) {
+  test(`no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }) => {
+    const page = await tab(browser, view);
+    await page.goto(pathToFileURL(file).href);
+    await expectAccessible(page); // axe-core and no overflow (audit.ts)
+    // The first screen, the summary and the grid, as a wall screen shows it; the details below are text the
+    // test above reads. The copy with the run's ports and timings fixed, so the picture is the same each run.
+    await page.goto(pathToFileURL(stableFile).href);
+    await expectPicture(page, 'check-report', view, { firstScreen: true, docs: true });
+  });
+}
