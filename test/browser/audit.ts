@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 
 // axe-core's minified build, from the axe-core that @axe-core/playwright itself loads: the same rules in 650 KB
 // rather than 1.5 MB. Each audit sends it to the page twice, and sending the full build took ~0.5 s per audit.
@@ -33,19 +33,18 @@ async function useView(page: Page, { width, colorScheme }: View): Promise<void> 
   await page.emulateMedia({ colorScheme });
 }
 
+let tab: Page | undefined;
+
 /**
- * The browser tab a spec's view tests share, each test setting its view and then opening its page anew: axe-core's
- * first audit in a new tab costs about 1.7 s more than the next ones (its code compiled afresh), so a tab per test
- * would pay that four times. A failed test restarts the worker, so the views after it get a new tab.
+ * The browser tab every view test of a worker shares, set to the test's view; each test then opens its page anew.
+ * axe-core's first audit in a new tab costs about 1.7 s more than the next ones (its code compiled afresh), so a
+ * tab per test would pay that each time. A failed test restarts the worker, so the tests after it get a new tab;
+ * the worker's browser closes it at the end.
  */
-export function viewTab(): (browser: Browser, view: View) => Promise<Page> {
-  let page: Page | undefined;
-  test.afterAll(async () => { await page?.close(); });
-  return async (browser, view) => {
-    page ??= await browser.newPage(); // with the config's `use` options, as the page fixture's
-    await useView(page, view);
-    return page;
-  };
+export async function viewTab(browser: Browser, view: View): Promise<Page> {
+  tab ??= await browser.newPage(); // with the config's `use` options, as the page fixture's
+  await useView(tab, view);
+  return tab;
 }
 
 /**

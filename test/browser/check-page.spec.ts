@@ -85,10 +85,9 @@ test('the grid puts failures first, tells states apart without colour, and links
   await expect(page.getByRole('definition').nth(1)).toContainText('mta-sts check contoso.example fabrikam.example northwind.example tailspin.example no-such-domain.example --html check.html --dns-server');
 });
 
-const tab = viewTab();
 for (const view of VIEWS) {
   test(`no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }) => {
-    const page = await tab(browser, view);
+    const page = await viewTab(browser, view);
     await page.goto(pathToFileURL(file).href);
     await expectAccessible(page); // axe-core and no overflow (audit.ts)
     // The first screen, the summary and the grid, as a wall screen shows it; the details below are text the

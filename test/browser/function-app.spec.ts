@@ -46,10 +46,9 @@ test('the app\'s own host\'s page has no accessibility violation', async ({ page
   await expectAccessible(page);
 });
 
-const tab = viewTab();
 for (const view of VIEWS) {
   test(`a host's page has no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }, testInfo) => {
-    const page = await tab(browser, view);
+    const page = await viewTab(browser, view);
     // An mta-sts host by its name (playwright.config.ts maps mta-sts.* to loopback), as a stranger opens it.
     await page.goto(`http://mta-sts.fabrikam.com:${new URL(testInfo.project.use.baseURL!).port}/`);
     await expect(page.getByTestId('domain')).toHaveText('fabrikam.com');

@@ -142,10 +142,9 @@ test('a window across 1 January shows the year, so the days read in order; the o
   }
 });
 
-const tab = viewTab();
 for (const view of VIEWS) {
   test(`no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }) => {
-    const page = await tab(browser, view);
+    const page = await viewTab(browser, view);
     await page.goto(pathToFileURL(file).href);
     await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = true; }); // audit a data table too
     await expectAccessible(page); // axe-core and no overflow (audit.ts)

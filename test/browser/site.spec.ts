@@ -83,10 +83,9 @@ for (const path of ['/', '/.well-known/mta-sts.txt']) {
   });
 }
 
-const tab = viewTab();
 for (const view of VIEWS) {
   test(`the page has no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }) => {
-    const page = await tab(browser, view);
+    const page = await viewTab(browser, view);
     await page.goto('/');
     await expectAccessible(page); // axe-core and no overflow (audit.ts)
     // The same page with every optional line (a TLS-RPT address, a contact), from a fixed config; those lines are
