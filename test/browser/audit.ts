@@ -12,7 +12,7 @@ import { expect, type Browser, type Locator, type Page } from '@playwright/test'
 const axeSource = readFileSync(createRequire(createRequire(import.meta.url).resolve('@axe-core/playwright')).resolve('axe-core/axe.min.js'), 'utf8');
 
 export async function expectAccessible(page: Page): Promise<void> {
-  // The same rules, run cheaper (half the CPU): full details for violations only (resultTypes), and axe.run in the
+  // The same rules in about half the time: full details for violations only (resultTypes), and axe.run in the
   // page itself (legacy mode) rather than runPartial there and finishRun in a second, blank tab. Legacy mode only
   // differs for cross-origin frames, and no page of ours has a frame (their CSP allows none).
   const audit = await new AxeBuilder({ page, axeSource }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
