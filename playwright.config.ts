@@ -29,6 +29,11 @@ if (!existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')) {
   throw new Error('The browser tests draw their pages with the DejaVu fonts: install them with `sudo apt-get install -y fonts-dejavu-core`.');
 }
 
+// Each server is ready at the first of its URL answering and its line saying it listens: Playwright starts them one
+// after another and asks the URL only every second after the first, so the line saves up to a second each.
+/** The SWA CLI emulator's line once it listens (src/msha/server.ts: "this string must not change", VS Code reads it). */
+const SWA_STARTED = /Azure Static Web Apps emulator started at /;
+
 export default defineConfig({
   testDir: 'test/browser',
   testMatch: '*.spec.ts', // *.test.ts files here are vitest unit tests
@@ -78,6 +83,7 @@ export default defineConfig({
       // without it the emulator searches the cwd for staticwebapp.config.json and may serve with none.
       command: `node_modules/.bin/swa start home --swa-config-location home --host 127.0.0.1 --port ${E2E_PORT}`,
       url: `http://127.0.0.1:${E2E_PORT}/.well-known/mta-sts.txt`,
+      wait: { stdout: SWA_STARTED },
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'ignore',
@@ -89,6 +95,7 @@ export default defineConfig({
       command: `node bin/mta-sts.js build --config test/browser/static-web-app.config.yaml --out test-results/static-web-app/home && ` +
         `node_modules/.bin/swa start test-results/static-web-app/home --swa-config-location test-results/static-web-app/home --host 127.0.0.1 --port ${SWA_PORT}`,
       url: `${SWA_SNAPSHOT_URL}/.well-known/mta-sts.txt`,
+      wait: { stdout: SWA_STARTED },
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'ignore',
@@ -98,6 +105,7 @@ export default defineConfig({
       // The Function App kind as `npm start` serves it when Azure Functions Core Tools is not installed.
       command: `node bin/mta-sts.js build ${FA} && node bin/mta-sts.js preview ${FA} --runner --host 127.0.0.1 --port ${FA_PORT}`,
       url: `http://127.0.0.1:${FA_PORT}/.well-known/mta-sts.txt`,
+      wait: { stdout: / with the local runner / }, // src/cli/preview.ts, once the runner listens
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'ignore',

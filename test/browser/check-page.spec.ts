@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { expectAccessible, expectPicture, useView, VIEWS } from './audit.ts';
+import { expectAccessible, expectPicture, viewTab, VIEWS } from './audit.ts';
 import { checkCommand } from '../../src/cli/check.ts';
 import { runCommand } from '../../src/cli/main.ts';
 import { createDns } from '../../src/check/io.ts';
@@ -86,8 +86,8 @@ test('the grid puts failures first, tells states apart without colour, and links
 });
 
 for (const view of VIEWS) {
-  test(`no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ page }) => {
-    await useView(page, view);
+  test(`no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }) => {
+    const page = await viewTab(browser, view);
     await page.goto(pathToFileURL(file).href);
     await expectAccessible(page); // axe-core and no overflow (audit.ts)
     // The first screen, the summary and the grid, as a wall screen shows it; the details below are text the

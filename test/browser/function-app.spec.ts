@@ -4,7 +4,7 @@
 // host's page (the one strangers open) at a phone's and a desk's width, in light and dark, where it looks as its
 // snapshot does (its build time masked).
 import { expect, test } from '@playwright/test';
-import { expectAccessible, expectPicture, useView, VIEWS } from './audit.ts';
+import { expectAccessible, expectPicture, viewTab, VIEWS } from './audit.ts';
 
 test('the Function App serves the page and the policy link as 200 text/plain without a redirect', async ({ page }) => {
   const response = await page.goto('/');
@@ -47,8 +47,8 @@ test('the app\'s own host\'s page has no accessibility violation', async ({ page
 });
 
 for (const view of VIEWS) {
-  test(`a host's page has no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ page }, testInfo) => {
-    await useView(page, view);
+  test(`a host's page has no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }, testInfo) => {
+    const page = await viewTab(browser, view);
     // An mta-sts host by its name (playwright.config.ts maps mta-sts.* to loopback), as a stranger opens it.
     await page.goto(`http://mta-sts.fabrikam.com:${new URL(testInfo.project.use.baseURL!).port}/`);
     await expect(page.getByTestId('domain')).toHaveText('fabrikam.com');

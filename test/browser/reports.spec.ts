@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { expectAccessible, expectPicture, useView, VIEWS } from './audit.ts';
+import { expectAccessible, expectPicture, viewTab, VIEWS } from './audit.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { readReports } from '../../src/tlsrpt/files.ts';
 import { judge } from '../../src/rollout/verdict.ts';
@@ -143,8 +143,8 @@ test('a window across 1 January shows the year, so the days read in order; the o
 });
 
 for (const view of VIEWS) {
-  test(`no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ page }) => {
-    await useView(page, view);
+  test(`no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }) => {
+    const page = await viewTab(browser, view);
     await page.goto(pathToFileURL(file).href);
     await page.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = true; }); // audit a data table too
     await expectAccessible(page); // axe-core and no overflow (audit.ts)

@@ -4,7 +4,7 @@
 // is masked. MTA_STS_WRITE_DOCS=1 also writes the README's screenshot.
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { expectAccessible, expectPicture, useView, VIEWS } from './audit.ts';
+import { expectAccessible, expectPicture, viewTab, VIEWS } from './audit.ts';
 import { SWA_SNAPSHOT_URL } from '../../playwright.config.ts';
 
 const policyBytes = readFile('home/.well-known/mta-sts.txt');
@@ -84,8 +84,8 @@ for (const path of ['/', '/.well-known/mta-sts.txt']) {
 }
 
 for (const view of VIEWS) {
-  test(`the page has no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ page }) => {
-    await useView(page, view);
+  test(`the page has no accessibility violation at ${view.width} px, ${view.colorScheme}; looks as its snapshot`, async ({ browser }) => {
+    const page = await viewTab(browser, view);
     await page.goto('/');
     await expectAccessible(page); // axe-core and no overflow (audit.ts)
     // The same page with every optional line (a TLS-RPT address, a contact), from a fixed config; those lines are
