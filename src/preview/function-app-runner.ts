@@ -6,10 +6,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
+// The default import: Node 22's CommonJS export detection misses HttpRequest and HttpResponse in @azure/functions
+// (a named import fails to link there), Node 24's finds them.
+import functions, { type HttpRequest as Request, type HttpResponse as Response, type HttpResponseInit } from '@azure/functions';
 import { printable } from '../printable.ts';
 
-interface Registration { methods: string[]; handler: (request: HttpRequest, context?: unknown) => Promise<HttpResponseInit> }
+const { HttpRequest, HttpResponse } = functions;
+
+interface Registration { methods: string[]; handler: (request: Request, context?: unknown) => Promise<HttpResponseInit> }
 
 export interface Runner { url: string; server: Server; close: () => Promise<void> }
 
@@ -47,7 +51,7 @@ export async function startFunctionAppRunner(functionsDir: string, host: string,
   return { url, server, close: () => new Promise((done) => { server.close(() => done()); server.closeAllConnections(); }) };
 }
 
-async function handle(registration: Registration, req: IncomingMessage): Promise<HttpResponse> {
+async function handle(registration: Registration, req: IncomingMessage): Promise<Response> {
   const method = (req.method ?? 'GET').toUpperCase();
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
