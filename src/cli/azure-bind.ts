@@ -2,6 +2,7 @@
 import { DEFAULT_CONFIG_FILE } from '../config/file-name.ts';
 import { Reporter } from '../azure/annotations.ts';
 import { AZURE_HELP, armEndpoint, azureOptions, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
+import { networkSettings } from './network.ts';
 import { loadConfigArg, numberOption, parseOptions, type Command, type CommandIO } from './io.ts';
 
 const options = {
@@ -32,7 +33,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   const env = io.env ?? process.env;
   const attempts = numberOption('--attempts', values.attempts, 5, { integer: true, min: 1, max: 20 });
   const retryDelay = numberOption('--retry-delay', values['retry-delay'], 30, { integer: false, min: 0, max: 600 });
-  const web = await webIO(io, 'azure bind', values['dns-server'], deps);
+  const web = await webIO(networkSettings(io, 'azure bind', values['dns-server']), deps);
   const endpoint = await armEndpoint(values, env);
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;

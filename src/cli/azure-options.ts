@@ -6,8 +6,8 @@ import type { PolicyFetchIO } from '../check/policy-checks.ts';
 import type { AzureHostingKey, Config } from '../config/config.ts';
 import { hostingOf } from '../hosting/hosting.ts';
 import { ARM_ENDPOINT_ENV, CLOUDS, activeCloud, armEndpointError, isCloudName } from '../azure/cloud.ts';
-import { UsageError, type CommandIO } from './io.ts';
-import { networkSettings } from './network.ts';
+import { UsageError } from './io.ts';
+import type { NetworkSettings } from './network.ts';
 
 /** What tests put in place of the cloud: a token credential, the emulator's CA, the policy fetcher's port. */
 export interface AzureCommandDeps {
@@ -110,9 +110,8 @@ export async function armEndpoint(values: { cloud?: string; 'arm-endpoint'?: str
   return CLOUDS[active];
 }
 
-/** The resolver (all lookups to --dns-server or MTA_STS_DNS_SERVER when given) and policy fetcher of `check`; overrides announced. */
-export async function webIO(io: CommandIO, command: string, dnsServerFlag: string | undefined, deps: AzureCommandDeps, timeoutMs = 30_000): Promise<PolicyFetchIO> {
-  const { dnsServer, httpsPort } = networkSettings(io, command, dnsServerFlag);
+/** The resolver (all lookups to --dns-server or MTA_STS_DNS_SERVER when given) and policy fetcher of `check`, as networkSettings read them. */
+export async function webIO({ dnsServer, httpsPort }: NetworkSettings, deps: AzureCommandDeps, timeoutMs = 30_000): Promise<PolicyFetchIO> {
   // node:https and node:tls load on use, not for --help.
   const fetcher = deps.fetcher ?? (await import('../check/https-fetcher.ts')).createPolicyFetcher({ port: httpsPort, timeoutMs });
   return { resolver: createResolver({ server: dnsServer }), fetcher };

@@ -7,6 +7,7 @@ import { displayPath, folderPath } from '../project/outputs.ts';
 import { Reporter } from '../azure/annotations.ts';
 import { ciFormat } from '../ci/annotations.ts';
 import { AZURE_HELP, armEndpoint, azureOptions, azureSetting, azureSettings, webIO, type AzureCommandDeps } from './azure-options.ts';
+import { networkSettings } from './network.ts';
 import { loadConfigArg, numberOption, parseOptions, UsageError, type Command, type CommandIO } from './io.ts';
 
 const options = {
@@ -45,7 +46,7 @@ async function run(args: string[], io: CommandIO, deps: AzureCommandDeps): Promi
   }
   const waitS = numberOption('--wait-seconds', values['wait-seconds'], 600, { integer: false, min: 0, max: 7200 });
   const pollS = numberOption('--poll-seconds', values['poll-seconds'], 10, { integer: false, min: 0, max: 600 });
-  const web = await webIO(io, 'azure publish-dns', values['dns-server'], deps);
+  const web = await webIO(networkSettings(io, 'azure publish-dns', values['dns-server']), deps);
   const config = await loadConfigArg(io, values.config);
   if (!config) return 1;
   const file = values.config ?? DEFAULT_CONFIG_FILE;

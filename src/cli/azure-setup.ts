@@ -190,7 +190,8 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
   const region = (values.region ?? DEFAULT_REGION).toLowerCase();
   if (!/^[a-z0-9]+$/.test(region)) throw new UsageError(`--region must be an Azure region name such as ${DEFAULT_REGION} (got "${values.region}")`);
   const waitDns = numberOption('--wait-dns', values['wait-dns'], io.isTTY ? 900 : 0, { integer: true, min: 0, max: 7200 });
-  const web = await webIO(io, 'azure setup', values['dns-server'], deps.fetcher ? { fetcher: deps.fetcher } : {}, 20_000);
+  const network = networkSettings(io, 'azure setup', values['dns-server']);
+  const web = await webIO(network, deps.fetcher ? { fetcher: deps.fetcher } : {}, 20_000);
 
   // The ARM endpoint: --arm-endpoint, else MTA_STS_ARM_ENDPOINT, else --cloud, else az's active cloud.
   const names = Object.keys(CLOUDS).join(', ');
@@ -245,8 +246,6 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     };
   }
 
-  const { dnsServer, httpsPort } = networkSettings({ ...io, err: () => {} }, 'azure setup', values['dns-server']);
-  const checkNetwork = { dnsServer, httpsPort };
   const [{ run: runSetupPlan, setupContext }, { productionDeployer, productionIO }] = await Promise.all([import('../azure/setup.ts'), import('./production.ts')]);
   return runSetupPlan(await setupContext({
     cwd: io.cwd,
@@ -280,7 +279,7 @@ export async function runSetup(args: string[], io: CommandIO, deps: SetupCommand
     liveWaitMs: deps.liveWaitMs,
     deployer: deps.deployer ?? productionDeployer(),
     // STARTTLS is left to the pipeline's check: an admin's network often blocks port 25 (the check says so).
-    checkIO: (deps.checkIO ?? productionIO)({ ...checkNetwork, timeoutMs: 30_000 }),
+    checkIO: (deps.checkIO ?? productionIO)({ dnsServer: network.dnsServer, httpsPort: network.httpsPort, timeoutMs: 30_000 }),
   }));
 }
 

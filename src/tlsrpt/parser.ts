@@ -198,9 +198,11 @@ export class ReportReader implements ReportVisitor {
   private open: EntryReader | undefined;
   private failed: string | undefined;
   private readonly fallbackDomain: { domain: string; from: string } | undefined;
+  /** The domain and submitter a report file's conventional name gives (RFC 8460 §5.3), read once. */
+  private readonly nameParts: ReturnType<typeof reportFileName>;
 
   constructor(private readonly context: InputContext) {
-    const nameParts = reportFileName(context.fileName);
+    const nameParts = this.nameParts = reportFileName(context.fileName);
     this.fallbackDomain = context.headerDomain
       ? { domain: context.headerDomain, from: 'the TLS-Report-Domain header' }
       : nameParts ? { domain: nameParts.domain, from: 'the file name' } : undefined;
@@ -278,7 +280,7 @@ export class ReportReader implements ReportVisitor {
     if (start < EARLIEST_REPORT) warn(`date-range.start-datetime ${start} is before TLS-RPT existed (RFC 8460, 2018); check the sender's clock`);
     else if (Date.parse(start) > (context.now ?? new Date()).getTime() + 86_400_000) warn(`date-range.start-datetime ${start} is in the future; check the sender's clock`);
 
-    const nameParts = reportFileName(context.fileName);
+    const nameParts = this.nameParts;
     let organization = textField(this.fields.get('organization-name'));
     if (organization === undefined) {
       const from = context.headerSubmitter ? 'the TLS-Report-Submitter header' : nameParts ? 'the file name' : undefined;

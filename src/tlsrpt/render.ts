@@ -1,5 +1,6 @@
 // `mta-sts reports` output: the text summary and the --json object. Pure; the CLI prints what these return.
-import { MAX_DISTINCT, summarize, type PolicySummary, type ReportSet } from './summary.ts';
+import { MAX_DISTINCT } from './failures.ts';
+import { summarize, type PolicySummary, type ReportSet } from './summary.ts';
 import { printable } from '../printable.ts';
 import { percent } from './text.ts';
 

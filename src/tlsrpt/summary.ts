@@ -3,8 +3,6 @@
 import { MAX_DISTINCT } from './failures.ts';
 import { reportDay, type FailureRow, type Report, type Unreadable } from './model.ts';
 
-export { MAX_DISTINCT, OTHER_RESULT_TYPES } from './failures.ts';
-
 /** One report that was read, as `mta-sts reports --json` lists it. */
 export interface ReportMeta {
   file: string;

@@ -207,9 +207,7 @@ async function bindFunctionAppHosts(ctx: SetupContext, state: State): Promise<st
   return { state: 'waiting', detail: parts.join('; ') };
 }
 
-
 /** The app's deployment (Kudu) host as ARM lists it among the enabled host names: <app>.scm.<suffix>. */
 function scmHostOf(names: string[] | undefined): string | undefined {
-  const name = names?.map((n) => n.toLowerCase()).find((n) => /^[a-z0-9-]+\.scm\.[a-z0-9.-]+$/.test(n));
-  return name;
+  return names?.map((n) => n.toLowerCase()).find((n) => /^[a-z0-9-]+\.scm\.[a-z0-9.-]+$/.test(n));
 }
