@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 // Runs the compiled CLI in dist/ (npm ci compiles it through the `prepare` script).
+import { enableCompileCache } from 'node:module';
+
+// Each pipeline step starts the CLI afresh: Node's compile cache (in the temp folder, or NODE_COMPILE_CACHE) spares
+// the later steps compiling the Azure SDKs again. Where the folder cannot be written, Node runs without it.
+enableCompileCache();
 let cli;
 try {
   cli = await import('../dist/cli/main.js');

@@ -26,13 +26,23 @@ export function setPipelineVariables(text: string, wanted: Record<string, string
   return next;
 }
 
-/** The value of a `variables:` entry of the pipeline YAML, or undefined when it is not declared. */
-export function pipelineVariable(text: string, name: string): string | undefined {
+/**
+ * The `variables:` entries of the pipeline YAML that have a plain value, by name: one parse for all of them (setup
+ * reads several, and azure-pipelines.yml's comments make each parse cost milliseconds).
+ */
+export function pipelineVariables(text: string): Map<string, string> {
   const doc = parseDocument(text);
   const variables = isMap(doc.contents) ? doc.contents.get('variables', true) : undefined;
-  if (!isSeq(variables)) return undefined;
+  const found = new Map<string, string>();
+  if (!isSeq(variables)) return found;
   for (const item of variables.items) {
-    if (isMap(item) && item.get('name') === name) return String(item.get('value') ?? '');
+    if (!isMap(item)) continue;
+    const name = item.get('name');
+    const value = item.get('value', true);
+    if (typeof name === 'string' && isScalar(value) && !found.has(name)) found.set(name, String(value.value ?? ''));
   }
-  return undefined;
+  return found;
 }
+
+/** The value of a `variables:` entry of the pipeline YAML, or undefined when it is not declared with a plain value. */
+export const pipelineVariable = (text: string, name: string): string | undefined => pipelineVariables(text).get(name);

@@ -1,14 +1,13 @@
 // `mta-sts azure setup` for a Static Web App at its edges (the world: setup-world.ts): existing groups, no DevOps
 // flags, DNS outside Azure, no az, wrong flags, CAA, an organisation without hosted jobs, failed lookups, GitHub,
-// the answer no; and the pipeline-variable edit it makes.
+// the answer no.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { pipelineVariable, setPipelineVariables } from '../../src/config/pipeline-yaml.ts';
 import { devopsOrgError } from '../../src/cli/azure-setup.ts';
-import { useSetupWorld, dns, arm, setupArm, devops, dir, repo, env, git, ROOT, BIN, setup, DEVOPS, armWrites, stderrSoFar, type Result } from './setup-world.ts';
+import { useSetupWorld, dns, arm, setupArm, devops, dir, repo, env, git, BIN, setup, DEVOPS, armWrites, stderrSoFar, type Result } from './setup-world.ts';
 
 useSetupWorld();
 
@@ -174,14 +173,3 @@ describe('mta-sts azure setup: edges', () => {
   });
 });
 
-
-describe('pipeline variables in azure-pipelines.yml', () => {
-  it('sets declared variables only, keeping comments, and reports no change when they match', () => {
-    const text = readFileSync(join(ROOT, 'azure-pipelines.yml'), 'utf8');
-    const next = setPipelineVariables(text, { armServiceConnection: 'conn', notDeclared: 'x' });
-    expect(pipelineVariable(next, 'armServiceConnection')).toBe('conn');
-    expect(next).not.toContain('notDeclared');
-    expect(next.split('\n').filter((l) => l.trimStart().startsWith('#'))).toEqual(text.split('\n').filter((l) => l.trimStart().startsWith('#')));
-    expect(setPipelineVariables(next, { armServiceConnection: 'conn' })).toBe(next);
-  });
-});

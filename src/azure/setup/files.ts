@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseConfig } from '../../config/config.ts';
 import { editConfigFile, type ConfigEdit } from '../../config/edit.ts';
-import { pipelineVariable, setPipelineVariables } from '../../config/pipeline-yaml.ts';
+import { pipelineVariables, setPipelineVariables } from '../../config/pipeline-yaml.ts';
 import { writeFileAtomic } from '../../files/atomic.ts';
 import { withProjectLock } from '../../files/change.ts';
 import { hostingOf } from '../../hosting/hosting.ts';
@@ -90,11 +90,11 @@ async function writeConfig(ctx: SetupContext, state: State): Promise<string> {
 export function planYaml(ctx: SetupContext, state: State, wanted: Record<string, string>, steps: Step[], needs: string[] = []): void {
   const { r } = ctx;
   const yaml = state.yaml;
-  if (!yaml || yaml.text === setPipelineVariables(yaml.text, wanted)) return;
-  const changes = Object.entries(wanted).filter(([k, v]) => {
-    const now = pipelineVariable(yaml.text, k);
-    return now !== undefined && now !== v;
-  });
+  if (!yaml) return;
+  // Exactly the entries setPipelineVariables would rewrite: declared with a plain value that differs.
+  const now = pipelineVariables(yaml.text);
+  const changes = Object.entries(wanted).filter(([k, v]) => now.has(k) && now.get(k) !== v);
+  if (changes.length === 0) return;
   steps.push({
     key: 'yaml', needs, title: `Set ${changes.map(([k, v]) => `${k}: '${v}'`).join(', ')} in ${PIPELINE_FILE}`,
     byHand: `edit the variables at the top of ${PIPELINE_FILE}`,
