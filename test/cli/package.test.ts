@@ -1,7 +1,7 @@
 // What ships: the bin and the library entry run as plain JavaScript from dist/, and a TypeScript user can
 // import the library with its types.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,16 @@ it('the bin needs no TypeScript loader at run time', async () => {
   expect(bin).not.toMatch(/tsx/);
   const { stdout } = await run(process.execPath, [join(root, 'bin/mta-sts.js'), '--version'], { cwd: consumer });
   expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+});
+
+it('the bin keeps Node\'s compile cache in the temp folder, so the next step of a pipeline job starts faster', async () => {
+  const temp = join(consumer, 'agent-temp');
+  await mkdir(temp);
+  // As on an agent: no NODE_COMPILE_CACHE (the suite sets one for its own processes), the agent's temp folder.
+  const { NODE_COMPILE_CACHE: _, ...env } = process.env;
+  await run(process.execPath, [join(root, 'bin/mta-sts.js'), '--version'], { cwd: consumer, env: { ...env, TMPDIR: temp } });
+  const cached = await readdir(join(temp, 'node-compile-cache'), { recursive: true });
+  expect(cached.length).toBeGreaterThan(1);
 });
 
 it('imports by package name as JavaScript', async () => {
