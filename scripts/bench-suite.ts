@@ -28,7 +28,7 @@ export function kindOf(cmdline: string): { kind: string; runner: boolean } {
   return { kind: 'other programs', runner: false };
 }
 
-interface Seen { ppid: number; cmdline: string; cpu: number }
+interface Seen { cmdline: string; cpu: number }
 
 const TICK = 100; // USER_HZ: /proc's clock ticks per second on Linux
 
@@ -57,26 +57,28 @@ export async function sampleTree(command: string[], intervalMs = 50): Promise<{ 
   const cpuBefore = childrenCpu();
   const ownBefore = process.cpuUsage();
   const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
-  const tree = new Set<number>([child.pid!]);
+  // Members by pid and start time, so a pid the kernel reuses for another program does not join.
+  const tree = new Set<string>();
   const seen = new Map<string, Seen>();
   const sample = () => {
-    const now = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((pid) => ({ pid, s: stat(pid) }));
+    const now = new Map(readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((pid) => [Number(pid), stat(pid)] as const));
+    const keyOf = (pid: number) => (now.get(pid) ? `${pid}@${now.get(pid)!.start}` : undefined);
+    if (tree.size === 0 && keyOf(child.pid!)) tree.add(keyOf(child.pid!)!);
     // Parents before children whatever the pid order: repeat until no process joins the tree.
     for (let grew = true; grew;) {
       grew = false;
-      for (const { pid, s } of now) {
-        if (!s || tree.has(Number(pid)) || !tree.has(s.ppid)) continue;
-        tree.add(Number(pid));
+      for (const [pid, s] of now) {
+        const parent = s && keyOf(s.ppid);
+        if (!s || tree.has(keyOf(pid)!) || !parent || !tree.has(parent)) continue;
+        tree.add(keyOf(pid)!);
         grew = true;
       }
     }
-    for (const { pid, s } of now) {
-      if (!s || !tree.has(Number(pid))) continue;
-      const key = `${pid}@${s.start}`;
-      const cmdline = cmdlineOf(pid);
-      const was = seen.get(key);
+    for (const [pid, s] of now) {
+      const key = keyOf(pid);
+      if (!s || !key || !tree.has(key)) continue;
       // A forked child shows its parent's command line until it execs: keep the last one.
-      seen.set(key, { ppid: s.ppid, cmdline: cmdline || was?.cmdline || '', cpu: s.cpu });
+      seen.set(key, { cmdline: cmdlineOf(String(pid)) || seen.get(key)?.cmdline || '', cpu: s.cpu });
     }
   };
   const timer = setInterval(sample, intervalMs);
