@@ -32,11 +32,16 @@ interface Seen { cmdline: string; cpu: number }
 
 const TICK = 100; // USER_HZ: /proc's clock ticks per second on Linux
 
-/** pid, ppid and user+system CPU seconds from /proc/PID/stat (the command may hold spaces and parentheses). */
+/** The fields of a /proc stat file after the command (which may hold spaces and parentheses): [0] is the state. */
+function statFields(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** ppid, start time and user+system CPU seconds of a process, from /proc/PID/stat. */
 function stat(pid: string): { ppid: number; start: string; cpu: number } | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const f = statFields(`/proc/${pid}/stat`);
     return { ppid: Number(f[1]), start: f[19]!, cpu: (Number(f[11]) + Number(f[12])) / TICK };
   } catch {
     return undefined; // gone between the listing and the read
@@ -89,8 +94,7 @@ export async function sampleTree(command: string[], intervalMs = 50): Promise<{ 
 
 /** CPU seconds of this process's waited-for descendants (cutime + cstime): every process of the tree that was reaped. */
 function childrenCpu(): number {
-  const text = readFileSync('/proc/self/stat', 'utf8');
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const f = statFields('/proc/self/stat');
   return (Number(f[13]) + Number(f[14])) / TICK;
 }
 

@@ -1,6 +1,19 @@
 // The pipeline YAML's `variables:` entries, read and set through the yaml Document API so comments and layout
 // survive (beside config/edit.ts, which does the same for the config).
-import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Scalar } from 'yaml';
+
+/** Each `variables:` entry with a name and a plain value, in file order (a repeated name each time). */
+function* declaredVariables(text: string): Generator<{ name: string; value: Scalar }> {
+  const doc = parseDocument(text);
+  const variables = isMap(doc.contents) ? doc.contents.get('variables', true) : undefined;
+  if (!isSeq(variables)) return;
+  for (const item of variables.items) {
+    if (!isMap(item)) continue;
+    const name = item.get('name');
+    const value = item.get('value', true);
+    if (typeof name === 'string' && isScalar(value)) yield { name, value };
+  }
+}
 
 /**
  * azure-pipelines.yml with the named `variables:` entries set. Only the value's own characters change (the
@@ -8,16 +21,9 @@ import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
  * the file already declares are set; returns the text unchanged when they match.
  */
 export function setPipelineVariables(text: string, wanted: Record<string, string>): string {
-  const doc = parseDocument(text);
-  const variables = isMap(doc.contents) ? doc.contents.get('variables', true) : undefined;
-  if (!isSeq(variables)) return text;
   const edits: { start: number; end: number; value: string }[] = [];
-  for (const item of variables.items) {
-    if (!isMap(item)) continue;
-    const name = item.get('name');
-    const value = item.get('value', true);
-    if (typeof name !== 'string' || !Object.hasOwn(wanted, name) || !isScalar(value) || !value.range) continue;
-    if (String(value.value ?? '') === wanted[name]) continue;
+  for (const { name, value } of declaredVariables(text)) {
+    if (!Object.hasOwn(wanted, name) || !value.range || String(value.value ?? '') === wanted[name]) continue;
     edits.push({ start: value.range[0], end: value.range[1], value: wanted[name]! });
   }
   let next = text;
@@ -27,20 +33,12 @@ export function setPipelineVariables(text: string, wanted: Record<string, string
 }
 
 /**
- * The `variables:` entries of the pipeline YAML that have a plain value, by name: one parse for all of them (setup
- * reads several, and azure-pipelines.yml's comments make each parse cost milliseconds).
+ * The `variables:` entries of the pipeline YAML that have a plain value, by name (the first of a repeated one): one
+ * parse for all of them (setup reads several, and azure-pipelines.yml's comments make each parse cost milliseconds).
  */
 export function pipelineVariables(text: string): Map<string, string> {
-  const doc = parseDocument(text);
-  const variables = isMap(doc.contents) ? doc.contents.get('variables', true) : undefined;
   const found = new Map<string, string>();
-  if (!isSeq(variables)) return found;
-  for (const item of variables.items) {
-    if (!isMap(item)) continue;
-    const name = item.get('name');
-    const value = item.get('value', true);
-    if (typeof name === 'string' && isScalar(value) && !found.has(name)) found.set(name, String(value.value ?? ''));
-  }
+  for (const { name, value } of declaredVariables(text)) if (!found.has(name)) found.set(name, String(value.value ?? ''));
   return found;
 }
 
